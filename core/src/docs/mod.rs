@@ -1,0 +1,284 @@
+//! The document layer: every household, person, incident and patrol log is its own
+//! Automerge document, written by a per-device, per-user actor, and merged field by
+//! field with the changes other devices made offline.
+
+mod actor;
+pub(crate) mod any;
+mod history;
+pub(crate) mod storage;
+pub(crate) mod tree;
+
+use automerge::transaction::CommitOptions;
+use automerge::{AutoCommit, ChangeHash};
+use rusqlite::Connection;
+use serde::Serialize;
+use serde_json::Value;
+
+pub use history::{FieldChange, FieldConflict};
+
+use crate::error::{Error, Result, mask_values};
+use crate::records::{Record, RecordKind};
+use crate::store::{FieldStore, now};
+use storage::Loaded;
+
+/// What the store knows of one document, without loading it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DocumentInfo {
+    /// The record id.
+    pub id: String,
+    /// Its kind.
+    pub kind: RecordKind,
+    /// The grid it belongs to.
+    pub grid_code: String,
+    /// Its label in lists.
+    pub title: String,
+    /// The hashes of its latest changes.
+    #[serde(skip)]
+    pub heads: Vec<ChangeHash>,
+    /// When it last changed on this device, in unix seconds.
+    pub updated_at: i64,
+}
+
+impl FieldStore {
+    /// Stores a new record under a fresh id (a UUIDv7, so ids sort by creation
+    /// time) and returns the id.
+    pub fn create<R: Record>(&self, record: &R) -> Result<String> {
+        let id = uuid::Uuid::now_v7().to_string();
+        self.create_with_id(&id, record)?;
+        Ok(id)
+    }
+
+    /// Stores a new record under the given id.
+    pub fn create_with_id<R: Record>(&self, id: &str, record: &R) -> Result<()> {
+        check_id(id)?;
+        let author = self.author()?;
+        self.write(|tx| create_in(tx, &author, id, record, now()))
+    }
+
+    /// Stores many new records in one transaction (much faster than one by one)
+    /// and returns their ids in order.
+    pub fn create_batch<R: Record>(&self, records: &[R]) -> Result<Vec<String>> {
+        let author = self.author()?;
+        let at = now();
+        self.write(|tx| {
+            let mut ids = Vec::with_capacity(records.len());
+            for record in records {
+                let id = uuid::Uuid::now_v7().to_string();
+                create_in(tx, &author, &id, record, at)?;
+                ids.push(id);
+            }
+            Ok(ids)
+        })
+    }
+
+    /// Reads a record. A field in conflict shows one of its values (see
+    /// [`FieldStore::conflicts`]).
+    pub fn get<R: Record>(&self, id: &str) -> Result<R> {
+        let loaded = storage::load_kind(&self.conn(), id, R::KIND)?;
+        any::hydrate(&loaded.doc, id)
+    }
+
+    /// Changes a record: `edit` gets the current record and changes it; only the
+    /// fields it really changed are written, as one change by the signed-in user.
+    /// Returns the record as stored.
+    pub fn update<R: Record>(&self, id: &str, edit: impl FnOnce(&mut R)) -> Result<R> {
+        let author = self.author()?;
+        self.write(|tx| {
+            let Loaded { row, mut doc, .. } = storage::load_kind(tx, id, R::KIND)?;
+            doc.set_actor(author.actor.clone());
+            let heads_before = doc.get_heads();
+            let mut record: R = any::hydrate(&doc, id)?;
+            // Diff against what this app version understands, so that fields written
+            // by a newer version (unknown here) are left alone, not deleted.
+            let old = to_json::<R>(&record, id)?;
+            edit(&mut record);
+            let new = to_json::<R>(&record, id)?;
+            tree::write_diff(&mut doc, &old, &new)?;
+            if commit(&mut doc, &author, now()).is_some() {
+                storage::persist(tx, id, Some(row), R::KIND, &mut doc, &heads_before, now())?;
+            }
+            Ok(record)
+        })
+    }
+
+    /// The history of one field of a record: who changed it, when, from what, to what.
+    /// `path` names the field by segments joined with `/`, e.g. `head_name`,
+    /// `fields/income.annual_total` or `members/0/relation`.
+    pub fn field_history(&self, id: &str, path: &str) -> Result<Vec<FieldChange>> {
+        let segments = history::parse_path(path)?;
+        let mut loaded = self.load(id)?;
+        Ok(history::field_history(&mut loaded.doc, &segments))
+    }
+
+    /// The fields of a record that hold concurrent values from different devices.
+    /// Editing such a field settles it.
+    pub fn conflicts(&self, id: &str) -> Result<Vec<FieldConflict>> {
+        Ok(history::conflicts(&self.load(id)?.doc))
+    }
+
+    /// The heads of a record's document.
+    pub fn heads(&self, id: &str) -> Result<Vec<ChangeHash>> {
+        Ok(self.load(id)?.doc.get_heads())
+    }
+
+    /// The record's changes that a peer lacks, given the heads it has (empty `have`:
+    /// the whole compacted document). The bytes go to [`FieldStore::apply_changes`].
+    pub fn changes_since(&self, id: &str, have: &[ChangeHash]) -> Result<Vec<u8>> {
+        let mut doc = self.load(id)?.doc;
+        if have.is_empty() {
+            return Ok(doc.save());
+        }
+        let known: Vec<ChangeHash> = have
+            .iter()
+            .copied()
+            .filter(|h| doc.get_change_by_hash(h).is_some())
+            .collect();
+        Ok(doc.save_after(&known))
+    }
+
+    /// Merges changes (or a whole document) received from another device into the
+    /// record `id`, creating it if new. Changes already held are ignored. Returns how
+    /// many changes were new.
+    ///
+    /// Malformed bytes, changes whose history is missing, a kind that differs from
+    /// the stored one, or a result that does not fit the record's schema are refused
+    /// with an error, and nothing is stored.
+    pub fn apply_changes(&self, kind: RecordKind, id: &str, bytes: &[u8]) -> Result<usize> {
+        check_id(id)?;
+        self.write(|tx| apply_in(tx, kind, id, bytes, now()))
+    }
+
+    /// Every stored document, newest first.
+    pub fn documents(&self) -> Result<Vec<DocumentInfo>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT doc_id, kind, grid_code, title, heads, updated_at FROM documents
+             ORDER BY updated_at DESC, id DESC",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            let kind: String = r.get(1)?;
+            let heads: Vec<u8> = r.get(4)?;
+            Ok((r.get(0)?, kind, r.get(2)?, r.get(3)?, heads, r.get(5)?))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, kind, grid_code, title, heads, updated_at): (String, String, _, _, _, _) =
+                row?;
+            let kind = kind.parse().map_err(|reason| Error::InvalidDocument {
+                id: id.clone(),
+                kind: RecordKind::Household,
+                reason,
+            })?;
+            out.push(DocumentInfo {
+                id,
+                kind,
+                grid_code,
+                title,
+                heads: storage::decode_heads(&heads),
+                updated_at,
+            });
+        }
+        Ok(out)
+    }
+
+    fn load(&self, id: &str) -> Result<Loaded> {
+        storage::load(&self.conn(), id)?.ok_or_else(|| Error::NotFound { id: id.to_owned() })
+    }
+
+    fn author(&self) -> Result<Author> {
+        let user = self.signed_in_user()?;
+        Ok(Author {
+            actor: actor::actor_for(self.raw_device_id(), &user),
+            user,
+        })
+    }
+}
+
+/// Who writes: the user and the actor id of this device and user.
+struct Author {
+    user: String,
+    actor: automerge::ActorId,
+}
+
+fn commit(doc: &mut AutoCommit, author: &Author, at: i64) -> Option<ChangeHash> {
+    doc.commit_with(
+        CommitOptions::default()
+            .with_message(actor::commit_message(&author.user))
+            .with_time(at),
+    )
+}
+
+fn to_json<R: Record>(record: &R, id: &str) -> Result<Value> {
+    serde_json::to_value(record).map_err(|e| Error::InvalidDocument {
+        id: id.to_owned(),
+        kind: R::KIND,
+        reason: mask_values(&e.to_string()),
+    })
+}
+
+fn create_in<R: Record>(
+    conn: &Connection,
+    author: &Author,
+    id: &str,
+    record: &R,
+    at: i64,
+) -> Result<()> {
+    if storage::load(conn, id)?.is_some() {
+        return Err(Error::AlreadyExists { id: id.to_owned() });
+    }
+    let mut doc = AutoCommit::new().with_actor(author.actor.clone());
+    tree::write_diff(
+        &mut doc,
+        &Value::Object(Default::default()),
+        &to_json(record, id)?,
+    )?;
+    commit(&mut doc, author, at);
+    storage::persist(conn, id, None, R::KIND, &mut doc, &[], at)?;
+    Ok(())
+}
+
+fn apply_in(conn: &Connection, kind: RecordKind, id: &str, bytes: &[u8], at: i64) -> Result<usize> {
+    let rejected = |reason: String| Error::InvalidChanges {
+        id: id.to_owned(),
+        reason,
+    };
+    let (existing, mut doc) = match storage::load(conn, id)? {
+        Some(loaded) if loaded.kind != kind => {
+            return Err(Error::WrongKind {
+                id: id.to_owned(),
+                expected: kind,
+                actual: loaded.kind,
+            });
+        }
+        Some(loaded) => (Some(loaded.row), loaded.doc),
+        None => (None, AutoCommit::new()),
+    };
+    let heads_before = doc.get_heads();
+    doc.load_incremental(bytes)
+        .map_err(|e| rejected(format!("not valid Automerge data ({e})")))?;
+    let missing = doc.get_missing_deps(&[]);
+    if !missing.is_empty() {
+        return Err(rejected(format!(
+            "they build on {} earlier change(s) this device does not have",
+            missing.len()
+        )));
+    }
+    let added = doc.get_changes(&heads_before).len();
+    if added > 0 {
+        storage::persist(conn, id, existing, kind, &mut doc, &heads_before, at)?;
+    }
+    Ok(added)
+}
+
+/// Record ids travel in URLs and file names: keep them plain.
+fn check_id(id: &str) -> Result<()> {
+    let ok = (1..=64).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::InvalidRecordId { id: id.to_owned() })
+    }
+}

@@ -1,0 +1,180 @@
+//! The detailed error type of the core.
+//!
+//! Messages name records by id, fields by path and files by location, never by the
+//! personal data they hold (names, ID-card numbers, phones, health).
+
+use std::path::PathBuf;
+
+use crate::records::RecordKind;
+
+/// Everything that can go wrong in the core.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The database was written by a newer version of the app.
+    #[error(
+        "the database at {path} has schema version {found}, but this app supports up to {supported}; update the app to open it"
+    )]
+    DatabaseTooNew {
+        /// Where the database lives.
+        path: PathBuf,
+        /// The schema version found in the file.
+        found: i64,
+        /// The newest schema version this build knows.
+        supported: i64,
+    },
+
+    /// The file is damaged, or is not a Fieldgrid database. It is left untouched.
+    #[error(
+        "the database at {path} is corrupt or not a Fieldgrid database ({detail}); the file was left untouched"
+    )]
+    Corrupt {
+        /// Where the database lives.
+        path: PathBuf,
+        /// What SQLite or the schema check reported.
+        detail: String,
+    },
+
+    /// A write needs an author, and nobody is signed in on this store.
+    #[error("no user is signed in on this device; sign in before editing records")]
+    NotSignedIn,
+
+    /// No record with this id is stored.
+    #[error("no record with id {id}")]
+    NotFound {
+        /// The record id.
+        id: String,
+    },
+
+    /// A record id that is empty, too long or has characters other than letters,
+    /// digits, `-` and `_`.
+    #[error("invalid record id {id:?}: use 1 to 64 letters, digits, '-' or '_'")]
+    InvalidRecordId {
+        /// The id as given.
+        id: String,
+    },
+
+    /// A record with this id exists already.
+    #[error("a record with id {id} exists already")]
+    AlreadyExists {
+        /// The record id.
+        id: String,
+    },
+
+    /// The record exists but is of another kind.
+    #[error("record {id} is a {actual} record, not a {expected} record")]
+    WrongKind {
+        /// The record id.
+        id: String,
+        /// The kind the caller asked for.
+        expected: RecordKind,
+        /// The kind stored.
+        actual: RecordKind,
+    },
+
+    /// Incoming document changes could not be applied; nothing was stored.
+    #[error("the changes received for record {id} were rejected: {reason}")]
+    InvalidChanges {
+        /// The record id.
+        id: String,
+        /// Why (never includes field values).
+        reason: String,
+    },
+
+    /// A document does not have the shape of its record type; nothing was stored.
+    #[error("record {id} does not match the {kind} schema: {reason}")]
+    InvalidDocument {
+        /// The record id.
+        id: String,
+        /// The expected kind.
+        kind: RecordKind,
+        /// Why (field values are masked).
+        reason: String,
+    },
+
+    /// A field path could not be parsed.
+    #[error("invalid field path {path:?}: {reason}")]
+    InvalidPath {
+        /// The path as given.
+        path: String,
+        /// Why.
+        reason: String,
+    },
+
+    /// The org tree offered for import breaks one or more rules; nothing was changed.
+    #[error("the org tree version {version} was rejected: {}", problems.join("; "))]
+    InvalidOrgTree {
+        /// The version offered.
+        version: u64,
+        /// Every problem found, by code or id.
+        problems: Vec<String>,
+    },
+
+    /// Reference data older than what the store holds was offered.
+    #[error("{what} version {offered} is older than the stored version {current}")]
+    StaleReferenceData {
+        /// Which reference data.
+        what: &'static str,
+        /// The stored version.
+        current: u64,
+        /// The version offered.
+        offered: u64,
+    },
+
+    /// An SQLite error that is not corruption.
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+
+    /// An Automerge error on a stored document.
+    #[error("document error: {0}")]
+    Automerge(#[from] automerge::AutomergeError),
+
+    /// A file-system error.
+    #[error("i/o error on {path}: {source}")]
+    Io {
+        /// The file or folder concerned.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+}
+
+/// The core's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Masks the values that serde quotes in its messages (`"…"` and `` `…` ``), so a
+/// message about a record's shape can be shown or logged without personal data.
+pub(crate) fn mask_values(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut open: Option<char> = None;
+    for c in message.chars() {
+        match open {
+            Some(q) if c == q => {
+                out.push('…');
+                out.push(c);
+                open = None;
+            }
+            Some(_) => {}
+            None if c == '"' || c == '`' => {
+                out.push(c);
+                open = Some(c);
+            }
+            None => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_quoted_values() {
+        let m = mask_values("invalid type: string \"刘凤 110101199003070034\", expected i64");
+        assert_eq!(m, "invalid type: string \"…\", expected i64");
+        assert_eq!(
+            mask_values("integer `42`, expected"),
+            "integer `…`, expected"
+        );
+    }
+}

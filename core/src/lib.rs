@@ -1,0 +1,23 @@
+//! fieldgrid-core: everything a grid worker's phone does, offline.
+//!
+//! [`FieldStore`] is the entry point: one SQLite file holding every household,
+//! person, incident and patrol log as its own Automerge document (so edits made
+//! offline on several phones merge field by field), the org tree, and the search
+//! index. See `DESIGN.md` for the architecture.
+
+mod db;
+mod docs;
+mod error;
+pub mod org;
+pub mod records;
+mod search;
+mod store;
+
+pub use automerge::ChangeHash;
+pub use docs::{DocumentInfo, FieldChange, FieldConflict};
+pub use error::{Error, Result};
+pub use search::{SearchFilter, SearchHit};
+pub use store::FieldStore;
+
+/// The newest database schema version this build reads and writes.
+pub const SCHEMA_VERSION: i64 = db::migrations::LATEST;

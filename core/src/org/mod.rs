@@ -1,0 +1,212 @@
+//! The org tree: county → town → village → grids, and the people who work in them.
+//! Versioned reference data sent by the server; the phone only reads it.
+
+mod queries;
+mod validate;
+
+use serde::{Deserialize, Serialize};
+
+pub use queries::GridInfo;
+
+/// The level of an administrative unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnitLevel {
+    /// 县 (or district).
+    County,
+    /// 镇, 乡 or 街道.
+    Town,
+    /// 村 or 社区.
+    Village,
+}
+
+impl UnitLevel {
+    /// The name stored in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UnitLevel::County => "county",
+            UnitLevel::Town => "town",
+            UnitLevel::Village => "village",
+        }
+    }
+}
+
+/// An administrative unit: county, town or village.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrgUnit {
+    /// The 12-digit administrative division code (统计用区划代码).
+    pub code: String,
+    /// Its name, e.g. 安峰镇.
+    pub name: String,
+    /// County, town or village.
+    pub level: UnitLevel,
+    /// The code of the unit above (none for the county).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<String>,
+}
+
+/// What kind of territory a grid covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GridKind {
+    /// An ordinary residential grid.
+    Regular,
+    /// A subdivision of an urban grid (微网格).
+    Micro,
+    /// Special grid (专属网格) for a school.
+    School,
+    /// Special grid for a hospital.
+    Hospital,
+    /// Special grid for an enterprise.
+    Enterprise,
+    /// Special grid for an industrial or business park.
+    Park,
+}
+
+impl GridKind {
+    /// The name stored in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GridKind::Regular => "regular",
+            GridKind::Micro => "micro",
+            GridKind::School => "school",
+            GridKind::Hospital => "hospital",
+            GridKind::Enterprise => "enterprise",
+            GridKind::Park => "park",
+        }
+    }
+
+    /// Whether this is a special grid (专属网格).
+    pub fn is_special(self) -> bool {
+        matches!(
+            self,
+            GridKind::School | GridKind::Hospital | GridKind::Enterprise | GridKind::Park
+        )
+    }
+}
+
+/// A grid (网格).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Grid {
+    /// The grid code: the 12-digit code of its unit followed by a 3-digit grid number.
+    pub code: String,
+    /// Its name, e.g. 安峰村第一网格.
+    pub name: String,
+    /// 1 for a first-level grid, 2 for a second-level grid inside one.
+    pub level: u8,
+    /// What it covers.
+    pub kind: GridKind,
+    /// The code of the town or village it belongs to.
+    pub unit: String,
+    /// For a second-level grid: the first-level grid it lies in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent_grid: Option<String>,
+    /// Its boundary in WGS-84 degrees: rings of `[lon, lat]`, exterior first, then
+    /// holes. Rings may be given open or closed.
+    pub boundary: Vec<Vec<[f64; 2]>>,
+}
+
+/// A role in the grid system.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// 网格长: leads a grid's team.
+    GridChief,
+    /// 专职网格员.
+    FullTimeGridWorker,
+    /// 兼职网格员.
+    PartTimeGridWorker,
+    /// 督查员.
+    Inspector,
+    /// 联络员.
+    Liaison,
+    /// 巡查员.
+    Patroller,
+    /// 网格指导员: official assigned to guide a grid.
+    GridInstructor,
+    /// 义务网格员.
+    Volunteer,
+    /// Works in a town's command centre; sees the whole town.
+    TownSupervisor,
+    /// Administers the county's system; sees the whole county.
+    CountyAdministrator,
+}
+
+impl Role {
+    /// The name stored in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::GridChief => "grid_chief",
+            Role::FullTimeGridWorker => "full_time_grid_worker",
+            Role::PartTimeGridWorker => "part_time_grid_worker",
+            Role::Inspector => "inspector",
+            Role::Liaison => "liaison",
+            Role::Patroller => "patroller",
+            Role::GridInstructor => "grid_instructor",
+            Role::Volunteer => "volunteer",
+            Role::TownSupervisor => "town_supervisor",
+            Role::CountyAdministrator => "county_administrator",
+        }
+    }
+
+    /// The org-unit level a role is held over, or `None` for roles held in a grid.
+    pub fn unit_level(self) -> Option<UnitLevel> {
+        match self {
+            Role::TownSupervisor => Some(UnitLevel::Town),
+            Role::CountyAdministrator => Some(UnitLevel::County),
+            _ => None,
+        }
+    }
+}
+
+/// Where a role applies.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    /// A grid, by code (and the second-level grids inside it).
+    Grid(String),
+    /// An org unit, by code, and everything below it.
+    Unit(String),
+}
+
+/// A role someone holds, and where.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoleAssignment {
+    /// The role.
+    pub role: Role,
+    /// Where it applies.
+    pub scope: Scope,
+}
+
+/// A person who works in the grid system.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StaffMember {
+    /// The account id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// The roles held.
+    pub roles: Vec<RoleAssignment>,
+}
+
+/// One version of the whole org tree of a county.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrgTree {
+    /// Increases with every change the server publishes.
+    pub version: u64,
+    /// County, towns and villages.
+    pub units: Vec<OrgUnit>,
+    /// Every grid.
+    pub grids: Vec<Grid>,
+    /// Everyone with a role.
+    pub staff: Vec<StaffMember>,
+}
+
+/// What importing an org tree did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportOutcome {
+    /// The tree replaced the stored one.
+    Imported,
+    /// The same version was already stored; nothing changed.
+    AlreadyCurrent,
+}

@@ -1,0 +1,198 @@
+//! Households (户) and the persons (人员) who live in them.
+
+use std::collections::BTreeMap;
+
+use rusqlite::{Connection, params};
+use serde::{Deserialize, Serialize};
+
+use super::{FieldValue, GeoPoint, Record, RecordKind};
+
+/// Whether a household or person is still current. Records are never deleted:
+/// an inactive record keeps its whole history.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecordStatus {
+    /// Current.
+    #[default]
+    Active,
+    /// Moved out of the grid.
+    MovedAway,
+    /// The person has died.
+    Deceased,
+    /// The house no longer stands or the household dissolved.
+    Dissolved,
+}
+
+impl RecordStatus {
+    /// The name stored in query tables.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RecordStatus::Active => "active",
+            RecordStatus::MovedAway => "moved_away",
+            RecordStatus::Deceased => "deceased",
+            RecordStatus::Dissolved => "dissolved",
+        }
+    }
+}
+
+/// A person's place in a household.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HouseholdMember {
+    /// The person record's id.
+    pub person_id: String,
+    /// Relation to the head of household (户主), e.g. `self`, `spouse`, `child`.
+    pub relation: String,
+}
+
+/// A household and its house record (房屋信息, about 145 fields in 6 modules).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Household {
+    /// The grid the house stands in.
+    pub grid_code: String,
+    /// Postal address as written on the door plate.
+    pub address: String,
+    /// Name of the head of household (户主).
+    pub head_name: String,
+    /// The code on the QR door plate (智慧门牌), when one is mounted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub door_plate: Option<String>,
+    /// Where the house is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<GeoPoint>,
+    /// Whether the household is current.
+    #[serde(default)]
+    pub status: RecordStatus,
+    /// The people of the household.
+    #[serde(default)]
+    pub members: Vec<HouseholdMember>,
+    /// Form answers keyed `module.field` (e.g. `income.annual_total`).
+    #[serde(default)]
+    pub fields: BTreeMap<String, FieldValue>,
+}
+
+impl Household {
+    /// A new active household with no members or form answers yet.
+    pub fn new(grid_code: &str, address: &str, head_name: &str) -> Self {
+        Household {
+            grid_code: grid_code.to_owned(),
+            address: address.to_owned(),
+            head_name: head_name.to_owned(),
+            door_plate: None,
+            location: None,
+            status: RecordStatus::Active,
+            members: Vec::new(),
+            fields: BTreeMap::new(),
+        }
+    }
+}
+
+impl Record for Household {
+    const KIND: RecordKind = RecordKind::Household;
+
+    fn grid_code(&self) -> &str {
+        &self.grid_code
+    }
+
+    fn title(&self) -> String {
+        format!("{} · {}", self.head_name, self.address)
+    }
+
+    fn search_text(&self) -> String {
+        // ID-card numbers and phones stay out of the index on purpose.
+        let mut text = format!("{} {} {}", self.head_name, self.address, self.grid_code);
+        if let Some(plate) = &self.door_plate {
+            text.push(' ');
+            text.push_str(plate);
+        }
+        text
+    }
+
+    fn write_index(&self, conn: &Connection, doc: i64) -> rusqlite::Result<()> {
+        conn.execute(
+            "INSERT OR REPLACE INTO households
+                (doc, grid_code, address, head_name, door_plate, status, member_count)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                doc,
+                self.grid_code,
+                self.address,
+                self.head_name,
+                self.door_plate,
+                self.status.as_str(),
+                self.members.len() as i64
+            ],
+        )?;
+        Ok(())
+    }
+}
+
+/// A resident's record (人员信息, about 177 fields in 11 modules).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Person {
+    /// The grid the person lives in.
+    pub grid_code: String,
+    /// Full name.
+    pub name: String,
+    /// The household the person belongs to, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub household_id: Option<String>,
+    /// ID-card number (身份证号). Personal data: never logged, never indexed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_number: Option<String>,
+    /// Whether the person is current.
+    #[serde(default)]
+    pub status: RecordStatus,
+    /// Form answers keyed `module.field` (e.g. `health.chronic_disease`).
+    #[serde(default)]
+    pub fields: BTreeMap<String, FieldValue>,
+}
+
+impl Person {
+    /// A new active person record.
+    pub fn new(grid_code: &str, name: &str) -> Self {
+        Person {
+            grid_code: grid_code.to_owned(),
+            name: name.to_owned(),
+            household_id: None,
+            id_number: None,
+            status: RecordStatus::Active,
+            fields: BTreeMap::new(),
+        }
+    }
+}
+
+impl Record for Person {
+    const KIND: RecordKind = RecordKind::Person;
+
+    fn grid_code(&self) -> &str {
+        &self.grid_code
+    }
+
+    fn title(&self) -> String {
+        self.name.clone()
+    }
+
+    fn search_text(&self) -> String {
+        let address = self
+            .fields
+            .get("basic.current_address")
+            .and_then(FieldValue::search_text)
+            .unwrap_or_default();
+        format!("{} {} {}", self.name, address, self.grid_code)
+    }
+
+    fn write_index(&self, conn: &Connection, doc: i64) -> rusqlite::Result<()> {
+        conn.execute(
+            "INSERT OR REPLACE INTO persons (doc, grid_code, household_id, name, status)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![
+                doc,
+                self.grid_code,
+                self.household_id,
+                self.name,
+                self.status.as_str()
+            ],
+        )?;
+        Ok(())
+    }
+}

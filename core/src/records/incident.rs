@@ -1,0 +1,102 @@
+//! Incidents (事件): what grid workers report and the command centre drives to closure.
+
+use rusqlite::{Connection, params};
+use serde::{Deserialize, Serialize};
+
+use super::{GeoPoint, Record, RecordKind};
+
+/// How urgent the reporter judged the incident.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Urgency {
+    /// Handle in the normal course.
+    #[default]
+    Normal,
+    /// Needs attention today.
+    Urgent,
+    /// Danger to people or property now.
+    Emergency,
+}
+
+/// One step of an incident's workflow, appended and never rewritten: the current
+/// state is a replay of these.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IncidentTransition {
+    /// Who made the step (user id).
+    pub by: String,
+    /// The role they acted in.
+    pub role: String,
+    /// When, in unix seconds.
+    pub at: i64,
+    /// State before.
+    pub from: String,
+    /// State after.
+    pub to: String,
+    /// A note, such as a reason for returning the incident.
+    #[serde(default)]
+    pub note: String,
+    /// Who the incident is handed to, when the step assigns it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assignee: Option<String>,
+}
+
+/// A reported incident.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Incident {
+    /// The grid where it was found.
+    pub grid_code: String,
+    /// Category code from the catalogue (e.g. `dispute.neighbour`).
+    pub category: String,
+    /// What the reporter saw.
+    pub description: String,
+    /// Where.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<GeoPoint>,
+    /// Who reported it (user id).
+    pub reporter_id: String,
+    /// When, in unix seconds.
+    pub reported_at: i64,
+    /// How urgent.
+    #[serde(default)]
+    pub urgency: Urgency,
+    /// The workflow so far.
+    #[serde(default)]
+    pub transitions: Vec<IncidentTransition>,
+}
+
+impl Record for Incident {
+    const KIND: RecordKind = RecordKind::Incident;
+
+    fn grid_code(&self) -> &str {
+        &self.grid_code
+    }
+
+    fn title(&self) -> String {
+        let mut title: String = self.description.chars().take(40).collect();
+        if self.description.chars().count() > 40 {
+            title.push('…');
+        }
+        title
+    }
+
+    fn search_text(&self) -> String {
+        format!("{} {} {}", self.description, self.category, self.grid_code)
+    }
+
+    fn write_index(&self, conn: &Connection, doc: i64) -> rusqlite::Result<()> {
+        conn.execute(
+            "INSERT OR REPLACE INTO incidents
+                (doc, grid_code, category, reporter_id, reported_at, transitions)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                doc,
+                self.grid_code,
+                self.category,
+                self.reporter_id,
+                self.reported_at,
+                self.transitions.len() as i64
+            ],
+        )?;
+        Ok(())
+    }
+}

@@ -1,0 +1,91 @@
+//! The record types kept as Automerge documents, and what each derives into the
+//! query tables.
+
+mod household;
+mod incident;
+mod patrol_log;
+mod values;
+
+use std::fmt;
+use std::str::FromStr;
+
+use rusqlite::Connection;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+pub use household::{Household, HouseholdMember, Person, RecordStatus};
+pub use incident::{Incident, IncidentTransition, Urgency};
+pub use patrol_log::{PatrolEntry, PatrolEntryKind, PatrolLog};
+pub use values::{FieldValue, GeoPoint};
+
+/// The kinds of record that live as documents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecordKind {
+    /// A household (户) and its house record.
+    Household,
+    /// A resident (人员信息).
+    Person,
+    /// A reported incident (事件).
+    Incident,
+    /// The log of one patrol (巡查日志).
+    PatrolLog,
+}
+
+impl RecordKind {
+    /// Every kind, in a fixed order.
+    pub const ALL: [RecordKind; 4] = [
+        RecordKind::Household,
+        RecordKind::Person,
+        RecordKind::Incident,
+        RecordKind::PatrolLog,
+    ];
+
+    /// The name stored in the database and used in the sync protocol.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RecordKind::Household => "household",
+            RecordKind::Person => "person",
+            RecordKind::Incident => "incident",
+            RecordKind::PatrolLog => "patrol_log",
+        }
+    }
+}
+
+impl fmt::Display for RecordKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for RecordKind {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        RecordKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| format!("unknown record kind {s:?}"))
+    }
+}
+
+/// A typed record stored as one Automerge document.
+///
+/// The struct's serde form is the document's shape: maps become Automerge maps,
+/// sequences lists, and every other value a scalar that merges field by field.
+pub trait Record: Serialize + DeserializeOwned + Clone {
+    /// Which kind of record this is.
+    const KIND: RecordKind;
+
+    /// The grid the record belongs to; decides who may see it.
+    fn grid_code(&self) -> &str;
+
+    /// A short label for lists and search results.
+    fn title(&self) -> String;
+
+    /// The text that full-text search looks into.
+    fn search_text(&self) -> String;
+
+    /// Writes this record's row of its kind's query table (replacing any old one).
+    fn write_index(&self, conn: &Connection, doc: i64) -> rusqlite::Result<()>;
+}

@@ -1,0 +1,96 @@
+//! Patrol logs (巡查日志): the notes a grid worker writes during a patrol. The GPS
+//! track is not a document; it is stored as encoded chunks.
+
+use rusqlite::{Connection, params};
+use serde::{Deserialize, Serialize};
+
+use super::{GeoPoint, Record, RecordKind};
+
+/// What a patrol log entry records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PatrolEntryKind {
+    /// A free note.
+    Note,
+    /// Arrival at a point of interest.
+    CheckIn,
+    /// A photo was taken.
+    Photo,
+    /// An incident was reported during the patrol.
+    Incident,
+}
+
+/// One timestamped entry of a patrol log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PatrolEntry {
+    /// When, in unix seconds.
+    pub at: i64,
+    /// What kind of entry.
+    pub kind: PatrolEntryKind,
+    /// The text written.
+    #[serde(default)]
+    pub note: String,
+    /// Where, if known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub point: Option<GeoPoint>,
+    /// The photo, incident or point of interest referred to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
+}
+
+/// The log of one patrol.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PatrolLog {
+    /// The grid patrolled.
+    pub grid_code: String,
+    /// The grid worker (user id).
+    pub worker_id: String,
+    /// Why the patrol was made.
+    #[serde(default)]
+    pub purpose: String,
+    /// When it started, in unix seconds.
+    pub started_at: i64,
+    /// The entries so far.
+    #[serde(default)]
+    pub entries: Vec<PatrolEntry>,
+}
+
+impl Record for PatrolLog {
+    const KIND: RecordKind = RecordKind::PatrolLog;
+
+    fn grid_code(&self) -> &str {
+        &self.grid_code
+    }
+
+    fn title(&self) -> String {
+        if self.purpose.is_empty() {
+            format!("patrol {}", self.grid_code)
+        } else {
+            self.purpose.clone()
+        }
+    }
+
+    fn search_text(&self) -> String {
+        let mut text = format!("{} {}", self.purpose, self.grid_code);
+        for e in &self.entries {
+            text.push(' ');
+            text.push_str(&e.note);
+        }
+        text
+    }
+
+    fn write_index(&self, conn: &Connection, doc: i64) -> rusqlite::Result<()> {
+        conn.execute(
+            "INSERT OR REPLACE INTO patrol_logs (doc, grid_code, worker_id, started_at, entries)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![
+                doc,
+                self.grid_code,
+                self.worker_id,
+                self.started_at,
+                self.entries.len() as i64
+            ],
+        )?;
+        Ok(())
+    }
+}

@@ -1,0 +1,228 @@
+//! Full-text search over records that works for Chinese.
+//!
+//! FTS5's unicode61 tokenizer takes a run of Han characters as one token, so 刘凤
+//! would never match 刘凤英's address line, and the trigram tokenizer cannot match
+//! two-character names at all. Text is therefore segmented here before FTS5 sees it:
+//! every run of CJK characters becomes its overlapping bigrams (column `grams`) and
+//! its single characters (column `unigrams`). A query of two or more CJK characters
+//! is the phrase of its bigrams, which matches exactly the records containing that
+//! substring; a single character searches `unigrams`; other words are prefix terms.
+
+use rusqlite::{Connection, params};
+use serde::Serialize;
+
+use crate::docs::any::AnyRecord;
+use crate::docs::storage;
+use crate::error::Result;
+use crate::records::RecordKind;
+use crate::store::FieldStore;
+
+/// Which records a search looks at.
+#[derive(Debug, Clone, Default)]
+pub struct SearchFilter {
+    /// Only these kinds (all kinds if empty).
+    pub kinds: Vec<RecordKind>,
+    /// Only records of these grids (all grids if empty). Apps pass the grids the
+    /// signed-in user may see.
+    pub grid_codes: Vec<String>,
+}
+
+/// One record found.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SearchHit {
+    /// The record id.
+    pub id: String,
+    /// Its kind.
+    pub kind: RecordKind,
+    /// Its grid.
+    pub grid_code: String,
+    /// Its label in lists.
+    pub title: String,
+}
+
+impl FieldStore {
+    /// Finds records whose names, addresses, door plates or notes contain every word
+    /// of `query`, best matches first. A query with nothing searchable finds nothing.
+    pub fn search(
+        &self,
+        query: &str,
+        filter: &SearchFilter,
+        limit: usize,
+    ) -> Result<Vec<SearchHit>> {
+        let Some(expr) = match_expression(query) else {
+            return Ok(Vec::new());
+        };
+        let kinds: Vec<&str> = filter.kinds.iter().map(|k| k.as_str()).collect();
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT d.doc_id, d.kind, d.grid_code, d.title
+             FROM search_index s JOIN documents d ON d.id = s.rowid
+             WHERE search_index MATCH ?1
+               AND (?2 = '[]' OR d.kind IN (SELECT value FROM json_each(?2)))
+               AND (?3 = '[]' OR d.grid_code IN (SELECT value FROM json_each(?3)))
+             ORDER BY bm25(search_index), d.id
+             LIMIT ?4",
+        )?;
+        let rows = stmt.query_map(
+            params![
+                expr,
+                serde_json::to_string(&kinds).unwrap_or_default(),
+                serde_json::to_string(&filter.grid_codes).unwrap_or_default(),
+                limit as i64
+            ],
+            |r| {
+                let kind: String = r.get(1)?;
+                Ok((r.get(0)?, kind, r.get(2)?, r.get(3)?))
+            },
+        )?;
+        let mut hits = Vec::new();
+        for row in rows {
+            let (id, kind, grid_code, title): (String, String, String, String) = row?;
+            if let Ok(kind) = kind.parse() {
+                hits.push(SearchHit {
+                    id,
+                    kind,
+                    grid_code,
+                    title,
+                });
+            }
+        }
+        Ok(hits)
+    }
+}
+
+/// Replaces the search row of document `row` with `text`.
+pub(crate) fn index_text(conn: &Connection, row: i64, text: &str) -> Result<()> {
+    let segmented = segment(text);
+    conn.prepare_cached("DELETE FROM search_index WHERE rowid = ?1")?
+        .execute([row])?;
+    conn.prepare_cached("INSERT INTO search_index (rowid, grams, unigrams) VALUES (?1, ?2, ?3)")?
+        .execute(params![row, segmented.grams, segmented.unigrams])?;
+    Ok(())
+}
+
+/// Fills the search index from every stored document (the search migration runs
+/// this, so records stored before search existed are found too).
+pub(crate) fn rebuild_index(tx: &rusqlite::Transaction<'_>) -> Result<()> {
+    tx.execute("DELETE FROM search_index", [])?;
+    let ids: Vec<String> = tx
+        .prepare("SELECT doc_id FROM documents ORDER BY id")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for id in ids {
+        if let Some(loaded) = storage::load(tx, &id)? {
+            let record = AnyRecord::hydrate(loaded.kind, &loaded.doc, &id)?;
+            index_text(tx, loaded.row, &record.search_text())?;
+        }
+    }
+    Ok(())
+}
+
+/// Whether a character belongs to a script written without spaces.
+fn is_cjk(c: char) -> bool {
+    matches!(c as u32,
+        0x3040..=0x30FF      // kana
+        | 0x3400..=0x4DBF    // CJK extension A
+        | 0x4E00..=0x9FFF    // CJK unified ideographs
+        | 0xAC00..=0xD7AF    // Hangul syllables
+        | 0xF900..=0xFAFF    // CJK compatibility ideographs
+        | 0x20000..=0x3134F) // CJK extensions B–G
+}
+
+/// Text prepared for the two FTS columns.
+#[derive(Debug, PartialEq)]
+struct Segmented {
+    grams: String,
+    unigrams: String,
+}
+
+/// Splits text into runs of CJK characters and runs of everything else.
+fn runs(text: &str) -> impl Iterator<Item = (bool, &str)> {
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        let first = rest.chars().next()?;
+        let cjk = is_cjk(first);
+        let end = rest
+            .char_indices()
+            .find(|&(_, c)| is_cjk(c) != cjk)
+            .map_or(rest.len(), |(i, _)| i);
+        let (run, tail) = rest.split_at(end);
+        rest = tail;
+        Some((cjk, run))
+    })
+}
+
+fn bigrams(run: &str) -> Vec<String> {
+    let chars: Vec<char> = run.chars().collect();
+    if chars.len() == 1 {
+        return vec![run.to_owned()];
+    }
+    chars.windows(2).map(|w| w.iter().collect()).collect()
+}
+
+fn segment(text: &str) -> Segmented {
+    let mut grams = String::with_capacity(text.len() * 2);
+    let mut unigrams = String::new();
+    for (cjk, run) in runs(text) {
+        grams.push(' ');
+        if cjk {
+            grams.push_str(&bigrams(run).join(" "));
+            for c in run.chars() {
+                unigrams.push(c);
+                unigrams.push(' ');
+            }
+        } else {
+            grams.push_str(run);
+        }
+    }
+    Segmented { grams, unigrams }
+}
+
+/// Builds the FTS5 expression for a user's query: every word must match.
+fn match_expression(query: &str) -> Option<String> {
+    let mut terms = Vec::new();
+    for (cjk, run) in runs(query) {
+        if cjk {
+            let chars = run.chars().count();
+            if chars == 1 {
+                terms.push(format!("unigrams : \"{run}\""));
+            } else {
+                terms.push(format!("grams : \"{}\"", bigrams(run).join(" ")));
+            }
+        } else {
+            // Only letters and digits reach FTS5, so the quotes need no escaping.
+            for word in run
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|w| !w.is_empty())
+            {
+                terms.push(format!("grams : \"{word}\"*"));
+            }
+        }
+    }
+    (!terms.is_empty()).then(|| terms.join(" AND "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn han_text_becomes_bigrams_and_unigrams() {
+        let s = segment("刘凤英 安峰镇12号");
+        let tokens = |t: &str| t.split_whitespace().map(str::to_owned).collect::<Vec<_>>();
+        assert_eq!(tokens(&s.grams), ["刘凤", "凤英", "安峰", "峰镇", "12", "号"]);
+        assert_eq!(tokens(&s.unigrams), ["刘", "凤", "英", "安", "峰", "镇", "号"]);
+    }
+
+    #[test]
+    fn queries_quote_only_safe_words() {
+        assert_eq!(match_expression("刘凤").unwrap(), "grams : \"刘凤\"");
+        assert_eq!(match_expression("刘凤英").unwrap(), "grams : \"刘凤 凤英\"");
+        assert_eq!(match_expression("凤").unwrap(), "unigrams : \"凤\"");
+        assert_eq!(
+            match_expression("AF-0012 \"x\" OR").unwrap(),
+            "grams : \"AF\"* AND grams : \"0012\"* AND grams : \"x\"* AND grams : \"OR\"*"
+        );
+        assert_eq!(match_expression(" \"*()- "), None);
+    }
+}

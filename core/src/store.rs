@@ -1,0 +1,139 @@
+//! [`FieldStore`]: the handle the app holds on its offline database.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior};
+
+use crate::db;
+use crate::error::{Error, Result};
+
+/// The phone's offline store: one SQLite file holding record documents, reference
+/// data and the indexes derived from them.
+///
+/// Every write is one SQLite transaction, committed durably before the call returns.
+/// The handle is `Send + Sync`; calls from several threads are serialised.
+pub struct FieldStore {
+    conn: Mutex<Connection>,
+    path: PathBuf,
+    device_id: [u8; 16],
+    user: Mutex<Option<String>>,
+}
+
+impl std::fmt::Debug for FieldStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FieldStore")
+            .field("path", &self.path)
+            .field("device_id", &self.device_id())
+            .finish_non_exhaustive()
+    }
+}
+
+impl FieldStore {
+    /// Opens the store at `path`, creating it if the file does not exist and
+    /// upgrading its schema if it is older.
+    ///
+    /// Fails with [`Error::DatabaseTooNew`] for a file written by a newer app and
+    /// [`Error::Corrupt`] for a damaged file or one that is not a Fieldgrid store; in
+    /// both cases the file is left as it was.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref().to_owned();
+        let conn = db::open(&path)?;
+        let device_id = device_id(&conn)?;
+        Ok(FieldStore {
+            conn: Mutex::new(conn),
+            path,
+            device_id,
+            user: Mutex::new(None),
+        })
+    }
+
+    /// Where the database file is.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// This device's id (hex), random and fixed at the store's creation.
+    pub fn device_id(&self) -> String {
+        hex::encode(self.device_id)
+    }
+
+    /// Makes `user_id` the author of every following write on this store.
+    pub fn sign_in(&self, user_id: &str) {
+        *lock(&self.user) = Some(user_id.to_owned());
+    }
+
+    /// Ends the session: writes fail with [`Error::NotSignedIn`] until the next sign-in.
+    pub fn sign_out(&self) {
+        *lock(&self.user) = None;
+    }
+
+    /// The signed-in user, if any.
+    pub fn current_user(&self) -> Option<String> {
+        lock(&self.user).clone()
+    }
+
+    /// Runs SQLite's full integrity check; returns the problems found (empty if sound).
+    pub fn integrity_check(&self) -> Result<Vec<String>> {
+        db::integrity_problems(&self.conn())
+    }
+
+    pub(crate) fn raw_device_id(&self) -> &[u8; 16] {
+        &self.device_id
+    }
+
+    pub(crate) fn signed_in_user(&self) -> Result<String> {
+        self.current_user().ok_or(Error::NotSignedIn)
+    }
+
+    pub(crate) fn conn(&self) -> MutexGuard<'_, Connection> {
+        lock(&self.conn)
+    }
+
+    /// Runs `f` in an IMMEDIATE transaction and commits if it succeeds. Work inside
+    /// must read what it changes through the transaction, so that two handles on the
+    /// same file never build on a stale state.
+    pub(crate) fn write<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+        let mut conn = self.conn();
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| db::classify(&self.path, e))?;
+        let out = f(&tx)?;
+        tx.commit().map_err(|e| db::classify(&self.path, e))?;
+        Ok(out)
+    }
+}
+
+/// Seconds since the Unix epoch, by this device's clock.
+pub(crate) fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic in another thread cannot leave SQLite half-written (the transaction
+    // rolls back), so the data behind a poisoned lock is still sound.
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn device_id(conn: &Connection) -> Result<[u8; 16]> {
+    let stored: Option<String> = conn
+        .query_row("SELECT value FROM meta WHERE key = 'device_id'", [], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    if let Some(id) = stored.and_then(|s| hex::decode(s).ok())
+        && let Ok(bytes) = <[u8; 16]>::try_from(id.as_slice())
+    {
+        return Ok(bytes);
+    }
+    let bytes = *uuid::Uuid::new_v4().as_bytes();
+    conn.execute(
+        "INSERT OR REPLACE INTO meta (key, value) VALUES ('device_id', ?1)",
+        [hex::encode(bytes)],
+    )?;
+    Ok(bytes)
+}
