@@ -210,8 +210,14 @@ mod tests {
     fn han_text_becomes_bigrams_and_unigrams() {
         let s = segment("刘凤英 安峰镇12号");
         let tokens = |t: &str| t.split_whitespace().map(str::to_owned).collect::<Vec<_>>();
-        assert_eq!(tokens(&s.grams), ["刘凤", "凤英", "安峰", "峰镇", "12", "号"]);
-        assert_eq!(tokens(&s.unigrams), ["刘", "凤", "英", "安", "峰", "镇", "号"]);
+        assert_eq!(
+            tokens(&s.grams),
+            ["刘凤", "凤英", "安峰", "峰镇", "12", "号"]
+        );
+        assert_eq!(
+            tokens(&s.unigrams),
+            ["刘", "凤", "英", "安", "峰", "镇", "号"]
+        );
     }
 
     #[test]
