@@ -17,7 +17,7 @@ pub use automerge::ChangeHash;
 pub use docs::{DocumentInfo, FieldChange, FieldConflict};
 pub use error::{Error, Result};
 pub use search::{SearchFilter, SearchHit};
-pub use store::FieldStore;
+pub use store::{FieldStore, StoreSettings};
 
 /// The newest database schema version this build reads and writes.
 pub const SCHEMA_VERSION: i64 = db::migrations::LATEST;

@@ -79,6 +79,27 @@ impl FieldStore {
         db::integrity_problems(&self.conn())
     }
 
+    /// The SQLite settings in force on the store's connection, for a diagnostics
+    /// screen and for tests.
+    pub fn settings(&self) -> Result<StoreSettings> {
+        let conn = self.conn();
+        let get = |sql: &str| conn.query_row(sql, [], |r| r.get::<_, rusqlite::types::Value>(0));
+        let int = |v: rusqlite::types::Value| match v {
+            rusqlite::types::Value::Integer(i) => i,
+            _ => -1,
+        };
+        Ok(StoreSettings {
+            journal_mode: match get("PRAGMA journal_mode")? {
+                rusqlite::types::Value::Text(t) => t,
+                other => format!("{other:?}"),
+            },
+            synchronous: int(get("PRAGMA synchronous")?),
+            foreign_keys: int(get("PRAGMA foreign_keys")?) == 1,
+            busy_timeout_ms: int(get("PRAGMA busy_timeout")?),
+            schema_version: int(get("PRAGMA user_version")?),
+        })
+    }
+
     pub(crate) fn raw_device_id(&self) -> &[u8; 16] {
         &self.device_id
     }
@@ -103,6 +124,21 @@ impl FieldStore {
         tx.commit().map_err(|e| db::classify(&self.path, e))?;
         Ok(out)
     }
+}
+
+/// SQLite settings of an open store (see [`FieldStore::settings`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreSettings {
+    /// `wal` for a store.
+    pub journal_mode: String,
+    /// 2 (`FULL`): every commit is on disk before the call returns.
+    pub synchronous: i64,
+    /// Whether foreign keys are enforced.
+    pub foreign_keys: bool,
+    /// How long a write waits for a lock held by another connection.
+    pub busy_timeout_ms: i64,
+    /// The schema version (`PRAGMA user_version`).
+    pub schema_version: i64,
 }
 
 /// Seconds since the Unix epoch, by this device's clock.
