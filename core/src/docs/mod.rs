@@ -9,7 +9,7 @@ pub(crate) mod storage;
 pub(crate) mod tree;
 
 use automerge::transaction::CommitOptions;
-use automerge::{AutoCommit, ChangeHash};
+use automerge::{AutoCommit, ChangeHash, LoadOptions, OnPartialLoad, VerificationMode};
 use rusqlite::Connection;
 use serde::Serialize;
 use serde_json::Value;
@@ -242,7 +242,7 @@ fn apply_in(conn: &Connection, kind: RecordKind, id: &str, bytes: &[u8], at: i64
         id: id.to_owned(),
         reason,
     };
-    let (existing, mut doc) = match storage::load(conn, id)? {
+    let (existing, mut stored) = match storage::load(conn, id)? {
         Some(loaded) if loaded.kind != kind => {
             return Err(Error::WrongKind {
                 id: id.to_owned(),
@@ -253,9 +253,27 @@ fn apply_in(conn: &Connection, kind: RecordKind, id: &str, bytes: &[u8], at: i64
         Some(loaded) => (Some(loaded.row), loaded.doc),
         None => (None, AutoCommit::new()),
     };
-    let heads_before = doc.get_heads();
-    doc.load_incremental(bytes)
-        .map_err(|e| rejected(format!("not valid Automerge data ({e})")))?;
+    let heads_before = stored.get_heads();
+    // `load_incremental` would keep whatever parsed before a cut and drop the rest
+    // silently; a payload is taken whole or not at all, so the stored document and
+    // the incoming bytes are loaded together, strictly.
+    let mut combined = if existing.is_some() {
+        stored.save()
+    } else {
+        Vec::new()
+    };
+    combined.extend_from_slice(bytes);
+    let strict = LoadOptions::new()
+        .on_partial_load(OnPartialLoad::Error)
+        .verification_mode(VerificationMode::Check);
+    let mut doc = AutoCommit::load_with_options(&combined, strict).map_err(|e| {
+        let e = e.to_string();
+        if e.contains("deps") {
+            rejected("they build on earlier changes this device does not have".into())
+        } else {
+            rejected(format!("not valid Automerge data ({e})"))
+        }
+    })?;
     let missing = doc.get_missing_deps(&[]);
     if !missing.is_empty() {
         return Err(rejected(format!(

@@ -133,7 +133,8 @@ impl FieldStore {
     }
 
     /// The grids whose boundary contains `point` (boundary included), the most
-    /// specific first: second-level before first-level, special grids before regular.
+    /// specific first: special grids (a school, a hospital...), then second-level grids,
+    /// then first-level grids.
     pub fn grids_containing(&self, point: GeoPoint) -> Result<Vec<GridInfo>> {
         if !point.is_valid() {
             return Ok(Vec::new());
@@ -157,8 +158,8 @@ impl FieldStore {
         }
         found.sort_by_key(|g| {
             (
-                std::cmp::Reverse(g.level),
                 !g.kind.is_special(),
+                std::cmp::Reverse(g.level),
                 g.code.clone(),
             )
         });
