@@ -13,7 +13,14 @@ use fieldgrid_core::records::{FieldValue, Household};
 use fieldgrid_core::{FieldStore, SearchFilter};
 
 const GRID: &str = "320722104201001";
-const MODULES: [&str; 6] = ["basic", "resources", "business", "income", "safety", "relief"];
+const MODULES: [&str; 6] = [
+    "basic",
+    "resources",
+    "business",
+    "income",
+    "safety",
+    "relief",
+];
 
 /// A household with 200 form answers of mixed types, as a cadre fills them in.
 fn household_200(n: usize) -> Household {
@@ -43,7 +50,12 @@ fn bench_store(c: &mut Criterion) {
         .map(|n| {
             let mut h = Household::new(
                 GRID,
-                &format!("安峰镇{}村{}组{}号", ["安峰", "山口", "北芹", "东湖"][n % 4], n % 13, n),
+                &format!(
+                    "安峰镇{}村{}组{}号",
+                    ["安峰", "山口", "北芹", "东湖"][n % 4],
+                    n % 13,
+                    n
+                ),
                 &demo_name(n),
             );
             h.door_plate = Some(format!("AF-{n:05}"));
@@ -63,7 +75,9 @@ fn bench_store(c: &mut Criterion) {
     }
 
     let mut g = c.benchmark_group("store");
-    g.sample_size(30).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(4));
+    g.sample_size(30)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(4));
 
     g.bench_function("open store (10,001 records)", |b| {
         b.iter(|| black_box(FieldStore::open(&path).unwrap()))
@@ -81,7 +95,8 @@ fn bench_store(c: &mut Criterion) {
             v += 1;
             store
                 .update::<Household>(&edited, |h| {
-                    h.fields.insert("basic.f000".into(), FieldValue::Text(format!("edit {v}")));
+                    h.fields
+                        .insert("basic.f000".into(), FieldValue::Text(format!("edit {v}")));
                 })
                 .unwrap()
         })
@@ -92,7 +107,8 @@ fn bench_store(c: &mut Criterion) {
     for i in 0..100 {
         store
             .update::<Household>(&loaded, |h| {
-                h.fields.insert(format!("safety.f{:03}", i % 200), FieldValue::Int(i));
+                h.fields
+                    .insert(format!("safety.f{:03}", i % 200), FieldValue::Int(i));
             })
             .unwrap();
     }

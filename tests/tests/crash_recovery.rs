@@ -44,17 +44,23 @@ fn every_acknowledged_write_survives_sigkill() {
                 line.clear();
             }
         });
-        // Let it get going, then kill it somewhere in the middle of its work.
-        let first = rx
-            .recv_timeout(Duration::from_secs(60))
-            .expect("writer started");
-        std::thread::sleep(Duration::from_millis(rng.random_range(0..120)));
+        // Let it get going for a random number of writes, then kill it a random
+        // moment later, while it is in the middle of its next ones.
+        let target = rng.random_range(1..60);
+        let mut seen = Vec::new();
+        while seen.len() < target {
+            match rx.recv_timeout(Duration::from_secs(60)) {
+                Ok(line) => seen.push(line),
+                Err(e) => panic!("run {run}: writer stalled after {} writes: {e}", seen.len()),
+            }
+        }
+        std::thread::sleep(Duration::from_micros(rng.random_range(0..5_000)));
         child.kill().unwrap(); // SIGKILL on Unix
         child.wait().unwrap();
         reader.join().unwrap();
 
         let mut acked = 0;
-        for line in std::iter::once(first).chain(rx.try_iter()) {
+        for line in seen.into_iter().chain(rx.try_iter()) {
             acked += 1;
             let parts: Vec<&str> = line.split(' ').collect();
             match parts.as_slice() {

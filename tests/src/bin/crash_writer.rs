@@ -37,7 +37,8 @@ fn main() {
     // be compacted while the process may die, and
     // half of them to the oldest record.
     let docs = store.documents().unwrap();
-    let hot = docs.last().map(|d| d.id.clone());
+    // UUIDv7 ids sort by creation time: the smallest is the oldest record.
+    let hot = docs.iter().map(|d| d.id.clone()).min();
     let mut recent: Vec<String> = docs.into_iter().take(4).map(|d| d.id).collect();
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
