@@ -8,13 +8,15 @@
 mod db;
 mod docs;
 mod error;
+pub mod identity;
 pub mod org;
 pub mod records;
 mod search;
 mod store;
+pub mod sync;
 
 pub use automerge::ChangeHash;
-pub use docs::{DocumentInfo, FieldChange, FieldConflict};
+pub use docs::{DocumentInfo, FieldChange, FieldConflict, MergeOutcome, NewChange, merge_document};
 pub use error::{Error, Result};
 pub use search::{SearchFilter, SearchHit};
 pub use store::{FieldStore, StoreSettings};

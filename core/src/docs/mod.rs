@@ -5,16 +5,18 @@
 mod actor;
 pub(crate) mod any;
 mod history;
+mod merge;
 pub(crate) mod storage;
 pub(crate) mod tree;
 
 use automerge::transaction::CommitOptions;
-use automerge::{AutoCommit, ChangeHash, LoadOptions, OnPartialLoad, VerificationMode};
+use automerge::{AutoCommit, ChangeHash};
 use rusqlite::Connection;
 use serde::Serialize;
 use serde_json::Value;
 
 pub use history::{FieldChange, FieldConflict};
+pub use merge::{MergeOutcome, NewChange, merge_document};
 
 use crate::error::{Error, Result, mask_values};
 use crate::records::{Record, RecordKind};
@@ -238,10 +240,6 @@ fn create_in<R: Record>(
 }
 
 fn apply_in(conn: &Connection, kind: RecordKind, id: &str, bytes: &[u8], at: i64) -> Result<usize> {
-    let rejected = |reason: String| Error::InvalidChanges {
-        id: id.to_owned(),
-        reason,
-    };
     let (existing, mut stored) = match storage::load(conn, id)? {
         Some(loaded) if loaded.kind != kind => {
             return Err(Error::WrongKind {
@@ -254,33 +252,12 @@ fn apply_in(conn: &Connection, kind: RecordKind, id: &str, bytes: &[u8], at: i64
         None => (None, AutoCommit::new()),
     };
     let heads_before = stored.get_heads();
-    // `load_incremental` would keep whatever parsed before a cut and drop the rest
-    // silently; a payload is taken whole or not at all, so the stored document and
-    // the incoming bytes are loaded together, strictly.
-    let mut combined = if existing.is_some() {
+    let base = if existing.is_some() {
         stored.save()
     } else {
         Vec::new()
     };
-    combined.extend_from_slice(bytes);
-    let strict = LoadOptions::new()
-        .on_partial_load(OnPartialLoad::Error)
-        .verification_mode(VerificationMode::Check);
-    let mut doc = AutoCommit::load_with_options(&combined, strict).map_err(|e| {
-        let e = e.to_string();
-        if e.contains("deps") {
-            rejected("they build on earlier changes this device does not have".into())
-        } else {
-            rejected(format!("not valid Automerge data ({e})"))
-        }
-    })?;
-    let missing = doc.get_missing_deps(&[]);
-    if !missing.is_empty() {
-        return Err(rejected(format!(
-            "they build on {} earlier change(s) this device does not have",
-            missing.len()
-        )));
-    }
+    let mut doc = merge::load_strict(id, &base, bytes)?;
     let added = doc.get_changes(&heads_before).len();
     if added > 0 {
         storage::persist(conn, id, existing, kind, &mut doc, &heads_before, at)?;
@@ -289,7 +266,7 @@ fn apply_in(conn: &Connection, kind: RecordKind, id: &str, bytes: &[u8], at: i64
 }
 
 /// Record ids travel in URLs and file names: keep them plain.
-fn check_id(id: &str) -> Result<()> {
+pub(crate) fn check_id(id: &str) -> Result<()> {
     let ok = (1..=64).contains(&id.len())
         && id
             .bytes()

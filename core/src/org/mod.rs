@@ -3,11 +3,13 @@
 
 pub mod demo;
 mod queries;
+mod scope;
 mod validate;
 
 use serde::{Deserialize, Serialize};
 
 pub use queries::GridInfo;
+pub use scope::StaffScope;
 
 /// The level of an administrative unit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

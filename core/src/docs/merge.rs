@@ -1,0 +1,97 @@
+//! Merging document bytes received from elsewhere, strictly: the phone applies what
+//! the server sends with it, and the server merges what phones push with it.
+
+use automerge::{AutoCommit, ChangeHash, LoadOptions, OnPartialLoad, VerificationMode};
+
+use super::any::AnyRecord;
+use crate::error::{Error, Result};
+use crate::records::RecordKind;
+
+/// Loads `base` (a saved document or nothing) followed by `incoming` as one strict
+/// load. `load_incremental` would keep whatever parsed before a cut and drop the rest
+/// silently; a payload is taken whole or not at all.
+pub(crate) fn load_strict(id: &str, base: &[u8], incoming: &[u8]) -> Result<AutoCommit> {
+    let rejected = |reason: String| Error::InvalidChanges {
+        id: id.to_owned(),
+        reason,
+    };
+    let mut combined = Vec::with_capacity(base.len() + incoming.len());
+    combined.extend_from_slice(base);
+    combined.extend_from_slice(incoming);
+    let strict = LoadOptions::new()
+        .on_partial_load(OnPartialLoad::Error)
+        .verification_mode(VerificationMode::Check);
+    let mut doc = AutoCommit::load_with_options(&combined, strict).map_err(|e| {
+        let e = e.to_string();
+        if e.contains("deps") {
+            rejected("they build on earlier changes this device does not have".into())
+        } else {
+            rejected(format!("not valid Automerge data ({e})"))
+        }
+    })?;
+    let missing = doc.get_missing_deps(&[]);
+    if !missing.is_empty() {
+        return Err(rejected(format!(
+            "they build on {} earlier change(s) this device does not have",
+            missing.len()
+        )));
+    }
+    Ok(doc)
+}
+
+/// One change that a merge added.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewChange {
+    /// Its hash.
+    pub hash: ChangeHash,
+    /// Its encoded bytes, loadable with [`crate::FieldStore::apply_changes`].
+    pub bytes: Vec<u8>,
+}
+
+/// A document after incoming changes were merged into it.
+#[derive(Debug, Clone)]
+pub struct MergeOutcome {
+    /// The merged document, compacted (`save()`), for storing and for first syncs.
+    pub document: Vec<u8>,
+    /// The changes that were new to the stored document, in causal order.
+    pub new_changes: Vec<NewChange>,
+    /// The heads of the merged document.
+    pub heads: Vec<ChangeHash>,
+    /// The grid the merged record belongs to.
+    pub grid_code: String,
+    /// The merged record's label.
+    pub title: String,
+}
+
+/// Merges `incoming` (changes or a whole document) into `stored` (a saved document,
+/// or `None` for a record not held yet), checking that the result is a valid record
+/// of `kind`. Pure: no storage, so a server can run it against any backend.
+pub fn merge_document(
+    kind: RecordKind,
+    id: &str,
+    stored: Option<&[u8]>,
+    incoming: &[u8],
+) -> Result<MergeOutcome> {
+    super::check_id(id)?;
+    let heads_before = match stored {
+        Some(bytes) => load_strict(id, bytes, &[])?.get_heads(),
+        None => Vec::new(),
+    };
+    let mut doc = load_strict(id, stored.unwrap_or_default(), incoming)?;
+    let record = AnyRecord::hydrate(kind, &doc, id)?;
+    let new_changes = doc
+        .get_changes(&heads_before)
+        .into_iter()
+        .map(|c| NewChange {
+            hash: c.hash(),
+            bytes: c.raw_bytes().to_vec(),
+        })
+        .collect();
+    Ok(MergeOutcome {
+        document: doc.save(),
+        new_changes,
+        heads: doc.get_heads(),
+        grid_code: record.grid_code().to_owned(),
+        title: record.title(),
+    })
+}

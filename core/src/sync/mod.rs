@@ -1,0 +1,3 @@
+//! Sync: the protocol both sides speak, and the phone's client.
+
+pub mod protocol;

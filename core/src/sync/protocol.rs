@@ -1,0 +1,364 @@
+//! The sync protocol (`/v1`): the messages phones and the server exchange, their
+//! encoding, and the checks both sides apply. No I/O: tests, the client and the
+//! server all drive these types directly.
+//!
+//! One sync round is one `POST /v1/sync` carrying a [`SyncRequest`] (the phone's
+//! protocol and app versions, its cursor, and the document changes it has not pushed
+//! yet, batched across many documents) and answered by a [`SyncResponse`] (results of
+//! the pushes, the changes the phone lacks, a new cursor). The phone repeats rounds
+//! while it has more to push or the server says `more`. A round with nothing new
+//! either way is one request and a response well under 1 KB.
+//!
+//! The cursor is opaque to the phone. The server encodes in it where the phone's
+//! pulls stand ([`ServerCursor`]): a first sync pages through compacted documents
+//! (the phone's own grids first), later syncs follow the server's change sequence.
+//! The phone saves the cursor only after it has stored a response, so a sync cut at
+//! any point resumes where it stood and re-receiving is harmless (merging is
+//! idempotent).
+//!
+//! Messages are CBOR (`application/cbor`): change bytes travel as byte strings.
+//! Errors are JSON [`ErrorBody`]s with an HTTP 4xx/5xx status.
+//!
+//! Data that does not travel as documents has its own endpoints, added by their
+//! issues: GPS track chunks (`PUT /v1/tracks/{patrol}/{chunk}`, idempotent by patrol
+//! and chunk number) and photos (`/v1/blobs/{blake3}`, chunked, content-addressed,
+//! resumable from the last byte the server confirmed).
+
+use serde::{Deserialize, Serialize};
+
+use crate::records::RecordKind;
+
+/// The protocol version this build speaks.
+pub const PROTOCOL_VERSION: u32 = 1;
+/// The media type of sync messages.
+pub const CBOR: &str = "application/cbor";
+/// The largest sync request body the server accepts; the client batches below it.
+pub const MAX_REQUEST_BYTES: usize = 16 * 1024 * 1024;
+/// Push batches are cut at this many bytes of change data.
+pub const PUSH_BATCH_BYTES: usize = 4 * 1024 * 1024;
+/// The most documents one request may push.
+pub const MAX_PUSH_DOCS: usize = 2_000;
+/// The most documents one response carries, whatever the phone asks.
+pub const MAX_PULL_DOCS: u32 = 1_000;
+/// The longest app version string.
+const MAX_APP_VERSION: usize = 32;
+/// The longest cursor.
+const MAX_CURSOR: usize = 256;
+
+/// A document's changes (or, in a first sync, the whole compacted document).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocPayload {
+    /// The record id.
+    pub id: String,
+    /// Its kind.
+    pub kind: RecordKind,
+    /// Automerge bytes: changes or a saved document, loadable as one.
+    #[serde(with = "serde_bytes")]
+    pub data: Vec<u8>,
+}
+
+/// An opaque position in the server's stream of changes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Cursor(#[serde(with = "serde_bytes")] pub Vec<u8>);
+
+/// One sync round, phone to server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncRequest {
+    /// [`PROTOCOL_VERSION`] of the phone.
+    pub protocol: u32,
+    /// The app's version, e.g. `1.4.2`; the server may require a minimum.
+    pub app_version: String,
+    /// Where the phone's pulls stand; `None` on a new device.
+    #[serde(default)]
+    pub cursor: Option<Cursor>,
+    /// Changes the server does not have yet.
+    #[serde(default)]
+    pub push: Vec<DocPayload>,
+    /// How many documents the phone takes in one response (capped by the server).
+    #[serde(default)]
+    pub max_pull: u32,
+}
+
+/// Why the server refused one pushed document (the rest of the request still counts).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RejectCode {
+    /// The record's grid is outside the pusher's grids.
+    OutOfScope,
+    /// The bytes are not valid changes, or their history is missing.
+    InvalidChanges,
+    /// The record does not fit its schema after the merge.
+    InvalidDocument,
+    /// The record exists as another kind.
+    WrongKind,
+    /// The id is not a valid record id.
+    InvalidId,
+}
+
+/// What became of one pushed document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushResult {
+    /// The record id.
+    pub id: String,
+    /// `None` when stored; otherwise why not.
+    #[serde(default)]
+    pub rejected: Option<RejectCode>,
+    /// A reason a person can read (never quotes field values).
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// A kind of reference data and its newest version on the server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReferenceVersion {
+    /// `org_tree` now; forms and the category catalogue come with their issues.
+    pub what: String,
+    /// Its version; fetch `GET /v1/reference/{what}` when newer than the phone's.
+    pub version: u64,
+}
+
+/// One sync round, server to phone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncResponse {
+    /// [`PROTOCOL_VERSION`] of the server.
+    pub protocol: u32,
+    /// What happened to each pushed document, in request order.
+    #[serde(default)]
+    pub pushed: Vec<PushResult>,
+    /// Documents or changes the phone lacks.
+    #[serde(default)]
+    pub docs: Vec<DocPayload>,
+    /// The cursor to send next time, once `docs` are stored.
+    pub cursor: Cursor,
+    /// Whether more is waiting: ask again right away.
+    #[serde(default)]
+    pub more: bool,
+    /// The newest reference data versions.
+    #[serde(default)]
+    pub reference: Vec<ReferenceVersion>,
+}
+
+/// Machine-readable error classes of the HTTP API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The request is malformed; the message says how.
+    BadRequest,
+    /// No valid token.
+    Unauthenticated,
+    /// The device was revoked: the app must wipe its local data.
+    DeviceRevoked,
+    /// The registration is not approved (yet).
+    NotApproved,
+    /// The caller may not do this.
+    Forbidden,
+    /// The app or protocol is too old: please update.
+    UpgradeRequired,
+    /// The body is larger than the server takes.
+    PayloadTooLarge,
+    /// No such thing.
+    NotFound,
+    /// The server failed; try again later.
+    Internal,
+}
+
+/// The JSON body of every error response.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    /// The class of error.
+    pub code: ErrorCode,
+    /// What was wrong, for a person (never contains personal data).
+    pub message: String,
+    /// Set with [`ErrorCode::DeviceRevoked`]: delete every record on the device.
+    #[serde(default)]
+    pub wipe: bool,
+}
+
+/// A message that could not be decoded or breaks the protocol's limits.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ProtocolError(pub String);
+
+/// Encodes a message as CBOR.
+pub fn encode<T: Serialize>(message: &T) -> Vec<u8> {
+    let mut out = Vec::new();
+    // Writing into a Vec cannot fail for these plain data types.
+    ciborium::into_writer(message, &mut out).unwrap_or_default();
+    out
+}
+
+/// Decodes a CBOR message, refusing trailing bytes.
+pub fn decode<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ProtocolError> {
+    let mut reader = bytes;
+    let value: T =
+        ciborium::de::from_reader_with_recursion_limit(&mut reader, 32).map_err(|e| {
+            ProtocolError(format!(
+                "not a valid sync message: {}",
+                crate::error::mask_values(&e.to_string())
+            ))
+        })?;
+    if !reader.is_empty() {
+        return Err(ProtocolError(format!(
+            "{} unexpected bytes after the message",
+            reader.len()
+        )));
+    }
+    Ok(value)
+}
+
+impl SyncRequest {
+    /// Decodes and checks a request as the server receives it.
+    pub fn decode(bytes: &[u8]) -> Result<Self, ProtocolError> {
+        let request: SyncRequest = decode(bytes)?;
+        request.check()?;
+        Ok(request)
+    }
+
+    /// The protocol's limits on a request.
+    pub fn check(&self) -> Result<(), ProtocolError> {
+        if self.app_version.is_empty() || self.app_version.len() > MAX_APP_VERSION {
+            return Err(ProtocolError(
+                "app_version must be 1 to 32 characters".into(),
+            ));
+        }
+        if self.cursor.as_ref().is_some_and(|c| c.0.len() > MAX_CURSOR) {
+            return Err(ProtocolError("the cursor is too long".into()));
+        }
+        if self.push.len() > MAX_PUSH_DOCS {
+            return Err(ProtocolError(format!(
+                "at most {MAX_PUSH_DOCS} documents per request"
+            )));
+        }
+        let mut seen = std::collections::HashSet::new();
+        for doc in &self.push {
+            if !seen.insert(doc.id.as_str()) {
+                return Err(ProtocolError(format!(
+                    "document {} is pushed twice",
+                    doc.id
+                )));
+            }
+            if doc.data.is_empty() {
+                return Err(ProtocolError(format!("document {} has no data", doc.id)));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `a` is older than `b`, comparing dotted numeric versions (`1.10.0` > `1.9.3`).
+pub fn version_older(a: &str, b: &str) -> bool {
+    let parts = |v: &str| -> Vec<u64> {
+        v.split(['.', '-', '+'])
+            .map(|p| p.parse().unwrap_or(0))
+            .collect()
+    };
+    let (a, b) = (parts(a), parts(b));
+    for i in 0..a.len().max(b.len()) {
+        let (x, y) = (
+            a.get(i).copied().unwrap_or(0),
+            b.get(i).copied().unwrap_or(0),
+        );
+        if x != y {
+            return x < y;
+        }
+    }
+    false
+}
+
+/// Where a phone's pulls stand, as the server encodes it in the [`Cursor`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ServerCursor {
+    /// A first sync, paging through compacted documents.
+    Initial {
+        /// The server's change sequence when the first sync began: later changes
+        /// are sent incrementally afterwards.
+        since: i64,
+        /// 0 while sending the phone's own grids, 1 for the rest of its scope.
+        pass: u8,
+        /// The last document id sent in this pass.
+        after: String,
+    },
+    /// Following the change sequence.
+    Changes {
+        /// The last sequence number the phone has.
+        seq: i64,
+    },
+}
+
+impl ServerCursor {
+    /// Encodes as an opaque cursor.
+    pub fn to_cursor(&self) -> Cursor {
+        Cursor(encode(self))
+    }
+
+    /// Decodes an opaque cursor (`None` for a new device).
+    pub fn from_cursor(cursor: Option<&Cursor>) -> Result<Option<Self>, ProtocolError> {
+        cursor
+            .map(|c| {
+                decode(&c.0)
+                    .map_err(|_| ProtocolError("the cursor is not one this server issued".into()))
+            })
+            .transpose()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(push: Vec<DocPayload>) -> SyncRequest {
+        SyncRequest {
+            protocol: PROTOCOL_VERSION,
+            app_version: "1.0.0".into(),
+            cursor: Some(ServerCursor::Changes { seq: 123_456 }.to_cursor()),
+            push,
+            max_pull: 500,
+        }
+    }
+
+    #[test]
+    fn a_sync_with_nothing_to_say_is_tiny() {
+        let req = encode(&request(vec![]));
+        let resp = encode(&SyncResponse {
+            protocol: 1,
+            pushed: vec![],
+            docs: vec![],
+            cursor: ServerCursor::Changes { seq: 123_456 }.to_cursor(),
+            more: false,
+            reference: vec![ReferenceVersion {
+                what: "org_tree".into(),
+                version: 3,
+            }],
+        });
+        assert!(req.len() < 100, "{}", req.len());
+        assert!(resp.len() < 150, "{}", resp.len());
+        assert_eq!(SyncRequest::decode(&req).unwrap(), request(vec![]));
+    }
+
+    #[test]
+    fn bad_messages_are_refused() {
+        let doc = DocPayload {
+            id: "a".into(),
+            kind: RecordKind::Household,
+            data: vec![1],
+        };
+        let twice = encode(&request(vec![doc.clone(), doc]));
+        assert!(SyncRequest::decode(&twice).unwrap_err().0.contains("twice"));
+        let good = encode(&request(vec![]));
+        assert!(SyncRequest::decode(&good[..good.len() - 3]).is_err());
+        let mut trailing = good.clone();
+        trailing.push(0);
+        assert!(SyncRequest::decode(&trailing).is_err());
+        assert!(SyncRequest::decode(b"").is_err());
+        assert!(ServerCursor::from_cursor(Some(&Cursor(vec![1, 2, 3]))).is_err());
+    }
+
+    #[test]
+    fn versions_compare_numerically() {
+        assert!(version_older("1.9.3", "1.10.0"));
+        assert!(!version_older("1.10.0", "1.9.3"));
+        assert!(!version_older("2.0", "2.0.0"));
+        assert!(version_older("0.9", "1"));
+    }
+}
