@@ -6,7 +6,7 @@
 //! index. See `DESIGN.md` for the architecture.
 
 mod db;
-mod docs;
+pub(crate) mod docs;
 mod error;
 pub mod identity;
 pub mod org;

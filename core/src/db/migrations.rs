@@ -41,6 +41,12 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../migrations/003_search.sql"),
         after: Some(crate::search::rebuild_index),
     },
+    Migration {
+        version: 4,
+        name: "004_sync.sql",
+        sql: include_str!("../../migrations/004_sync.sql"),
+        after: None,
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -239,7 +239,13 @@ fn create_in<R: Record>(
     Ok(())
 }
 
-fn apply_in(conn: &Connection, kind: RecordKind, id: &str, bytes: &[u8], at: i64) -> Result<usize> {
+pub(crate) fn apply_in(
+    conn: &Connection,
+    kind: RecordKind,
+    id: &str,
+    bytes: &[u8],
+    at: i64,
+) -> Result<usize> {
     let (existing, mut stored) = match storage::load(conn, id)? {
         Some(loaded) if loaded.kind != kind => {
             return Err(Error::WrongKind {

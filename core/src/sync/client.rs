@@ -1,0 +1,410 @@
+//! The phone's sync client over HTTP (reqwest).
+//!
+//! `sync()` repeats rounds of `POST /v1/sync` until nothing is left to push and the
+//! server has nothing more to send. Every round's outcome is stored before the next
+//! starts, so a sync cut anywhere (network gone, app killed) resumes where it
+//! stood. Failed requests are retried with exponential backoff and jitter.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+
+use super::protocol::{
+    self, CBOR, ErrorBody, ErrorCode, PROTOCOL_VERSION, SyncRequest, SyncResponse,
+};
+use crate::FieldStore;
+use crate::org::OrgTree;
+
+/// Why a sync (or a registration call) failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    /// The server could not be reached, or kept failing, after every retry.
+    #[error("the server could not be reached: {0}")]
+    Network(String),
+    /// The token is missing, wrong, or not approved yet.
+    #[error("the server did not accept this device's credentials: {0}")]
+    Unauthenticated(String),
+    /// The device was revoked: the app must call [`FieldStore::wipe_local_data`].
+    #[error("this device was revoked by an administrator; its local data must be wiped")]
+    DeviceRevoked,
+    /// The app is too old for the server.
+    #[error("please update the app: {0}")]
+    UpgradeRequired(String),
+    /// The server refused a request.
+    #[error("the server refused the request ({code:?}): {message}")]
+    Refused {
+        /// The server's error class.
+        code: ErrorCode,
+        /// The server's message.
+        message: String,
+    },
+    /// The server answered something that is not a valid sync message.
+    #[error("the server's answer was not understood: {0}")]
+    Protocol(String),
+    /// Storing what arrived failed.
+    #[error(transparent)]
+    Store(#[from] crate::Error),
+}
+
+/// How often and how patiently to retry.
+#[derive(Debug, Clone)]
+pub struct RetryPolicy {
+    /// Attempts per request, the first included.
+    pub attempts: u32,
+    /// The first pause; each later one doubles, up to `max_delay`.
+    pub base_delay: Duration,
+    /// The longest pause.
+    pub max_delay: Duration,
+    /// How long one request may take.
+    pub timeout: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            attempts: 6,
+            base_delay: Duration::from_millis(250),
+            max_delay: Duration::from_secs(8),
+            timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+/// Progress of a running sync, reported after every round.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SyncProgress {
+    /// Rounds done.
+    pub rounds: u32,
+    /// Records pushed and accepted so far.
+    pub pushed: u64,
+    /// Records the server refused so far.
+    pub rejected: u64,
+    /// Records received so far.
+    pub pulled: u64,
+    /// Records still to push.
+    pub pending: u64,
+    /// Request bytes sent (bodies).
+    pub bytes_sent: u64,
+    /// Response bytes received (bodies).
+    pub bytes_received: u64,
+    /// Whether the server said more is waiting.
+    pub more: bool,
+}
+
+/// The sync client of one device.
+#[derive(Debug, Clone)]
+pub struct SyncClient {
+    http: reqwest::Client,
+    base: String,
+    token: String,
+    app_version: String,
+    retry: RetryPolicy,
+    max_pull: u32,
+}
+
+/// What a person registers with. Personal data: sent once, over TLS.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RegisterRequest {
+    /// This device's id.
+    pub device_id: String,
+    /// Full name.
+    pub name: String,
+    /// ID-card number.
+    pub id_number: String,
+    /// Mobile number.
+    pub phone: String,
+    /// BLAKE3 (hex) of the secret token the device generated; the server never
+    /// sees the token itself until the device uses it.
+    pub token_hash: String,
+}
+
+/// The server's answer to a registration.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RegisterResponse {
+    /// Ask `GET /v1/registrations/{id}` for the decision.
+    pub registration_id: String,
+}
+
+/// Where a registration stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "status")]
+pub enum RegistrationState {
+    /// Waiting for an administrator.
+    Pending,
+    /// Approved: the device's token now works, for this person.
+    Approved {
+        /// The person's id in the org tree.
+        staff_id: String,
+    },
+    /// Refused.
+    Rejected {
+        /// The administrator's reason.
+        reason: String,
+    },
+}
+
+/// A new device's credentials: keep `token` in the Keystore/Keychain.
+#[derive(Debug, Clone)]
+pub struct Registration {
+    /// The registration to poll.
+    pub registration_id: String,
+    /// The device's secret token.
+    pub token: String,
+}
+
+/// The hash under which the server stores a token.
+pub fn token_hash(token: &str) -> String {
+    blake3::hash(token.as_bytes()).to_hex().to_string()
+}
+
+impl SyncClient {
+    /// A client for the server at `base_url` (e.g. `https://sync.example.cn`), with
+    /// the device's token.
+    pub fn new(base_url: &str, token: &str, app_version: &str) -> Result<Self, SyncError> {
+        let retry = RetryPolicy::default();
+        let http = reqwest::Client::builder()
+            .timeout(retry.timeout)
+            .connect_timeout(Duration::from_secs(10))
+            .build()
+            .map_err(|e| SyncError::Network(e.to_string()))?;
+        Ok(SyncClient {
+            http,
+            base: base_url.trim_end_matches('/').to_owned(),
+            token: token.to_owned(),
+            app_version: app_version.to_owned(),
+            retry,
+            max_pull: 500,
+        })
+    }
+
+    /// Replaces the retry policy.
+    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
+        if let Ok(http) = reqwest::Client::builder()
+            .timeout(retry.timeout)
+            .connect_timeout(Duration::from_secs(10))
+            .build()
+        {
+            self.http = http;
+        }
+        self.retry = retry;
+        self
+    }
+
+    /// How many records to take per response.
+    pub fn with_page_size(mut self, max_pull: u32) -> Self {
+        self.max_pull = max_pull.max(1);
+        self
+    }
+
+    /// Registers a person on this device; returns the registration and the new
+    /// secret token. The token works once an administrator approves.
+    pub async fn register(
+        base_url: &str,
+        store: &FieldStore,
+        name: &str,
+        id_number: &str,
+        phone: &str,
+    ) -> Result<Registration, SyncError> {
+        let token = format!(
+            "{}{}",
+            uuid::Uuid::new_v4().simple(),
+            uuid::Uuid::new_v4().simple()
+        );
+        let body = RegisterRequest {
+            device_id: store.device_id(),
+            name: name.to_owned(),
+            id_number: id_number.to_owned(),
+            phone: phone.to_owned(),
+            token_hash: token_hash(&token),
+        };
+        let client = SyncClient::new(base_url, &token, "")?;
+        let response = client
+            .send(|| {
+                client
+                    .http
+                    .post(format!("{}/v1/registrations", client.base))
+                    .json(&body)
+            })
+            .await?;
+        let parsed: RegisterResponse = response
+            .json()
+            .await
+            .map_err(|e| SyncError::Protocol(e.to_string()))?;
+        Ok(Registration {
+            registration_id: parsed.registration_id,
+            token,
+        })
+    }
+
+    /// Where this device's registration stands.
+    pub async fn registration_state(
+        &self,
+        registration_id: &str,
+    ) -> Result<RegistrationState, SyncError> {
+        let url = format!("{}/v1/registrations/{registration_id}", self.base);
+        let response = self
+            .send(|| self.http.get(&url).bearer_auth(&self.token))
+            .await?;
+        response
+            .json()
+            .await
+            .map_err(|e| SyncError::Protocol(e.to_string()))
+    }
+
+    /// Pushes every pending change and pulls everything new, reporting progress
+    /// after each round; refreshes reference data when the server has newer.
+    pub async fn sync(
+        &self,
+        store: &FieldStore,
+        mut progress: impl FnMut(&SyncProgress),
+    ) -> Result<SyncProgress, SyncError> {
+        let result = self.sync_rounds(store, &mut progress).await;
+        let error = result.as_ref().err().map(ToString::to_string);
+        store.record_sync_attempt(error.as_deref())?;
+        result
+    }
+
+    async fn sync_rounds(
+        &self,
+        store: &FieldStore,
+        progress: &mut impl FnMut(&SyncProgress),
+    ) -> Result<SyncProgress, SyncError> {
+        let mut done = SyncProgress::default();
+        let mut sent_this_sync: HashSet<String> = HashSet::new();
+        let reference = loop {
+            let batch = store.next_push_batch(&sent_this_sync)?;
+            let request = SyncRequest {
+                protocol: PROTOCOL_VERSION,
+                app_version: self.app_version.clone(),
+                cursor: store.sync_cursor()?,
+                push: batch.docs,
+                max_pull: self.max_pull,
+            };
+            let body = protocol::encode(&request);
+            done.bytes_sent += body.len() as u64;
+            let url = format!("{}/v1/sync", self.base);
+            let response = self
+                .send(|| {
+                    self.http
+                        .post(&url)
+                        .bearer_auth(&self.token)
+                        .header(reqwest::header::CONTENT_TYPE, CBOR)
+                        .body(body.clone())
+                })
+                .await?;
+            let bytes = response
+                .bytes()
+                .await
+                .map_err(|e| SyncError::Network(e.to_string()))?;
+            done.bytes_received += bytes.len() as u64;
+            let answer: SyncResponse =
+                protocol::decode(&bytes).map_err(|e| SyncError::Protocol(e.to_string()))?;
+
+            for (result, heads) in answer.pushed.iter().zip(&batch.heads) {
+                sent_this_sync.insert(result.id.clone());
+                match result.rejected {
+                    None => {
+                        store.record_push(&result.id, heads, None)?;
+                        done.pushed += 1;
+                    }
+                    Some(code) => {
+                        store.record_push(&result.id, heads, Some((code, &result.reason)))?;
+                        done.rejected += 1;
+                    }
+                }
+            }
+            done.pulled += answer.docs.len() as u64;
+            store.store_pulled(&answer.docs, &answer.cursor)?;
+            done.rounds += 1;
+            done.more = answer.more;
+            done.pending = store.sync_status()?.pending_records;
+            progress(&done);
+            let more_to_push = !store.next_push_batch(&sent_this_sync)?.docs.is_empty();
+            if !answer.more && !more_to_push {
+                break answer.reference;
+            }
+        };
+        self.refresh_reference(store, &reference).await?;
+        Ok(done)
+    }
+
+    async fn refresh_reference(
+        &self,
+        store: &FieldStore,
+        versions: &[protocol::ReferenceVersion],
+    ) -> Result<(), SyncError> {
+        for v in versions {
+            if v.what == "org_tree"
+                && store
+                    .org_tree_version()?
+                    .is_none_or(|have| have < v.version)
+            {
+                let url = format!("{}/v1/reference/org_tree", self.base);
+                let response = self
+                    .send(|| self.http.get(&url).bearer_auth(&self.token))
+                    .await?;
+                let tree: OrgTree = response
+                    .json()
+                    .await
+                    .map_err(|e| SyncError::Protocol(e.to_string()))?;
+                store.import_org_tree(&tree)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Sends a request, retrying network failures and 5xx/429 answers with backoff;
+    /// turns error answers into [`SyncError`]s.
+    async fn send(
+        &self,
+        build: impl Fn() -> reqwest::RequestBuilder,
+    ) -> Result<reqwest::Response, SyncError> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let retryable = match build().send().await {
+                Ok(r) if r.status().is_success() => return Ok(r),
+                Ok(r) if r.status().is_server_error() || r.status().as_u16() == 429 => {
+                    format!("server answered {}", r.status())
+                }
+                Ok(r) => return Err(error_from(r).await),
+                Err(e) => e.to_string(),
+            };
+            if attempt >= self.retry.attempts {
+                return Err(SyncError::Network(format!(
+                    "{retryable} (after {attempt} attempts)"
+                )));
+            }
+            let exp = self
+                .retry
+                .base_delay
+                .saturating_mul(1 << (attempt - 1).min(16));
+            let delay = exp.min(self.retry.max_delay);
+            let jitter = rand::rng().random_range(0.5..1.0);
+            tokio::time::sleep(delay.mul_f64(jitter)).await;
+        }
+    }
+}
+
+async fn error_from(response: reqwest::Response) -> SyncError {
+    let status = response.status();
+    let body: Option<ErrorBody> = response.json().await.ok();
+    let message = body
+        .as_ref()
+        .map_or_else(|| status.to_string(), |b| b.message.clone());
+    match body.map(|b| b.code) {
+        Some(ErrorCode::DeviceRevoked) => SyncError::DeviceRevoked,
+        Some(ErrorCode::UpgradeRequired) => SyncError::UpgradeRequired(message),
+        Some(ErrorCode::Unauthenticated | ErrorCode::NotApproved) => {
+            SyncError::Unauthenticated(message)
+        }
+        Some(code) => SyncError::Refused { code, message },
+        None if status.as_u16() == 401 => SyncError::Unauthenticated(message),
+        None => SyncError::Refused {
+            code: ErrorCode::BadRequest,
+            message,
+        },
+    }
+}

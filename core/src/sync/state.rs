@@ -1,0 +1,252 @@
+//! The phone's sync bookkeeping: what is left to push, where pulls stand, how the
+//! last sync went.
+
+use rusqlite::{OptionalExtension, params};
+use serde::Serialize;
+
+use super::protocol::{Cursor, DocPayload, MAX_PUSH_DOCS, PUSH_BATCH_BYTES, RejectCode};
+use crate::docs::{self, storage};
+use crate::error::Result;
+use crate::records::RecordKind;
+use crate::store::{FieldStore, now};
+
+/// What the app shows about sync.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SyncStatus {
+    /// Records with changes the server does not have yet.
+    pub pending_records: u64,
+    /// Records whose last push the server refused (see [`FieldStore::sync_rejections`]).
+    pub rejected_records: u64,
+    /// When a sync last started, in unix seconds.
+    pub last_attempt: Option<i64>,
+    /// When a sync last finished without error.
+    pub last_success: Option<i64>,
+    /// Why the last sync failed, if it did.
+    pub last_error: Option<String>,
+}
+
+/// A push the server refused.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SyncRejection {
+    /// The record id.
+    pub id: String,
+    /// The server's code, e.g. `out_of_scope`.
+    pub code: String,
+    /// The server's reason.
+    pub reason: String,
+    /// When, in unix seconds.
+    pub at: i64,
+}
+
+/// A batch of pushes and the heads each carries.
+pub(crate) struct PushBatch {
+    pub docs: Vec<DocPayload>,
+    pub heads: Vec<Vec<u8>>,
+}
+
+impl FieldStore {
+    /// How sync stands, for the app's status line.
+    pub fn sync_status(&self) -> Result<SyncStatus> {
+        let conn = self.conn();
+        let pending: i64 = conn.query_row(
+            "SELECT count(*) FROM documents d WHERE d.heads <> d.synced_heads
+               AND NOT EXISTS (SELECT 1 FROM sync_rejections r
+                               WHERE r.doc_id = d.doc_id AND r.heads = d.heads)",
+            [],
+            |r| r.get(0),
+        )?;
+        let rejected: i64 =
+            conn.query_row("SELECT count(*) FROM sync_rejections", [], |r| r.get(0))?;
+        let (last_attempt, last_success, last_error) = conn.query_row(
+            "SELECT last_attempt, last_success, last_error FROM sync_state WHERE id = 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?;
+        Ok(SyncStatus {
+            pending_records: pending as u64,
+            rejected_records: rejected as u64,
+            last_attempt,
+            last_success,
+            last_error,
+        })
+    }
+
+    /// Pushes the server refused, newest first.
+    pub fn sync_rejections(&self) -> Result<Vec<SyncRejection>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT doc_id, code, reason, at FROM sync_rejections ORDER BY at DESC, doc_id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(SyncRejection {
+                id: r.get(0)?,
+                code: r.get(1)?,
+                reason: r.get(2)?,
+                at: r.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Deletes every record and the sync state on this device (after the server
+    /// revoked it). Reference data and the device id stay.
+    pub fn wipe_local_data(&self) -> Result<()> {
+        self.write(|tx| {
+            tx.execute_batch(
+                "DELETE FROM search_index; DELETE FROM doc_changes; DELETE FROM households;
+                 DELETE FROM persons; DELETE FROM incidents; DELETE FROM patrol_logs;
+                 DELETE FROM documents; DELETE FROM sync_rejections;
+                 UPDATE sync_state SET cursor = NULL, last_success = NULL;",
+            )?;
+            Ok(())
+        })
+    }
+
+    pub(crate) fn sync_cursor(&self) -> Result<Option<Cursor>> {
+        let c: Option<Vec<u8>> = self
+            .conn()
+            .query_row("SELECT cursor FROM sync_state WHERE id = 1", [], |r| {
+                r.get(0)
+            })
+            .optional()?
+            .flatten();
+        Ok(c.map(Cursor))
+    }
+
+    pub(crate) fn record_sync_attempt(&self, error: Option<&str>) -> Result<()> {
+        let at = now();
+        self.write(|tx| {
+            match error {
+                None => tx.execute(
+                    "UPDATE sync_state SET last_attempt = ?1, last_success = ?1, last_error = NULL
+                     WHERE id = 1",
+                    [at],
+                )?,
+                Some(e) => tx.execute(
+                    "UPDATE sync_state SET last_attempt = ?1, last_error = ?2 WHERE id = 1",
+                    params![at, e],
+                )?,
+            };
+            Ok(())
+        })
+    }
+
+    /// The next batch of documents with unpushed changes, cut at
+    /// [`PUSH_BATCH_BYTES`] and [`MAX_PUSH_DOCS`]. `skip` holds ids already in
+    /// flight this round.
+    pub(crate) fn next_push_batch(
+        &self,
+        skip: &std::collections::HashSet<String>,
+    ) -> Result<PushBatch> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT d.doc_id, d.kind, d.synced_heads, d.heads FROM documents d
+             WHERE d.heads <> d.synced_heads
+               AND NOT EXISTS (SELECT 1 FROM sync_rejections r
+                               WHERE r.doc_id = d.doc_id AND r.heads = d.heads)
+             ORDER BY d.id",
+        )?;
+        let rows: Vec<(String, String, Vec<u8>, Vec<u8>)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut batch = PushBatch {
+            docs: Vec::new(),
+            heads: Vec::new(),
+        };
+        let mut bytes = 0;
+        for (id, kind, synced, heads) in rows {
+            if skip.contains(&id) {
+                continue;
+            }
+            let Ok(kind) = kind.parse::<RecordKind>() else {
+                continue;
+            };
+            let Some(mut loaded) = storage::load(&conn, &id)? else {
+                continue;
+            };
+            let synced = storage::decode_heads(&synced);
+            let data = if synced.is_empty() {
+                loaded.doc.save()
+            } else {
+                loaded.doc.save_after(&synced)
+            };
+            if !batch.docs.is_empty() && bytes + data.len() > PUSH_BATCH_BYTES {
+                break;
+            }
+            bytes += data.len();
+            batch.docs.push(DocPayload { id, kind, data });
+            batch.heads.push(heads);
+            if batch.docs.len() >= MAX_PUSH_DOCS {
+                break;
+            }
+        }
+        Ok(batch)
+    }
+
+    /// Records the server's verdict on a pushed document.
+    pub(crate) fn record_push(
+        &self,
+        id: &str,
+        heads: &[u8],
+        rejected: Option<(RejectCode, &str)>,
+    ) -> Result<()> {
+        self.write(|tx| {
+            match rejected {
+                None => {
+                    tx.execute(
+                        "UPDATE documents SET synced_heads = ?2 WHERE doc_id = ?1",
+                        params![id, heads],
+                    )?;
+                    tx.execute("DELETE FROM sync_rejections WHERE doc_id = ?1", [id])?;
+                }
+                Some((code, reason)) => {
+                    let code = serde_json::to_value(code)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_owned))
+                        .unwrap_or_default();
+                    tx.execute(
+                        "INSERT OR REPLACE INTO sync_rejections (doc_id, heads, code, reason, at)
+                         VALUES (?1, ?2, ?3, ?4, ?5)",
+                        params![id, heads, code, reason, now()],
+                    )?;
+                }
+            }
+            Ok(())
+        })
+    }
+
+    /// Stores a page of pulled documents and the cursor after them, in one
+    /// transaction: either the whole page and its cursor are stored, or nothing.
+    pub(crate) fn store_pulled(&self, docs: &[DocPayload], cursor: &Cursor) -> Result<usize> {
+        let at = now();
+        self.write(|tx| {
+            let mut changed = 0;
+            for doc in docs {
+                let before: Option<(Vec<u8>, Vec<u8>)> = tx
+                    .query_row(
+                        "SELECT heads, synced_heads FROM documents WHERE doc_id = ?1",
+                        [&doc.id],
+                        |r| Ok((r.get(0)?, r.get(1)?)),
+                    )
+                    .optional()?;
+                docs::check_id(&doc.id)?;
+                let added = docs::apply_in(tx, doc.kind, &doc.id, &doc.data, at)?;
+                changed += usize::from(added > 0);
+                // A record with nothing unpushed stays "in step" with the server;
+                // one with local edits keeps its old mark, so those edits get pushed.
+                let in_step = before.as_ref().is_none_or(|(h, s)| h == s);
+                if in_step {
+                    tx.execute(
+                        "UPDATE documents SET synced_heads = heads WHERE doc_id = ?1",
+                        [&doc.id],
+                    )?;
+                }
+            }
+            tx.execute(
+                "UPDATE sync_state SET cursor = ?1 WHERE id = 1",
+                [&cursor.0],
+            )?;
+            Ok(changed)
+        })
+    }
+}
