@@ -1,8 +1,115 @@
-//! fieldgrid-server: the sync server. The HTTP API, storage backends and the
-//! supervisors' pages arrive with the sync issue; this crate fixes its place in the
-//! workspace and its dependency on the core's types.
+//! fieldgrid-server: the sync server. `app(state)` is the whole HTTP API as an axum
+//! `Router`; `main.rs` adds configuration, logging, the admin CLI and graceful
+//! shutdown around it.
 
-/// The database schema version of the core whose documents this server stores.
-pub fn core_schema_version() -> i64 {
-    fieldgrid_core::SCHEMA_VERSION
+pub mod admin;
+mod api;
+pub mod blobs;
+pub mod config;
+pub mod demo;
+pub mod metrics;
+pub mod storage;
+
+use std::sync::{Arc, RwLock};
+
+use fieldgrid_core::org::OrgTree;
+
+pub use api::app;
+pub use config::Config;
+
+/// What every request handler shares. Nothing here is state a second instance
+/// would need: storage and blobs are shared backends, the org tree is a cache
+/// checked against the stored version on every use.
+#[derive(Clone)]
+pub struct AppState {
+    /// Accounts, documents, the change sequence, reference data.
+    pub storage: Arc<dyn storage::Storage>,
+    /// Photos and other blobs.
+    pub blobs: Arc<dyn blobs::BlobStore>,
+    /// Prometheus metrics.
+    pub metrics: Arc<metrics::Metrics>,
+    /// Settings that shape the API.
+    pub settings: Arc<Settings>,
+    org_cache: Arc<RwLock<Option<CachedTree>>>,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("backend", &self.storage.backend())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The org tree and the version it was parsed from.
+type CachedTree = (u64, Arc<OrgTree>);
+
+/// Settings of the HTTP API.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Apps older than this get "please update".
+    pub min_app_version: String,
+    /// The largest request body accepted.
+    pub max_body_bytes: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            min_app_version: "0.0.0".into(),
+            max_body_bytes: fieldgrid_core::sync::protocol::MAX_REQUEST_BYTES,
+        }
+    }
+}
+
+impl AppState {
+    /// State over the given backends.
+    pub fn new(
+        storage: Arc<dyn storage::Storage>,
+        blobs: Arc<dyn blobs::BlobStore>,
+        settings: Settings,
+    ) -> Self {
+        AppState {
+            storage,
+            blobs,
+            metrics: Arc::new(metrics::Metrics::default()),
+            settings: Arc::new(settings),
+            org_cache: Arc::new(RwLock::new(None)),
+        }
+    }
+
+    /// The current org tree (empty if none was published).
+    pub async fn org_tree(&self) -> Result<Arc<OrgTree>, storage::StorageError> {
+        let Some((version, body)) = self.storage.reference(api::ORG_TREE).await? else {
+            return Ok(Arc::new(OrgTree {
+                version: 0,
+                units: vec![],
+                grids: vec![],
+                staff: vec![],
+            }));
+        };
+        if let Some((v, tree)) = self
+            .org_cache
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            && *v == version
+        {
+            return Ok(tree.clone());
+        }
+        let tree: OrgTree = serde_json::from_str(&body).map_err(|e| {
+            storage::StorageError::Other(format!("stored org tree is unreadable: {e}"))
+        })?;
+        let tree = Arc::new(tree);
+        *self.org_cache.write().unwrap_or_else(|p| p.into_inner()) = Some((version, tree.clone()));
+        Ok(tree)
+    }
+}
+
+/// Seconds since the Unix epoch.
+pub(crate) fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
 }

@@ -205,6 +205,14 @@ pub struct OrgTree {
     pub staff: Vec<StaffMember>,
 }
 
+impl OrgTree {
+    /// Every rule this tree breaks (empty when it may be imported), naming units,
+    /// grids and staff by code or id only.
+    pub fn problems(&self) -> Vec<String> {
+        validate::problems(self)
+    }
+}
+
 /// What importing an org tree did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ImportOutcome {

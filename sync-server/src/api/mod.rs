@@ -1,0 +1,216 @@
+//! The HTTP API under `/v1`: sync, registrations, administration, reference data,
+//! the OpenAPI description, health and metrics.
+
+mod accounts;
+mod admin;
+mod reference;
+mod sync;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use fieldgrid_core::sync::protocol::{ErrorBody, ErrorCode};
+use fieldgrid_core::sync::token_hash;
+
+use crate::AppState;
+use crate::storage::{DeviceAccount, DeviceStatus, StorageError};
+
+/// The reference-data name of the org tree.
+pub(crate) const ORG_TREE: &str = "org_tree";
+
+/// The whole API.
+pub fn app(state: AppState) -> Router {
+    Router::new()
+        .route("/v1/sync", post(sync::sync))
+        .route("/v1/registrations", post(accounts::register))
+        .route("/v1/registrations/{id}", get(accounts::status))
+        .route("/v1/reference/{what}", get(reference::get_reference))
+        .route("/v1/admin/registrations", get(admin::list))
+        .route("/v1/admin/registrations/{id}/approve", post(admin::approve))
+        .route("/v1/admin/registrations/{id}/reject", post(admin::reject))
+        .route("/v1/admin/devices/{id}/revoke", post(admin::revoke))
+        .route("/v1/admin/reference/org_tree", put(admin::put_org_tree))
+        .route("/v1/openapi.json", get(openapi))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/metrics", get(metrics))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::metrics::track,
+        ))
+        .layer(DefaultBodyLimit::max(state.settings.max_body_bytes))
+        .with_state(state)
+}
+
+async fn openapi() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        include_str!("../../openapi.json"),
+    )
+}
+
+async fn metrics(State(state): State<AppState>) -> Result<Response, ApiError> {
+    let stats = state.storage.stats().await?;
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        state.metrics.render(&stats),
+    )
+        .into_response())
+}
+
+/// An error answer: an HTTP status and an [`ErrorBody`].
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    body: ErrorBody,
+}
+
+impl ApiError {
+    pub(crate) fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            body: ErrorBody {
+                code,
+                message: message.into(),
+                wipe: false,
+            },
+        }
+    }
+
+    pub(crate) fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, ErrorCode::BadRequest, message)
+    }
+
+    pub(crate) fn not_found(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, message)
+    }
+
+    fn revoked() -> Self {
+        let mut e = Self::new(
+            StatusCode::GONE,
+            ErrorCode::DeviceRevoked,
+            "this device was revoked by an administrator; wipe its local data",
+        );
+        e.body.wipe = true;
+        e
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} ({:?}): {}",
+            self.status, self.body.code, self.body.message
+        )
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.status, axum::Json(self.body)).into_response()
+    }
+}
+
+impl From<StorageError> for ApiError {
+    fn from(e: StorageError) -> Self {
+        // Storage messages never carry request data; log them, answer generically.
+        tracing::error!(error = %e, "storage failure");
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorCode::Internal,
+            "the server failed; try again later",
+        )
+    }
+}
+
+fn bearer(parts: &Parts) -> Option<&str> {
+    parts
+        .headers
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+}
+
+/// An approved device, from its bearer token.
+pub(crate) struct Device(pub DeviceAccount);
+
+impl FromRequestParts<AppState> for Device {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let account = Token::from_request_parts(parts, state).await?.0;
+        match account.status {
+            DeviceStatus::Approved => Ok(Device(account)),
+            DeviceStatus::Revoked => Err(ApiError::revoked()),
+            DeviceStatus::Pending => Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                ErrorCode::NotApproved,
+                "this device's registration is waiting for an administrator",
+            )),
+            DeviceStatus::Rejected => Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                ErrorCode::NotApproved,
+                "this device's registration was rejected",
+            )),
+        }
+    }
+}
+
+/// Any registered device, whatever its status, from its bearer token.
+pub(crate) struct Token(pub DeviceAccount);
+
+impl FromRequestParts<AppState> for Token {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let unauthenticated = || {
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                ErrorCode::Unauthenticated,
+                "a valid device token is required",
+            )
+        };
+        let token = bearer(parts).ok_or_else(unauthenticated)?;
+        let account = state
+            .storage
+            .account_by_token(&token_hash(token))
+            .await?
+            .ok_or_else(unauthenticated)?;
+        Ok(Token(account))
+    }
+}
+
+/// An administrator, from their bearer token.
+pub(crate) struct Admin(pub String);
+
+impl FromRequestParts<AppState> for Admin {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let denied = || {
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                ErrorCode::Unauthenticated,
+                "an administrator token is required",
+            )
+        };
+        let token = bearer(parts).ok_or_else(denied)?;
+        let name = state
+            .storage
+            .admin_by_token(&token_hash(token))
+            .await?
+            .ok_or_else(denied)?;
+        Ok(Admin(name))
+    }
+}

@@ -1,0 +1,286 @@
+//! `POST /v1/sync`: one round of pushes and pulls for an approved device.
+
+use std::collections::BTreeMap;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use fieldgrid_core::org::StaffScope;
+use fieldgrid_core::sync::protocol::{
+    self, CBOR, DocPayload, ErrorCode, MAX_PULL_DOCS, PROTOCOL_VERSION, PushResult,
+    ReferenceVersion, RejectCode, ServerCursor, SyncRequest, SyncResponse,
+};
+use fieldgrid_core::{Error as CoreError, merge_document};
+
+use super::{ApiError, Device};
+use crate::storage::{DocumentSave, SaveOutcome};
+use crate::{AppState, now};
+
+/// Merges retried when another device saved the same record in between.
+const MERGE_ATTEMPTS: usize = 8;
+/// Change rows read per pull.
+const CHANGE_ROWS: u32 = 5_000;
+
+pub(crate) async fn sync(
+    State(state): State<AppState>,
+    Device(account): Device,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let request = SyncRequest::decode(&body).map_err(|e| ApiError::bad_request(e.0))?;
+    if request.protocol != PROTOCOL_VERSION {
+        return Err(ApiError::new(
+            StatusCode::UPGRADE_REQUIRED,
+            ErrorCode::UpgradeRequired,
+            format!(
+                "this server speaks sync protocol {PROTOCOL_VERSION}, the app speaks {}; please update the app",
+                request.protocol
+            ),
+        ));
+    }
+    if protocol::version_older(&request.app_version, &state.settings.min_app_version) {
+        return Err(ApiError::new(
+            StatusCode::UPGRADE_REQUIRED,
+            ErrorCode::UpgradeRequired,
+            format!(
+                "app version {} is no longer supported; please update to {} or later",
+                request.app_version, state.settings.min_app_version
+            ),
+        ));
+    }
+    let cursor = ServerCursor::from_cursor(request.cursor.as_ref())
+        .map_err(|e| ApiError::bad_request(e.0))?;
+
+    let tree = state.org_tree().await?;
+    let staff = account.staff_id.clone().unwrap_or_default();
+    let scope = tree.scope_of(&staff);
+
+    let mut pushed = Vec::with_capacity(request.push.len());
+    for doc in &request.push {
+        pushed.push(push_one(&state, &account.device_id, &staff, &scope, doc).await?);
+    }
+    let rejected = pushed.iter().filter(|p| p.rejected.is_some()).count();
+
+    let max_pull = if request.max_pull == 0 {
+        MAX_PULL_DOCS
+    } else {
+        request.max_pull.min(MAX_PULL_DOCS)
+    };
+    let (docs, cursor, more) = pull(&state, &account.device_id, &scope, cursor, max_pull).await?;
+    let reference = state
+        .storage
+        .reference_versions()
+        .await?
+        .into_iter()
+        .map(|(what, version)| ReferenceVersion { what, version })
+        .collect();
+
+    let response = SyncResponse {
+        protocol: PROTOCOL_VERSION,
+        pushed,
+        docs,
+        cursor: cursor.to_cursor(),
+        more,
+        reference,
+    };
+    let bytes = protocol::encode(&response);
+    state.metrics.sync_round(
+        body.len(),
+        bytes.len(),
+        request.push.len() - rejected,
+        response.docs.len(),
+        rejected,
+    );
+    state.storage.touch_account(&account.id, now()).await?;
+    Ok(([(header::CONTENT_TYPE, CBOR)], bytes).into_response())
+}
+
+/// Merges one pushed document, if the pusher may write it.
+async fn push_one(
+    state: &AppState,
+    device: &str,
+    staff: &str,
+    scope: &StaffScope,
+    doc: &DocPayload,
+) -> Result<PushResult, ApiError> {
+    let refuse = |code: RejectCode, reason: String| {
+        // Logged by ids and codes only: grid codes and record ids are not personal.
+        tracing::warn!(device, staff, record = %doc.id, ?code, "push refused: {reason}");
+        Ok(PushResult {
+            id: doc.id.clone(),
+            rejected: Some(code),
+            reason,
+        })
+    };
+    for _ in 0..MERGE_ATTEMPTS {
+        let stored = state.storage.document(&doc.id).await?;
+        if let Some(s) = &stored {
+            if s.kind != doc.kind {
+                return refuse(
+                    RejectCode::WrongKind,
+                    format!("record {} is a {} record", doc.id, s.kind),
+                );
+            }
+            if !scope.contains(&s.grid_code) {
+                return refuse(
+                    RejectCode::OutOfScope,
+                    format!("grid {} is not one of your grids", s.grid_code),
+                );
+            }
+        }
+        let merged = match merge_document(
+            doc.kind,
+            &doc.id,
+            stored.as_ref().map(|s| s.data.as_slice()),
+            &doc.data,
+        ) {
+            Ok(m) => m,
+            Err(CoreError::InvalidRecordId { .. }) => {
+                return refuse(RejectCode::InvalidId, "not a valid record id".into());
+            }
+            Err(e @ CoreError::InvalidDocument { .. }) => {
+                return refuse(RejectCode::InvalidDocument, e.to_string());
+            }
+            Err(e) => return refuse(RejectCode::InvalidChanges, e.to_string()),
+        };
+        if !scope.contains(&merged.grid_code) {
+            return refuse(
+                RejectCode::OutOfScope,
+                format!("grid {} is not one of your grids", merged.grid_code),
+            );
+        }
+        if merged.new_changes.is_empty() {
+            // Everything was known already: a retry of an earlier push.
+            return Ok(PushResult {
+                id: doc.id.clone(),
+                rejected: None,
+                reason: String::new(),
+            });
+        }
+        let save = DocumentSave {
+            doc_id: &doc.id,
+            kind: doc.kind,
+            expected_version: stored.as_ref().map(|s| s.version),
+            previous_grid: stored.as_ref().map(|s| s.grid_code.as_str()),
+            merged: &merged,
+            origin_device: device,
+            at: now(),
+        };
+        match state.storage.save_document(&save).await? {
+            SaveOutcome::Saved => {
+                return Ok(PushResult {
+                    id: doc.id.clone(),
+                    rejected: None,
+                    reason: String::new(),
+                });
+            }
+            SaveOutcome::Conflict => continue,
+        }
+    }
+    Err(ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        ErrorCode::Internal,
+        format!(
+            "record {} is being changed by many devices at once; try again",
+            doc.id
+        ),
+    ))
+}
+
+/// The documents or changes the device lacks, the cursor after them, and whether
+/// more is waiting.
+async fn pull(
+    state: &AppState,
+    device: &str,
+    scope: &StaffScope,
+    cursor: Option<ServerCursor>,
+    max_docs: u32,
+) -> Result<(Vec<DocPayload>, ServerCursor, bool), ApiError> {
+    let storage = &state.storage;
+    let cursor = match cursor {
+        Some(c) => c,
+        // A new device: page through compacted documents from now's sequence on.
+        None => ServerCursor::Initial {
+            since: storage.last_seq().await?,
+            pass: 0,
+            after: String::new(),
+        },
+    };
+    match cursor {
+        ServerCursor::Initial { since, pass, after } => {
+            let grids: Vec<String> = if pass == 0 {
+                scope.direct.iter().cloned().collect()
+            } else {
+                scope.all.difference(&scope.direct).cloned().collect()
+            };
+            let rows = if grids.is_empty() {
+                Vec::new()
+            } else {
+                storage.documents_page(&grids, &after, max_docs).await?
+            };
+            let full = rows.len() as u32 == max_docs;
+            let next = match (full, pass) {
+                (true, _) => ServerCursor::Initial {
+                    since,
+                    pass,
+                    after: rows.last().map(|r| r.doc_id.clone()).unwrap_or_default(),
+                },
+                (false, 0) => ServerCursor::Initial {
+                    since,
+                    pass: 1,
+                    after: String::new(),
+                },
+                (false, _) => ServerCursor::Changes { seq: since },
+            };
+            let docs = rows
+                .into_iter()
+                .map(|r| DocPayload {
+                    id: r.doc_id,
+                    kind: r.kind,
+                    data: r.data,
+                })
+                .collect();
+            Ok((docs, next, true))
+        }
+        ServerCursor::Changes { seq } => {
+            let grids: Vec<String> = scope.all.iter().cloned().collect();
+            // Read the high mark first: every sequence number up to it is committed,
+            // so moving the cursor to it can skip nothing.
+            let high = storage.last_seq().await?;
+            if grids.is_empty() || high <= seq {
+                return Ok((
+                    Vec::new(),
+                    ServerCursor::Changes { seq: high.max(seq) },
+                    false,
+                ));
+            }
+            let rows = storage
+                .changes_after(seq, high, &grids, device, CHANGE_ROWS)
+                .await?;
+            let mut by_doc: BTreeMap<String, usize> = BTreeMap::new();
+            let mut docs: Vec<DocPayload> = Vec::new();
+            let mut last = seq;
+            let mut more = rows.len() as u32 == CHANGE_ROWS;
+            for row in rows {
+                if !by_doc.contains_key(&row.doc_id) && docs.len() as u32 == max_docs {
+                    more = true;
+                    break;
+                }
+                last = row.seq;
+                match by_doc.get(&row.doc_id) {
+                    Some(&i) => docs[i].data.extend_from_slice(&row.bytes),
+                    None => {
+                        by_doc.insert(row.doc_id.clone(), docs.len());
+                        docs.push(DocPayload {
+                            id: row.doc_id,
+                            kind: row.kind,
+                            data: row.bytes,
+                        });
+                    }
+                }
+            }
+            let next = if more { last } else { high };
+            Ok((docs, ServerCursor::Changes { seq: next }, more))
+        }
+    }
+}

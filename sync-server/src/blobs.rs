@@ -1,0 +1,153 @@
+//! Content-addressed blobs (photos): a trait, and a filesystem store. An
+//! S3-compatible store implements the same trait for deployments with several
+//! server instances. Names are BLAKE3 hashes in lowercase hex and nothing else, so no
+//! name can reach outside the store's folder.
+
+use std::path::{Path, PathBuf};
+
+use async_trait::async_trait;
+
+/// A blob failure.
+#[derive(Debug, thiserror::Error)]
+pub enum BlobError {
+    /// The name is not a 64-character lowercase hex BLAKE3 hash.
+    #[error("a blob name is a 64-character lowercase hex BLAKE3 hash")]
+    BadName,
+    /// The bytes do not hash to the name.
+    #[error("the content does not match its hash")]
+    HashMismatch,
+    /// The file system failed.
+    #[error("blob storage: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Checks a blob name.
+pub fn check_name(name: &str) -> Result<(), BlobError> {
+    if name.len() == 64
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    {
+        Ok(())
+    } else {
+        Err(BlobError::BadName)
+    }
+}
+
+/// Where blobs live.
+#[async_trait]
+pub trait BlobStore: Send + Sync + 'static {
+    /// Stores `bytes` under `hash` after checking they hash to it. Storing the same
+    /// blob twice is a no-op.
+    async fn put(&self, hash: &str, bytes: &[u8]) -> Result<(), BlobError>;
+    /// The blob, if stored.
+    async fn get(&self, hash: &str) -> Result<Option<Vec<u8>>, BlobError>;
+    /// The blob's size, if stored.
+    async fn size(&self, hash: &str) -> Result<Option<u64>, BlobError>;
+}
+
+/// Blobs as files under a folder, fanned out by the first two bytes of the hash.
+#[derive(Debug, Clone)]
+pub struct FsBlobStore {
+    root: PathBuf,
+}
+
+impl FsBlobStore {
+    /// A store under `root` (created if missing).
+    pub fn new(root: impl AsRef<Path>) -> std::io::Result<Self> {
+        std::fs::create_dir_all(root.as_ref())?;
+        Ok(FsBlobStore {
+            root: root.as_ref().to_owned(),
+        })
+    }
+
+    fn path(&self, hash: &str) -> Result<PathBuf, BlobError> {
+        check_name(hash)?;
+        Ok(self.root.join(&hash[..2]).join(&hash[2..4]).join(hash))
+    }
+}
+
+#[async_trait]
+impl BlobStore for FsBlobStore {
+    async fn put(&self, hash: &str, bytes: &[u8]) -> Result<(), BlobError> {
+        let path = self.path(hash)?;
+        if blake3::hash(bytes).to_hex().as_str() != hash {
+            return Err(BlobError::HashMismatch);
+        }
+        if tokio::fs::try_exists(&path).await? {
+            return Ok(());
+        }
+        let dir = path.parent().unwrap_or(&self.root).to_owned();
+        tokio::fs::create_dir_all(&dir).await?;
+        // Written to a temporary name, synced, then renamed: a reader never sees
+        // half a blob, and a crash leaves at worst a stray temporary file.
+        let tmp = dir.join(format!(".{hash}.{}", uuid::Uuid::new_v4().simple()));
+        let bytes = bytes.to_vec();
+        let (tmp2, path2) = (tmp.clone(), path.clone());
+        tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+            use std::io::Write;
+            let mut f = std::fs::File::create(&tmp2)?;
+            f.write_all(&bytes)?;
+            f.sync_all()?;
+            std::fs::rename(&tmp2, &path2)?;
+            if let Some(d) = path2.parent() {
+                std::fs::File::open(d)?.sync_all()?;
+            }
+            Ok(())
+        })
+        .await
+        .map_err(|e| BlobError::Io(std::io::Error::other(e)))??;
+        Ok(())
+    }
+
+    async fn get(&self, hash: &str) -> Result<Option<Vec<u8>>, BlobError> {
+        match tokio::fs::read(self.path(hash)?).await {
+            Ok(b) => Ok(Some(b)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn size(&self, hash: &str) -> Result<Option<u64>, BlobError> {
+        match tokio::fs::metadata(self.path(hash)?).await {
+            Ok(m) => Ok(Some(m.len())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn names_are_hashes_and_content_is_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = FsBlobStore::new(dir.path()).unwrap();
+        let bytes = b"photo bytes";
+        let hash = blake3::hash(bytes).to_hex().to_string();
+        store.put(&hash, bytes).await.unwrap();
+        store.put(&hash, bytes).await.unwrap();
+        assert_eq!(store.get(&hash).await.unwrap().unwrap(), bytes);
+        assert_eq!(store.size(&hash).await.unwrap(), Some(11));
+        let other = blake3::hash(b"x").to_hex().to_string();
+        assert!(matches!(
+            store.put(&other, bytes).await,
+            Err(BlobError::HashMismatch)
+        ));
+        assert_eq!(store.get(&other).await.unwrap(), None);
+        for evil in [
+            "../../etc/passwd",
+            "..",
+            "",
+            &hash.to_uppercase(),
+            &format!("{hash}/.."),
+        ] {
+            assert!(
+                matches!(store.get(evil).await, Err(BlobError::BadName)),
+                "{evil}"
+            );
+        }
+    }
+}

@@ -1,0 +1,271 @@
+//! `fieldgrid-server`: run the sync server, or administer it.
+//!
+//! ```text
+//! fieldgrid-server serve --demo                       # loopback:8080, data in ./fieldgrid-data
+//! fieldgrid-server admin create-admin --name 张主任    # prints the new administrator's token
+//! fieldgrid-server admin registrations --status pending
+//! fieldgrid-server admin approve <REGISTRATION> --staff <STAFF_ID>
+//! fieldgrid-server admin reject <REGISTRATION> --reason "…"
+//! fieldgrid-server admin revoke <REGISTRATION>
+//! fieldgrid-server admin publish-org-tree tree.json
+//! ```
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+use fieldgrid_core::org::OrgTree;
+use fieldgrid_core::sync::token_hash;
+use fieldgrid_server::storage::DeviceStatus;
+use fieldgrid_server::{AppState, Config, admin, app, demo};
+
+#[derive(Parser)]
+#[command(
+    name = "fieldgrid-server",
+    version,
+    about = "The Fieldgrid sync server"
+)]
+struct Cli {
+    /// A TOML configuration file (settings: see `Config`).
+    #[arg(long, global = true, env = "FIELDGRID_CONFIG")]
+    config: Option<PathBuf>,
+    /// Folder for the SQLite database and blobs.
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
+    /// `postgres://…` to use PostgreSQL instead of the embedded SQLite file.
+    #[arg(long, global = true)]
+    database_url: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the HTTP API until SIGINT/SIGTERM; in-flight requests are finished.
+    Serve {
+        /// Address to listen on.
+        #[arg(long)]
+        listen: Option<String>,
+        /// Seed the demo county (东海县安峰镇) if the server has no org tree yet.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Administration, directly on the configured storage.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Creates an administrator and prints their token (shown once).
+    CreateAdmin {
+        /// The administrator's name.
+        #[arg(long)]
+        name: String,
+    },
+    /// Lists registrations.
+    Registrations {
+        /// pending, approved, rejected or revoked.
+        #[arg(long)]
+        status: Option<String>,
+    },
+    /// Approves a registration as a person of the org tree.
+    Approve {
+        /// The registration id.
+        id: String,
+        /// The person's id in the org tree.
+        #[arg(long)]
+        staff: String,
+    },
+    /// Rejects a registration.
+    Reject {
+        /// The registration id.
+        id: String,
+        /// Why.
+        #[arg(long)]
+        reason: String,
+    },
+    /// Revokes an approved device: its next sync is refused and told to wipe.
+    Revoke {
+        /// The registration id.
+        id: String,
+    },
+    /// Publishes a newer org tree from a JSON file.
+    PublishOrgTree {
+        /// The file.
+        file: PathBuf,
+    },
+}
+
+#[tokio::main]
+async fn main() {
+    let cli = Cli::parse();
+    if let Err(e) = run(cli).await {
+        eprintln!("fieldgrid-server: {e}");
+        std::process::exit(1);
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
+    let mut config = Config::load(cli.config.as_deref())?;
+    if let Some(d) = cli.data_dir {
+        config.data_dir = d;
+    }
+    if let Some(u) = cli.database_url {
+        config.database_url = Some(u);
+    }
+    match cli.command {
+        Command::Serve { listen, demo } => {
+            if let Some(l) = listen {
+                config.listen = l;
+            }
+            init_logs(&config.log_format);
+            serve(config, demo).await
+        }
+        Command::Admin(cmd) => {
+            let state = config.open().await?;
+            admin(&state, cmd).await
+        }
+    }
+}
+
+fn init_logs(format: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "info,tower_http=info".into());
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    if format == "json" {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+async fn serve(config: Config, seed_demo: bool) -> Result<(), Box<dyn std::error::Error>> {
+    let state = config.open().await?;
+    if seed_demo {
+        let summary = demo::seed(&state, &config.data_dir).await?;
+        if summary.records > 0 {
+            tracing::info!(
+                records = summary.records,
+                "seeded the demo county 东海县安峰镇"
+            );
+        }
+    }
+    if state
+        .storage
+        .accounts(Some(DeviceStatus::Pending))
+        .await?
+        .is_empty()
+        && state.storage.stats().await?.devices.is_empty()
+    {
+        tracing::info!(
+            "no devices yet: create an administrator with `fieldgrid-server admin create-admin --name NAME`"
+        );
+    }
+    let listener = tokio::net::TcpListener::bind(&config.listen).await?;
+    tracing::info!(
+        address = %listener.local_addr()?,
+        backend = state.storage.backend(),
+        data_dir = %config.data_dir.display(),
+        "fieldgrid-server listening"
+    );
+    let grace = Duration::from_secs(config.shutdown_grace_secs);
+    let router = app(state).layer(tower_http::trace::TraceLayer::new_for_http());
+    let server = axum::serve(listener, router).with_graceful_shutdown(async {
+        shutdown_signal().await;
+        tracing::info!("shutting down: finishing in-flight requests");
+    });
+    // In-flight requests finish; a request that hangs past the grace period does not
+    // keep the process alive forever.
+    tokio::select! {
+        r = server => r?,
+        () = async { shutdown_signal().await; tokio::time::sleep(grace).await } => {
+            tracing::warn!("grace period over; exiting with requests still open");
+        }
+    }
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+}
+
+async fn admin(state: &AppState, cmd: AdminCommand) -> Result<(), Box<dyn std::error::Error>> {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_secs() as i64;
+    match cmd {
+        AdminCommand::CreateAdmin { name } => {
+            let token = format!(
+                "adm_{}{}",
+                uuid::Uuid::new_v4().simple(),
+                uuid::Uuid::new_v4().simple()
+            );
+            state
+                .storage
+                .create_admin(&name, &token_hash(&token), now)
+                .await?;
+            println!(
+                "administrator {name} created; their token (shown once, keep it safe):\n{token}"
+            );
+        }
+        AdminCommand::Registrations { status } => {
+            let status = status.as_deref().map(|s| match s {
+                "approved" | "rejected" | "revoked" | "pending" => Ok(s),
+                _ => Err(format!("unknown status {s:?}")),
+            });
+            let status = match status {
+                Some(Ok("approved")) => Some(DeviceStatus::Approved),
+                Some(Ok("rejected")) => Some(DeviceStatus::Rejected),
+                Some(Ok("revoked")) => Some(DeviceStatus::Revoked),
+                Some(Ok(_)) => Some(DeviceStatus::Pending),
+                Some(Err(e)) => return Err(e.into()),
+                None => None,
+            };
+            for a in state.storage.accounts(status).await? {
+                println!(
+                    "{}  {:<9} {:<8} ID {}  phone {}  staff {}",
+                    a.id,
+                    a.status.as_str(),
+                    a.name,
+                    admin::mask(&a.id_number, 6, 4),
+                    admin::mask(&a.phone, 3, 4),
+                    a.staff_id.as_deref().unwrap_or("-")
+                );
+            }
+        }
+        AdminCommand::Approve { id, staff } => {
+            admin::approve(state, &id, &staff).await?;
+            println!("registration {id} approved as {staff}");
+        }
+        AdminCommand::Reject { id, reason } => {
+            admin::reject(state, &id, &reason).await?;
+            println!("registration {id} rejected");
+        }
+        AdminCommand::Revoke { id } => {
+            admin::revoke(state, &id).await?;
+            println!("device {id} revoked; its next sync will be told to wipe");
+        }
+        AdminCommand::PublishOrgTree { file } => {
+            let tree: OrgTree = serde_json::from_str(&std::fs::read_to_string(&file)?)?;
+            admin::publish_org_tree(state, &tree).await?;
+            println!("org tree version {} published", tree.version);
+        }
+    }
+    Ok(())
+}

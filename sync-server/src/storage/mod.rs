@@ -1,0 +1,276 @@
+//! Where the server keeps accounts, documents, their change sequence and reference
+//! data: a trait with an embedded SQLite backend (a town on one machine) and a
+//! PostgreSQL backend (a county on several stateless instances).
+//!
+//! The change sequence is the heart of sync: every stored change gets the next
+//! number, and numbers become visible in order (a reader never sees 101 before
+//! 100), so a phone's cursor can be "the last number I have".
+
+mod postgres;
+mod sqlite;
+
+use async_trait::async_trait;
+use fieldgrid_core::records::RecordKind;
+use fieldgrid_core::{MergeOutcome, NewChange};
+use serde::Serialize;
+
+pub use postgres::PostgresStorage;
+pub use sqlite::SqliteStorage;
+
+/// A storage failure.
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    /// SQLite failed.
+    #[error("sqlite: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// PostgreSQL failed.
+    #[error("postgres: {0}")]
+    Postgres(#[from] tokio_postgres::Error),
+    /// No PostgreSQL connection could be had.
+    #[error("postgres pool: {0}")]
+    Pool(String),
+    /// The schema is newer than this server.
+    #[error(
+        "the database schema version {0} is newer than this server supports; update the server"
+    )]
+    TooNew(i64),
+    /// Something else.
+    #[error("{0}")]
+    Other(String),
+}
+
+/// Storage result.
+pub type StorageResult<T> = Result<T, StorageError>;
+
+/// Where a registration stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeviceStatus {
+    /// Waiting for an administrator.
+    Pending,
+    /// Approved: may sync.
+    Approved,
+    /// Refused.
+    Rejected,
+    /// Approved once, now revoked: must wipe.
+    Revoked,
+}
+
+impl DeviceStatus {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeviceStatus::Pending => "pending",
+            DeviceStatus::Approved => "approved",
+            DeviceStatus::Rejected => "rejected",
+            DeviceStatus::Revoked => "revoked",
+        }
+    }
+
+    pub(crate) fn parse(s: &str) -> Self {
+        match s {
+            "approved" => DeviceStatus::Approved,
+            "rejected" => DeviceStatus::Rejected,
+            "revoked" => DeviceStatus::Revoked,
+            _ => DeviceStatus::Pending,
+        }
+    }
+}
+
+/// A person's registration on a device (the device's account).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeviceAccount {
+    /// The registration id.
+    pub id: String,
+    /// The phone's device id.
+    pub device_id: String,
+    /// The person's name.
+    pub name: String,
+    /// ID-card number. Personal data: shown masked, never logged.
+    #[serde(skip)]
+    pub id_number: String,
+    /// Mobile number. Personal data: shown masked, never logged.
+    #[serde(skip)]
+    pub phone: String,
+    /// BLAKE3 of the device's token.
+    #[serde(skip)]
+    pub token_hash: String,
+    /// Where it stands.
+    pub status: DeviceStatus,
+    /// The person in the org tree, once approved.
+    pub staff_id: Option<String>,
+    /// Why it was rejected or revoked.
+    pub reason: Option<String>,
+    /// When registered (unix seconds).
+    pub created_at: i64,
+    /// When last synced.
+    pub last_sync_at: Option<i64>,
+}
+
+/// A stored document.
+#[derive(Debug, Clone)]
+pub struct StoredDoc {
+    /// Its kind.
+    pub kind: RecordKind,
+    /// Its grid.
+    pub grid_code: String,
+    /// The compacted document.
+    pub data: Vec<u8>,
+    /// Increases with every save; guards concurrent merges.
+    pub version: i64,
+}
+
+/// A stored change in the sequence.
+#[derive(Debug, Clone)]
+pub struct ChangeRow {
+    /// Its place in the sequence.
+    pub seq: i64,
+    /// The record id.
+    pub doc_id: String,
+    /// The record kind.
+    pub kind: RecordKind,
+    /// Change bytes (or the whole document when the record moved grids).
+    pub bytes: Vec<u8>,
+}
+
+/// A document as sent in a first sync.
+#[derive(Debug, Clone)]
+pub struct DocRow {
+    /// The record id.
+    pub doc_id: String,
+    /// The record kind.
+    pub kind: RecordKind,
+    /// The compacted document.
+    pub data: Vec<u8>,
+}
+
+/// What saving a merged document did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SaveOutcome {
+    /// Stored.
+    Saved,
+    /// Someone saved the document in between: merge again on the new version.
+    Conflict,
+}
+
+/// A document save: the merge result and who pushed it.
+pub struct DocumentSave<'a> {
+    /// The record id.
+    pub doc_id: &'a str,
+    /// The record kind.
+    pub kind: RecordKind,
+    /// The version merged onto (`None` for a new record).
+    pub expected_version: Option<i64>,
+    /// The grid the record had before (`None` for a new record).
+    pub previous_grid: Option<&'a str>,
+    /// The merge.
+    pub merged: &'a MergeOutcome,
+    /// The device that pushed it (its own pulls skip these changes).
+    pub origin_device: &'a str,
+    /// When (unix seconds).
+    pub at: i64,
+}
+
+impl DocumentSave<'_> {
+    /// The rows to append to the change sequence: the new changes, or the whole
+    /// document when the record moved to another grid (readers of the new grid may
+    /// never have seen it).
+    pub(crate) fn sequence_rows(&self) -> Vec<NewChange> {
+        let moved = self
+            .previous_grid
+            .is_some_and(|g| g != self.merged.grid_code);
+        if moved {
+            vec![NewChange {
+                hash: self
+                    .merged
+                    .heads
+                    .first()
+                    .copied()
+                    .unwrap_or(fieldgrid_core::ChangeHash([0; 32])),
+                bytes: self.merged.document.clone(),
+            }]
+        } else {
+            self.merged.new_changes.clone()
+        }
+    }
+}
+
+/// Counts for the metrics page.
+#[derive(Debug, Clone, Default)]
+pub struct StorageStats {
+    /// Accounts per status.
+    pub devices: Vec<(DeviceStatus, i64)>,
+    /// Stored documents.
+    pub documents: i64,
+    /// The last sequence number.
+    pub last_seq: i64,
+}
+
+/// Everything the server stores. Both backends pass the same test suite
+/// (`sync-server/tests/storage_suite.rs`).
+#[async_trait]
+pub trait Storage: Send + Sync + 'static {
+    /// Which backend, for logs.
+    fn backend(&self) -> &'static str;
+
+    /// Stores a new registration.
+    async fn create_account(&self, account: &DeviceAccount) -> StorageResult<()>;
+    /// A registration by id.
+    async fn account(&self, id: &str) -> StorageResult<Option<DeviceAccount>>;
+    /// A registration by the hash of its token.
+    async fn account_by_token(&self, token_hash: &str) -> StorageResult<Option<DeviceAccount>>;
+    /// Registrations, optionally of one status, oldest first.
+    async fn accounts(&self, status: Option<DeviceStatus>) -> StorageResult<Vec<DeviceAccount>>;
+    /// Changes a registration's status (and staff id or reason). Returns whether it
+    /// existed in the `from` status.
+    async fn set_account_status(
+        &self,
+        id: &str,
+        from: DeviceStatus,
+        to: DeviceStatus,
+        staff_id: Option<&str>,
+        reason: Option<&str>,
+        at: i64,
+    ) -> StorageResult<bool>;
+    /// Notes a device's sync.
+    async fn touch_account(&self, id: &str, at: i64) -> StorageResult<()>;
+
+    /// Stores an administrator's token hash.
+    async fn create_admin(&self, name: &str, token_hash: &str, at: i64) -> StorageResult<()>;
+    /// The administrator with this token hash.
+    async fn admin_by_token(&self, token_hash: &str) -> StorageResult<Option<String>>;
+
+    /// Stores a version of reference data.
+    async fn put_reference(&self, what: &str, version: u64, body: &str) -> StorageResult<()>;
+    /// The newest version of reference data.
+    async fn reference(&self, what: &str) -> StorageResult<Option<(u64, String)>>;
+    /// Every kind of reference data and its version.
+    async fn reference_versions(&self) -> StorageResult<Vec<(String, u64)>>;
+
+    /// A stored document.
+    async fn document(&self, doc_id: &str) -> StorageResult<Option<StoredDoc>>;
+    /// Saves a merged document and appends its rows to the change sequence, if the
+    /// stored version is still `expected_version`.
+    async fn save_document(&self, save: &DocumentSave<'_>) -> StorageResult<SaveOutcome>;
+    /// Sequence rows after `seq`, up to `upto`, of `grids`, not pushed by
+    /// `exclude_origin`, at most `limit`, in order.
+    async fn changes_after(
+        &self,
+        seq: i64,
+        upto: i64,
+        grids: &[String],
+        exclude_origin: &str,
+        limit: u32,
+    ) -> StorageResult<Vec<ChangeRow>>;
+    /// Documents of `grids` with ids after `after`, in id order, at most `limit`.
+    async fn documents_page(
+        &self,
+        grids: &[String],
+        after: &str,
+        limit: u32,
+    ) -> StorageResult<Vec<DocRow>>;
+    /// The last sequence number (0 when empty).
+    async fn last_seq(&self) -> StorageResult<i64>;
+    /// Counts for metrics.
+    async fn stats(&self) -> StorageResult<StorageStats>;
+}

@@ -1,0 +1,442 @@
+//! The PostgreSQL backend: a connection pool, nothing kept in process memory, so any
+//! number of server instances can share one database.
+
+use async_trait::async_trait;
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use fieldgrid_core::records::RecordKind;
+use tokio_postgres::{NoTls, Row};
+
+use super::{
+    ChangeRow, DeviceAccount, DeviceStatus, DocRow, DocumentSave, SaveOutcome, Storage,
+    StorageError, StorageResult, StorageStats, StoredDoc,
+};
+
+const MIGRATIONS: &[&str] = &[include_str!("../../migrations/postgres/001_init.sql")];
+
+/// The PostgreSQL backend.
+#[derive(Clone)]
+pub struct PostgresStorage {
+    pool: Pool,
+}
+
+impl std::fmt::Debug for PostgresStorage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PostgresStorage").finish_non_exhaustive()
+    }
+}
+
+fn pool_err(e: impl std::fmt::Display) -> StorageError {
+    StorageError::Pool(e.to_string())
+}
+
+fn kind(s: &str) -> StorageResult<RecordKind> {
+    s.parse().map_err(StorageError::Other)
+}
+
+const ACCOUNT_COLUMNS: &str = "id, device_id, name, id_number, phone, token_hash, status, staff_id, \
+                               reason, created_at, last_sync_at";
+
+fn account(r: &Row) -> DeviceAccount {
+    DeviceAccount {
+        id: r.get(0),
+        device_id: r.get(1),
+        name: r.get(2),
+        id_number: r.get(3),
+        phone: r.get(4),
+        token_hash: r.get(5),
+        status: DeviceStatus::parse(r.get(6)),
+        staff_id: r.get(7),
+        reason: r.get(8),
+        created_at: r.get(9),
+        last_sync_at: r.get(10),
+    }
+}
+
+impl PostgresStorage {
+    /// Connects to `url` (e.g. `postgres://user@127.0.0.1:5432/fieldgrid`) and
+    /// brings the schema up to date (under an advisory lock, so instances starting
+    /// together migrate once).
+    pub async fn connect(url: &str, max_connections: usize) -> StorageResult<Self> {
+        let config: tokio_postgres::Config = url.parse()?;
+        let manager = Manager::from_config(
+            config,
+            NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(max_connections)
+            .build()
+            .map_err(pool_err)?;
+        let storage = PostgresStorage { pool };
+        storage.migrate().await?;
+        Ok(storage)
+    }
+
+    async fn migrate(&self) -> StorageResult<()> {
+        let mut client = self.pool.get().await.map_err(pool_err)?;
+        let tx = client.transaction().await?;
+        tx.execute("SELECT pg_advisory_xact_lock(4647524401)", &[])
+            .await?;
+        tx.batch_execute("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)")
+            .await?;
+        let version: i64 = tx
+            .query_opt("SELECT version FROM schema_version", &[])
+            .await?
+            .map_or(0, |r| r.get(0));
+        if version > MIGRATIONS.len() as i64 {
+            return Err(StorageError::TooNew(version));
+        }
+        for sql in MIGRATIONS.iter().skip(version as usize) {
+            tx.batch_execute(sql).await?;
+        }
+        tx.execute("DELETE FROM schema_version", &[]).await?;
+        tx.execute(
+            "INSERT INTO schema_version (version) VALUES ($1)",
+            &[&(MIGRATIONS.len() as i64)],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn client(&self) -> StorageResult<deadpool_postgres::Object> {
+        self.pool.get().await.map_err(pool_err)
+    }
+}
+
+#[async_trait]
+impl Storage for PostgresStorage {
+    fn backend(&self) -> &'static str {
+        "postgres"
+    }
+
+    async fn create_account(&self, a: &DeviceAccount) -> StorageResult<()> {
+        self.client()
+            .await?
+            .execute(
+                &format!("INSERT INTO accounts ({ACCOUNT_COLUMNS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)"),
+                &[&a.id, &a.device_id, &a.name, &a.id_number, &a.phone, &a.token_hash,
+                  &a.status.as_str(), &a.staff_id, &a.reason, &a.created_at, &a.last_sync_at],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn account(&self, id: &str) -> StorageResult<Option<DeviceAccount>> {
+        let row = self
+            .client()
+            .await?
+            .query_opt(
+                &format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = $1"),
+                &[&id],
+            )
+            .await?;
+        Ok(row.as_ref().map(account))
+    }
+
+    async fn account_by_token(&self, token_hash: &str) -> StorageResult<Option<DeviceAccount>> {
+        let row = self
+            .client()
+            .await?
+            .query_opt(
+                &format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE token_hash = $1"),
+                &[&token_hash],
+            )
+            .await?;
+        Ok(row.as_ref().map(account))
+    }
+
+    async fn accounts(&self, status: Option<DeviceStatus>) -> StorageResult<Vec<DeviceAccount>> {
+        let status = status.map(|s| s.as_str());
+        let rows = self
+            .client()
+            .await?
+            .query(
+                &format!(
+                    "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE $1::TEXT IS NULL OR status = $1
+                     ORDER BY created_at, id"
+                ),
+                &[&status],
+            )
+            .await?;
+        Ok(rows.iter().map(account).collect())
+    }
+
+    async fn set_account_status(
+        &self,
+        id: &str,
+        from: DeviceStatus,
+        to: DeviceStatus,
+        staff_id: Option<&str>,
+        reason: Option<&str>,
+        at: i64,
+    ) -> StorageResult<bool> {
+        let n = self
+            .client()
+            .await?
+            .execute(
+                "UPDATE accounts SET status = $3, staff_id = coalesce($4, staff_id),
+                        reason = coalesce($5, reason), decided_at = $6
+                 WHERE id = $1 AND status = $2",
+                &[&id, &from.as_str(), &to.as_str(), &staff_id, &reason, &at],
+            )
+            .await?;
+        Ok(n == 1)
+    }
+
+    async fn touch_account(&self, id: &str, at: i64) -> StorageResult<()> {
+        self.client()
+            .await?
+            .execute(
+                "UPDATE accounts SET last_sync_at = $2 WHERE id = $1",
+                &[&id, &at],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn create_admin(&self, name: &str, token_hash: &str, at: i64) -> StorageResult<()> {
+        self.client()
+            .await?
+            .execute(
+                "INSERT INTO admins (token_hash, name, created_at) VALUES ($1, $2, $3)",
+                &[&token_hash, &name, &at],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn admin_by_token(&self, token_hash: &str) -> StorageResult<Option<String>> {
+        let row = self
+            .client()
+            .await?
+            .query_opt(
+                "SELECT name FROM admins WHERE token_hash = $1",
+                &[&token_hash],
+            )
+            .await?;
+        Ok(row.map(|r| r.get(0)))
+    }
+
+    async fn put_reference(&self, what: &str, version: u64, body: &str) -> StorageResult<()> {
+        self.client()
+            .await?
+            .execute(
+                "INSERT INTO reference_data (what, version, body) VALUES ($1, $2, $3)
+                 ON CONFLICT (what) DO UPDATE SET version = excluded.version, body = excluded.body",
+                &[&what, &(version as i64), &body],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn reference(&self, what: &str) -> StorageResult<Option<(u64, String)>> {
+        let row = self
+            .client()
+            .await?
+            .query_opt(
+                "SELECT version, body FROM reference_data WHERE what = $1",
+                &[&what],
+            )
+            .await?;
+        Ok(row.map(|r| (r.get::<_, i64>(0) as u64, r.get(1))))
+    }
+
+    async fn reference_versions(&self) -> StorageResult<Vec<(String, u64)>> {
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "SELECT what, version FROM reference_data ORDER BY what",
+                &[],
+            )
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| (r.get(0), r.get::<_, i64>(1) as u64))
+            .collect())
+    }
+
+    async fn document(&self, doc_id: &str) -> StorageResult<Option<StoredDoc>> {
+        let row = self
+            .client()
+            .await?
+            .query_opt(
+                "SELECT kind, grid_code, data, version FROM documents WHERE doc_id = $1",
+                &[&doc_id],
+            )
+            .await?;
+        row.map(|r| {
+            Ok(StoredDoc {
+                kind: kind(r.get(0))?,
+                grid_code: r.get(1),
+                data: r.get(2),
+                version: r.get(3),
+            })
+        })
+        .transpose()
+    }
+
+    async fn save_document(&self, save: &DocumentSave<'_>) -> StorageResult<SaveOutcome> {
+        let rows = save.sequence_rows();
+        let grid = &save.merged.grid_code;
+        let kind = save.kind.as_str();
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        match save.expected_version {
+            None => {
+                let n = tx
+                    .execute(
+                        "INSERT INTO documents (doc_id, kind, grid_code, data, version, updated_at)
+                         VALUES ($1, $2, $3, $4, 1, $5) ON CONFLICT (doc_id) DO NOTHING",
+                        &[&save.doc_id, &kind, grid, &save.merged.document, &save.at],
+                    )
+                    .await?;
+                if n == 0 {
+                    return Ok(SaveOutcome::Conflict);
+                }
+            }
+            Some(expected) => {
+                let n = tx
+                    .execute(
+                        "UPDATE documents SET grid_code = $2, data = $3, version = version + 1,
+                                updated_at = $4
+                         WHERE doc_id = $1 AND version = $5",
+                        &[
+                            &save.doc_id,
+                            grid,
+                            &save.merged.document,
+                            &save.at,
+                            &expected,
+                        ],
+                    )
+                    .await?;
+                if n == 0 {
+                    return Ok(SaveOutcome::Conflict);
+                }
+            }
+        }
+        if !rows.is_empty() {
+            let end: i64 = tx
+                .query_one(
+                    "UPDATE counters SET value = value + $1 WHERE name = 'seq' RETURNING value",
+                    &[&(rows.len() as i64)],
+                )
+                .await?
+                .get(0);
+            let insert = tx
+                .prepare(
+                    "INSERT INTO changes (seq, doc_id, kind, grid_code, bytes, origin)
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .await?;
+            let first = end - rows.len() as i64 + 1;
+            for (i, row) in rows.iter().enumerate() {
+                tx.execute(
+                    &insert,
+                    &[
+                        &(first + i as i64),
+                        &save.doc_id,
+                        &kind,
+                        grid,
+                        &row.bytes,
+                        &save.origin_device,
+                    ],
+                )
+                .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(SaveOutcome::Saved)
+    }
+
+    async fn changes_after(
+        &self,
+        seq: i64,
+        upto: i64,
+        grids: &[String],
+        exclude_origin: &str,
+        limit: u32,
+    ) -> StorageResult<Vec<ChangeRow>> {
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "SELECT seq, doc_id, kind, bytes FROM changes
+                 WHERE seq > $1 AND seq <= $2 AND grid_code = ANY($3) AND origin <> $4
+                 ORDER BY seq LIMIT $5",
+                &[&seq, &upto, &grids, &exclude_origin, &(limit as i64)],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ChangeRow {
+                    seq: r.get(0),
+                    doc_id: r.get(1),
+                    kind: kind(r.get(2))?,
+                    bytes: r.get(3),
+                })
+            })
+            .collect()
+    }
+
+    async fn documents_page(
+        &self,
+        grids: &[String],
+        after: &str,
+        limit: u32,
+    ) -> StorageResult<Vec<DocRow>> {
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "SELECT doc_id, kind, data FROM documents
+                 WHERE doc_id > $2 AND grid_code = ANY($1) ORDER BY doc_id LIMIT $3",
+                &[&grids, &after, &(limit as i64)],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(DocRow {
+                    doc_id: r.get(0),
+                    kind: kind(r.get(1))?,
+                    data: r.get(2),
+                })
+            })
+            .collect()
+    }
+
+    async fn last_seq(&self) -> StorageResult<i64> {
+        Ok(self
+            .client()
+            .await?
+            .query_one("SELECT value FROM counters WHERE name = 'seq'", &[])
+            .await?
+            .get(0))
+    }
+
+    async fn stats(&self) -> StorageResult<StorageStats> {
+        let client = self.client().await?;
+        let devices = client
+            .query("SELECT status, count(*) FROM accounts GROUP BY status", &[])
+            .await?
+            .iter()
+            .map(|r| (DeviceStatus::parse(r.get(0)), r.get(1)))
+            .collect();
+        let documents: i64 = client
+            .query_one("SELECT count(*) FROM documents", &[])
+            .await?
+            .get(0);
+        let last_seq: i64 = client
+            .query_one("SELECT value FROM counters WHERE name = 'seq'", &[])
+            .await?
+            .get(0);
+        Ok(StorageStats {
+            devices,
+            documents,
+            last_seq,
+        })
+    }
+}

@@ -1,0 +1,448 @@
+//! The embedded SQLite backend: one file, one writer connection, a few readers.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use async_trait::async_trait;
+use fieldgrid_core::records::RecordKind;
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+
+use super::{
+    ChangeRow, DeviceAccount, DeviceStatus, DocRow, DocumentSave, SaveOutcome, Storage,
+    StorageError, StorageResult, StorageStats, StoredDoc,
+};
+
+const MIGRATIONS: &[&str] = &[include_str!("../../migrations/sqlite/001_init.sql")];
+const READERS: usize = 4;
+
+struct Inner {
+    writer: Mutex<Connection>,
+    readers: Vec<Mutex<Connection>>,
+    next: AtomicUsize,
+}
+
+/// The embedded SQLite backend.
+#[derive(Clone)]
+pub struct SqliteStorage {
+    inner: Arc<Inner>,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for SqliteStorage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStorage")
+            .field("path", &self.path)
+            .finish()
+    }
+}
+
+fn connect(path: &Path) -> StorageResult<Connection> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    // The server's copy is what phones stop re-sending once acknowledged: commits
+    // must survive power loss.
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
+    )?;
+    Ok(conn)
+}
+
+fn lock(m: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl SqliteStorage {
+    /// Opens (or creates) the database file and brings its schema up to date.
+    pub fn open(path: impl AsRef<Path>) -> StorageResult<Self> {
+        let path = path.as_ref().to_owned();
+        let writer = connect(&path)?;
+        migrate(&writer)?;
+        let readers = (0..READERS)
+            .map(|_| connect(&path).map(Mutex::new))
+            .collect::<StorageResult<_>>()?;
+        Ok(SqliteStorage {
+            inner: Arc::new(Inner {
+                writer: Mutex::new(writer),
+                readers,
+                next: AtomicUsize::new(0),
+            }),
+            path,
+        })
+    }
+
+    async fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection) -> StorageResult<T> + Send + 'static,
+    ) -> StorageResult<T> {
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || {
+            let i = inner.next.fetch_add(1, Ordering::Relaxed) % inner.readers.len();
+            f(&lock(&inner.readers[i]))
+        })
+        .await
+        .map_err(|e| StorageError::Other(e.to_string()))?
+    }
+
+    async fn write<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> StorageResult<T> + Send + 'static,
+    ) -> StorageResult<T> {
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || f(&mut lock(&inner.writer)))
+            .await
+            .map_err(|e| StorageError::Other(e.to_string()))?
+    }
+}
+
+fn migrate(conn: &Connection) -> StorageResult<()> {
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if version > MIGRATIONS.len() as i64 {
+        return Err(StorageError::TooNew(version));
+    }
+    conn.execute_batch("BEGIN IMMEDIATE")?;
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+        if let Err(e) = conn.execute_batch(sql) {
+            conn.execute_batch("ROLLBACK")?;
+            return Err(e.into());
+        }
+        conn.pragma_update(None, "user_version", i as i64 + 1)?;
+    }
+    conn.execute_batch("COMMIT")?;
+    Ok(())
+}
+
+fn kind(s: String) -> rusqlite::Result<RecordKind> {
+    s.parse().map_err(|e: String| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, e.into())
+    })
+}
+
+const ACCOUNT_COLUMNS: &str = "id, device_id, name, id_number, phone, token_hash, status, staff_id, \
+                               reason, created_at, last_sync_at";
+
+fn account(r: &rusqlite::Row<'_>) -> rusqlite::Result<DeviceAccount> {
+    Ok(DeviceAccount {
+        id: r.get(0)?,
+        device_id: r.get(1)?,
+        name: r.get(2)?,
+        id_number: r.get(3)?,
+        phone: r.get(4)?,
+        token_hash: r.get(5)?,
+        status: DeviceStatus::parse(&r.get::<_, String>(6)?),
+        staff_id: r.get(7)?,
+        reason: r.get(8)?,
+        created_at: r.get(9)?,
+        last_sync_at: r.get(10)?,
+    })
+}
+
+fn grids_json(grids: &[String]) -> String {
+    serde_json::to_string(grids).unwrap_or_else(|_| "[]".into())
+}
+
+#[async_trait]
+impl Storage for SqliteStorage {
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+
+    async fn create_account(&self, a: &DeviceAccount) -> StorageResult<()> {
+        let a = a.clone();
+        self.write(move |c| {
+            c.execute(
+                &format!("INSERT INTO accounts ({ACCOUNT_COLUMNS}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)"),
+                params![a.id, a.device_id, a.name, a.id_number, a.phone, a.token_hash,
+                        a.status.as_str(), a.staff_id, a.reason, a.created_at, a.last_sync_at],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn account(&self, id: &str) -> StorageResult<Option<DeviceAccount>> {
+        let id = id.to_owned();
+        self.read(move |c| {
+            Ok(c.query_row(
+                &format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = ?1"),
+                [id],
+                account,
+            )
+            .optional()?)
+        })
+        .await
+    }
+
+    async fn account_by_token(&self, token_hash: &str) -> StorageResult<Option<DeviceAccount>> {
+        let h = token_hash.to_owned();
+        self.read(move |c| {
+            Ok(c.query_row(
+                &format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE token_hash = ?1"),
+                [h],
+                account,
+            )
+            .optional()?)
+        })
+        .await
+    }
+
+    async fn accounts(&self, status: Option<DeviceStatus>) -> StorageResult<Vec<DeviceAccount>> {
+        let status = status.map(|s| s.as_str().to_owned());
+        self.read(move |c| {
+            let mut stmt = c.prepare(&format!(
+                "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE ?1 IS NULL OR status = ?1 ORDER BY created_at, id"
+            ))?;
+            let rows = stmt.query_map([status], account)?.collect::<rusqlite::Result<_>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    async fn set_account_status(
+        &self,
+        id: &str,
+        from: DeviceStatus,
+        to: DeviceStatus,
+        staff_id: Option<&str>,
+        reason: Option<&str>,
+        at: i64,
+    ) -> StorageResult<bool> {
+        let (id, staff_id, reason) = (
+            id.to_owned(),
+            staff_id.map(str::to_owned),
+            reason.map(str::to_owned),
+        );
+        self.write(move |c| {
+            let n = c.execute(
+                "UPDATE accounts SET status = ?3, staff_id = coalesce(?4, staff_id),
+                        reason = coalesce(?5, reason), decided_at = ?6
+                 WHERE id = ?1 AND status = ?2",
+                params![id, from.as_str(), to.as_str(), staff_id, reason, at],
+            )?;
+            Ok(n == 1)
+        })
+        .await
+    }
+
+    async fn touch_account(&self, id: &str, at: i64) -> StorageResult<()> {
+        let id = id.to_owned();
+        self.write(move |c| {
+            c.execute(
+                "UPDATE accounts SET last_sync_at = ?2 WHERE id = ?1",
+                params![id, at],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn create_admin(&self, name: &str, token_hash: &str, at: i64) -> StorageResult<()> {
+        let (n, h) = (name.to_owned(), token_hash.to_owned());
+        self.write(move |c| {
+            c.execute(
+                "INSERT INTO admins (token_hash, name, created_at) VALUES (?1, ?2, ?3)",
+                params![h, n, at],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn admin_by_token(&self, token_hash: &str) -> StorageResult<Option<String>> {
+        let h = token_hash.to_owned();
+        self.read(move |c| {
+            Ok(
+                c.query_row("SELECT name FROM admins WHERE token_hash = ?1", [h], |r| {
+                    r.get(0)
+                })
+                .optional()?,
+            )
+        })
+        .await
+    }
+
+    async fn put_reference(&self, what: &str, version: u64, body: &str) -> StorageResult<()> {
+        let (w, b) = (what.to_owned(), body.to_owned());
+        self.write(move |c| {
+            c.execute(
+                "INSERT INTO reference_data (what, version, body) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (what) DO UPDATE SET version = excluded.version, body = excluded.body",
+                params![w, version as i64, b],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn reference(&self, what: &str) -> StorageResult<Option<(u64, String)>> {
+        let w = what.to_owned();
+        self.read(move |c| {
+            Ok(c.query_row(
+                "SELECT version, body FROM reference_data WHERE what = ?1",
+                [w],
+                |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?)),
+            )
+            .optional()?)
+        })
+        .await
+    }
+
+    async fn reference_versions(&self) -> StorageResult<Vec<(String, u64)>> {
+        self.read(|c| {
+            let mut stmt =
+                c.prepare_cached("SELECT what, version FROM reference_data ORDER BY what")?;
+            let rows = stmt
+                .query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))?
+                .collect::<rusqlite::Result<_>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    async fn document(&self, doc_id: &str) -> StorageResult<Option<StoredDoc>> {
+        let id = doc_id.to_owned();
+        self.read(move |c| {
+            Ok(c.query_row(
+                "SELECT kind, grid_code, data, version FROM documents WHERE doc_id = ?1",
+                [id],
+                |r| {
+                    Ok(StoredDoc {
+                        kind: kind(r.get(0)?)?,
+                        grid_code: r.get(1)?,
+                        data: r.get(2)?,
+                        version: r.get(3)?,
+                    })
+                },
+            )
+            .optional()?)
+        })
+        .await
+    }
+
+    async fn save_document(&self, save: &DocumentSave<'_>) -> StorageResult<SaveOutcome> {
+        let doc_id = save.doc_id.to_owned();
+        let kind = save.kind.as_str();
+        let expected = save.expected_version;
+        let grid = save.merged.grid_code.clone();
+        let data = save.merged.document.clone();
+        let rows = save.sequence_rows();
+        let origin = save.origin_device.to_owned();
+        let at = save.at;
+        self.write(move |c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let current: Option<i64> = tx
+                .query_row("SELECT version FROM documents WHERE doc_id = ?1", [&doc_id], |r| r.get(0))
+                .optional()?;
+            if current != expected {
+                return Ok(SaveOutcome::Conflict);
+            }
+            tx.execute(
+                "INSERT INTO documents (doc_id, kind, grid_code, data, version, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, 1, ?5)
+                 ON CONFLICT (doc_id) DO UPDATE SET grid_code = excluded.grid_code,
+                    data = excluded.data, version = documents.version + 1,
+                    updated_at = excluded.updated_at",
+                params![doc_id, kind, grid, data, at],
+            )?;
+            {
+                let mut insert = tx.prepare_cached(
+                    "INSERT INTO changes (doc_id, kind, grid_code, bytes, origin) VALUES (?1, ?2, ?3, ?4, ?5)",
+                )?;
+                for row in &rows {
+                    insert.execute(params![doc_id, kind, grid, row.bytes, origin])?;
+                }
+            }
+            tx.commit()?;
+            Ok(SaveOutcome::Saved)
+        })
+        .await
+    }
+
+    async fn changes_after(
+        &self,
+        seq: i64,
+        upto: i64,
+        grids: &[String],
+        exclude_origin: &str,
+        limit: u32,
+    ) -> StorageResult<Vec<ChangeRow>> {
+        let (grids, origin) = (grids_json(grids), exclude_origin.to_owned());
+        self.read(move |c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT seq, doc_id, kind, bytes FROM changes
+                 WHERE seq > ?1 AND seq <= ?2 AND origin <> ?4
+                   AND grid_code IN (SELECT value FROM json_each(?3))
+                 ORDER BY seq LIMIT ?5",
+            )?;
+            let rows = stmt
+                .query_map(params![seq, upto, grids, origin, limit], |r| {
+                    Ok(ChangeRow {
+                        seq: r.get(0)?,
+                        doc_id: r.get(1)?,
+                        kind: kind(r.get(2)?)?,
+                        bytes: r.get(3)?,
+                    })
+                })?
+                .collect::<rusqlite::Result<_>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    async fn documents_page(
+        &self,
+        grids: &[String],
+        after: &str,
+        limit: u32,
+    ) -> StorageResult<Vec<DocRow>> {
+        let (grids, after) = (grids_json(grids), after.to_owned());
+        self.read(move |c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT doc_id, kind, data FROM documents
+                 WHERE doc_id > ?2 AND grid_code IN (SELECT value FROM json_each(?1))
+                 ORDER BY doc_id LIMIT ?3",
+            )?;
+            let rows = stmt
+                .query_map(params![grids, after, limit], |r| {
+                    Ok(DocRow {
+                        doc_id: r.get(0)?,
+                        kind: kind(r.get(1)?)?,
+                        data: r.get(2)?,
+                    })
+                })?
+                .collect::<rusqlite::Result<_>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    async fn last_seq(&self) -> StorageResult<i64> {
+        self.read(|c| {
+            Ok(
+                c.query_row("SELECT coalesce(max(seq), 0) FROM changes", [], |r| {
+                    r.get(0)
+                })?,
+            )
+        })
+        .await
+    }
+
+    async fn stats(&self) -> StorageResult<StorageStats> {
+        self.read(|c| {
+            let mut stmt = c.prepare("SELECT status, count(*) FROM accounts GROUP BY status")?;
+            let devices = stmt
+                .query_map([], |r| {
+                    Ok((DeviceStatus::parse(&r.get::<_, String>(0)?), r.get(1)?))
+                })?
+                .collect::<rusqlite::Result<_>>()?;
+            Ok(StorageStats {
+                devices,
+                documents: c.query_row("SELECT count(*) FROM documents", [], |r| r.get(0))?,
+                last_seq: c.query_row("SELECT coalesce(max(seq), 0) FROM changes", [], |r| {
+                    r.get(0)
+                })?,
+            })
+        })
+        .await
+    }
+}
