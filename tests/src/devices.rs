@@ -1,0 +1,90 @@
+//! Phones: a real `FieldStore` each, enrolled through the server's registration API
+//! and an administrator's approval.
+
+use fieldgrid_core::FieldStore;
+use fieldgrid_core::sync::{RetryPolicy, SyncClient, SyncError, SyncProgress};
+use std::time::Duration;
+
+use crate::TestServer;
+
+/// A valid ID-card number (GB 11643 check character) for test person `n`.
+pub fn id_number(n: u32) -> String {
+    const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    let body = format!("32072219800101{:03}", n % 1000);
+    let sum: u32 = body
+        .bytes()
+        .zip(WEIGHTS)
+        .map(|(c, w)| u32::from(c - b'0') * w)
+        .sum();
+    let check = b"10X98765432"[(sum % 11) as usize] as char;
+    format!("{body}{check}")
+}
+
+/// A phone with its store and its sync client.
+pub struct Device {
+    /// Its offline store.
+    pub store: FieldStore,
+    /// Its sync client (token approved).
+    pub client: SyncClient,
+    /// Its registration id on the server.
+    pub registration_id: String,
+    /// The org-tree person using it.
+    pub staff_id: String,
+    /// Its token.
+    pub token: String,
+}
+
+/// Retries quick enough for tests.
+pub fn quick_retry() -> RetryPolicy {
+    RetryPolicy {
+        attempts: 5,
+        base_delay: Duration::from_millis(20),
+        max_delay: Duration::from_millis(200),
+        timeout: Duration::from_secs(20),
+    }
+}
+
+impl Device {
+    /// Registers a phone for `staff_id` at `base_url` (the server, or a proxy in front
+    /// of it), and has the administrator approve it.
+    pub async fn enrol(
+        server: &TestServer,
+        base_url: &str,
+        dir: &std::path::Path,
+        name: &str,
+        staff_id: &str,
+    ) -> Device {
+        let store = FieldStore::open(dir.join(format!("{name}.sqlite"))).unwrap();
+        store.sign_in(staff_id);
+        let n = name.bytes().map(u32::from).sum::<u32>();
+        let reg = SyncClient::register(base_url, &store, name, &id_number(n), "13912345678")
+            .await
+            .unwrap();
+        let status = server
+            .admin_post(
+                &format!("/v1/admin/registrations/{}/approve", reg.registration_id),
+                serde_json::json!({ "staff_id": staff_id }),
+            )
+            .await;
+        assert_eq!(
+            status,
+            reqwest::StatusCode::NO_CONTENT,
+            "approval of {name}"
+        );
+        let client = SyncClient::new(base_url, &reg.token, "1.0.0")
+            .unwrap()
+            .with_retry(quick_retry());
+        Device {
+            store,
+            client,
+            registration_id: reg.registration_id,
+            staff_id: staff_id.to_owned(),
+            token: reg.token,
+        }
+    }
+
+    /// One full sync.
+    pub async fn sync(&self) -> Result<SyncProgress, SyncError> {
+        self.client.sync(&self.store, |_| {}).await
+    }
+}

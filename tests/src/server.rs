@@ -1,0 +1,129 @@
+//! A real `fieldgrid-server` on a loopback port, in this process.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use fieldgrid_core::org::demo::demo_county;
+use fieldgrid_core::sync::token_hash;
+use fieldgrid_server::blobs::FsBlobStore;
+use fieldgrid_server::storage::{PostgresStorage, SqliteStorage, Storage};
+use fieldgrid_server::{AppState, Settings, admin, app};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// Which storage the server runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// The embedded SQLite file.
+    Sqlite,
+    /// A fresh database on the test PostgreSQL cluster.
+    Postgres,
+}
+
+impl Backend {
+    /// Both backends, for tests that must pass on each.
+    pub const ALL: [Backend; 2] = [Backend::Sqlite, Backend::Postgres];
+
+    /// Opens storage of this kind in `dir` (SQLite) or on the cluster.
+    pub async fn open(self, dir: &std::path::Path) -> Arc<dyn Storage> {
+        match self {
+            Backend::Sqlite => Arc::new(SqliteStorage::open(dir.join("server.sqlite")).unwrap()),
+            Backend::Postgres => Arc::new(
+                PostgresStorage::connect(&crate::pg::fresh_database().await, 16)
+                    .await
+                    .unwrap(),
+            ),
+        }
+    }
+}
+
+/// A running server with the demo county published and an administrator.
+pub struct TestServer {
+    /// `http://127.0.0.1:PORT`.
+    pub url: String,
+    /// The listening address.
+    pub addr: SocketAddr,
+    /// The server's state, for looking behind the API.
+    pub state: AppState,
+    /// An administrator's token.
+    pub admin_token: String,
+    /// Holds the SQLite file and blobs.
+    pub dir: tempfile::TempDir,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl TestServer {
+    /// Starts a server with default settings.
+    pub async fn start(backend: Backend) -> Self {
+        Self::start_with(backend, Settings::default()).await
+    }
+
+    /// Starts a server with the given settings.
+    pub async fn start_with(backend: Backend, settings: Settings) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = backend.open(dir.path()).await;
+        let blobs = Arc::new(FsBlobStore::new(dir.path().join("blobs")).unwrap());
+        let state = AppState::new(storage, blobs, settings);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (tx, rx) = oneshot::channel::<()>();
+        let router = app(state.clone());
+        let task = tokio::spawn(async move {
+            axum::serve(listener, router)
+                .with_graceful_shutdown(async {
+                    let _ = rx.await;
+                })
+                .await
+                .unwrap();
+        });
+        let admin_token = format!("adm_{}", uuid::Uuid::new_v4().simple());
+        state
+            .storage
+            .create_admin("test-admin", &token_hash(&admin_token), 0)
+            .await
+            .unwrap();
+        admin::publish_org_tree(&state, &demo_county())
+            .await
+            .unwrap();
+        TestServer {
+            url: format!("http://{addr}"),
+            addr,
+            state,
+            admin_token,
+            dir,
+            shutdown: Some(tx),
+            task: Some(task),
+        }
+    }
+
+    /// Stops accepting, lets in-flight requests finish, and waits.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+
+    /// An HTTP call to the admin API, returning the status.
+    pub async fn admin_post(&self, path: &str, body: serde_json::Value) -> reqwest::StatusCode {
+        reqwest::Client::new()
+            .post(format!("{}{path}", self.url))
+            .bearer_auth(&self.admin_token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+            .status()
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}

@@ -1,0 +1,393 @@
+//! Several real phones (`FieldStore`s) and a real server on loopback, on SQLite and
+//! on PostgreSQL: convergence, the cost of a sync with nothing new, scopes, and
+//! credentials.
+
+use fieldgrid_core::org::demo::{self, TOWN_SUPERVISOR};
+use fieldgrid_core::records::{FieldValue, Household, RecordKind};
+use fieldgrid_core::sync::{SyncClient, SyncError};
+use fieldgrid_server::Settings;
+use fieldgrid_tests::proxy::FaultProxy;
+use fieldgrid_tests::{Backend, Device, TestServer};
+
+macro_rules! on_both_backends {
+    ($($scenario:ident),* $(,)?) => {
+        $(mod $scenario {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn sqlite() {
+                super::$scenario(super::Backend::Sqlite).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn postgres() {
+                super::$scenario(super::Backend::Postgres).await
+            }
+        })*
+    };
+}
+
+on_both_backends!(
+    offline_edits_on_three_devices_converge,
+    a_sync_with_nothing_new_is_one_small_round_trip,
+    workers_only_read_and_write_their_grids,
+    credentials_are_checked_and_revoked_devices_wiped,
+);
+
+fn grid(village: usize, n: u32) -> String {
+    format!("{}{n:03}", demo::village_code(village))
+}
+
+async fn offline_edits_on_three_devices_converge(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let dir = tempfile::tempdir().unwrap();
+    let g = grid(0, 1);
+    let a = Device::enrol(
+        &server,
+        &server.url,
+        dir.path(),
+        "a",
+        &format!("worker-{g}"),
+    )
+    .await;
+    let b = Device::enrol(&server, &server.url, dir.path(), "b", &format!("chief-{g}")).await;
+    let c = Device::enrol(
+        &server,
+        &server.url,
+        dir.path(),
+        "c",
+        &format!("inspector-{g}"),
+    )
+    .await;
+
+    let mut house = Household::new(&g, "安峰镇安峰村12号", "刘凤");
+    house
+        .fields
+        .insert("basic.house_type".into(), "砖混".into());
+    let id = a.store.create(&house).unwrap();
+    // A second household in a second-level grid inside g: the worker's scope covers it.
+    let sub = a
+        .store
+        .create(&Household::new(&grid(0, 101), "安峰村南片3号", "王丽"))
+        .unwrap();
+    let first = a.sync().await.unwrap();
+    assert_eq!(first.pushed, 2);
+    for d in [&b, &c] {
+        let p = d.sync().await.unwrap();
+        assert_eq!(p.pulled, 2, "{p:?}");
+    }
+    // Reference data arrived with the first sync.
+    assert_eq!(b.store.org_tree_version().unwrap(), Some(1));
+
+    // Offline edits: different fields, and one field edited on A and C concurrently.
+    a.store
+        .update::<Household>(&id, |h| {
+            h.fields
+                .insert("income.annual_total".into(), FieldValue::Int(52_000));
+            h.fields.insert("basic.house_type".into(), "砖木".into());
+        })
+        .unwrap();
+    b.store
+        .update::<Household>(&id, |h| h.door_plate = Some("AF-0012".into()))
+        .unwrap();
+    c.store
+        .update::<Household>(&id, |h| {
+            h.fields.insert("basic.house_type".into(), "钢混".into());
+        })
+        .unwrap();
+    c.store
+        .update::<Household>(&sub, |h| h.head_name = "王丽华".into())
+        .unwrap();
+    for d in [&a, &b, &c, &a, &b] {
+        d.sync().await.unwrap();
+    }
+    let ha: Household = a.store.get(&id).unwrap();
+    assert_eq!(ha, b.store.get::<Household>(&id).unwrap());
+    assert_eq!(ha, c.store.get::<Household>(&id).unwrap());
+    assert_eq!(a.store.heads(&id).unwrap(), c.store.heads(&id).unwrap());
+    assert_eq!(ha.fields["income.annual_total"], FieldValue::Int(52_000));
+    assert_eq!(ha.door_plate.as_deref(), Some("AF-0012"));
+    assert_eq!(a.store.get::<Household>(&sub).unwrap().head_name, "王丽华");
+    let conflicts = b.store.conflicts(&id).unwrap();
+    assert_eq!(conflicts.len(), 1);
+    assert_eq!(conflicts[0].path, "fields/basic.house_type");
+    assert_eq!(conflicts, a.store.conflicts(&id).unwrap());
+
+    // B settles the conflict; everyone converges on it.
+    b.store
+        .update::<Household>(&id, |h| {
+            h.fields.insert("basic.house_type".into(), "砖混".into());
+        })
+        .unwrap();
+    for d in [&b, &a, &c] {
+        d.sync().await.unwrap();
+    }
+    for d in [&a, &b, &c] {
+        assert!(d.store.conflicts(&id).unwrap().is_empty());
+        assert_eq!(
+            d.store.get::<Household>(&id).unwrap(),
+            b.store.get::<Household>(&id).unwrap()
+        );
+        let status = d.store.sync_status().unwrap();
+        assert_eq!(status.pending_records, 0);
+        assert!(status.last_success.is_some() && status.last_error.is_none());
+    }
+    // The field history crossed devices too.
+    let history = c
+        .store
+        .field_history(&id, "fields/basic.house_type")
+        .unwrap();
+    assert_eq!(
+        history.last().unwrap().user_id.as_deref(),
+        Some(b.staff_id.as_str())
+    );
+
+    // A new device of the town supervisor gets everything in its first sync.
+    let s = Device::enrol(&server, &server.url, dir.path(), "s", TOWN_SUPERVISOR).await;
+    s.sync().await.unwrap();
+    assert_eq!(
+        s.store.get::<Household>(&id).unwrap(),
+        b.store.get::<Household>(&id).unwrap()
+    );
+    assert_eq!(s.store.documents().unwrap().len(), 2);
+    server.stop().await;
+}
+
+async fn a_sync_with_nothing_new_is_one_small_round_trip(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let proxy = FaultProxy::start(server.addr, 1).await;
+    let dir = tempfile::tempdir().unwrap();
+    let g = grid(1, 2);
+    let a = Device::enrol(&server, &proxy.url, dir.path(), "a", &format!("worker-{g}")).await;
+    for i in 0..30 {
+        a.store
+            .create(&Household::new(&g, &format!("山口村{i}号"), "张军"))
+            .unwrap();
+    }
+    a.sync().await.unwrap();
+    a.sync().await.unwrap();
+
+    let before = proxy.counters.bytes();
+    let connections = proxy
+        .counters
+        .connections
+        .load(std::sync::atomic::Ordering::Relaxed);
+    let p = a.sync().await.unwrap();
+    let wire = proxy.counters.bytes() - before;
+    assert_eq!(p.rounds, 1, "{p:?}");
+    assert_eq!((p.pushed, p.pulled), (0, 0));
+    assert!(
+        wire < 1024,
+        "a sync with nothing new cost {wire} bytes on the wire"
+    );
+    assert!(
+        proxy
+            .counters
+            .connections
+            .load(std::sync::atomic::Ordering::Relaxed)
+            - connections
+            <= 1,
+        "at most one new connection"
+    );
+    println!(
+        "nothing-new sync: {} request + {} response body bytes, {wire} bytes on the wire",
+        p.bytes_sent, p.bytes_received
+    );
+    server.stop().await;
+}
+
+async fn workers_only_read_and_write_their_grids(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (ga, gb) = (grid(0, 1), grid(1, 1));
+    let a = Device::enrol(
+        &server,
+        &server.url,
+        dir.path(),
+        "a",
+        &format!("worker-{ga}"),
+    )
+    .await;
+    let b = Device::enrol(
+        &server,
+        &server.url,
+        dir.path(),
+        "b",
+        &format!("worker-{gb}"),
+    )
+    .await;
+    let s = Device::enrol(&server, &server.url, dir.path(), "s", TOWN_SUPERVISOR).await;
+
+    let in_b = b
+        .store
+        .create(&Household::new(&gb, "山口村8号", "赵桂兰"))
+        .unwrap();
+    let in_a = a
+        .store
+        .create(&Household::new(&ga, "安峰村9号", "刘凤"))
+        .unwrap();
+    b.sync().await.unwrap();
+    a.sync().await.unwrap();
+    s.sync().await.unwrap();
+    // Reading: A never receives grid B's household; the supervisor gets both.
+    assert!(
+        a.store
+            .documents()
+            .unwrap()
+            .iter()
+            .all(|d| d.grid_code == ga)
+    );
+    assert!(matches!(
+        a.store.heads(&in_b),
+        Err(fieldgrid_core::Error::NotFound { .. })
+    ));
+    assert_eq!(s.store.documents().unwrap().len(), 2);
+
+    // Writing a new record into grid B: refused, not stored, remembered on the phone.
+    let stray = a
+        .store
+        .create(&Household::new(&gb, "山口村10号", "孙磊"))
+        .unwrap();
+    let p = a.sync().await.unwrap();
+    assert_eq!(p.rejected, 1, "{p:?}");
+    assert!(
+        server
+            .state
+            .storage
+            .document(&stray)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let rejections = a.store.sync_rejections().unwrap();
+    assert_eq!(
+        (rejections[0].id.as_str(), rejections[0].code.as_str()),
+        (stray.as_str(), "out_of_scope")
+    );
+    assert_eq!(a.store.sync_status().unwrap().rejected_records, 1);
+    // Not pushed again until it changes.
+    assert_eq!(a.sync().await.unwrap().rejected, 0);
+
+    // Editing grid B's household with bytes obtained elsewhere: refused.
+    let leaked = s.store.changes_since(&in_b, &[]).unwrap();
+    a.store
+        .apply_changes(RecordKind::Household, &in_b, &leaked)
+        .unwrap();
+    a.store
+        .update::<Household>(&in_b, |h| h.head_name = "改名".into())
+        .unwrap();
+    assert!(a.sync().await.unwrap().rejected >= 1);
+    let stored = server.state.storage.document(&in_b).await.unwrap().unwrap();
+    let merged =
+        fieldgrid_core::merge_document(RecordKind::Household, &in_b, None, &stored.data).unwrap();
+    assert_eq!(merged.title, "赵桂兰 · 山口村8号");
+
+    // Moving its own household into grid B: refused; the server keeps it in grid A.
+    a.store
+        .update::<Household>(&in_a, |h| h.grid_code = gb.clone())
+        .unwrap();
+    assert!(a.sync().await.unwrap().rejected >= 1);
+    assert_eq!(
+        server
+            .state
+            .storage
+            .document(&in_a)
+            .await
+            .unwrap()
+            .unwrap()
+            .grid_code,
+        ga
+    );
+    server.stop().await;
+}
+
+async fn credentials_are_checked_and_revoked_devices_wiped(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let dir = tempfile::tempdir().unwrap();
+    let g = grid(2, 1);
+    let a = Device::enrol(
+        &server,
+        &server.url,
+        dir.path(),
+        "a",
+        &format!("worker-{g}"),
+    )
+    .await;
+    a.store
+        .create(&Household::new(&g, "北芹村1号", "陈敏"))
+        .unwrap();
+    a.sync().await.unwrap();
+
+    // Unknown and empty tokens.
+    for token in ["not-a-token", ""] {
+        let bogus = SyncClient::new(&server.url, token, "1.0.0").unwrap();
+        let err = bogus.sync(&a.store, |_| {}).await.unwrap_err();
+        assert!(matches!(err, SyncError::Unauthenticated(_)), "{err}");
+    }
+    // A registration nobody approved yet.
+    let pending_store = fieldgrid_core::FieldStore::open(dir.path().join("p.sqlite")).unwrap();
+    let reg = SyncClient::register(
+        &server.url,
+        &pending_store,
+        "李芳",
+        &fieldgrid_tests::id_number(7),
+        "13800001111",
+    )
+    .await
+    .unwrap();
+    let pending = SyncClient::new(&server.url, &reg.token, "1.0.0").unwrap();
+    assert_eq!(
+        pending
+            .registration_state(&reg.registration_id)
+            .await
+            .unwrap(),
+        fieldgrid_core::sync::RegistrationState::Pending
+    );
+    let err = pending.sync(&pending_store, |_| {}).await.unwrap_err();
+    assert!(matches!(err, SyncError::Unauthenticated(_)), "{err}");
+    assert!(pending_store.sync_status().unwrap().last_error.is_some());
+
+    // Revoked: the next sync is refused and told to wipe.
+    let status = server
+        .admin_post(
+            &format!("/v1/admin/devices/{}/revoke", a.registration_id),
+            serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(status, reqwest::StatusCode::NO_CONTENT);
+    let err = a.sync().await.unwrap_err();
+    assert!(matches!(err, SyncError::DeviceRevoked), "{err}");
+    a.store.wipe_local_data().unwrap();
+    assert!(a.store.documents().unwrap().is_empty());
+    // Admin calls need an admin token.
+    let denied = reqwest::Client::new()
+        .post(format!(
+            "{}/v1/admin/devices/{}/revoke",
+            server.url, a.registration_id
+        ))
+        .bearer_auth(&a.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(denied.status(), reqwest::StatusCode::UNAUTHORIZED);
+
+    // An app older than the server's minimum is told to update.
+    let strict = TestServer::start_with(
+        backend,
+        Settings {
+            min_app_version: "2.0.0".into(),
+            ..Settings::default()
+        },
+    )
+    .await;
+    let old = Device::enrol(
+        &strict,
+        &strict.url,
+        dir.path(),
+        "old",
+        &format!("worker-{g}"),
+    )
+    .await;
+    let err = old.sync().await.unwrap_err();
+    assert!(matches!(err, SyncError::UpgradeRequired(_)), "{err}");
+    assert!(err.to_string().contains("please update"), "{err}");
+    strict.stop().await;
+    server.stop().await;
+}
