@@ -3,7 +3,7 @@
 //! middle of a request or response body. It counts the bytes it carries, so tests
 //! can measure what a sync costs on the wire.
 //!
-//! Faults are drawn per connection from a seeded RNG and can be changed while the
+//! Faults are drawn from a seeded RNG and can be changed while the
 //! proxy runs; `clear()` makes it a plain pipe.
 
 use std::net::SocketAddr;
@@ -16,14 +16,15 @@ use rand::{Rng, SeedableRng};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
-/// What can go wrong on a connection, as probabilities per connection.
+/// What can go wrong: `drop` per new connection, cuts per chunk carried (so
+/// long-lived keep-alive connections break too), delays per chunk.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Faults {
     /// Close the connection as soon as it is accepted.
     pub drop: f64,
-    /// Cut the request after a random part of it reached the server.
+    /// Cut a chunk going to the server part-way, and the connection with it.
     pub cut_request: f64,
-    /// Cut the response after a random part of it reached the phone.
+    /// Cut a chunk going to the phone part-way, and the connection with it.
     pub cut_response: f64,
     /// Delay each chunk by up to this much.
     pub max_delay: Duration,
@@ -71,25 +72,16 @@ impl FaultProxy {
         let task = tokio::spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
                 c.connections.fetch_add(1, Ordering::Relaxed);
-                let now = *f.lock().unwrap();
-                let plan = {
-                    let mut r = rng.lock().unwrap();
-                    Plan {
-                        drop: r.random_bool(now.drop),
-                        cut_up: r
-                            .random_bool(now.cut_request)
-                            .then(|| r.random_range(1..4_000)),
-                        cut_down: r
-                            .random_bool(now.cut_response)
-                            .then(|| r.random_range(1..4_000)),
-                        delay: if now.max_delay.is_zero() {
-                            Duration::ZERO
-                        } else {
-                            now.max_delay.mul_f64(r.random_range(0.0..1.0))
-                        },
-                    }
+                let drop = {
+                    let p = f.lock().unwrap().drop;
+                    rng.lock().unwrap().random_bool(p)
                 };
-                tokio::spawn(carry(client, upstream, plan, c.clone()));
+                let line = Line {
+                    faults: f.clone(),
+                    rng: rng.clone(),
+                    counters: c.clone(),
+                };
+                tokio::spawn(carry(client, upstream, drop, line));
             }
         });
         FaultProxy {
@@ -117,17 +109,37 @@ impl Drop for FaultProxy {
     }
 }
 
-#[derive(Debug, Clone, Copy)]
-struct Plan {
-    drop: bool,
-    cut_up: Option<u64>,
-    cut_down: Option<u64>,
-    delay: Duration,
+/// What every connection shares: the current faults, the RNG, the counters.
+#[derive(Clone)]
+struct Line {
+    faults: Arc<Mutex<Faults>>,
+    rng: Arc<Mutex<StdRng>>,
+    counters: Arc<Counters>,
 }
 
-async fn carry(client: TcpStream, upstream: SocketAddr, plan: Plan, counters: Arc<Counters>) {
-    if plan.drop {
-        counters.faults.fetch_add(1, Ordering::Relaxed);
+impl Line {
+    /// For a chunk of `n` bytes: how long to hold it, and where to cut it (if at all).
+    fn chunk(&self, n: usize, up: bool) -> (Duration, Option<usize>) {
+        let faults = *self.faults.lock().unwrap();
+        let mut rng = self.rng.lock().unwrap();
+        let p = if up {
+            faults.cut_request
+        } else {
+            faults.cut_response
+        };
+        let cut = rng.random_bool(p).then(|| rng.random_range(0..n));
+        let delay = if faults.max_delay.is_zero() {
+            Duration::ZERO
+        } else {
+            faults.max_delay.mul_f64(rng.random_range(0.0..1.0))
+        };
+        (delay, cut)
+    }
+}
+
+async fn carry(client: TcpStream, upstream: SocketAddr, drop_it: bool, line: Line) {
+    if drop_it {
+        line.counters.faults.fetch_add(1, Ordering::Relaxed);
         drop(client);
         return;
     }
@@ -136,8 +148,8 @@ async fn carry(client: TcpStream, upstream: SocketAddr, plan: Plan, counters: Ar
     };
     let (cr, cw) = client.into_split();
     let (sr, sw) = server.into_split();
-    let up = pump(cr, sw, plan.cut_up, plan.delay, counters.clone(), true);
-    let down = pump(sr, cw, plan.cut_down, plan.delay, counters.clone(), false);
+    let up = pump(cr, sw, line.clone(), true);
+    let down = pump(sr, cw, line, false);
     tokio::pin!(up, down);
     // When either direction is cut, the whole connection goes, as on a real network;
     // a clean end of one direction lets the other finish.
@@ -147,42 +159,36 @@ async fn carry(client: TcpStream, upstream: SocketAddr, plan: Plan, counters: Ar
     }
 }
 
-/// Copies one direction until EOF (returns `false`), or until `cut` bytes went
-/// through (returns `true`).
+/// Copies one direction until EOF (returns `false`), or until a fault cuts it in
+/// the middle of a chunk (returns `true`).
 async fn pump(
     mut from: tokio::net::tcp::OwnedReadHalf,
     mut to: tokio::net::tcp::OwnedWriteHalf,
-    cut: Option<u64>,
-    delay: Duration,
-    counters: Arc<Counters>,
+    line: Line,
     up: bool,
 ) -> bool {
     let mut buf = vec![0u8; 16 * 1024];
-    let mut sent = 0u64;
     loop {
         let n = match from.read(&mut buf).await {
             Ok(0) | Err(_) => break,
             Ok(n) => n,
         };
+        let (delay, cut) = line.chunk(n, up);
         if !delay.is_zero() {
             tokio::time::sleep(delay).await;
         }
-        let mut chunk = &buf[..n];
-        let mut cut_now = false;
-        if let Some(limit) = cut
-            && sent + n as u64 >= limit
-        {
-            chunk = &buf[..(limit - sent) as usize];
-            cut_now = true;
-        }
+        let chunk = &buf[..cut.unwrap_or(n)];
         if to.write_all(chunk).await.is_err() {
             break;
         }
-        sent += chunk.len() as u64;
-        let counter = if up { &counters.up } else { &counters.down };
+        let counter = if up {
+            &line.counters.up
+        } else {
+            &line.counters.down
+        };
         counter.fetch_add(chunk.len() as u64, Ordering::Relaxed);
-        if cut_now {
-            counters.faults.fetch_add(1, Ordering::Relaxed);
+        if cut.is_some() {
+            line.counters.faults.fetch_add(1, Ordering::Relaxed);
             return true;
         }
     }
