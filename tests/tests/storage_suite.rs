@@ -1,0 +1,319 @@
+//! One suite, run against both server storage backends (the embedded SQLite file
+//! and a fresh PostgreSQL database): accounts, reference data, optimistic document
+//! saves, and the change sequence that phones' cursors follow.
+
+use std::sync::Arc;
+
+use fieldgrid_core::records::{Household, RecordKind};
+use fieldgrid_core::{FieldStore, MergeOutcome, merge_document};
+use fieldgrid_server::storage::{DeviceAccount, DeviceStatus, DocumentSave, SaveOutcome, Storage};
+use fieldgrid_tests::Backend;
+
+const G1: &str = "320722104201001";
+const G2: &str = "320722104202001";
+
+fn account(id: &str, token: &str) -> DeviceAccount {
+    DeviceAccount {
+        id: id.into(),
+        device_id: "00112233445566778899aabbccddeeff".into(),
+        name: "刘凤".into(),
+        id_number: "11010519491231002X".into(),
+        phone: "13912345678".into(),
+        token_hash: token.into(),
+        status: DeviceStatus::Pending,
+        staff_id: None,
+        reason: None,
+        created_at: 1_700_000_000,
+        last_sync_at: None,
+    }
+}
+
+/// A household document and a later edit of it, as phones make them.
+fn household(dir: &std::path::Path, grid: &str) -> (String, MergeOutcome, Vec<u8>) {
+    let store = FieldStore::open(dir.join(format!("{}.sqlite", uuid::Uuid::new_v4()))).unwrap();
+    store.sign_in("u");
+    let id = store
+        .create(&Household::new(grid, "安峰村1号", "刘凤"))
+        .unwrap();
+    let first = store.changes_since(&id, &[]).unwrap();
+    let heads = store.heads(&id).unwrap();
+    store
+        .update::<Household>(&id, |h| h.head_name = "刘凤英".into())
+        .unwrap();
+    let edit = store.changes_since(&id, &heads).unwrap();
+    let merged = merge_document(RecordKind::Household, &id, None, &first).unwrap();
+    (id, merged, edit)
+}
+
+fn save<'a>(
+    id: &'a str,
+    expected: Option<i64>,
+    previous: Option<&'a str>,
+    m: &'a MergeOutcome,
+    origin: &'a str,
+) -> DocumentSave<'a> {
+    DocumentSave {
+        doc_id: id,
+        kind: RecordKind::Household,
+        expected_version: expected,
+        previous_grid: previous,
+        merged: m,
+        origin_device: origin,
+        at: 1_700_000_000,
+    }
+}
+
+async fn suite(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let s: Arc<dyn Storage> = backend.open(dir.path()).await;
+
+    // Accounts.
+    s.create_account(&account("r1", "hash-1")).await.unwrap();
+    s.create_account(&account("r2", "hash-2")).await.unwrap();
+    assert!(
+        s.create_account(&account("r3", "hash-1")).await.is_err(),
+        "token hashes are unique"
+    );
+    assert_eq!(
+        s.account_by_token("hash-2").await.unwrap().unwrap().id,
+        "r2"
+    );
+    assert!(s.account_by_token("nope").await.unwrap().is_none());
+    assert!(
+        s.set_account_status(
+            "r1",
+            DeviceStatus::Pending,
+            DeviceStatus::Approved,
+            Some("w-1"),
+            None,
+            5
+        )
+        .await
+        .unwrap()
+    );
+    assert!(
+        !s.set_account_status(
+            "r1",
+            DeviceStatus::Pending,
+            DeviceStatus::Rejected,
+            None,
+            Some("x"),
+            6
+        )
+        .await
+        .unwrap()
+    );
+    let r1 = s.account("r1").await.unwrap().unwrap();
+    assert_eq!(
+        (r1.status, r1.staff_id.as_deref()),
+        (DeviceStatus::Approved, Some("w-1"))
+    );
+    assert_eq!(r1.id_number, "11010519491231002X");
+    assert_eq!(
+        s.accounts(Some(DeviceStatus::Pending)).await.unwrap().len(),
+        1
+    );
+    assert_eq!(s.accounts(None).await.unwrap().len(), 2);
+    s.touch_account("r1", 99).await.unwrap();
+    assert_eq!(
+        s.account("r1").await.unwrap().unwrap().last_sync_at,
+        Some(99)
+    );
+    s.create_admin("张主任", "adm-hash", 1).await.unwrap();
+    assert_eq!(
+        s.admin_by_token("adm-hash").await.unwrap().as_deref(),
+        Some("张主任")
+    );
+    assert!(s.admin_by_token("hash-1").await.unwrap().is_none());
+
+    // Reference data.
+    assert!(s.reference("org_tree").await.unwrap().is_none());
+    s.put_reference("org_tree", 1, "{\"v\":1}").await.unwrap();
+    s.put_reference("org_tree", 2, "{\"v\":2}").await.unwrap();
+    assert_eq!(
+        s.reference("org_tree").await.unwrap(),
+        Some((2, "{\"v\":2}".into()))
+    );
+    assert_eq!(
+        s.reference_versions().await.unwrap(),
+        vec![("org_tree".to_owned(), 2)]
+    );
+
+    // Documents: optimistic saves.
+    assert_eq!(s.last_seq().await.unwrap(), 0);
+    let (id, merged, edit) = household(dir.path(), G1);
+    assert_eq!(
+        s.save_document(&save(&id, None, None, &merged, "dev-a"))
+            .await
+            .unwrap(),
+        SaveOutcome::Saved
+    );
+    assert_eq!(
+        s.save_document(&save(&id, None, None, &merged, "dev-a"))
+            .await
+            .unwrap(),
+        SaveOutcome::Conflict
+    );
+    let stored = s.document(&id).await.unwrap().unwrap();
+    assert_eq!(
+        (stored.kind, stored.grid_code.as_str(), stored.version),
+        (RecordKind::Household, G1, 1)
+    );
+    let second = merge_document(RecordKind::Household, &id, Some(&stored.data), &edit).unwrap();
+    assert_eq!(second.new_changes.len(), 1);
+    assert_eq!(
+        s.save_document(&save(&id, Some(7), Some(G1), &second, "dev-b"))
+            .await
+            .unwrap(),
+        SaveOutcome::Conflict
+    );
+    assert_eq!(
+        s.save_document(&save(&id, Some(1), Some(G1), &second, "dev-b"))
+            .await
+            .unwrap(),
+        SaveOutcome::Saved
+    );
+    assert_eq!(s.document(&id).await.unwrap().unwrap().version, 2);
+    assert_eq!(s.last_seq().await.unwrap(), 2);
+
+    // The sequence, filtered by grid, origin, range and count.
+    let g1 = vec![G1.to_owned()];
+    let all = s.changes_after(0, 2, &g1, "nobody", 10).await.unwrap();
+    assert_eq!(all.iter().map(|r| r.seq).collect::<Vec<_>>(), [1, 2]);
+    assert_eq!(
+        s.changes_after(0, 2, &g1, "dev-a", 10).await.unwrap().len(),
+        1,
+        "own changes skipped"
+    );
+    assert_eq!(
+        s.changes_after(1, 2, &g1, "nobody", 10).await.unwrap()[0].seq,
+        2
+    );
+    assert_eq!(
+        s.changes_after(0, 1, &g1, "nobody", 10)
+            .await
+            .unwrap()
+            .len(),
+        1,
+        "bounded by upto"
+    );
+    assert_eq!(
+        s.changes_after(0, 2, &g1, "nobody", 1).await.unwrap().len(),
+        1,
+        "bounded by limit"
+    );
+    assert!(
+        s.changes_after(0, 2, &[G2.to_owned()], "nobody", 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // Rows replayed in order rebuild the document.
+    let bytes: Vec<u8> = all.iter().flat_map(|r| r.bytes.clone()).collect();
+    assert_eq!(
+        merge_document(RecordKind::Household, &id, None, &bytes)
+            .unwrap()
+            .title,
+        "刘凤英 · 安峰村1号"
+    );
+
+    // A record moving grids appends its whole document for the new grid's readers.
+    let store = FieldStore::open(dir.path().join("mover.sqlite")).unwrap();
+    store.sign_in("u");
+    store
+        .apply_changes(
+            RecordKind::Household,
+            &id,
+            &s.document(&id).await.unwrap().unwrap().data,
+        )
+        .unwrap();
+    let h = store.heads(&id).unwrap();
+    store
+        .update::<Household>(&id, |x| x.grid_code = G2.into())
+        .unwrap();
+    let moved = merge_document(
+        RecordKind::Household,
+        &id,
+        Some(&s.document(&id).await.unwrap().unwrap().data),
+        &store.changes_since(&id, &h).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        s.save_document(&save(&id, Some(2), Some(G1), &moved, "dev-c"))
+            .await
+            .unwrap(),
+        SaveOutcome::Saved
+    );
+    let for_g2 = s
+        .changes_after(0, 3, &[G2.to_owned()], "nobody", 10)
+        .await
+        .unwrap();
+    assert_eq!(for_g2.len(), 1);
+    let fresh = merge_document(RecordKind::Household, &id, None, &for_g2[0].bytes).unwrap();
+    assert_eq!(
+        fresh.grid_code, G2,
+        "a reader of the new grid gets the whole record"
+    );
+
+    // Pages of documents by grid, in id order.
+    let mut ids = vec![id.clone()];
+    for _ in 0..5 {
+        let (i, m, _) = household(dir.path(), G2);
+        s.save_document(&save(&i, None, None, &m, "dev-a"))
+            .await
+            .unwrap();
+        ids.push(i);
+    }
+    ids.sort();
+    let g2 = vec![G2.to_owned()];
+    let page1 = s.documents_page(&g2, "", 4).await.unwrap();
+    let page2 = s
+        .documents_page(&g2, &page1.last().unwrap().doc_id, 4)
+        .await
+        .unwrap();
+    let paged: Vec<_> = page1
+        .iter()
+        .chain(&page2)
+        .map(|d| d.doc_id.clone())
+        .collect();
+    assert_eq!(paged, ids);
+    assert!(s.documents_page(&g1, "", 10).await.unwrap().is_empty());
+
+    // Concurrent saves: sequence numbers stay unique and gap-free.
+    let before = s.last_seq().await.unwrap();
+    let mut tasks = Vec::new();
+    for _ in 0..16 {
+        let (i, m, _) = household(dir.path(), G1);
+        let s = s.clone();
+        tasks.push(tokio::spawn(async move {
+            s.save_document(&save(&i, None, None, &m, "dev-x"))
+                .await
+                .unwrap()
+        }));
+    }
+    for t in tasks {
+        assert_eq!(t.await.unwrap(), SaveOutcome::Saved);
+    }
+    let after = s.last_seq().await.unwrap();
+    let rows = s
+        .changes_after(before, after, &g1, "nobody", 100)
+        .await
+        .unwrap();
+    let seqs: Vec<i64> = rows.iter().map(|r| r.seq).collect();
+    assert_eq!(seqs, ((before + 1)..=after).collect::<Vec<_>>());
+    assert_eq!(seqs.len(), 16);
+
+    let stats = s.stats().await.unwrap();
+    assert_eq!(stats.documents, 1 + 5 + 16);
+    assert_eq!(stats.last_seq, after);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_backend() {
+    suite(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_backend() {
+    suite(Backend::Postgres).await;
+}
