@@ -1,0 +1,194 @@
+//! The server as operators see it: the OpenAPI description matches the routes,
+//! Prometheus metrics count what happened, and shutdown lets in-flight requests
+//! finish.
+
+use std::time::Duration;
+
+use fieldgrid_core::records::Household;
+use fieldgrid_core::sync::protocol::{self, PROTOCOL_VERSION, SyncRequest};
+use fieldgrid_tests::{Backend, Device, TestServer};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// `(method, path)` of every route registered in the router's source.
+fn routes_in_source() -> Vec<(String, String)> {
+    let source = include_str!("../../sync-server/src/api/mod.rs");
+    source
+        .lines()
+        .filter_map(|l| {
+            let l = l.trim();
+            let rest = l.strip_prefix(".route(\"")?;
+            let (path, tail) = rest.split_once('"')?;
+            let method = tail
+                .trim_start_matches(',')
+                .trim()
+                .split('(')
+                .next()?
+                .to_owned();
+            Some((method, path.to_owned()))
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_openapi_description_matches_the_routes() {
+    let server = TestServer::start(Backend::Sqlite).await;
+    let spec: serde_json::Value = reqwest::get(format!("{}/v1/openapi.json", server.url))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(spec["openapi"], "3.1.0");
+    let mut documented: Vec<(String, String)> = spec["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .flat_map(|(path, ops)| {
+            ops.as_object()
+                .unwrap()
+                .keys()
+                .map(|m| (m.clone(), path.clone()))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let mut routed = routes_in_source();
+    documented.sort();
+    routed.sort();
+    assert_eq!(routed.len(), 12, "{routed:?}");
+    assert_eq!(documented, routed);
+    // Every documented operation is really routed (a 404 from the router itself has
+    // no JSON body, and a wrong method is 405).
+    let client = reqwest::Client::new();
+    for (method, path) in &documented {
+        let url = format!(
+            "{}{}",
+            server.url,
+            path.replace("{id}", "x").replace("{what}", "org_tree")
+        );
+        let response = client
+            .request(method.to_uppercase().parse().unwrap(), &url)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        let body = response.text().await.unwrap();
+        assert_ne!(
+            status,
+            reqwest::StatusCode::METHOD_NOT_ALLOWED,
+            "{method} {path}"
+        );
+        assert!(
+            status != reqwest::StatusCode::NOT_FOUND || body.contains("\"code\""),
+            "{method} {path} is not routed"
+        );
+    }
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_count_requests_sync_bytes_and_devices() {
+    let server = TestServer::start(Backend::Sqlite).await;
+    let dir = tempfile::tempdir().unwrap();
+    let g = format!("{}001", fieldgrid_core::org::demo::village_code(4));
+    let a = Device::enrol(
+        &server,
+        &server.url,
+        dir.path(),
+        "a",
+        &format!("worker-{g}"),
+    )
+    .await;
+    a.store
+        .create(&Household::new(&g, "东湖村2号", "周海涛"))
+        .unwrap();
+    a.sync().await.unwrap();
+    let text = reqwest::get(format!("{}/metrics", server.url))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let value = |prefix: &str| -> f64 {
+        text.lines()
+            .find(|l| l.starts_with(prefix))
+            .unwrap_or_else(|| panic!("no {prefix} in\n{text}"))
+            .rsplit(' ')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    assert!(value("fieldgrid_http_requests_total{route=\"/v1/sync\",status=\"200\"}") >= 1.0);
+    assert!(value("fieldgrid_http_request_duration_seconds_count{route=\"/v1/sync\"}") >= 1.0);
+    assert!(value("fieldgrid_sync_bytes_total{direction=\"received\"}") > 0.0);
+    assert!(value("fieldgrid_sync_bytes_total{direction=\"sent\"}") > 0.0);
+    assert_eq!(
+        value("fieldgrid_sync_documents_total{direction=\"pushed\"}"),
+        1.0
+    );
+    assert_eq!(value("fieldgrid_devices{status=\"approved\"}"), 1.0);
+    assert_eq!(value("fieldgrid_documents"), 1.0);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_finishes_requests_in_flight() {
+    let server = TestServer::start(Backend::Sqlite).await;
+    let dir = tempfile::tempdir().unwrap();
+    let g = format!("{}001", fieldgrid_core::org::demo::village_code(5));
+    let a = Device::enrol(
+        &server,
+        &server.url,
+        dir.path(),
+        "a",
+        &format!("worker-{g}"),
+    )
+    .await;
+    let id = a
+        .store
+        .create(&Household::new(&g, "西湖村5号", "徐秀英"))
+        .unwrap();
+    let body = protocol::encode(&SyncRequest {
+        protocol: PROTOCOL_VERSION,
+        app_version: "1.0.0".into(),
+        cursor: None,
+        push: vec![protocol::DocPayload {
+            id: id.clone(),
+            kind: fieldgrid_core::records::RecordKind::Household,
+            data: a.store.changes_since(&id, &[]).unwrap(),
+        }],
+        max_pull: 10,
+    });
+    // Send the headers and half the body, then ask the server to stop.
+    let mut conn = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    let head = format!(
+        "POST /v1/sync HTTP/1.1\r\nHost: fieldgrid\r\nAuthorization: Bearer {}\r\nContent-Type: application/cbor\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        a.token,
+        body.len()
+    );
+    conn.write_all(head.as_bytes()).await.unwrap();
+    conn.write_all(&body[..body.len() / 2]).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let state = server.state.clone();
+    let stopping = tokio::spawn(server.stop());
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(
+        !stopping.is_finished(),
+        "the server stopped with a request in flight"
+    );
+    // The rest of the body arrives; the request completes and is stored.
+    conn.write_all(&body[body.len() / 2..]).await.unwrap();
+    let mut response = Vec::new();
+    conn.read_to_end(&mut response).await.unwrap();
+    let text = String::from_utf8_lossy(&response);
+    assert!(
+        text.starts_with("HTTP/1.1 200"),
+        "{}",
+        text.lines().next().unwrap_or("")
+    );
+    tokio::time::timeout(Duration::from_secs(10), stopping)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(state.storage.document(&id).await.unwrap().is_some());
+}
