@@ -303,6 +303,30 @@ impl ServerCursor {
     }
 }
 
+/// Decodes `data` every way the network can deliver it, as the server and the
+/// phone would, and checks that nothing panics: the fuzz target's entry point.
+/// Returns how many layers decoded (for tests that want to see progress).
+pub fn decode_untrusted(data: &[u8]) -> usize {
+    let mut layers = 0;
+    if let Ok(request) = SyncRequest::decode(data) {
+        layers += 1;
+        let _ = ServerCursor::from_cursor(request.cursor.as_ref());
+        for doc in &request.push {
+            if crate::merge_document(doc.kind, &doc.id, None, &doc.data).is_ok() {
+                layers += 1;
+            }
+        }
+    }
+    if let Ok(response) = decode::<SyncResponse>(data) {
+        layers += 1;
+        let _ = ServerCursor::from_cursor(Some(&response.cursor));
+    }
+    let _ = ServerCursor::from_cursor(Some(&Cursor(data.to_vec())));
+    let _ = serde_json::from_slice::<ErrorBody>(data);
+    let _ = crate::merge_document(RecordKind::Household, "fuzz", None, data);
+    layers
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -352,6 +376,63 @@ mod tests {
         assert!(SyncRequest::decode(&trailing).is_err());
         assert!(SyncRequest::decode(b"").is_err());
         assert!(ServerCursor::from_cursor(Some(&Cursor(vec![1, 2, 3]))).is_err());
+    }
+
+    /// A valid request carrying a real household document.
+    fn valid_message() -> Vec<u8> {
+        let dir = tempfile::tempdir().unwrap();
+        let store = crate::FieldStore::open(dir.path().join("f.sqlite")).unwrap();
+        store.sign_in("u");
+        let mut h = crate::records::Household::new("320722104201001", "安峰村1号", "刘凤");
+        h.fields.insert("basic.house_type".into(), "砖混".into());
+        let id = store.create(&h).unwrap();
+        let data = store.changes_since(&id, &[]).unwrap();
+        encode(&request(vec![DocPayload {
+            id,
+            kind: RecordKind::Household,
+            data,
+        }]))
+    }
+
+    #[test]
+    fn decoders_survive_random_mutated_and_recorded_input() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+        let valid = valid_message();
+        // Request, its document (and, as unknown fields are ignored, also as a response).
+        assert!(
+            decode_untrusted(&valid) >= 2,
+            "the valid message decodes fully"
+        );
+        for _ in 0..3_000 {
+            let len = rng.random_range(0..300);
+            let noise: Vec<u8> = (0..len).map(|_| rng.random()).collect();
+            decode_untrusted(&noise);
+        }
+        for _ in 0..3_000 {
+            let mut m = valid.clone();
+            match rng.random_range(0..4) {
+                0 => m.truncate(rng.random_range(0..m.len())),
+                1 => {
+                    let i = rng.random_range(0..m.len());
+                    m[i] ^= 1 << rng.random_range(0..8);
+                }
+                2 => {
+                    let i = rng.random_range(0..m.len());
+                    m.insert(i, rng.random());
+                }
+                _ => {
+                    let i = rng.random_range(0..m.len());
+                    m[i] = rng.random();
+                }
+            }
+            decode_untrusted(&m);
+        }
+        // Inputs the fuzzer once found (and the seed corpus) stay fixed.
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/regressions");
+        for entry in std::fs::read_dir(dir).unwrap() {
+            decode_untrusted(&std::fs::read(entry.unwrap().path()).unwrap());
+        }
     }
 
     #[test]
