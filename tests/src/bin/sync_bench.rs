@@ -1,0 +1,584 @@
+//! The sync benchmark. Prints a table of:
+//! - initial sync of a village (1,000 households of ~145 fields, 3,000 persons of
+//!   ~177 fields, 500 incidents, each with a few edits of history) to a new device
+//!   over loopback: time, bytes on the wire, peak memory of the device process and
+//!   of the server process;
+//! - incremental sync of 10 edited records; a sync with nothing new;
+//! - server throughput with 200 concurrent simulated devices, on SQLite and (when
+//!   `FIELDGRID_TEST_PG_URL` names a cluster) on PostgreSQL.
+//!
+//! The server is the real `fieldgrid-server` binary in a child process; the new
+//! device runs in a child process of its own so each side's peak memory is its own.
+//!
+//! `tests/bench-sync.sh` builds everything in release mode, starts a throwaway
+//! PostgreSQL cluster and runs this.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use fieldgrid_core::FieldStore;
+use fieldgrid_core::org::demo::{self, TOWN_SUPERVISOR, demo_name};
+use fieldgrid_core::records::{FieldValue, Household, Incident, Person};
+use fieldgrid_core::sync::SyncClient;
+use fieldgrid_tests::id_number;
+use fieldgrid_tests::proxy::FaultProxy;
+
+const DEVICES: usize = 200;
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+fn main() -> Result<(), BoxError> {
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("device") {
+        return device_mode(&args[2..]);
+    }
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(bench())
+}
+
+// ---------------------------------------------------------------------------------
+// Processes and memory
+
+/// Peak resident memory (VmHWM) of a process, in MB.
+fn peak_mb(pid: u32) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|kb| kb.parse::<f64>().ok())
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+/// Resets a process's peak-memory mark (Linux `clear_refs` 5).
+fn reset_peak(pid: u32) {
+    let _ = std::fs::write(format!("/proc/{pid}/clear_refs"), "5");
+}
+
+struct Server {
+    child: Child,
+    url: String,
+    addr: std::net::SocketAddr,
+    dir: PathBuf,
+    binary: PathBuf,
+    database_url: Option<String>,
+}
+
+impl Server {
+    fn start(binary: &Path, dir: &Path, database_url: Option<&str>) -> Result<Server, BoxError> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
+        let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse()?;
+        let mut cmd = Command::new(binary);
+        cmd.args(["serve", "--listen", &addr.to_string(), "--data-dir"])
+            .arg(dir)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit());
+        if let Some(url) = database_url {
+            cmd.args(["--database-url", url]);
+        }
+        let child = cmd.spawn()?;
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while std::net::TcpStream::connect(addr).is_err() {
+            if Instant::now() > deadline {
+                return Err("the server did not start".into());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Ok(Server {
+            child,
+            url: format!("http://{addr}"),
+            addr,
+            dir: dir.to_owned(),
+            binary: binary.to_owned(),
+            database_url: database_url.map(str::to_owned),
+        })
+    }
+
+    fn admin_token(&self) -> Result<String, BoxError> {
+        let mut cmd = Command::new(&self.binary);
+        cmd.args(["admin", "create-admin", "--name", "bench", "--data-dir"])
+            .arg(&self.dir);
+        if let Some(url) = &self.database_url {
+            cmd.args(["--database-url", url]);
+        }
+        let out = cmd.output()?;
+        let text = String::from_utf8(out.stdout)?;
+        Ok(text
+            .lines()
+            .last()
+            .ok_or("no token printed")?
+            .trim()
+            .to_owned())
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// Realistic records
+
+const HOUSE_MODULES: [&str; 6] = [
+    "basic",
+    "resources",
+    "business",
+    "income",
+    "safety",
+    "relief",
+];
+const PERSON_MODULES: [&str; 11] = [
+    "basic",
+    "education",
+    "family_planning",
+    "movement",
+    "assistance",
+    "health",
+    "military",
+    "organisation",
+    "relations",
+    "special_groups",
+    "employment",
+];
+
+fn value(n: usize, i: usize) -> FieldValue {
+    match (n + i) % 6 {
+        0 => FieldValue::Text(
+            ["砖混结构", "自住", "务农", "外出务工", "良好", "无"][(n * 7 + i) % 6].into(),
+        ),
+        1 => FieldValue::Int(((n * 131 + i * 17) % 90_000) as i64),
+        2 => FieldValue::Bool((n + i) % 3 == 0),
+        3 => FieldValue::Decimal(((n * 13 + i) % 1000) as f64 / 10.0),
+        4 => FieldValue::Text(format!("{}年{}月", 1990 + (n + i) % 35, 1 + i % 12)),
+        _ => FieldValue::Choices(vec![format!("c{}", i % 5), format!("c{}", (n + i) % 7)]),
+    }
+}
+
+fn fields(
+    n: usize,
+    count: usize,
+    modules: &[&str],
+) -> std::collections::BTreeMap<String, FieldValue> {
+    (0..count)
+        .map(|i| {
+            (
+                format!("{}.f{i:03}", modules[i % modules.len()]),
+                value(n, i),
+            )
+        })
+        .collect()
+}
+
+/// Writes a village's records, each with three edits of history.
+fn village(store: &FieldStore, grids: &[String]) -> Result<Vec<String>, BoxError> {
+    let households: Vec<Household> = (0..1_000)
+        .map(|n| {
+            let mut h = Household::new(
+                &grids[n % grids.len()],
+                &format!("安峰镇安峰村{}组{n}号", n % 12),
+                &demo_name(n),
+            );
+            h.door_plate = Some(format!("AF-{n:05}"));
+            h.fields = fields(n, 145, &HOUSE_MODULES);
+            h
+        })
+        .collect();
+    let persons: Vec<Person> = (0..3_000)
+        .map(|n| {
+            let mut p = Person::new(&grids[n % grids.len()], &demo_name(n + 7));
+            p.id_number = Some(id_number(n as u32));
+            p.fields = fields(n, 177, &PERSON_MODULES);
+            p
+        })
+        .collect();
+    let incidents: Vec<Incident> = (0..500)
+        .map(|n| Incident {
+            grid_code: grids[n % grids.len()].clone(),
+            category: [
+                "dispute.neighbour",
+                "safety.fire",
+                "sanitation.waste",
+                "building.illegal",
+            ][n % 4]
+                .into(),
+            description: format!(
+                "第{n}号事件：村民反映道路旁垃圾堆放，影响通行和环境卫生，请尽快处理。"
+            ),
+            location: Some(fieldgrid_core::records::GeoPoint {
+                lat: 34.5 + n as f64 * 1e-5,
+                lon: 118.7,
+            }),
+            reporter_id: "worker".into(),
+            reported_at: 1_760_000_000 + n as i64 * 600,
+            urgency: Default::default(),
+            transitions: vec![],
+        })
+        .collect();
+    let mut ids = store.create_batch(&households)?;
+    let hids = ids.clone();
+    let pids = store.create_batch(&persons)?;
+    let iids = store.create_batch(&incidents)?;
+    for round in 0..3 {
+        store.update_many::<Household>(&hids, |_, h| {
+            h.fields.insert(
+                format!("income.f{:03}", 3 + round),
+                FieldValue::Int(50_000 + round as i64),
+            );
+        })?;
+        store.update_many::<Person>(&pids, |_, p| {
+            p.fields.insert(
+                format!("health.f{:03}", 5 + round),
+                FieldValue::Text(format!("第{round}次走访更新")),
+            );
+        })?;
+        store.update_many::<Incident>(&iids, |_, i| i.description.push_str(" 已回访。"))?;
+    }
+    ids.extend(pids);
+    ids.extend(iids);
+    Ok(ids)
+}
+
+// ---------------------------------------------------------------------------------
+// The new device, in its own process
+
+/// `sync-bench device <db> <url> <token>`: one full sync; prints seconds, pulled
+/// records, body bytes and this process's peak memory.
+fn device_mode(args: &[String]) -> Result<(), BoxError> {
+    let [db, url, token] = args else {
+        return Err("usage: sync-bench device <db> <url> <token>".into());
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let store = FieldStore::open(db)?;
+    store.sign_in(TOWN_SUPERVISOR);
+    let client = SyncClient::new(url, token, "1.0.0")?.with_page_size(500);
+    let start = Instant::now();
+    let progress = rt.block_on(client.sync(&store, |_| {}))?;
+    let secs = start.elapsed().as_secs_f64();
+    println!(
+        "{secs} {} {} {} {}",
+        progress.pulled,
+        progress.bytes_sent + progress.bytes_received,
+        progress.rounds,
+        peak_mb(std::process::id())
+    );
+    Ok(())
+}
+
+struct DeviceRun {
+    secs: f64,
+    pulled: u64,
+    rounds: u64,
+    peak_mb: f64,
+}
+
+fn run_device(db: &Path, url: &str, token: &str) -> Result<DeviceRun, BoxError> {
+    let out = Command::new(std::env::current_exe()?)
+        .arg("device")
+        .arg(db)
+        .args([url, token])
+        .stderr(Stdio::inherit())
+        .output()?;
+    if !out.status.success() {
+        return Err("the device process failed".into());
+    }
+    let text = String::from_utf8(out.stdout)?;
+    let f: Vec<f64> = text
+        .split_whitespace()
+        .filter_map(|x| x.parse().ok())
+        .collect();
+    if f.len() != 5 {
+        return Err(format!("unexpected device output {text:?}").into());
+    }
+    Ok(DeviceRun {
+        secs: f[0],
+        pulled: f[1] as u64,
+        rounds: f[3] as u64,
+        peak_mb: f[4],
+    })
+}
+
+// ---------------------------------------------------------------------------------
+// Enrolment
+
+async fn enrol(
+    server: &Server,
+    admin: &str,
+    store: &FieldStore,
+    staff: &str,
+    n: u32,
+) -> Result<String, BoxError> {
+    let reg =
+        SyncClient::register(&server.url, store, "测试", &id_number(n), "13912345678").await?;
+    let status = reqwest::Client::new()
+        .post(format!(
+            "{}/v1/admin/registrations/{}/approve",
+            server.url, reg.registration_id
+        ))
+        .bearer_auth(admin)
+        .json(&serde_json::json!({ "staff_id": staff }))
+        .send()
+        .await?
+        .status();
+    if !status.is_success() {
+        return Err(format!("approval failed: {status}").into());
+    }
+    Ok(reg.token)
+}
+
+async fn publish_tree(server: &Server, admin: &str) -> Result<(), BoxError> {
+    let status = reqwest::Client::new()
+        .put(format!("{}/v1/admin/reference/org_tree", server.url))
+        .bearer_auth(admin)
+        .json(&demo::demo_county())
+        .send()
+        .await?
+        .status();
+    if !status.is_success() {
+        return Err(format!("publishing the org tree failed: {status}").into());
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------
+// The benchmark
+
+struct Row(String, String);
+
+fn mb(bytes: u64) -> String {
+    format!("{:.2} MB", bytes as f64 / 1e6)
+}
+
+async fn bench() -> Result<(), BoxError> {
+    let binary = std::env::current_exe()?
+        .parent()
+        .ok_or("no exe dir")?
+        .join("fieldgrid-server");
+    if !binary.exists() {
+        return Err(format!(
+            "{} is missing: build it first (cargo build --release -p fieldgrid-server)",
+            binary.display()
+        )
+        .into());
+    }
+    let work = tempfile::tempdir()?;
+    let mut rows: Vec<Row> = Vec::new();
+
+    // --- A village on the SQLite server ---
+    let server = Server::start(&binary, &work.path().join("server"), None)?;
+    let admin = server.admin_token()?;
+    publish_tree(&server, &admin).await?;
+    let v0 = demo::village_code(0);
+    let grids: Vec<String> = ["001", "101", "102", "002", "003"]
+        .iter()
+        .map(|g| format!("{v0}{g}"))
+        .collect();
+
+    let creator = FieldStore::open(work.path().join("creator.sqlite"))?;
+    creator.sign_in(TOWN_SUPERVISOR);
+    let t = Instant::now();
+    let ids = village(&creator, &grids)?;
+    let made = t.elapsed();
+    let creator_token = enrol(&server, &admin, &creator, TOWN_SUPERVISOR, 1).await?;
+    let creator_client = SyncClient::new(&server.url, &creator_token, "1.0.0")?;
+    let t = Instant::now();
+    let pushed = creator_client.sync(&creator, |_| {}).await?;
+    rows.push(Row(
+        format!(
+            "village written on a phone ({} records, 3 edits each)",
+            ids.len()
+        ),
+        format!("{:.2} s", made.as_secs_f64()),
+    ));
+    rows.push(Row(
+        "first push of the village to the server".into(),
+        format!(
+            "{:.2} s, {} requests, {} body",
+            t.elapsed().as_secs_f64(),
+            pushed.rounds,
+            mb(pushed.bytes_sent)
+        ),
+    ));
+
+    // The new device: registered here, synced in its own process through a
+    // counting proxy.
+    let proxy = FaultProxy::start(server.addr, 1).await;
+    let device_db = work.path().join("new-device.sqlite");
+    let device_token = {
+        let store = FieldStore::open(&device_db)?;
+        enrol(&server, &admin, &store, TOWN_SUPERVISOR, 2).await?
+    };
+    reset_peak(server.child.id());
+    let wire0 = proxy.counters.bytes();
+    let run = {
+        let (db, url, token) = (device_db.clone(), proxy.url.clone(), device_token.clone());
+        tokio::task::spawn_blocking(move || run_device(&db, &url, &token)).await??
+    };
+    let wire = proxy.counters.bytes() - wire0;
+    rows.push(Row(
+        format!("initial sync of {} records to a new device", run.pulled),
+        format!(
+            "{:.2} s, {} rounds, {} on the wire",
+            run.secs,
+            run.rounds,
+            mb(wire)
+        ),
+    ));
+    rows.push(Row(
+        "  peak memory, device process".into(),
+        format!("{:.1} MB", run.peak_mb),
+    ));
+    rows.push(Row(
+        "  peak memory, server process".into(),
+        format!("{:.1} MB", peak_mb(server.child.id())),
+    ));
+
+    // Incremental: 10 records edited on the creator, pushed, then pulled.
+    let device = FieldStore::open(&device_db)?;
+    device.sign_in(TOWN_SUPERVISOR);
+    let device_client = SyncClient::new(&proxy.url, &device_token, "1.0.0")?;
+    creator.update_many::<Household>(&ids[..10], |_, h| h.head_name.push('*'))?;
+    creator_client.sync(&creator, |_| {}).await?;
+    let wire0 = proxy.counters.bytes();
+    let t = Instant::now();
+    let inc = device_client.sync(&device, |_| {}).await?;
+    rows.push(Row(
+        format!("incremental sync of {} edited records", inc.pulled),
+        format!(
+            "{:.1} ms, {} round(s), {} bytes on the wire",
+            t.elapsed().as_secs_f64() * 1e3,
+            inc.rounds,
+            proxy.counters.bytes() - wire0
+        ),
+    ));
+    let wire0 = proxy.counters.bytes();
+    let t = Instant::now();
+    let none = device_client.sync(&device, |_| {}).await?;
+    rows.push(Row(
+        "sync with nothing new".into(),
+        format!(
+            "{:.1} ms, {} round(s), {} bytes on the wire ({} + {} body)",
+            t.elapsed().as_secs_f64() * 1e3,
+            none.rounds,
+            proxy.counters.bytes() - wire0,
+            none.bytes_sent,
+            none.bytes_received
+        ),
+    ));
+    drop(server);
+
+    // --- Throughput: 200 concurrent devices, on each backend ---
+    let mut backends: Vec<(&str, Option<String>)> = vec![("SQLite", None)];
+    match std::env::var(fieldgrid_tests::pg::PG_URL_VAR) {
+        Ok(_) => backends.push((
+            "PostgreSQL",
+            Some(fieldgrid_tests::pg::fresh_database().await),
+        )),
+        Err(_) => eprintln!(
+            "({} not set: PostgreSQL throughput skipped)",
+            fieldgrid_tests::pg::PG_URL_VAR
+        ),
+    }
+    for (name, url) in backends {
+        let dir = work.path().join(format!("tp-{name}"));
+        let server = Server::start(&binary, &dir, url.as_deref())?;
+        let admin = server.admin_token()?;
+        publish_tree(&server, &admin).await?;
+        for row in throughput(&server, &admin, &dir).await? {
+            rows.push(Row(format!("{name}: {}", row.0), row.1));
+        }
+    }
+
+    println!(
+        "\n| sync benchmark ({} cores) | result |",
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
+    println!("|---|---|");
+    for Row(what, result) in rows {
+        println!("| {what} | {result} |");
+    }
+    Ok(())
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+async fn throughput(server: &Server, admin: &str, dir: &Path) -> Result<Vec<Row>, BoxError> {
+    // Devices of the grids outside village 0, five records each.
+    let tree = demo::demo_county();
+    let v0 = demo::village_code(0);
+    let workers: Vec<String> = tree
+        .staff
+        .iter()
+        .filter(|s| s.id.starts_with("worker-") && !s.id.contains(&v0))
+        .map(|s| s.id.clone())
+        .collect();
+    let mut devices = Vec::new();
+    for i in 0..DEVICES {
+        let staff = &workers[i % workers.len()];
+        let grid = staff.trim_start_matches("worker-").to_owned();
+        let store = FieldStore::open(dir.join(format!("device-{i}.sqlite")))?;
+        store.sign_in(staff);
+        let houses: Vec<Household> = (0..5)
+            .map(|n| {
+                let mut h =
+                    Household::new(&grid, &format!("设备{i}住户{n}"), &demo_name(i * 5 + n));
+                h.fields = fields(i * 5 + n, 145, &HOUSE_MODULES);
+                h
+            })
+            .collect();
+        store.create_batch(&houses)?;
+        let token = enrol(server, admin, &store, staff, 1000 + i as u32).await?;
+        let client = SyncClient::new(&server.url, &token, "1.0.0")?;
+        devices.push(Arc::new((store, client)));
+    }
+
+    let mut out = Vec::new();
+    for label in ["push 5 records + first pull", "nothing new"] {
+        let start = Instant::now();
+        let tasks: Vec<_> = devices
+            .iter()
+            .map(|d| {
+                let d = d.clone();
+                tokio::spawn(async move {
+                    let t = Instant::now();
+                    let p = d.1.sync(&d.0, |_| {}).await?;
+                    Ok::<_, BoxError>((t.elapsed().as_secs_f64(), p.rounds))
+                })
+            })
+            .collect();
+        let mut latencies = Vec::new();
+        let mut requests = 0u64;
+        for t in tasks {
+            let (secs, rounds) = t.await??;
+            latencies.push(secs);
+            requests += u64::from(rounds);
+        }
+        let wall = start.elapsed().as_secs_f64();
+        latencies.sort_by(f64::total_cmp);
+        out.push(Row(
+            format!("{DEVICES} devices at once, {label}"),
+            format!(
+                "{:.2} s wall, {:.0} syncs/s, {:.0} requests/s, sync p50 {:.0} ms, p95 {:.0} ms",
+                wall,
+                DEVICES as f64 / wall,
+                requests as f64 / wall,
+                percentile(&latencies, 0.5) * 1e3,
+                percentile(&latencies, 0.95) * 1e3
+            ),
+        ));
+    }
+    Ok(out)
+}
