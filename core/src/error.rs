@@ -71,6 +71,18 @@ pub enum Error {
         actual: RecordKind,
     },
 
+    /// Incoming changes build on changes this holder does not have; nothing was
+    /// stored.
+    #[error(
+        "the changes received for record {id} build on {missing} earlier change(s) not held here"
+    )]
+    MissingHistory {
+        /// The record id.
+        id: String,
+        /// How many changes are missing (at least).
+        missing: usize,
+    },
+
     /// Incoming document changes could not be applied; nothing was stored.
     #[error("the changes received for record {id} were rejected: {reason}")]
     InvalidChanges {

@@ -16,7 +16,7 @@ mod store;
 pub mod sync;
 
 pub use automerge::ChangeHash;
-pub use docs::{DocumentInfo, FieldChange, FieldConflict, MergeOutcome, NewChange, merge_document};
+pub use docs::{DocumentInfo, FieldChange, FieldConflict, MergeOutcome, merge_document};
 pub use error::{Error, Result};
 pub use search::{SearchFilter, SearchHit};
 pub use store::{FieldStore, StoreSettings};

@@ -160,7 +160,7 @@ async fn suite(backend: Backend) {
         (RecordKind::Household, G1, 1)
     );
     let second = merge_document(RecordKind::Household, &id, Some(&stored.data), &edit).unwrap();
-    assert_eq!(second.new_changes.len(), 1);
+    assert_eq!(second.new_changes, 1);
     assert_eq!(
         s.save_document(&save(&id, Some(7), Some(G1), &second, "dev-b"))
             .await

@@ -391,3 +391,88 @@ async fn credentials_are_checked_and_revoked_devices_wiped(backend: Backend) {
     strict.stop().await;
     server.stop().await;
 }
+
+/// A phone moved to a server restored from an older backup: its cursor is ahead of
+/// the server's sequence and the server lacks the history of its record. Both are
+/// recovered from: a fresh first sync, and the whole document pushed again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_server_restored_from_an_older_backup_is_caught_up() {
+    let old = TestServer::start(Backend::Sqlite).await;
+    let dir = tempfile::tempdir().unwrap();
+    let g = grid(6, 1);
+    let a = Device::enrol(&old, &old.url, dir.path(), "a", &format!("worker-{g}")).await;
+    let id = a
+        .store
+        .create(&Household::new(&g, "石埠村3号", "杨志强"))
+        .unwrap();
+    for i in 0..5 {
+        a.store
+            .create(&Household::new(&g, &format!("石埠村{i}号"), "孙芳"))
+            .unwrap();
+    }
+    a.sync().await.unwrap();
+    old.stop().await;
+
+    // The "restored" server knows nothing of these records, and its sequence is at 0.
+    let restored = TestServer::start(Backend::Sqlite).await;
+    let w = Device::enrol(
+        &restored,
+        &restored.url,
+        dir.path(),
+        "w",
+        &format!("chief-{g}"),
+    )
+    .await;
+    let theirs = w
+        .store
+        .create(&Household::new(&g, "石埠村9号", "吴军"))
+        .unwrap();
+    w.sync().await.unwrap();
+    let token = {
+        let reg = SyncClient::register(
+            &restored.url,
+            &a.store,
+            "a",
+            &fieldgrid_tests::id_number(77),
+            "13900000000",
+        )
+        .await
+        .unwrap();
+        restored
+            .admin_post(
+                &format!("/v1/admin/registrations/{}/approve", reg.registration_id),
+                serde_json::json!({ "staff_id": a.staff_id }),
+            )
+            .await;
+        reg.token
+    };
+    let client = SyncClient::new(&restored.url, &token, "1.0.0").unwrap();
+    a.store
+        .update::<Household>(&id, |h| h.head_name = "杨志强(户主)".into())
+        .unwrap();
+    let p = client.sync(&a.store, |_| {}).await.unwrap();
+    assert_eq!(
+        p.rejected,
+        0,
+        "{p:?} {:?}",
+        a.store.sync_rejections().unwrap()
+    );
+    let stored = restored
+        .state
+        .storage
+        .document(&id)
+        .await
+        .unwrap()
+        .expect("pushed whole");
+    let merged =
+        fieldgrid_core::merge_document(RecordKind::Household, &id, None, &stored.data).unwrap();
+    assert_eq!(merged.title, "杨志强(户主) · 石埠村3号");
+    assert_eq!(
+        restored.state.storage.stats().await.unwrap().documents,
+        7,
+        "a's six records and w's one"
+    );
+    // And the phone received what the restored server had, despite its old cursor.
+    assert!(a.store.heads(&theirs).is_ok());
+    restored.stop().await;
+}

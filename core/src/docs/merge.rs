@@ -24,37 +24,36 @@ pub(crate) fn load_strict(id: &str, base: &[u8], incoming: &[u8]) -> Result<Auto
     let mut doc = AutoCommit::load_with_options(&combined, strict).map_err(|e| {
         let e = e.to_string();
         if e.contains("deps") {
-            rejected("they build on earlier changes this device does not have".into())
+            Error::MissingHistory {
+                id: id.to_owned(),
+                missing: 1,
+            }
         } else {
             rejected(format!("not valid Automerge data ({e})"))
         }
     })?;
     let missing = doc.get_missing_deps(&[]);
     if !missing.is_empty() {
-        return Err(rejected(format!(
-            "they build on {} earlier change(s) this device does not have",
-            missing.len()
-        )));
+        return Err(Error::MissingHistory {
+            id: id.to_owned(),
+            missing: missing.len(),
+        });
     }
     Ok(doc)
-}
-
-/// One change that a merge added.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewChange {
-    /// Its hash.
-    pub hash: ChangeHash,
-    /// Its encoded bytes, loadable with [`crate::FieldStore::apply_changes`].
-    pub bytes: Vec<u8>,
 }
 
 /// A document after incoming changes were merged into it.
 #[derive(Debug, Clone)]
 pub struct MergeOutcome {
-    /// The merged document, compacted (`save()`), for storing and for first syncs.
+    /// The merged document, loadable with `AutoCommit::load`, for storing and for
+    /// first syncs. For a record that was new, the incoming bytes as they came
+    /// (already a saved document, and strictly checked), not saved again.
     pub document: Vec<u8>,
-    /// The changes that were new to the stored document, in causal order.
-    pub new_changes: Vec<NewChange>,
+    /// What brings a holder of the previous version up to date: the new changes,
+    /// or for a new record the whole document. Empty when nothing was new.
+    pub delta: Vec<u8>,
+    /// How many changes were new.
+    pub new_changes: usize,
     /// The heads of the merged document.
     pub heads: Vec<ChangeHash>,
     /// The grid the merged record belongs to.
@@ -79,16 +78,22 @@ pub fn merge_document(
     };
     let mut doc = load_strict(id, stored.unwrap_or_default(), incoming)?;
     let record = AnyRecord::hydrate(kind, &doc, id)?;
-    let new_changes = doc
-        .get_changes(&heads_before)
-        .into_iter()
-        .map(|c| NewChange {
-            hash: c.hash(),
-            bytes: c.raw_bytes().to_vec(),
-        })
-        .collect();
+    let new_changes = doc.get_changes_meta(&heads_before).len();
+    let (document, delta) = match (stored, new_changes) {
+        (_, 0) => (stored.unwrap_or_default().to_vec(), Vec::new()),
+        (None, _) => (incoming.to_vec(), incoming.to_vec()),
+        (Some(_), _) => {
+            let delta = doc
+                .get_changes(&heads_before)
+                .iter()
+                .flat_map(|c| c.raw_bytes().to_vec())
+                .collect();
+            (doc.save(), delta)
+        }
+    };
     Ok(MergeOutcome {
-        document: doc.save(),
+        document,
+        delta,
         new_changes,
         heads: doc.get_heads(),
         grid_code: record.grid_code().to_owned(),

@@ -16,7 +16,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 pub use history::{FieldChange, FieldConflict};
-pub use merge::{MergeOutcome, NewChange, merge_document};
+pub use merge::{MergeOutcome, merge_document};
 
 use crate::error::{Error, Result, mask_values};
 use crate::records::{Record, RecordKind};
@@ -244,7 +244,16 @@ fn update_in<R: Record>(
     tree::write_diff(&mut doc, &old, &new)?;
     let changed = commit(&mut doc, author, at).is_some();
     if changed {
-        storage::persist(conn, id, Some(row), R::KIND, &mut doc, &heads_before, at)?;
+        storage::persist(
+            conn,
+            id,
+            Some(row),
+            R::KIND,
+            &mut doc,
+            &heads_before,
+            None,
+            at,
+        )?;
     }
     Ok((record, changed))
 }
@@ -266,7 +275,7 @@ fn create_in<R: Record>(
         &to_json(record, id)?,
     )?;
     commit(&mut doc, author, at);
-    storage::persist(conn, id, None, R::KIND, &mut doc, &[], at)?;
+    storage::persist(conn, id, None, R::KIND, &mut doc, &[], None, at)?;
     Ok(())
 }
 
@@ -295,9 +304,23 @@ pub(crate) fn apply_in(
         Vec::new()
     };
     let mut doc = merge::load_strict(id, &base, bytes)?;
-    let added = doc.get_changes(&heads_before).len();
+    // Counting by metadata: a first sync brings thousands of documents, and
+    // materialising every change just to count them would double its cost.
+    let added = doc.get_changes_meta(&heads_before).len();
     if added > 0 {
-        storage::persist(conn, id, existing, kind, &mut doc, &heads_before, at)?;
+        // A record new here keeps the validated bytes as its snapshot: they are a
+        // loadable document already, and saving it again is the costliest step.
+        let snapshot = existing.is_none().then_some(bytes);
+        storage::persist(
+            conn,
+            id,
+            existing,
+            kind,
+            &mut doc,
+            &heads_before,
+            snapshot,
+            at,
+        )?;
     }
     Ok(added)
 }

@@ -70,7 +70,9 @@ pub(crate) fn load_kind(conn: &Connection, doc_id: &str, kind: RecordKind) -> Re
 
 /// Stores a document after changes were made to it (`heads_before` is where it
 /// stood when loaded) and rewrites its query rows. Call inside a transaction.
-/// Returns the `documents.id` row.
+/// `snapshot` may give loadable bytes of the whole document for a new record
+/// (otherwise it is saved). Returns the `documents.id` row.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn persist(
     conn: &Connection,
     doc_id: &str,
@@ -78,6 +80,7 @@ pub(crate) fn persist(
     kind: RecordKind,
     doc: &mut AutoCommit,
     heads_before: &[ChangeHash],
+    snapshot: Option<&[u8]>,
     now: i64,
 ) -> Result<i64> {
     // Derive first: a document that does not fit its schema is never stored.
@@ -94,7 +97,7 @@ pub(crate) fn persist(
                     kind.as_str(),
                     record.grid_code(),
                     record.title(),
-                    doc.save(),
+                    snapshot.map_or_else(|| doc.save(), <[u8]>::to_vec),
                     heads,
                     now
                 ],

@@ -12,7 +12,7 @@ use rand::Rng;
 use serde::{Deserialize, Serialize};
 
 use super::protocol::{
-    self, CBOR, ErrorBody, ErrorCode, PROTOCOL_VERSION, SyncRequest, SyncResponse,
+    self, CBOR, ErrorBody, ErrorCode, PROTOCOL_VERSION, RejectCode, SyncRequest, SyncResponse,
 };
 use crate::FieldStore;
 use crate::org::OrgTree;
@@ -305,6 +305,11 @@ impl SyncClient {
             for (result, heads) in answer.pushed.iter().zip(&batch.heads) {
                 sent_this_sync.insert(result.id.clone());
                 match result.rejected {
+                    Some(RejectCode::MissingHistory) => {
+                        // The server lacks this record's history: send all of it.
+                        store.forget_synced_heads(&result.id)?;
+                        sent_this_sync.remove(&result.id);
+                    }
                     None => {
                         store.record_push(&result.id, heads, None)?;
                         done.pushed += 1;
@@ -314,6 +319,10 @@ impl SyncClient {
                         done.rejected += 1;
                     }
                 }
+            }
+            if answer.resync {
+                store.forget_all_synced_heads()?;
+                sent_this_sync.clear();
             }
             done.pulled += answer.docs.len() as u64;
             store.store_pulled(&answer.docs, &answer.cursor)?;

@@ -86,8 +86,11 @@ pub struct SyncRequest {
 pub enum RejectCode {
     /// The record's grid is outside the pusher's grids.
     OutOfScope,
-    /// The bytes are not valid changes, or their history is missing.
+    /// The bytes are not valid changes.
     InvalidChanges,
+    /// The changes build on history the server does not have (say, restored from
+    /// an older backup): the phone sends the whole document next round.
+    MissingHistory,
     /// The record does not fit its schema after the merge.
     InvalidDocument,
     /// The record exists as another kind.
@@ -137,6 +140,10 @@ pub struct SyncResponse {
     /// The newest reference data versions.
     #[serde(default)]
     pub reference: Vec<ReferenceVersion>,
+    /// The server's data is older than the phone's cursor (restored from a backup):
+    /// the phone offers every record again, and the server keeps what it lacks.
+    #[serde(default)]
+    pub resync: bool,
 }
 
 /// Machine-readable error classes of the HTTP API.
@@ -354,6 +361,7 @@ mod tests {
                 what: "org_tree".into(),
                 version: 3,
             }],
+            resync: false,
         });
         assert!(req.len() < 100, "{}", req.len());
         assert!(resp.len() < 150, "{}", resp.len());

@@ -183,6 +183,25 @@ impl FieldStore {
         Ok(batch)
     }
 
+    /// Makes the next push of a record send its whole document.
+    pub(crate) fn forget_synced_heads(&self, id: &str) -> Result<()> {
+        self.write(|tx| {
+            tx.execute(
+                "UPDATE documents SET synced_heads = x'' WHERE doc_id = ?1",
+                [id],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Makes the next pushes offer every record whole (the server lost data).
+    pub(crate) fn forget_all_synced_heads(&self) -> Result<()> {
+        self.write(|tx| {
+            tx.execute_batch("UPDATE documents SET synced_heads = x'';")?;
+            Ok(())
+        })
+    }
+
     /// Records the server's verdict on a pushed document.
     pub(crate) fn record_push(
         &self,

@@ -66,7 +66,8 @@ pub(crate) async fn sync(
     } else {
         request.max_pull.min(MAX_PULL_DOCS)
     };
-    let (docs, cursor, more) = pull(&state, &account.device_id, &scope, cursor, max_pull).await?;
+    let (docs, cursor, more, resync) =
+        pull(&state, &account.device_id, &scope, cursor, max_pull).await?;
     let reference = state
         .storage
         .reference_versions()
@@ -82,6 +83,7 @@ pub(crate) async fn sync(
         cursor: cursor.to_cursor(),
         more,
         reference,
+        resync,
     };
     let bytes = protocol::encode(&response);
     state.metrics.sync_round(
@@ -141,6 +143,9 @@ async fn push_one(
             Err(e @ CoreError::InvalidDocument { .. }) => {
                 return refuse(RejectCode::InvalidDocument, e.to_string());
             }
+            Err(e @ CoreError::MissingHistory { .. }) => {
+                return refuse(RejectCode::MissingHistory, e.to_string());
+            }
             Err(e) => return refuse(RejectCode::InvalidChanges, e.to_string()),
         };
         if !scope.contains(&merged.grid_code) {
@@ -149,7 +154,7 @@ async fn push_one(
                 format!("grid {} is not one of your grids", merged.grid_code),
             );
         }
-        if merged.new_changes.is_empty() {
+        if merged.new_changes == 0 {
             // Everything was known already: a retry of an earlier push.
             return Ok(PushResult {
                 id: doc.id.clone(),
@@ -187,21 +192,30 @@ async fn push_one(
     ))
 }
 
-/// The documents or changes the device lacks, the cursor after them, and whether
-/// more is waiting.
+/// The documents or changes the device lacks, the cursor after them, whether more
+/// is waiting, and whether the device must offer all its records again.
 async fn pull(
     state: &AppState,
     device: &str,
     scope: &StaffScope,
     cursor: Option<ServerCursor>,
     max_docs: u32,
-) -> Result<(Vec<DocPayload>, ServerCursor, bool), ApiError> {
+) -> Result<(Vec<DocPayload>, ServerCursor, bool, bool), ApiError> {
     let storage = &state.storage;
+    let last = storage.last_seq().await?;
+    // A cursor ahead of the sequence was issued before this database was restored
+    // from a backup: start over as for a new device (or changes numbered again
+    // below the cursor would be skipped), and have the device offer everything it
+    // holds (it believes the server has records the backup lacks).
+    let resync = matches!(
+        cursor,
+        Some(ServerCursor::Changes { seq } | ServerCursor::Initial { since: seq, .. }) if seq > last
+    );
     let cursor = match cursor {
-        Some(c) => c,
+        Some(c) if !resync => c,
         // A new device: page through compacted documents from now's sequence on.
-        None => ServerCursor::Initial {
-            since: storage.last_seq().await?,
+        _ => ServerCursor::Initial {
+            since: last,
             pass: 0,
             after: String::new(),
         },
@@ -240,7 +254,7 @@ async fn pull(
                     data: r.data,
                 })
                 .collect();
-            Ok((docs, next, true))
+            Ok((docs, next, true, resync))
         }
         ServerCursor::Changes { seq } => {
             let grids: Vec<String> = scope.all.iter().cloned().collect();
@@ -251,6 +265,7 @@ async fn pull(
                 return Ok((
                     Vec::new(),
                     ServerCursor::Changes { seq: high.max(seq) },
+                    false,
                     false,
                 ));
             }
@@ -280,7 +295,7 @@ async fn pull(
                 }
             }
             let next = if more { last } else { high };
-            Ok((docs, ServerCursor::Changes { seq: next }, more))
+            Ok((docs, ServerCursor::Changes { seq: next }, more, false))
         }
     }
 }

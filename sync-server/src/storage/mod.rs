@@ -10,8 +10,8 @@ mod postgres;
 mod sqlite;
 
 use async_trait::async_trait;
+use fieldgrid_core::MergeOutcome;
 use fieldgrid_core::records::RecordKind;
-use fieldgrid_core::{MergeOutcome, NewChange};
 use serde::Serialize;
 
 pub use postgres::PostgresStorage;
@@ -129,7 +129,8 @@ pub struct ChangeRow {
     pub doc_id: String,
     /// The record kind.
     pub kind: RecordKind,
-    /// Change bytes (or the whole document when the record moved grids).
+    /// The changes of one save (or the whole document, for a new record or one that
+    /// moved grids).
     pub bytes: Vec<u8>,
 }
 
@@ -172,25 +173,17 @@ pub struct DocumentSave<'a> {
 }
 
 impl DocumentSave<'_> {
-    /// The rows to append to the change sequence: the new changes, or the whole
+    /// The bytes to append to the change sequence: the new changes, or the whole
     /// document when the record moved to another grid (readers of the new grid may
     /// never have seen it).
-    pub(crate) fn sequence_rows(&self) -> Vec<NewChange> {
+    pub(crate) fn sequence_bytes(&self) -> &[u8] {
         let moved = self
             .previous_grid
             .is_some_and(|g| g != self.merged.grid_code);
         if moved {
-            vec![NewChange {
-                hash: self
-                    .merged
-                    .heads
-                    .first()
-                    .copied()
-                    .unwrap_or(fieldgrid_core::ChangeHash([0; 32])),
-                bytes: self.merged.document.clone(),
-            }]
+            &self.merged.document
         } else {
-            self.merged.new_changes.clone()
+            &self.merged.delta
         }
     }
 }
@@ -249,8 +242,8 @@ pub trait Storage: Send + Sync + 'static {
 
     /// A stored document.
     async fn document(&self, doc_id: &str) -> StorageResult<Option<StoredDoc>>;
-    /// Saves a merged document and appends its rows to the change sequence, if the
-    /// stored version is still `expected_version`.
+    /// Saves a merged document and appends its delta to the change sequence as one
+    /// row, if the stored version is still `expected_version`.
     async fn save_document(&self, save: &DocumentSave<'_>) -> StorageResult<SaveOutcome>;
     /// Sequence rows after `seq`, up to `upto`, of `grids`, not pushed by
     /// `exclude_origin`, at most `limit`, in order.

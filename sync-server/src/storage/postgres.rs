@@ -280,7 +280,7 @@ impl Storage for PostgresStorage {
     }
 
     async fn save_document(&self, save: &DocumentSave<'_>) -> StorageResult<SaveOutcome> {
-        let rows = save.sequence_rows();
+        let delta = save.sequence_bytes();
         let grid = &save.merged.grid_code;
         let kind = save.kind.as_str();
         let mut client = self.client().await?;
@@ -318,35 +318,20 @@ impl Storage for PostgresStorage {
                 }
             }
         }
-        if !rows.is_empty() {
-            let end: i64 = tx
+        if !delta.is_empty() {
+            let seq: i64 = tx
                 .query_one(
-                    "UPDATE counters SET value = value + $1 WHERE name = 'seq' RETURNING value",
-                    &[&(rows.len() as i64)],
+                    "UPDATE counters SET value = value + 1 WHERE name = 'seq' RETURNING value",
+                    &[],
                 )
                 .await?
                 .get(0);
-            let insert = tx
-                .prepare(
-                    "INSERT INTO changes (seq, doc_id, kind, grid_code, bytes, origin)
-                     VALUES ($1, $2, $3, $4, $5, $6)",
-                )
-                .await?;
-            let first = end - rows.len() as i64 + 1;
-            for (i, row) in rows.iter().enumerate() {
-                tx.execute(
-                    &insert,
-                    &[
-                        &(first + i as i64),
-                        &save.doc_id,
-                        &kind,
-                        grid,
-                        &row.bytes,
-                        &save.origin_device,
-                    ],
-                )
-                .await?;
-            }
+            tx.execute(
+                "INSERT INTO changes (seq, doc_id, kind, grid_code, bytes, origin)
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+                &[&seq, &save.doc_id, &kind, grid, &delta, &save.origin_device],
+            )
+            .await?;
         }
         tx.commit().await?;
         Ok(SaveOutcome::Saved)

@@ -325,7 +325,7 @@ impl Storage for SqliteStorage {
         let expected = save.expected_version;
         let grid = save.merged.grid_code.clone();
         let data = save.merged.document.clone();
-        let rows = save.sequence_rows();
+        let delta = save.sequence_bytes().to_vec();
         let origin = save.origin_device.to_owned();
         let at = save.at;
         self.write(move |c| {
@@ -344,13 +344,11 @@ impl Storage for SqliteStorage {
                     updated_at = excluded.updated_at",
                 params![doc_id, kind, grid, data, at],
             )?;
-            {
-                let mut insert = tx.prepare_cached(
+            if !delta.is_empty() {
+                tx.execute(
                     "INSERT INTO changes (doc_id, kind, grid_code, bytes, origin) VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![doc_id, kind, grid, delta, origin],
                 )?;
-                for row in &rows {
-                    insert.execute(params![doc_id, kind, grid, row.bytes, origin])?;
-                }
             }
             tx.commit()?;
             Ok(SaveOutcome::Saved)
