@@ -157,7 +157,7 @@ fn value(n: usize, i: usize) -> FieldValue {
             ["砖混结构", "自住", "务农", "外出务工", "良好", "无"][(n * 7 + i) % 6].into(),
         ),
         1 => FieldValue::Int(((n * 131 + i * 17) % 90_000) as i64),
-        2 => FieldValue::Bool((n + i) % 3 == 0),
+        2 => FieldValue::Bool((n + i).is_multiple_of(3)),
         3 => FieldValue::Decimal(((n * 13 + i) % 1000) as f64 / 10.0),
         4 => FieldValue::Text(format!("{}年{}月", 1990 + (n + i) % 35, 1 + i % 12)),
         _ => FieldValue::Choices(vec![format!("c{}", i % 5), format!("c{}", (n + i) % 7)]),
