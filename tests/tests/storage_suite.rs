@@ -303,8 +303,37 @@ async fn suite(backend: Backend) {
     assert_eq!(seqs, ((before + 1)..=after).collect::<Vec<_>>());
     assert_eq!(seqs.len(), 16);
 
+    // A batch: one save conflicts, the others land, in one transaction.
+    let (b1, m1, _) = household(dir.path(), G1);
+    let (b2, m2, _) = household(dir.path(), G1);
+    let stale_version = s.document(&id).await.unwrap().unwrap().version - 1;
+    let seq0 = s.last_seq().await.unwrap();
+    let outcomes = s
+        .save_documents(&[
+            save(&b1, None, None, &m1, "dev-y"),
+            save(&id, Some(stale_version), Some(G2), &moved, "dev-y"),
+            save(&b2, None, None, &m2, "dev-y"),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(
+        outcomes,
+        [
+            SaveOutcome::Saved,
+            SaveOutcome::Conflict,
+            SaveOutcome::Saved
+        ]
+    );
+    assert_eq!(s.last_seq().await.unwrap(), seq0 + 2);
+    let found = s
+        .documents(&[b1.clone(), b2.clone(), "missing".to_owned()])
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 2);
+    assert_eq!(found[&b1].version, 1);
+
     let stats = s.stats().await.unwrap();
-    assert_eq!(stats.documents, 1 + 5 + 16);
+    assert_eq!(stats.documents, 1 + 5 + 16 + 2);
     assert_eq!(stats.last_seq, after);
 }
 

@@ -1,6 +1,7 @@
 //! `POST /v1/sync`: one round of pushes and pulls for an approved device.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -11,10 +12,10 @@ use fieldgrid_core::sync::protocol::{
     self, CBOR, DocPayload, ErrorCode, MAX_PULL_DOCS, PROTOCOL_VERSION, PushResult,
     ReferenceVersion, RejectCode, ServerCursor, SyncRequest, SyncResponse,
 };
-use fieldgrid_core::{Error as CoreError, merge_document};
+use fieldgrid_core::{Error as CoreError, MergeOutcome, merge_document};
 
 use super::{ApiError, Device};
-use crate::storage::{DocumentSave, SaveOutcome};
+use crate::storage::{DocumentSave, SaveOutcome, StoredDoc};
 use crate::{AppState, now};
 
 /// Merges retried when another device saved the same record in between.
@@ -55,10 +56,8 @@ pub(crate) async fn sync(
     let staff = account.staff_id.clone().unwrap_or_default();
     let scope = tree.scope_of(&staff);
 
-    let mut pushed = Vec::with_capacity(request.push.len());
-    for doc in &request.push {
-        pushed.push(push_one(&state, &account.device_id, &staff, &scope, doc).await?);
-    }
+    let pushed_count = request.push.len();
+    let pushed = push_all(&state, &account.device_id, &staff, &scope, request.push).await?;
     let rejected = pushed.iter().filter(|p| p.rejected.is_some()).count();
 
     let max_pull = if request.max_pull == 0 {
@@ -89,7 +88,7 @@ pub(crate) async fn sync(
     state.metrics.sync_round(
         body.len(),
         bytes.len(),
-        request.push.len() - rejected,
+        pushed_count - rejected,
         response.docs.len(),
         rejected,
     );
@@ -97,99 +96,180 @@ pub(crate) async fn sync(
     Ok(([(header::CONTENT_TYPE, CBOR)], bytes).into_response())
 }
 
-/// Merges one pushed document, if the pusher may write it.
-async fn push_one(
-    state: &AppState,
+/// What a pushed document comes to after the checks and the merge.
+enum Plan {
+    /// Answered already: refused, or nothing new in it.
+    Done(PushResult),
+    /// To be saved over the stored version it was merged onto.
+    Save {
+        merged: MergeOutcome,
+        expected: Option<i64>,
+        previous_grid: Option<String>,
+    },
+}
+
+fn accepted(id: &str) -> PushResult {
+    PushResult {
+        id: id.to_owned(),
+        rejected: None,
+        reason: String::new(),
+    }
+}
+
+/// Checks one pushed document against the writer's scope and merges it. Pure CPU.
+fn plan(
     device: &str,
     staff: &str,
     scope: &StaffScope,
     doc: &DocPayload,
-) -> Result<PushResult, ApiError> {
+    stored: Option<&StoredDoc>,
+) -> Plan {
     let refuse = |code: RejectCode, reason: String| {
         // Logged by ids and codes only: grid codes and record ids are not personal.
         tracing::warn!(device, staff, record = %doc.id, ?code, "push refused: {reason}");
-        Ok(PushResult {
+        Plan::Done(PushResult {
             id: doc.id.clone(),
             rejected: Some(code),
             reason,
         })
     };
-    for _ in 0..MERGE_ATTEMPTS {
-        let stored = state.storage.document(&doc.id).await?;
-        if let Some(s) = &stored {
-            if s.kind != doc.kind {
-                return refuse(
-                    RejectCode::WrongKind,
-                    format!("record {} is a {} record", doc.id, s.kind),
-                );
-            }
-            if !scope.contains(&s.grid_code) {
-                return refuse(
-                    RejectCode::OutOfScope,
-                    format!("grid {} is not one of your grids", s.grid_code),
-                );
-            }
-        }
-        let merged = match merge_document(
-            doc.kind,
-            &doc.id,
-            stored.as_ref().map(|s| s.data.as_slice()),
-            &doc.data,
-        ) {
-            Ok(m) => m,
-            Err(CoreError::InvalidRecordId { .. }) => {
-                return refuse(RejectCode::InvalidId, "not a valid record id".into());
-            }
-            Err(e @ CoreError::InvalidDocument { .. }) => {
-                return refuse(RejectCode::InvalidDocument, e.to_string());
-            }
-            Err(e @ CoreError::MissingHistory { .. }) => {
-                return refuse(RejectCode::MissingHistory, e.to_string());
-            }
-            Err(e) => return refuse(RejectCode::InvalidChanges, e.to_string()),
-        };
-        if !scope.contains(&merged.grid_code) {
+    if let Some(s) = stored {
+        if s.kind != doc.kind {
             return refuse(
-                RejectCode::OutOfScope,
-                format!("grid {} is not one of your grids", merged.grid_code),
+                RejectCode::WrongKind,
+                format!("record {} is a {} record", doc.id, s.kind),
             );
         }
-        if merged.new_changes == 0 {
-            // Everything was known already: a retry of an earlier push.
-            return Ok(PushResult {
-                id: doc.id.clone(),
-                rejected: None,
-                reason: String::new(),
-            });
-        }
-        let save = DocumentSave {
-            doc_id: &doc.id,
-            kind: doc.kind,
-            expected_version: stored.as_ref().map(|s| s.version),
-            previous_grid: stored.as_ref().map(|s| s.grid_code.as_str()),
-            merged: &merged,
-            origin_device: device,
-            at: now(),
-        };
-        match state.storage.save_document(&save).await? {
-            SaveOutcome::Saved => {
-                return Ok(PushResult {
-                    id: doc.id.clone(),
-                    rejected: None,
-                    reason: String::new(),
-                });
-            }
-            SaveOutcome::Conflict => continue,
+        if !scope.contains(&s.grid_code) {
+            return refuse(
+                RejectCode::OutOfScope,
+                format!("grid {} is not one of your grids", s.grid_code),
+            );
         }
     }
-    Err(ApiError::new(
-        StatusCode::SERVICE_UNAVAILABLE,
-        ErrorCode::Internal,
-        format!(
-            "record {} is being changed by many devices at once; try again",
-            doc.id
-        ),
-    ))
+    let merged = match merge_document(
+        doc.kind,
+        &doc.id,
+        stored.map(|s| s.data.as_slice()),
+        &doc.data,
+    ) {
+        Ok(m) => m,
+        Err(CoreError::InvalidRecordId { .. }) => {
+            return refuse(RejectCode::InvalidId, "not a valid record id".into());
+        }
+        Err(e @ CoreError::InvalidDocument { .. }) => {
+            return refuse(RejectCode::InvalidDocument, e.to_string());
+        }
+        Err(e @ CoreError::MissingHistory { .. }) => {
+            return refuse(RejectCode::MissingHistory, e.to_string());
+        }
+        Err(e) => return refuse(RejectCode::InvalidChanges, e.to_string()),
+    };
+    if !scope.contains(&merged.grid_code) {
+        return refuse(
+            RejectCode::OutOfScope,
+            format!("grid {} is not one of your grids", merged.grid_code),
+        );
+    }
+    if merged.new_changes == 0 {
+        // Everything was known already: a retry of an earlier push.
+        return Plan::Done(accepted(&doc.id));
+    }
+    Plan::Save {
+        merged,
+        expected: stored.map(|s| s.version),
+        previous_grid: stored.map(|s| s.grid_code.clone()),
+    }
+}
+
+/// Checks, merges and saves every pushed document: one query to load them, one
+/// transaction to save them; documents another device saved in between are merged
+/// again on the new version.
+async fn push_all(
+    state: &AppState,
+    device: &str,
+    staff: &str,
+    scope: &StaffScope,
+    docs: Vec<DocPayload>,
+) -> Result<Vec<PushResult>, ApiError> {
+    let docs = Arc::new(docs);
+    let mut results: Vec<Option<PushResult>> = vec![None; docs.len()];
+    let mut pending: Vec<usize> = (0..docs.len()).collect();
+    for _ in 0..MERGE_ATTEMPTS {
+        if pending.is_empty() {
+            break;
+        }
+        let ids: Vec<String> = pending.iter().map(|&i| docs[i].id.clone()).collect();
+        let stored = state.storage.documents(&ids).await?;
+        // Merging is CPU work: off the async runtime.
+        let (d, dev, st, sc, p) = (
+            docs.clone(),
+            device.to_owned(),
+            staff.to_owned(),
+            scope.clone(),
+            pending.clone(),
+        );
+        let plans: Vec<(usize, Plan)> = tokio::task::spawn_blocking(move || {
+            p.into_iter()
+                .map(|i| (i, plan(&dev, &st, &sc, &d[i], stored.get(&d[i].id))))
+                .collect()
+        })
+        .await
+        .map_err(|e| {
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                ErrorCode::Internal,
+                e.to_string(),
+            )
+        })?;
+        let at = now();
+        let mut to_save = Vec::new();
+        let mut saves = Vec::new();
+        for (i, plan) in &plans {
+            match plan {
+                Plan::Done(result) => results[*i] = Some(result.clone()),
+                Plan::Save {
+                    merged,
+                    expected,
+                    previous_grid,
+                } => {
+                    to_save.push(*i);
+                    saves.push(DocumentSave {
+                        doc_id: &docs[*i].id,
+                        kind: docs[*i].kind,
+                        expected_version: *expected,
+                        previous_grid: previous_grid.as_deref(),
+                        merged,
+                        origin_device: device,
+                        at,
+                    });
+                }
+            }
+        }
+        let outcomes = if saves.is_empty() {
+            Vec::new()
+        } else {
+            state.storage.save_documents(&saves).await?
+        };
+        pending = Vec::new();
+        for (i, outcome) in to_save.into_iter().zip(outcomes) {
+            match outcome {
+                SaveOutcome::Saved => results[i] = Some(accepted(&docs[i].id)),
+                SaveOutcome::Conflict => pending.push(i),
+            }
+        }
+    }
+    if let Some(&i) = pending.first() {
+        return Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::Internal,
+            format!(
+                "record {} is being changed by many devices at once; try again",
+                docs[i].id
+            ),
+        ));
+    }
+    Ok(results.into_iter().flatten().collect())
 }
 
 /// The documents or changes the device lacks, the cursor after them, whether more

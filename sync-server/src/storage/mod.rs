@@ -9,6 +9,8 @@
 mod postgres;
 mod sqlite;
 
+use std::collections::HashMap;
+
 use async_trait::async_trait;
 use fieldgrid_core::MergeOutcome;
 use fieldgrid_core::records::RecordKind;
@@ -242,9 +244,17 @@ pub trait Storage: Send + Sync + 'static {
 
     /// A stored document.
     async fn document(&self, doc_id: &str) -> StorageResult<Option<StoredDoc>>;
-    /// Saves a merged document and appends its delta to the change sequence as one
-    /// row, if the stored version is still `expected_version`.
-    async fn save_document(&self, save: &DocumentSave<'_>) -> StorageResult<SaveOutcome>;
+    /// Stored documents by id (missing ids are left out), in one query.
+    async fn documents(&self, doc_ids: &[String]) -> StorageResult<HashMap<String, StoredDoc>>;
+    /// Saves merged documents in one transaction: each whose stored version is still
+    /// its `expected_version` is stored and appends its delta to the change sequence
+    /// as one row; the others come back as [`SaveOutcome::Conflict`], in order.
+    async fn save_documents(&self, saves: &[DocumentSave<'_>]) -> StorageResult<Vec<SaveOutcome>>;
+    /// [`Storage::save_documents`] for one document.
+    async fn save_document(&self, save: &DocumentSave<'_>) -> StorageResult<SaveOutcome> {
+        let mut outcomes = self.save_documents(std::slice::from_ref(save)).await?;
+        Ok(outcomes.pop().unwrap_or(SaveOutcome::Conflict))
+    }
     /// Sequence rows after `seq`, up to `upto`, of `grids`, not pushed by
     /// `exclude_origin`, at most `limit`, in order.
     async fn changes_after(

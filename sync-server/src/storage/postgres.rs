@@ -1,6 +1,8 @@
 //! The PostgreSQL backend: a connection pool, nothing kept in process memory, so any
 //! number of server instances can share one database.
 
+use std::collections::HashMap;
+
 use async_trait::async_trait;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use fieldgrid_core::records::RecordKind;
@@ -279,31 +281,71 @@ impl Storage for PostgresStorage {
         .transpose()
     }
 
-    async fn save_document(&self, save: &DocumentSave<'_>) -> StorageResult<SaveOutcome> {
-        let delta = save.sequence_bytes();
-        let grid = &save.merged.grid_code;
-        let kind = save.kind.as_str();
+    async fn documents(&self, doc_ids: &[String]) -> StorageResult<HashMap<String, StoredDoc>> {
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "SELECT doc_id, kind, grid_code, data, version FROM documents WHERE doc_id = ANY($1)",
+                &[&doc_ids],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.get(0),
+                    StoredDoc {
+                        kind: kind(r.get(1))?,
+                        grid_code: r.get(2),
+                        data: r.get(3),
+                        version: r.get(4),
+                    },
+                ))
+            })
+            .collect()
+    }
+
+    async fn save_documents(&self, saves: &[DocumentSave<'_>]) -> StorageResult<Vec<SaveOutcome>> {
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
-        match save.expected_version {
-            None => {
-                let n = tx
-                    .execute(
-                        "INSERT INTO documents (doc_id, kind, grid_code, data, version, updated_at)
-                         VALUES ($1, $2, $3, $4, 1, $5) ON CONFLICT (doc_id) DO NOTHING",
-                        &[&save.doc_id, &kind, grid, &save.merged.document, &save.at],
+        let insert = tx
+            .prepare(
+                "INSERT INTO documents (doc_id, kind, grid_code, data, version, updated_at)
+                 VALUES ($1, $2, $3, $4, 1, $5) ON CONFLICT (doc_id) DO NOTHING",
+            )
+            .await?;
+        let update = tx
+            .prepare(
+                "UPDATE documents SET grid_code = $2, data = $3, version = version + 1, updated_at = $4
+                 WHERE doc_id = $1 AND version = $5",
+            )
+            .await?;
+        // Rows are locked in id order, so two batches touching the same records
+        // cannot deadlock.
+        let mut order: Vec<usize> = (0..saves.len()).collect();
+        order.sort_by_key(|&i| saves[i].doc_id);
+        let mut outcomes = vec![SaveOutcome::Conflict; saves.len()];
+        let mut rows: Vec<&DocumentSave<'_>> = Vec::new();
+        for i in order {
+            let save = &saves[i];
+            let grid = &save.merged.grid_code;
+            let n = match save.expected_version {
+                None => {
+                    tx.execute(
+                        &insert,
+                        &[
+                            &save.doc_id,
+                            &save.kind.as_str(),
+                            grid,
+                            &save.merged.document,
+                            &save.at,
+                        ],
                     )
-                    .await?;
-                if n == 0 {
-                    return Ok(SaveOutcome::Conflict);
+                    .await?
                 }
-            }
-            Some(expected) => {
-                let n = tx
-                    .execute(
-                        "UPDATE documents SET grid_code = $2, data = $3, version = version + 1,
-                                updated_at = $4
-                         WHERE doc_id = $1 AND version = $5",
+                Some(expected) => {
+                    tx.execute(
+                        &update,
                         &[
                             &save.doc_id,
                             grid,
@@ -312,29 +354,50 @@ impl Storage for PostgresStorage {
                             &expected,
                         ],
                     )
-                    .await?;
-                if n == 0 {
-                    return Ok(SaveOutcome::Conflict);
+                    .await?
+                }
+            };
+            if n == 1 {
+                outcomes[i] = SaveOutcome::Saved;
+                if !save.sequence_bytes().is_empty() {
+                    rows.push(save);
                 }
             }
         }
-        if !delta.is_empty() {
-            let seq: i64 = tx
+        if !rows.is_empty() {
+            // The counter row, locked until commit, makes sequence numbers become
+            // visible in order.
+            let end: i64 = tx
                 .query_one(
-                    "UPDATE counters SET value = value + 1 WHERE name = 'seq' RETURNING value",
-                    &[],
+                    "UPDATE counters SET value = value + $1 WHERE name = 'seq' RETURNING value",
+                    &[&(rows.len() as i64)],
                 )
                 .await?
                 .get(0);
-            tx.execute(
-                "INSERT INTO changes (seq, doc_id, kind, grid_code, bytes, origin)
-                 VALUES ($1, $2, $3, $4, $5, $6)",
-                &[&seq, &save.doc_id, &kind, grid, &delta, &save.origin_device],
-            )
-            .await?;
+            let insert_change = tx
+                .prepare(
+                    "INSERT INTO changes (seq, doc_id, kind, grid_code, bytes, origin)
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .await?;
+            let first = end - rows.len() as i64 + 1;
+            for (i, save) in rows.iter().enumerate() {
+                tx.execute(
+                    &insert_change,
+                    &[
+                        &(first + i as i64),
+                        &save.doc_id,
+                        &save.kind.as_str(),
+                        &save.merged.grid_code,
+                        &save.sequence_bytes(),
+                        &save.origin_device,
+                    ],
+                )
+                .await?;
+            }
         }
         tx.commit().await?;
-        Ok(SaveOutcome::Saved)
+        Ok(outcomes)
     }
 
     async fn changes_after(

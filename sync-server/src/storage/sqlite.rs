@@ -1,5 +1,6 @@
 //! The embedded SQLite backend: one file, one writer connection, a few readers.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -135,6 +136,33 @@ fn account(r: &rusqlite::Row<'_>) -> rusqlite::Result<DeviceAccount> {
         created_at: r.get(9)?,
         last_sync_at: r.get(10)?,
     })
+}
+
+/// A save with owned data, to move onto the blocking writer thread.
+struct OwnedSave {
+    doc_id: String,
+    kind: &'static str,
+    expected: Option<i64>,
+    grid: String,
+    data: Vec<u8>,
+    delta: Vec<u8>,
+    origin: String,
+    at: i64,
+}
+
+impl From<&DocumentSave<'_>> for OwnedSave {
+    fn from(s: &DocumentSave<'_>) -> Self {
+        OwnedSave {
+            doc_id: s.doc_id.to_owned(),
+            kind: s.kind.as_str(),
+            expected: s.expected_version,
+            grid: s.merged.grid_code.clone(),
+            data: s.merged.document.clone(),
+            delta: s.sequence_bytes().to_vec(),
+            origin: s.origin_device.to_owned(),
+            at: s.at,
+        }
+    }
 }
 
 fn grids_json(grids: &[String]) -> String {
@@ -319,39 +347,65 @@ impl Storage for SqliteStorage {
         .await
     }
 
-    async fn save_document(&self, save: &DocumentSave<'_>) -> StorageResult<SaveOutcome> {
-        let doc_id = save.doc_id.to_owned();
-        let kind = save.kind.as_str();
-        let expected = save.expected_version;
-        let grid = save.merged.grid_code.clone();
-        let data = save.merged.document.clone();
-        let delta = save.sequence_bytes().to_vec();
-        let origin = save.origin_device.to_owned();
-        let at = save.at;
-        self.write(move |c| {
-            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let current: Option<i64> = tx
-                .query_row("SELECT version FROM documents WHERE doc_id = ?1", [&doc_id], |r| r.get(0))
-                .optional()?;
-            if current != expected {
-                return Ok(SaveOutcome::Conflict);
-            }
-            tx.execute(
-                "INSERT INTO documents (doc_id, kind, grid_code, data, version, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, 1, ?5)
-                 ON CONFLICT (doc_id) DO UPDATE SET grid_code = excluded.grid_code,
-                    data = excluded.data, version = documents.version + 1,
-                    updated_at = excluded.updated_at",
-                params![doc_id, kind, grid, data, at],
+    async fn documents(&self, doc_ids: &[String]) -> StorageResult<HashMap<String, StoredDoc>> {
+        let ids = grids_json(doc_ids);
+        self.read(move |c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT doc_id, kind, grid_code, data, version FROM documents
+                 WHERE doc_id IN (SELECT value FROM json_each(?1))",
             )?;
-            if !delta.is_empty() {
-                tx.execute(
-                    "INSERT INTO changes (doc_id, kind, grid_code, bytes, origin) VALUES (?1, ?2, ?3, ?4, ?5)",
-                    params![doc_id, kind, grid, delta, origin],
-                )?;
+            let rows = stmt
+                .query_map([ids], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        StoredDoc {
+                            kind: kind(r.get(1)?)?,
+                            grid_code: r.get(2)?,
+                            data: r.get(3)?,
+                            version: r.get(4)?,
+                        },
+                    ))
+                })?
+                .collect::<rusqlite::Result<_>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    async fn save_documents(&self, saves: &[DocumentSave<'_>]) -> StorageResult<Vec<SaveOutcome>> {
+        let saves: Vec<OwnedSave> = saves.iter().map(OwnedSave::from).collect();
+        self.write(move |c| {
+            // One transaction, one fsync, for the whole batch.
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let mut outcomes = Vec::with_capacity(saves.len());
+            for s in &saves {
+                let current: Option<i64> = tx
+                    .prepare_cached("SELECT version FROM documents WHERE doc_id = ?1")?
+                    .query_row([&s.doc_id], |r| r.get(0))
+                    .optional()?;
+                if current != s.expected {
+                    outcomes.push(SaveOutcome::Conflict);
+                    continue;
+                }
+                tx.prepare_cached(
+                    "INSERT INTO documents (doc_id, kind, grid_code, data, version, updated_at)
+                     VALUES (?1, ?2, ?3, ?4, 1, ?5)
+                     ON CONFLICT (doc_id) DO UPDATE SET grid_code = excluded.grid_code,
+                        data = excluded.data, version = documents.version + 1,
+                        updated_at = excluded.updated_at",
+                )?
+                .execute(params![s.doc_id, s.kind, s.grid, s.data, s.at])?;
+                if !s.delta.is_empty() {
+                    tx.prepare_cached(
+                        "INSERT INTO changes (doc_id, kind, grid_code, bytes, origin)
+                         VALUES (?1, ?2, ?3, ?4, ?5)",
+                    )?
+                    .execute(params![s.doc_id, s.kind, s.grid, s.delta, s.origin])?;
+                }
+                outcomes.push(SaveOutcome::Saved);
             }
             tx.commit()?;
-            Ok(SaveOutcome::Saved)
+            Ok(outcomes)
         })
         .await
     }
