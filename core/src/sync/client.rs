@@ -12,7 +12,7 @@ use rand::Rng;
 use serde::{Deserialize, Serialize};
 
 use super::protocol::{
-    self, CBOR, ErrorBody, ErrorCode, PROTOCOL_VERSION, RejectCode, SyncRequest, SyncResponse,
+    self, CBOR, ErrorBody, ErrorCode, PROTOCOL_VERSION, SyncRequest, SyncResponse,
 };
 use crate::FieldStore;
 use crate::org::OrgTree;
@@ -302,30 +302,19 @@ impl SyncClient {
             let answer: SyncResponse =
                 protocol::decode(&bytes).map_err(|e| SyncError::Protocol(e.to_string()))?;
 
-            for (result, heads) in answer.pushed.iter().zip(&batch.heads) {
+            for result in &answer.pushed {
                 sent_this_sync.insert(result.id.clone());
-                match result.rejected {
-                    Some(RejectCode::MissingHistory) => {
-                        // The server lacks this record's history: send all of it.
-                        store.forget_synced_heads(&result.id)?;
-                        sent_this_sync.remove(&result.id);
-                    }
-                    None => {
-                        store.record_push(&result.id, heads, None)?;
-                        done.pushed += 1;
-                    }
-                    Some(code) => {
-                        store.record_push(&result.id, heads, Some((code, &result.reason)))?;
-                        done.rejected += 1;
-                    }
-                }
             }
+            let counts = store.finish_round(&answer, &batch.heads)?;
             if answer.resync {
-                store.forget_all_synced_heads()?;
                 sent_this_sync.clear();
             }
-            done.pulled += answer.docs.len() as u64;
-            store.store_pulled(&answer.docs, &answer.cursor)?;
+            for id in &counts.resend {
+                sent_this_sync.remove(id);
+            }
+            done.pushed += counts.pushed;
+            done.rejected += counts.rejected;
+            done.pulled += counts.pulled;
             done.rounds += 1;
             done.more = answer.more;
             done.pending = store.sync_status()?.pending_records;

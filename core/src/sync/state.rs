@@ -4,7 +4,9 @@
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
-use super::protocol::{Cursor, DocPayload, MAX_PUSH_DOCS, PUSH_BATCH_BYTES, RejectCode};
+use super::protocol::{
+    Cursor, DocPayload, MAX_PUSH_DOCS, PUSH_BATCH_BYTES, RejectCode, SyncResponse,
+};
 use crate::docs::{self, storage};
 use crate::error::Result;
 use crate::records::RecordKind;
@@ -183,64 +185,55 @@ impl FieldStore {
         Ok(batch)
     }
 
-    /// Makes the next push of a record send its whole document.
-    pub(crate) fn forget_synced_heads(&self, id: &str) -> Result<()> {
-        self.write(|tx| {
-            tx.execute(
-                "UPDATE documents SET synced_heads = x'' WHERE doc_id = ?1",
-                [id],
-            )?;
-            Ok(())
-        })
-    }
-
-    /// Makes the next pushes offer every record whole (the server lost data).
-    pub(crate) fn forget_all_synced_heads(&self) -> Result<()> {
-        self.write(|tx| {
-            tx.execute_batch("UPDATE documents SET synced_heads = x'';")?;
-            Ok(())
-        })
-    }
-
-    /// Records the server's verdict on a pushed document.
-    pub(crate) fn record_push(
+    /// Stores the outcome of one sync round in one transaction: the verdict on each
+    /// pushed record (`heads` is what was pushed), the pulled records, and the cursor
+    /// after them. Either the whole round is stored or nothing is, so a cut anywhere
+    /// repeats at most this round.
+    pub(crate) fn finish_round(
         &self,
-        id: &str,
-        heads: &[u8],
-        rejected: Option<(RejectCode, &str)>,
-    ) -> Result<()> {
-        self.write(|tx| {
-            match rejected {
-                None => {
-                    tx.execute(
-                        "UPDATE documents SET synced_heads = ?2 WHERE doc_id = ?1",
-                        params![id, heads],
-                    )?;
-                    tx.execute("DELETE FROM sync_rejections WHERE doc_id = ?1", [id])?;
-                }
-                Some((code, reason)) => {
-                    let code = serde_json::to_value(code)
-                        .ok()
-                        .and_then(|v| v.as_str().map(str::to_owned))
-                        .unwrap_or_default();
-                    tx.execute(
-                        "INSERT OR REPLACE INTO sync_rejections (doc_id, heads, code, reason, at)
-                         VALUES (?1, ?2, ?3, ?4, ?5)",
-                        params![id, heads, code, reason, now()],
-                    )?;
-                }
-            }
-            Ok(())
-        })
-    }
-
-    /// Stores a page of pulled documents and the cursor after them, in one
-    /// transaction: either the whole page and its cursor are stored, or nothing.
-    pub(crate) fn store_pulled(&self, docs: &[DocPayload], cursor: &Cursor) -> Result<usize> {
+        answer: &SyncResponse,
+        pushed_heads: &[Vec<u8>],
+    ) -> Result<RoundCounts> {
         let at = now();
         self.write(|tx| {
-            let mut changed = 0;
-            for doc in docs {
+            let mut counts = RoundCounts::default();
+            if answer.resync {
+                // The server lost data (restored from a backup): offer everything again.
+                tx.execute("UPDATE documents SET synced_heads = x''", [])?;
+            }
+            for (result, heads) in answer.pushed.iter().zip(pushed_heads) {
+                match result.rejected {
+                    None => {
+                        tx.execute(
+                            "UPDATE documents SET synced_heads = ?2 WHERE doc_id = ?1",
+                            params![result.id, heads],
+                        )?;
+                        tx.execute("DELETE FROM sync_rejections WHERE doc_id = ?1", [&result.id])?;
+                        counts.pushed += 1;
+                    }
+                    Some(RejectCode::MissingHistory) => {
+                        // The server lacks this record's history: send all of it.
+                        tx.execute(
+                            "UPDATE documents SET synced_heads = x'' WHERE doc_id = ?1",
+                            [&result.id],
+                        )?;
+                        counts.resend.push(result.id.clone());
+                    }
+                    Some(code) => {
+                        let code = serde_json::to_value(code)
+                            .ok()
+                            .and_then(|v| v.as_str().map(str::to_owned))
+                            .unwrap_or_default();
+                        tx.execute(
+                            "INSERT OR REPLACE INTO sync_rejections (doc_id, heads, code, reason, at)
+                             VALUES (?1, ?2, ?3, ?4, ?5)",
+                            params![result.id, heads, code, result.reason, at],
+                        )?;
+                        counts.rejected += 1;
+                    }
+                }
+            }
+            for doc in &answer.docs {
                 let before: Option<(Vec<u8>, Vec<u8>)> = tx
                     .query_row(
                         "SELECT heads, synced_heads FROM documents WHERE doc_id = ?1",
@@ -249,23 +242,30 @@ impl FieldStore {
                     )
                     .optional()?;
                 docs::check_id(&doc.id)?;
-                let added = docs::apply_in(tx, doc.kind, &doc.id, &doc.data, at)?;
-                changed += usize::from(added > 0);
+                docs::apply_in(tx, doc.kind, &doc.id, &doc.data, at)?;
+                counts.pulled += 1;
                 // A record with nothing unpushed stays "in step" with the server;
                 // one with local edits keeps its old mark, so those edits get pushed.
                 let in_step = before.as_ref().is_none_or(|(h, s)| h == s);
-                if in_step {
+                if in_step && !answer.resync {
                     tx.execute(
                         "UPDATE documents SET synced_heads = heads WHERE doc_id = ?1",
                         [&doc.id],
                     )?;
                 }
             }
-            tx.execute(
-                "UPDATE sync_state SET cursor = ?1 WHERE id = 1",
-                [&cursor.0],
-            )?;
-            Ok(changed)
+            tx.execute("UPDATE sync_state SET cursor = ?1 WHERE id = 1", [&answer.cursor.0])?;
+            Ok(counts)
         })
     }
+}
+
+/// What one stored round did.
+#[derive(Debug, Default)]
+pub(crate) struct RoundCounts {
+    pub pushed: u64,
+    pub rejected: u64,
+    pub pulled: u64,
+    /// Records to push again whole in this sync.
+    pub resend: Vec<String>,
 }
