@@ -54,6 +54,21 @@ fn peak_mb(pid: u32) -> f64 {
         .map_or(f64::NAN, |kb| kb / 1024.0)
 }
 
+/// CPU seconds (user + system) a process has used so far.
+fn cpu_secs(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the parenthesised command name; utime and stime are 14th and 15th.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(f64::NAN)
+    };
+    (ticks(11) + ticks(12)) / 100.0
+}
+
 /// Resets a process's peak-memory mark (Linux `clear_refs` 5).
 fn reset_peak(pid: u32) {
     let _ = std::fs::write(format!("/proc/{pid}/clear_refs"), "5");
@@ -495,7 +510,7 @@ async fn bench() -> Result<(), BoxError> {
         let server = Server::start(&binary, &dir, url.as_deref())?;
         let admin = server.admin_token()?;
         publish_tree(&server, &admin).await?;
-        for row in throughput(&server, &admin, &dir).await? {
+        for row in throughput(&server, &admin, &dir, server.child.id()).await? {
             rows.push(Row(format!("{name}: {}", row.0), row.1));
         }
     }
@@ -515,7 +530,12 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
 
-async fn throughput(server: &Server, admin: &str, dir: &Path) -> Result<Vec<Row>, BoxError> {
+async fn throughput(
+    server: &Server,
+    admin: &str,
+    dir: &Path,
+    server_pid: u32,
+) -> Result<Vec<Row>, BoxError> {
     // Devices of the grids outside village 0, five records each.
     let tree = demo::demo_county();
     let v0 = demo::village_code(0);
@@ -547,6 +567,7 @@ async fn throughput(server: &Server, admin: &str, dir: &Path) -> Result<Vec<Row>
 
     let mut out = Vec::new();
     for label in ["push 5 records + first pull", "nothing new"] {
+        let cpu0 = cpu_secs(server_pid);
         let start = Instant::now();
         let tasks: Vec<_> = devices
             .iter()
@@ -567,16 +588,19 @@ async fn throughput(server: &Server, admin: &str, dir: &Path) -> Result<Vec<Row>
             requests += u64::from(rounds);
         }
         let wall = start.elapsed().as_secs_f64();
+        let server_cpu = cpu_secs(server_pid) - cpu0;
         latencies.sort_by(f64::total_cmp);
         out.push(Row(
             format!("{DEVICES} devices at once, {label}"),
             format!(
-                "{:.2} s wall, {:.0} syncs/s, {:.0} requests/s, sync p50 {:.0} ms, p95 {:.0} ms",
+                "{:.2} s wall, {:.0} syncs/s, {:.0} requests/s, sync p50 {:.0} ms, p95 {:.0} ms; server CPU {:.2} s ({:.1} ms per sync)",
                 wall,
                 DEVICES as f64 / wall,
                 requests as f64 / wall,
                 percentile(&latencies, 0.5) * 1e3,
-                percentile(&latencies, 0.95) * 1e3
+                percentile(&latencies, 0.95) * 1e3,
+                server_cpu,
+                server_cpu * 1e3 / DEVICES as f64
             ),
         ));
     }
