@@ -83,6 +83,16 @@ impl Device {
         }
     }
 
+    /// The full-time grid worker of `grid`, enrolled directly with the server.
+    pub async fn worker(
+        server: &TestServer,
+        dir: &std::path::Path,
+        name: &str,
+        grid: &str,
+    ) -> Device {
+        Device::enrol(server, &server.url, dir, name, &format!("worker-{grid}")).await
+    }
+
     /// One full sync.
     pub async fn sync(&self) -> Result<SyncProgress, SyncError> {
         self.client.sync(&self.store, |_| {}).await

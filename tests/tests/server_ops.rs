@@ -90,14 +90,7 @@ async fn metrics_count_requests_sync_bytes_and_devices() {
     let server = TestServer::start(Backend::Sqlite).await;
     let dir = tempfile::tempdir().unwrap();
     let g = format!("{}001", fieldgrid_core::org::demo::village_code(4));
-    let a = Device::enrol(
-        &server,
-        &server.url,
-        dir.path(),
-        "a",
-        &format!("worker-{g}"),
-    )
-    .await;
+    let a = Device::worker(&server, dir.path(), "a", &g).await;
     a.store
         .create(&Household::new(&g, "东湖村2号", "周海涛"))
         .unwrap();
@@ -136,14 +129,7 @@ async fn shutdown_finishes_requests_in_flight() {
     let server = TestServer::start(Backend::Sqlite).await;
     let dir = tempfile::tempdir().unwrap();
     let g = format!("{}001", fieldgrid_core::org::demo::village_code(5));
-    let a = Device::enrol(
-        &server,
-        &server.url,
-        dir.path(),
-        "a",
-        &format!("worker-{g}"),
-    )
-    .await;
+    let a = Device::worker(&server, dir.path(), "a", &g).await;
     let id = a
         .store
         .create(&Household::new(&g, "西湖村5号", "徐秀英"))

@@ -49,14 +49,7 @@ async fn malformed_truncated_and_oversized_input_is_refused_cleanly() {
     .await;
     let dir = tempfile::tempdir().unwrap();
     let g = format!("{}001", fieldgrid_core::org::demo::village_code(0));
-    let a = Device::enrol(
-        &server,
-        &server.url,
-        dir.path(),
-        "a",
-        &format!("worker-{g}"),
-    )
-    .await;
+    let a = Device::worker(&server, dir.path(), "a", &g).await;
     let id = a
         .store
         .create(&Household::new(&g, "安峰村1号", "刘凤"))

@@ -39,14 +39,7 @@ async fn offline_edits_on_three_devices_converge(backend: Backend) {
     let server = TestServer::start(backend).await;
     let dir = tempfile::tempdir().unwrap();
     let g = grid(0, 1);
-    let a = Device::enrol(
-        &server,
-        &server.url,
-        dir.path(),
-        "a",
-        &format!("worker-{g}"),
-    )
-    .await;
+    let a = Device::worker(&server, dir.path(), "a", &g).await;
     let b = Device::enrol(&server, &server.url, dir.path(), "b", &format!("chief-{g}")).await;
     let c = Device::enrol(
         &server,
@@ -197,22 +190,8 @@ async fn workers_only_read_and_write_their_grids(backend: Backend) {
     let server = TestServer::start(backend).await;
     let dir = tempfile::tempdir().unwrap();
     let (ga, gb) = (grid(0, 1), grid(1, 1));
-    let a = Device::enrol(
-        &server,
-        &server.url,
-        dir.path(),
-        "a",
-        &format!("worker-{ga}"),
-    )
-    .await;
-    let b = Device::enrol(
-        &server,
-        &server.url,
-        dir.path(),
-        "b",
-        &format!("worker-{gb}"),
-    )
-    .await;
+    let a = Device::worker(&server, dir.path(), "a", &ga).await;
+    let b = Device::worker(&server, dir.path(), "b", &gb).await;
     let s = Device::enrol(&server, &server.url, dir.path(), "s", TOWN_SUPERVISOR).await;
 
     let in_b = b
@@ -302,14 +281,7 @@ async fn credentials_are_checked_and_revoked_devices_wiped(backend: Backend) {
     let server = TestServer::start(backend).await;
     let dir = tempfile::tempdir().unwrap();
     let g = grid(2, 1);
-    let a = Device::enrol(
-        &server,
-        &server.url,
-        dir.path(),
-        "a",
-        &format!("worker-{g}"),
-    )
-    .await;
+    let a = Device::worker(&server, dir.path(), "a", &g).await;
     a.store
         .create(&Household::new(&g, "北芹村1号", "陈敏"))
         .unwrap();
@@ -377,14 +349,7 @@ async fn credentials_are_checked_and_revoked_devices_wiped(backend: Backend) {
         },
     )
     .await;
-    let old = Device::enrol(
-        &strict,
-        &strict.url,
-        dir.path(),
-        "old",
-        &format!("worker-{g}"),
-    )
-    .await;
+    let old = Device::worker(&strict, dir.path(), "old", &g).await;
     let err = old.sync().await.unwrap_err();
     assert!(matches!(err, SyncError::UpgradeRequired(_)), "{err}");
     assert!(err.to_string().contains("please update"), "{err}");
@@ -400,7 +365,7 @@ async fn a_server_restored_from_an_older_backup_is_caught_up() {
     let old = TestServer::start(Backend::Sqlite).await;
     let dir = tempfile::tempdir().unwrap();
     let g = grid(6, 1);
-    let a = Device::enrol(&old, &old.url, dir.path(), "a", &format!("worker-{g}")).await;
+    let a = Device::worker(&old, dir.path(), "a", &g).await;
     let id = a
         .store
         .create(&Household::new(&g, "石埠村3号", "杨志强"))
