@@ -441,3 +441,64 @@ async fn a_server_restored_from_an_older_backup_is_caught_up() {
     assert!(a.store.heads(&theirs).is_ok());
     restored.stop().await;
 }
+
+/// A first sync pages through compacted documents, the device's own grids first:
+/// a grid chief gets the first-level grid's records before its second-level grids'.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_first_sync_pages_own_grids_first() {
+    let server = TestServer::start(Backend::Sqlite).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (own, sub) = (grid(7, 1), grid(7, 101));
+    let w = Device::worker(&server, dir.path(), "w", &own).await;
+    for i in 0..6 {
+        w.store
+            .create(&Household::new(
+                &sub,
+                &format!("林场社区南片{i}号"),
+                "王建国",
+            ))
+            .unwrap();
+        w.store
+            .create(&Household::new(&own, &format!("林场社区{i}号"), "李秀英"))
+            .unwrap();
+    }
+    w.sync().await.unwrap();
+
+    let chief = Device::enrol(
+        &server,
+        &server.url,
+        dir.path(),
+        "chief",
+        &format!("chief-{own}"),
+    )
+    .await;
+    let client = SyncClient::new(&server.url, &chief.token, "1.0.0")
+        .unwrap()
+        .with_page_size(4);
+    let mut grids_after_round = Vec::new();
+    let p = client
+        .sync(&chief.store, |_| {
+            let mut grids: Vec<String> = chief
+                .store
+                .documents()
+                .unwrap()
+                .into_iter()
+                .map(|d| d.grid_code)
+                .collect();
+            grids.sort();
+            grids.dedup();
+            grids_after_round.push(grids);
+        })
+        .await
+        .unwrap();
+    assert_eq!(p.pulled, 12);
+    assert!(p.rounds >= 4, "{p:?}");
+    // The first rounds bring only the chief's own grid; the sub-grid comes after.
+    assert_eq!(grids_after_round[0], [own.clone()]);
+    assert_eq!(grids_after_round[1], [own.clone()]);
+    assert_eq!(
+        grids_after_round.last().unwrap(),
+        &[own.clone(), sub.clone()]
+    );
+    server.stop().await;
+}
