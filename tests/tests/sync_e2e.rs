@@ -494,8 +494,8 @@ async fn a_first_sync_pages_own_grids_first() {
     assert_eq!(p.pulled, 12);
     assert!(p.rounds >= 4, "{p:?}");
     // The first rounds bring only the chief's own grid; the sub-grid comes after.
-    assert_eq!(grids_after_round[0], [own.clone()]);
-    assert_eq!(grids_after_round[1], [own.clone()]);
+    assert_eq!(grids_after_round[0], vec![own.clone()]);
+    assert_eq!(grids_after_round[1], vec![own.clone()]);
     assert_eq!(
         grids_after_round.last().unwrap(),
         &[own.clone(), sub.clone()]
