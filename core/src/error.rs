@@ -103,6 +103,17 @@ pub enum Error {
         reason: String,
     },
 
+    /// A patrol cannot do this in its current state (e.g. resume a stopped patrol).
+    #[error("patrol {id} is {state} and cannot {action}")]
+    InvalidPatrolState {
+        /// The patrol id.
+        id: String,
+        /// Its state.
+        state: String,
+        /// What was asked.
+        action: String,
+    },
+
     /// A field path could not be parsed.
     #[error("invalid field path {path:?}: {reason}")]
     InvalidPath {

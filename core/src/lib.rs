@@ -10,6 +10,7 @@ pub(crate) mod docs;
 mod error;
 pub mod identity;
 pub mod org;
+pub mod patrol;
 pub mod records;
 mod search;
 mod store;

@@ -47,6 +47,12 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../migrations/004_sync.sql"),
         after: None,
     },
+    Migration {
+        version: 5,
+        name: "005_patrols.sql",
+        sql: include_str!("../../migrations/005_patrols.sql"),
+        after: None,
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -90,13 +90,15 @@ impl FieldStore {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// Deletes every record and the sync state on this device (after the server
-    /// revoked it). Reference data and the device id stay.
+    /// Deletes every record, patrol and track, and the sync state on this device
+    /// (after the server revoked it). Reference data and the device id stay.
     pub fn wipe_local_data(&self) -> Result<()> {
         self.write(|tx| {
             tx.execute_batch(
                 "DELETE FROM search_index; DELETE FROM doc_changes; DELETE FROM households;
                  DELETE FROM persons; DELETE FROM incidents; DELETE FROM patrol_logs;
+                 DELETE FROM track_open_fixes; DELETE FROM track_chunks;
+                 DELETE FROM patrol_events; DELETE FROM patrols;
                  DELETE FROM documents; DELETE FROM sync_rejections;
                  UPDATE sync_state SET cursor = NULL, last_success = NULL;",
             )?;

@@ -1,0 +1,16 @@
+//! Patrols: sessions in a grid with a log (a CRDT document) and a GPS track (not a
+//! CRDT: fixes from one writer, appended into compact encoded chunks).
+
+pub mod codec;
+pub mod figures;
+pub mod filter;
+pub mod fix;
+mod session;
+pub mod synthetic;
+
+pub use figures::{FigureConfig, PatrolFigures, Stop, figures, simplified};
+pub use filter::{FilterConfig, RejectReason, TravelMode};
+pub use fix::{Fix, Provider, StoredFix};
+pub use session::{
+    IngestReport, PatrolInfo, PatrolState, RejectedFix, SEAL_AFTER_FIXES, SEAL_AFTER_MS,
+};

@@ -1,0 +1,419 @@
+//! Patrol sessions on the store: start, pause, resume, stop, the log, and fix
+//! ingestion. A batch of fixes is one transaction: when `ingest_fixes` returns, every
+//! fix it accepted is on disk.
+
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+
+use super::codec::{self, Quantised};
+use super::filter::{self, FilterConfig, FilterState, RejectReason, TravelMode};
+use super::fix::{Fix, StoredFix, flags};
+use crate::error::{Error, Result};
+use crate::records::{PatrolEntry, PatrolLog};
+use crate::store::FieldStore;
+
+/// A chunk is sealed after this many fixes (10 minutes at 1 Hz)…
+pub const SEAL_AFTER_FIXES: i64 = 600;
+/// …or once its fixes span this long.
+pub const SEAL_AFTER_MS: i64 = 10 * 60 * 1000;
+
+/// Where a patrol stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PatrolState {
+    /// Recording.
+    Active,
+    /// Paused by the worker (a break): fixes are refused.
+    Paused,
+    /// Finished.
+    Stopped,
+}
+
+impl PatrolState {
+    fn parse(s: &str) -> Self {
+        match s {
+            "paused" => PatrolState::Paused,
+            "stopped" => PatrolState::Stopped,
+            _ => PatrolState::Active,
+        }
+    }
+}
+
+/// A patrol as the app lists it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PatrolInfo {
+    /// The patrol id (also its log's record id).
+    pub id: String,
+    /// The grid patrolled.
+    pub grid_code: String,
+    /// The grid worker.
+    pub worker_id: String,
+    /// Why.
+    pub purpose: String,
+    /// On foot, by bicycle or by car.
+    pub travel_mode: TravelMode,
+    /// Recording, paused or finished.
+    pub state: PatrolState,
+    /// Start, unix ms.
+    pub started_at_ms: i64,
+    /// End, unix ms.
+    pub stopped_at_ms: Option<i64>,
+    /// Fixes accepted.
+    pub fixes: u64,
+    /// Chunks sealed.
+    pub chunks: u64,
+}
+
+/// A fix the filters refused, by its place in the batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct RejectedFix {
+    /// Index in the batch.
+    pub index: usize,
+    /// Why.
+    pub reason: RejectReason,
+}
+
+/// What one ingested batch did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct IngestReport {
+    /// Fixes accepted (stored, durably, before the call returned).
+    pub accepted: u64,
+    /// The number of the first accepted fix of this batch (fixes are numbered
+    /// 0, 1, 2… per patrol).
+    pub first_seq: u64,
+    /// Accepted fixes flagged as standing-still jitter.
+    pub jitter: u64,
+    /// Accepted fixes flagged as impossible jumps.
+    pub jumps: u64,
+    /// Accepted fixes the OS marked as mocked.
+    pub mocked: u64,
+    /// Fixes refused, with reasons.
+    pub rejected: Vec<RejectedFix>,
+    /// Chunks sealed by this batch.
+    pub sealed: u64,
+}
+
+fn now_ms() -> i64 {
+    crate::store::now() * 1000
+}
+
+fn state_error(id: &str, from: PatrolState, action: &str) -> Error {
+    Error::InvalidPatrolState {
+        id: id.to_owned(),
+        state: format!("{from:?}").to_lowercase(),
+        action: action.to_owned(),
+    }
+}
+
+fn patrol_row(conn: &Connection, id: &str) -> Result<PatrolInfo> {
+    conn.query_row(
+        "SELECT id, grid_code, worker_id, purpose, travel_mode, state, started_at, stopped_at,
+                next_seq, chunks FROM patrols WHERE id = ?1",
+        [id],
+        |r| {
+            Ok(PatrolInfo {
+                id: r.get(0)?,
+                grid_code: r.get(1)?,
+                worker_id: r.get(2)?,
+                purpose: r.get(3)?,
+                travel_mode: TravelMode::parse(&r.get::<_, String>(4)?),
+                state: PatrolState::parse(&r.get::<_, String>(5)?),
+                started_at_ms: r.get(6)?,
+                stopped_at_ms: r.get(7)?,
+                fixes: r.get::<_, i64>(8)? as u64,
+                chunks: r.get::<_, i64>(9)? as u64,
+            })
+        },
+    )
+    .optional()?
+    .ok_or_else(|| Error::NotFound { id: id.to_owned() })
+}
+
+impl FieldStore {
+    /// Starts a patrol of `grid_code` by the signed-in worker. Creates its log
+    /// document; returns the patrol id.
+    pub fn start_patrol(&self, grid_code: &str, purpose: &str, mode: TravelMode) -> Result<String> {
+        let worker = self.signed_in_user()?;
+        let at = now_ms();
+        let log = PatrolLog {
+            grid_code: grid_code.to_owned(),
+            worker_id: worker.clone(),
+            purpose: purpose.to_owned(),
+            started_at: at / 1000,
+            entries: Vec::new(),
+        };
+        let id = self.create(&log)?;
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO patrols (id, grid_code, worker_id, purpose, travel_mode, state, started_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, 'active', ?6)",
+                params![id, grid_code, worker, purpose, mode.as_str(), at],
+            )?;
+            tx.execute("INSERT INTO patrol_events (patrol, at_ms, kind) VALUES (?1, ?2, 'start')", params![id, at])?;
+            Ok(())
+        })?;
+        Ok(id)
+    }
+
+    /// Pauses an active patrol (fixes are refused until it resumes).
+    pub fn pause_patrol(&self, id: &str) -> Result<()> {
+        self.move_patrol(id, PatrolState::Active, "paused", "pause")
+    }
+
+    /// Resumes a paused patrol.
+    pub fn resume_patrol(&self, id: &str) -> Result<()> {
+        self.move_patrol(id, PatrolState::Paused, "active", "resume")
+    }
+
+    /// Stops a patrol and seals the rest of its track into a chunk.
+    pub fn stop_patrol(&self, id: &str) -> Result<PatrolInfo> {
+        let at = now_ms();
+        self.write(|tx| {
+            let p = patrol_row(tx, id)?;
+            if p.state == PatrolState::Stopped {
+                return Err(state_error(id, p.state, "stop"));
+            }
+            seal(tx, id)?;
+            tx.execute(
+                "UPDATE patrols SET state = 'stopped', stopped_at = ?2 WHERE id = ?1",
+                params![id, at],
+            )?;
+            tx.execute(
+                "INSERT INTO patrol_events (patrol, at_ms, kind) VALUES (?1, ?2, 'stop')",
+                params![id, at],
+            )?;
+            patrol_row(tx, id)
+        })
+    }
+
+    fn move_patrol(&self, id: &str, from: PatrolState, to: &str, action: &str) -> Result<()> {
+        let at = now_ms();
+        self.write(|tx| {
+            let p = patrol_row(tx, id)?;
+            if p.state != from {
+                return Err(state_error(id, p.state, action));
+            }
+            tx.execute(
+                "UPDATE patrols SET state = ?2 WHERE id = ?1",
+                params![id, to],
+            )?;
+            tx.execute(
+                "INSERT INTO patrol_events (patrol, at_ms, kind) VALUES (?1, ?2, ?3)",
+                params![id, at, action],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// A patrol's current state and counts.
+    pub fn patrol(&self, id: &str) -> Result<PatrolInfo> {
+        patrol_row(&self.conn(), id)
+    }
+
+    /// Appends an entry (note, check-in, photo, incident link) to a patrol's log.
+    pub fn add_patrol_entry(&self, id: &str, entry: PatrolEntry) -> Result<PatrolLog> {
+        self.update::<PatrolLog>(id, |log| log.entries.push(entry))
+    }
+
+    /// Ingests a batch of fixes from the location service, in one transaction.
+    /// Impossible fixes are refused with reasons; jitter, jumps and mocked fixes are
+    /// kept and flagged. Every accepted fix is on disk when this returns.
+    pub fn ingest_fixes(&self, id: &str, fixes: &[Fix]) -> Result<IngestReport> {
+        self.ingest_fixes_with(id, fixes, &FilterConfig::default())
+    }
+
+    /// [`FieldStore::ingest_fixes`] with other filter thresholds.
+    pub fn ingest_fixes_with(
+        &self,
+        id: &str,
+        fixes: &[Fix],
+        config: &FilterConfig,
+    ) -> Result<IngestReport> {
+        self.write(|tx| {
+            let row = tx
+                .query_row(
+                    "SELECT state, travel_mode, next_seq, last_time_ms, anchor_time_ms, anchor_lat_e6,
+                            anchor_lon_e6 FROM patrols WHERE id = ?1",
+                    [id],
+                    |r| {
+                        Ok(IngestRow {
+                            state: r.get(0)?,
+                            mode: r.get(1)?,
+                            next_seq: r.get(2)?,
+                            last: r.get(3)?,
+                            anchor: (r.get(4)?, r.get(5)?, r.get(6)?),
+                        })
+                    },
+                )
+                .optional()?
+                .ok_or_else(|| Error::NotFound { id: id.to_owned() })?;
+            let IngestRow { state, mode, next_seq, last, anchor: (anchor_t, anchor_lat, anchor_lon) } = row;
+            let mut report = IngestReport {
+                first_seq: next_seq as u64,
+                ..IngestReport::default()
+            };
+            if PatrolState::parse(&state) != PatrolState::Active {
+                report.rejected = (0..fixes.len())
+                    .map(|index| RejectedFix { index, reason: RejectReason::PatrolNotActive })
+                    .collect();
+                return Ok(report);
+            }
+            let mode = TravelMode::parse(&mode);
+            let mut filter_state = FilterState {
+                last_time_ms: last,
+                anchor: match (anchor_t, anchor_lat, anchor_lon) {
+                    (Some(t), Some(a), Some(o)) => Some((t, a as f64 / 1e6, o as f64 / 1e6)),
+                    _ => None,
+                },
+            };
+            let mut seq = next_seq;
+            {
+                let mut insert = tx.prepare_cached(
+                    "INSERT INTO track_open_fixes (patrol, seq, time_ms, lat_e6, lon_e6, accuracy_dm,
+                        altitude_dm, speed_cms, bearing_dd, provider, flags)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                )?;
+                for (index, fix) in fixes.iter().enumerate() {
+                    match filter::judge(&mut filter_state, fix, mode, config) {
+                        Err(reason) => report.rejected.push(RejectedFix { index, reason }),
+                        Ok(f) => {
+                            let q = Quantised::from_fix(fix, f);
+                            insert.execute(params![
+                                id,
+                                seq,
+                                q.time_ms,
+                                q.lat_e6,
+                                q.lon_e6,
+                                q.accuracy_dm,
+                                q.altitude_dm,
+                                q.speed_cms,
+                                q.bearing_dd,
+                                q.provider,
+                                q.flags
+                            ])?;
+                            seq += 1;
+                            report.accepted += 1;
+                            report.jitter += u64::from(f & flags::JITTER != 0);
+                            report.jumps += u64::from(f & flags::JUMP != 0);
+                            report.mocked += u64::from(f & flags::MOCK != 0);
+                        }
+                    }
+                }
+            }
+            let anchor = filter_state.anchor;
+            tx.execute(
+                "UPDATE patrols SET next_seq = ?2, last_time_ms = ?3, anchor_time_ms = ?4,
+                        anchor_lat_e6 = ?5, anchor_lon_e6 = ?6 WHERE id = ?1",
+                params![
+                    id,
+                    seq,
+                    filter_state.last_time_ms,
+                    anchor.map(|a| a.0),
+                    anchor.map(|a| (a.1 * 1e6).round() as i64),
+                    anchor.map(|a| (a.2 * 1e6).round() as i64)
+                ],
+            )?;
+            let (open, first_ms, last_ms): (i64, Option<i64>, Option<i64>) = tx.query_row(
+                "SELECT count(*), min(time_ms), max(time_ms) FROM track_open_fixes WHERE patrol = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )?;
+            if open >= SEAL_AFTER_FIXES || last_ms.zip(first_ms).is_some_and(|(l, f)| l - f >= SEAL_AFTER_MS) {
+                report.sealed += u64::from(seal(tx, id)?);
+            }
+            Ok(report)
+        })
+    }
+
+    /// Every accepted fix of a patrol, in order: sealed chunks, then open fixes.
+    pub fn track(&self, id: &str) -> Result<Vec<StoredFix>> {
+        let conn = self.conn();
+        patrol_row(&conn, id)?;
+        let mut out = Vec::new();
+        let mut stmt =
+            conn.prepare_cached("SELECT bytes FROM track_chunks WHERE patrol = ?1 ORDER BY chunk")?;
+        let chunks: Vec<Vec<u8>> = stmt
+            .query_map([id], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        for chunk in chunks {
+            let (first, fixes) = codec::decode(&chunk).map_err(|e| Error::Corrupt {
+                path: self.path().to_owned(),
+                detail: format!("a stored track chunk of patrol {id}: {e}"),
+            })?;
+            out.extend(
+                fixes
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, q)| q.to_stored(first + i as u64)),
+            );
+        }
+        out.extend(
+            open_fixes(&conn, id)?
+                .into_iter()
+                .map(|(seq, q)| q.to_stored(seq)),
+        );
+        Ok(out)
+    }
+}
+
+/// A patrol's state as ingestion needs it.
+struct IngestRow {
+    state: String,
+    mode: String,
+    next_seq: i64,
+    last: Option<i64>,
+    anchor: (Option<i64>, Option<i64>, Option<i64>),
+}
+
+fn open_fixes(conn: &Connection, id: &str) -> Result<Vec<(u64, Quantised)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT seq, time_ms, lat_e6, lon_e6, accuracy_dm, altitude_dm, speed_cms, bearing_dd,
+                provider, flags
+         FROM track_open_fixes WHERE patrol = ?1 ORDER BY seq",
+    )?;
+    let rows = stmt
+        .query_map([id], |r| {
+            Ok((
+                r.get::<_, i64>(0)? as u64,
+                Quantised {
+                    time_ms: r.get(1)?,
+                    lat_e6: r.get(2)?,
+                    lon_e6: r.get(3)?,
+                    accuracy_dm: r.get(4)?,
+                    altitude_dm: r.get(5)?,
+                    speed_cms: r.get(6)?,
+                    bearing_dd: r.get(7)?,
+                    provider: r.get(8)?,
+                    flags: r.get(9)?,
+                },
+            ))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(rows)
+}
+
+/// Seals a patrol's open fixes into its next chunk. Returns whether a chunk was made.
+fn seal(conn: &Connection, id: &str) -> Result<bool> {
+    let open = open_fixes(conn, id)?;
+    let (Some(first), Some(last)) = (open.first(), open.last()) else {
+        return Ok(false);
+    };
+    let (first_seq, first_ms, last_ms) = (first.0, first.1.time_ms, last.1.time_ms);
+    let fixes: Vec<Quantised> = open.iter().map(|(_, q)| *q).collect();
+    let bytes = codec::encode(first_seq, &fixes);
+    conn.execute(
+        "INSERT INTO track_chunks (patrol, chunk, first_seq, fixes, first_ms, last_ms, bytes)
+         SELECT ?1, chunks, ?2, ?3, ?4, ?5, ?6 FROM patrols WHERE id = ?1",
+        params![
+            id,
+            first_seq as i64,
+            fixes.len() as i64,
+            first_ms,
+            last_ms,
+            bytes
+        ],
+    )?;
+    conn.execute("UPDATE patrols SET chunks = chunks + 1 WHERE id = ?1", [id])?;
+    conn.execute("DELETE FROM track_open_fixes WHERE patrol = ?1", [id])?;
+    Ok(true)
+}
