@@ -210,6 +210,18 @@ impl FieldStore {
         patrol_row(&self.conn(), id)
     }
 
+    /// A worker's patrols, newest first.
+    pub fn patrols_of(&self, worker_id: &str) -> Result<Vec<PatrolInfo>> {
+        let conn = self.conn();
+        let ids: Vec<String> = conn
+            .prepare_cached(
+                "SELECT id FROM patrols WHERE worker_id = ?1 ORDER BY started_at DESC, id DESC",
+            )?
+            .query_map([worker_id], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        ids.iter().map(|id| patrol_row(&conn, id)).collect()
+    }
+
     /// Appends an entry (note, check-in, photo, incident link) to a patrol's log.
     pub fn add_patrol_entry(&self, id: &str, entry: PatrolEntry) -> Result<PatrolLog> {
         self.update::<PatrolLog>(id, |log| log.entries.push(entry))

@@ -3,7 +3,11 @@
 //! record, `U <id> <visits>` for an edit. The crash-recovery test kills it with
 //! SIGKILL at random moments and checks that every printed write survived.
 //!
-//! Usage: `crash-writer <database> <seed>`
+//! With `fixes` as third argument it ingests GPS fixes of one long patrol in
+//! batches of random size instead, printing `F <first_seq> <accepted>` after each
+//! batch returned.
+//!
+//! Usage: `crash-writer <database> <seed> [fixes]`
 
 use std::io::Write;
 
@@ -28,6 +32,9 @@ fn main() {
         std::process::exit(2);
     };
     let mut rng = StdRng::seed_from_u64(seed.parse().unwrap_or(0));
+    if args.next().as_deref() == Some("fixes") {
+        ingest_fixes_forever(&path, &mut rng);
+    }
     let store = FieldStore::open(&path).unwrap_or_else(|e| {
         eprintln!("crash-writer: {e}");
         std::process::exit(1);
@@ -77,4 +84,52 @@ fn main() {
         }
         out.flush().unwrap();
     }
+}
+
+/// The start of the crash test's patrol, unix ms.
+pub const PATROL_T0: i64 = 1_760_000_000_000;
+
+/// Ingests a long synthetic walk into one patrol, resuming after the last stored fix.
+fn ingest_fixes_forever(path: &str, rng: &mut StdRng) -> ! {
+    use fieldgrid_core::patrol::TravelMode;
+    use fieldgrid_core::patrol::synthetic::{Walk, sweep};
+    let store = FieldStore::open(path).unwrap_or_else(|e| {
+        eprintln!("crash-writer: {e}");
+        std::process::exit(1);
+    });
+    store.sign_in("worker-crash");
+    let patrol = match store.patrols_of("worker-crash").unwrap().first() {
+        Some(p) => p.id.clone(),
+        None => store
+            .start_patrol(GRID, "crash test", TravelMode::Walking)
+            .unwrap(),
+    };
+    let last = store
+        .track(&patrol)
+        .unwrap()
+        .last()
+        .map_or(i64::MIN, |f| f.fix.time_ms);
+    let walk = Walk {
+        route: sweep((34.5, 118.7), 2_000.0, 2_000.0, 40.0),
+        speed_mps: 1.3,
+        interval_ms: 1000,
+        noise_m: 3.0,
+        seed: 1,
+    };
+    let fixes: Vec<_> = walk
+        .fixes(PATROL_T0)
+        .into_iter()
+        .filter(|f| f.time_ms > last)
+        .collect();
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let mut i = 0;
+    while i < fixes.len() {
+        let n = rng.random_range(1..80).min(fixes.len() - i);
+        let r = store.ingest_fixes(&patrol, &fixes[i..i + n]).unwrap();
+        writeln!(out, "F {} {}", r.first_seq, r.accepted).unwrap();
+        out.flush().unwrap();
+        i += n;
+    }
+    std::process::exit(0);
 }
