@@ -1,12 +1,14 @@
 //! The track chunk format: fixes in columns, each column as zigzag varints of
-//! deltas (times, accuracy) or deltas of deltas (latitude, longitude: a walker's
-//! steady pace makes them near zero), then deflated. Resolution: 1 ms, 1e-6 degree
-//! (about 0.1 m), 0.1 m accuracy and altitude, 1 cm/s, 0.1 degree.
+//! deltas, then deflated. Latitude and longitude use deltas of deltas (a steady pace
+//! makes them near zero) or plain deltas (better when GPS noise dominates the
+//! motion), whichever is smaller for the chunk. Resolution: 1 ms, 1e-6 degree (about
+//! 0.1 m), 1 m accuracy and altitude (phone GPS gives no finer truth), 1 cm/s,
+//! 0.1 degree.
 //!
 //! ```text
 //! "FGT" version(=1) | deflate(
-//!     count, first_seq,
-//!     time[count], lat[count], lon[count], accuracy[count],
+//!     count, first_seq, time[count],
+//!     predictor (0 delta, 1 delta of delta), lat[count], lon[count], accuracy[count],
 //!     meta[count] (bits: altitude, speed, bearing present; provider ×2; flags ×3),
 //!     altitude[present], speed[present], bearing[present] )
 //! ```
@@ -43,8 +45,8 @@ pub(crate) struct Quantised {
     pub time_ms: i64,
     pub lat_e6: i64,
     pub lon_e6: i64,
-    pub accuracy_dm: i64,
-    pub altitude_dm: Option<i64>,
+    pub accuracy_m: i64,
+    pub altitude_m: Option<i64>,
     pub speed_cms: Option<i64>,
     pub bearing_dd: Option<i64>,
     pub provider: u8,
@@ -58,8 +60,8 @@ impl Quantised {
             time_ms: fix.time_ms,
             lat_e6: q(fix.lat, 1e6),
             lon_e6: q(fix.lon, 1e6),
-            accuracy_dm: q(f64::from(fix.accuracy_m), 10.0),
-            altitude_dm: fix.altitude_m.map(|a| q(f64::from(a), 10.0)),
+            accuracy_m: q(f64::from(fix.accuracy_m), 1.0),
+            altitude_m: fix.altitude_m.map(|a| q(f64::from(a), 1.0)),
             speed_cms: fix.speed_mps.map(|s| q(f64::from(s), 100.0)),
             bearing_dd: fix.bearing_deg.map(|b| q(f64::from(b), 10.0)),
             provider: fix.provider.code(),
@@ -74,8 +76,8 @@ impl Quantised {
                 time_ms: self.time_ms,
                 lat: self.lat_e6 as f64 / 1e6,
                 lon: self.lon_e6 as f64 / 1e6,
-                accuracy_m: (self.accuracy_dm as f64 / 10.0) as f32,
-                altitude_m: self.altitude_dm.map(|a| (a as f64 / 10.0) as f32),
+                accuracy_m: self.accuracy_m as f32,
+                altitude_m: self.altitude_m.map(|a| a as f32),
                 speed_mps: self.speed_cms.map(|s| (s as f64 / 100.0) as f32),
                 bearing_deg: self.bearing_dd.map(|b| (b as f64 / 10.0) as f32),
                 provider: Provider::from_code(self.provider).unwrap_or_default(),
@@ -84,6 +86,11 @@ impl Quantised {
             flags: self.flags,
         }
     }
+}
+
+/// Writes which predictor the latitude and longitude columns use.
+fn predictor_slot(out: &mut Vec<u8>, second_order: bool) {
+    out.push(u8::from(second_order));
 }
 
 fn put_varint(out: &mut Vec<u8>, mut v: u64) {
@@ -136,27 +143,38 @@ pub(crate) fn encode(first_seq: u64, fixes: &[Quantised]) -> Vec<u8> {
         put_signed(&mut raw, f.time_ms.wrapping_sub(prev));
         prev = f.time_ms;
     }
-    for column in [|f: &Quantised| f.lat_e6, |f: &Quantised| f.lon_e6] {
-        let (mut p1, mut p2) = (0i64, 0i64);
-        for (i, f) in fixes.iter().enumerate() {
-            let v = column(f);
-            let predicted = if i >= 2 {
-                p1.wrapping_mul(2).wrapping_sub(p2)
-            } else {
-                p1
-            };
-            put_signed(&mut raw, v.wrapping_sub(predicted));
-            p2 = p1;
-            p1 = v;
-        }
-    }
+    let lat_lon = [|f: &Quantised| f.lat_e6, |f: &Quantised| f.lon_e6];
+    let candidates: Vec<Vec<u8>> = [false, true]
+        .iter()
+        .map(|&second_order| {
+            let mut col = Vec::new();
+            for column in lat_lon {
+                let (mut p1, mut p2) = (0i64, 0i64);
+                for (i, f) in fixes.iter().enumerate() {
+                    let v = column(f);
+                    let predicted = if second_order && i >= 2 {
+                        p1.wrapping_mul(2).wrapping_sub(p2)
+                    } else {
+                        p1
+                    };
+                    put_signed(&mut col, v.wrapping_sub(predicted));
+                    p2 = p1;
+                    p1 = v;
+                }
+            }
+            col
+        })
+        .collect();
+    let second_order = candidates[1].len() < candidates[0].len();
+    predictor_slot(&mut raw, second_order);
+    raw.extend_from_slice(&candidates[usize::from(second_order)]);
     let mut prev = 0i64;
     for f in fixes {
-        put_signed(&mut raw, f.accuracy_dm.wrapping_sub(prev));
-        prev = f.accuracy_dm;
+        put_signed(&mut raw, f.accuracy_m.wrapping_sub(prev));
+        prev = f.accuracy_m;
     }
     for f in fixes {
-        let meta = u8::from(f.altitude_dm.is_some())
+        let meta = u8::from(f.altitude_m.is_some())
             | u8::from(f.speed_cms.is_some()) << 1
             | u8::from(f.bearing_dd.is_some()) << 2
             | (f.provider & 3) << 3
@@ -164,7 +182,7 @@ pub(crate) fn encode(first_seq: u64, fixes: &[Quantised]) -> Vec<u8> {
         raw.push(meta);
     }
     for column in [
-        |f: &Quantised| f.altitude_dm,
+        |f: &Quantised| f.altitude_m,
         |f: &Quantised| f.speed_cms,
         |f: &Quantised| f.bearing_dd,
     ] {
@@ -223,8 +241,8 @@ pub(crate) fn decode(chunk: &[u8]) -> Result<(u64, Vec<Quantised>), ChunkError> 
             time_ms: 0,
             lat_e6: 0,
             lon_e6: 0,
-            accuracy_dm: 0,
-            altitude_dm: None,
+            accuracy_m: 0,
+            altitude_m: None,
             speed_cms: None,
             bearing_dd: None,
             provider: 0,
@@ -237,10 +255,16 @@ pub(crate) fn decode(chunk: &[u8]) -> Result<(u64, Vec<Quantised>), ChunkError> 
         prev = prev.wrapping_add(r.signed()?);
         f.time_ms = prev;
     }
+    let second_order = match raw.get(r.pos) {
+        Some(0) => false,
+        Some(1) => true,
+        _ => return Err(bad("its predictor is unknown")),
+    };
+    r.pos += 1;
     for lat in [true, false] {
         let (mut p1, mut p2) = (0i64, 0i64);
         for (i, f) in fixes.iter_mut().enumerate() {
-            let predicted = if i >= 2 {
+            let predicted = if second_order && i >= 2 {
                 p1.wrapping_mul(2).wrapping_sub(p2)
             } else {
                 p1
@@ -258,7 +282,7 @@ pub(crate) fn decode(chunk: &[u8]) -> Result<(u64, Vec<Quantised>), ChunkError> 
     let mut prev = 0i64;
     for f in &mut fixes {
         prev = prev.wrapping_add(r.signed()?);
-        f.accuracy_dm = prev;
+        f.accuracy_m = prev;
     }
     let metas = raw
         .get(r.pos..r.pos + count)
@@ -275,7 +299,7 @@ pub(crate) fn decode(chunk: &[u8]) -> Result<(u64, Vec<Quantised>), ChunkError> 
             if meta & (1 << bit) != 0 {
                 prev = prev.wrapping_add(r.signed()?);
                 match bit {
-                    0 => f.altitude_dm = Some(prev),
+                    0 => f.altitude_m = Some(prev),
                     1 => f.speed_cms = Some(prev),
                     _ => f.bearing_dd = Some(prev),
                 }
@@ -295,7 +319,7 @@ pub(crate) fn decode(chunk: &[u8]) -> Result<(u64, Vec<Quantised>), ChunkError> 
     }
     if fixes
         .iter()
-        .any(|f| f.lat_e6.abs() > 90_000_000 || f.lon_e6.abs() > 180_000_000 || f.accuracy_dm < 0)
+        .any(|f| f.lat_e6.abs() > 90_000_000 || f.lon_e6.abs() > 180_000_000 || f.accuracy_m < 0)
     {
         return Err(bad("it holds an impossible position or accuracy"));
     }

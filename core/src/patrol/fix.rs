@@ -99,7 +99,7 @@ pub mod flags {
 pub struct StoredFix {
     /// 0, 1, 2… in the order accepted.
     pub seq: u64,
-    /// The fix, at storage resolution (1 ms, 1e-6 degree, 0.1 m).
+    /// The fix, at storage resolution (1 ms, 1e-6 degree, 1 m accuracy and altitude).
     pub fix: Fix,
     /// [`flags`] bits.
     pub flags: u8,

@@ -2,6 +2,7 @@
 //! CRDT: fixes from one writer, appended into compact encoded chunks).
 
 pub mod codec;
+pub mod export;
 pub mod figures;
 pub mod filter;
 pub mod fix;

@@ -281,8 +281,8 @@ impl FieldStore {
             let mut seq = next_seq;
             {
                 let mut insert = tx.prepare_cached(
-                    "INSERT INTO track_open_fixes (patrol, seq, time_ms, lat_e6, lon_e6, accuracy_dm,
-                        altitude_dm, speed_cms, bearing_dd, provider, flags)
+                    "INSERT INTO track_open_fixes (patrol, seq, time_ms, lat_e6, lon_e6, accuracy_m,
+                        altitude_m, speed_cms, bearing_dd, provider, flags)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
                 )?;
                 for (index, fix) in fixes.iter().enumerate() {
@@ -296,8 +296,8 @@ impl FieldStore {
                                 q.time_ms,
                                 q.lat_e6,
                                 q.lon_e6,
-                                q.accuracy_dm,
-                                q.altitude_dm,
+                                q.accuracy_m,
+                                q.altitude_m,
                                 q.speed_cms,
                                 q.bearing_dd,
                                 q.provider,
@@ -379,7 +379,7 @@ struct IngestRow {
 
 fn open_fixes(conn: &Connection, id: &str) -> Result<Vec<(u64, Quantised)>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT seq, time_ms, lat_e6, lon_e6, accuracy_dm, altitude_dm, speed_cms, bearing_dd,
+        "SELECT seq, time_ms, lat_e6, lon_e6, accuracy_m, altitude_m, speed_cms, bearing_dd,
                 provider, flags
          FROM track_open_fixes WHERE patrol = ?1 ORDER BY seq",
     )?;
@@ -391,8 +391,8 @@ fn open_fixes(conn: &Connection, id: &str) -> Result<Vec<(u64, Quantised)>> {
                     time_ms: r.get(1)?,
                     lat_e6: r.get(2)?,
                     lon_e6: r.get(3)?,
-                    accuracy_dm: r.get(4)?,
-                    altitude_dm: r.get(5)?,
+                    accuracy_m: r.get(4)?,
+                    altitude_m: r.get(5)?,
                     speed_cms: r.get(6)?,
                     bearing_dd: r.get(7)?,
                     provider: r.get(8)?,
