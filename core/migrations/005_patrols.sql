@@ -18,7 +18,11 @@ CREATE TABLE patrols (
     last_time_ms  INTEGER,
     anchor_time_ms INTEGER,
     anchor_lat_e6 INTEGER,
-    anchor_lon_e6 INTEGER
+    anchor_lon_e6 INTEGER,
+    -- For the authenticity checks: fixes refused because time went backwards, and
+    -- how far fix times ran ahead of the phone's clock at ingestion.
+    clock_backwards INTEGER NOT NULL DEFAULT 0,
+    max_clock_skew_ms INTEGER NOT NULL DEFAULT 0
 ) STRICT;
 CREATE INDEX patrols_worker ON patrols (worker_id, started_at);
 

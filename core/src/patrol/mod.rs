@@ -1,6 +1,7 @@
 //! Patrols: sessions in a grid with a log (a CRDT document) and a GPS track (not a
 //! CRDT: fixes from one writer, appended into compact encoded chunks).
 
+pub mod authenticity;
 pub mod codec;
 pub mod export;
 pub mod figures;
@@ -9,6 +10,7 @@ pub mod fix;
 mod session;
 pub mod synthetic;
 
+pub use authenticity::{CheckContext, Finding, FindingKind};
 pub use figures::{FigureConfig, PatrolFigures, Stop, figures, simplified};
 pub use filter::{FilterConfig, RejectReason, TravelMode};
 pub use fix::{Fix, Provider, StoredFix};

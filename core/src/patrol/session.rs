@@ -210,6 +210,65 @@ impl FieldStore {
         patrol_row(&self.conn(), id)
     }
 
+    /// Runs the authenticity checks on a patrol, against the same worker's patrols
+    /// of the last 30 days.
+    pub fn check_patrol(&self, id: &str) -> Result<Vec<super::Finding>> {
+        let info = self.patrol(id)?;
+        let track = self.track(id)?;
+        let (backwards, skew): (i64, i64) = self.conn().query_row(
+            "SELECT clock_backwards, max_clock_skew_ms FROM patrols WHERE id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        let paused = self.paused_intervals(id)?;
+        let month_ago = info.started_at_ms - 30 * 86_400_000;
+        let mut earlier = Vec::new();
+        for p in self.patrols_of(&info.worker_id)? {
+            // Ids are UUIDv7: they sort by creation, finer than the start second.
+            if p.id.as_str() < id && p.started_at_ms >= month_ago {
+                earlier.push((p.id.clone(), self.track(&p.id)?));
+            }
+        }
+        Ok(super::authenticity::check(
+            &track,
+            &super::CheckContext {
+                mode: info.travel_mode,
+                clock_backwards: backwards as u64,
+                max_clock_skew_ms: skew,
+                paused: &paused,
+                earlier: &earlier,
+            },
+        ))
+    }
+
+    /// A patrol's paused intervals `(from, to)`, unix ms.
+    fn paused_intervals(&self, id: &str) -> Result<Vec<(i64, i64)>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT at_ms, kind FROM patrol_events WHERE patrol = ?1 ORDER BY at_ms",
+        )?;
+        let events: Vec<(i64, String)> = stmt
+            .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut out = Vec::new();
+        let mut since = None;
+        for (at, kind) in events {
+            match kind.as_str() {
+                "pause" => since = Some(at),
+                "resume" | "stop" => {
+                    if let Some(p) = since.take() {
+                        out.push((p, at));
+                    }
+                }
+                _ => {}
+            }
+        }
+        if let Some(p) = since {
+            out.push((p, i64::MAX));
+        }
+        Ok(out)
+    }
+
     /// A worker's patrols, newest first.
     pub fn patrols_of(&self, worker_id: &str) -> Result<Vec<PatrolInfo>> {
         let conn = self.conn();
@@ -313,16 +372,34 @@ impl FieldStore {
                 }
             }
             let anchor = filter_state.anchor;
+            let backwards = report
+                .rejected
+                .iter()
+                .filter(|r| r.reason == RejectReason::TimeNotAdvancing)
+                .count() as i64;
+            let device_ms = now_ms();
+            // Fixes ahead of the phone's clock: the clock was set back (GPS time is
+            // satellite time). Fixes behind it are only a late batch.
+            let skew = fixes
+                .iter()
+                .map(|f| f.time_ms - device_ms)
+                .max()
+                .unwrap_or(0)
+                .max(0);
             tx.execute(
                 "UPDATE patrols SET next_seq = ?2, last_time_ms = ?3, anchor_time_ms = ?4,
-                        anchor_lat_e6 = ?5, anchor_lon_e6 = ?6 WHERE id = ?1",
+                        anchor_lat_e6 = ?5, anchor_lon_e6 = ?6,
+                        clock_backwards = clock_backwards + ?7,
+                        max_clock_skew_ms = max(max_clock_skew_ms, ?8) WHERE id = ?1",
                 params![
                     id,
                     seq,
                     filter_state.last_time_ms,
                     anchor.map(|a| a.0),
                     anchor.map(|a| (a.1 * 1e6).round() as i64),
-                    anchor.map(|a| (a.2 * 1e6).round() as i64)
+                    anchor.map(|a| (a.2 * 1e6).round() as i64),
+                    backwards,
+                    skew
                 ],
             )?;
             let (open, first_ms, last_ms): (i64, Option<i64>, Option<i64>) = tx.query_row(
