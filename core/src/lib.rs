@@ -17,7 +17,9 @@ mod store;
 pub mod sync;
 
 pub use automerge::ChangeHash;
-pub use docs::{DocumentInfo, FieldChange, FieldConflict, MergeOutcome, merge_document};
+pub use docs::{
+    DocumentInfo, FieldChange, FieldConflict, MergeOutcome, merge_document, read_record,
+};
 pub use error::{Error, Result};
 pub use search::{SearchFilter, SearchHit};
 pub use store::{FieldStore, StoreSettings};

@@ -100,3 +100,11 @@ pub fn merge_document(
         title: record.title(),
     })
 }
+
+/// Reads a typed record out of saved document bytes (strictly), e.g. on a server
+/// that holds documents as bytes.
+pub fn read_record<R: crate::records::Record>(id: &str, bytes: &[u8]) -> Result<R> {
+    super::check_id(id)?;
+    let doc = load_strict(id, bytes, &[])?;
+    super::any::hydrate(&doc, id)
+}

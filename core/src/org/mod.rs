@@ -205,6 +205,13 @@ pub struct OrgTree {
     pub staff: Vec<StaffMember>,
 }
 
+impl Grid {
+    /// The grid's boundary as a polygon (lon/lat), if its rings are valid.
+    pub fn polygon(&self) -> Option<geo::Polygon<f64>> {
+        validate::polygon(&self.boundary).ok()
+    }
+}
+
 impl OrgTree {
     /// Every rule this tree breaks (empty when it may be imported), naming units,
     /// grids and staff by code or id only.

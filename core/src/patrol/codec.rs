@@ -201,6 +201,45 @@ pub(crate) fn encode(first_seq: u64, fixes: &[Quantised]) -> Vec<u8> {
     z.finish().unwrap_or_default()
 }
 
+/// What a valid chunk holds, as a server checks it on arrival.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChunkSummary {
+    /// The number of its first fix in the patrol.
+    pub first_seq: u64,
+    /// How many fixes.
+    pub fixes: u64,
+    /// Time of the first fix, unix ms.
+    pub first_ms: i64,
+    /// Time of the last fix, unix ms.
+    pub last_ms: i64,
+}
+
+/// Checks a chunk received from elsewhere, strictly, and summarises it.
+pub fn check_chunk(chunk: &[u8]) -> Result<ChunkSummary, ChunkError> {
+    let (first_seq, fixes) = decode(chunk)?;
+    Ok(ChunkSummary {
+        first_seq,
+        fixes: fixes.len() as u64,
+        first_ms: fixes.first().map_or(0, |f| f.time_ms),
+        last_ms: fixes.last().map_or(0, |f| f.time_ms),
+    })
+}
+
+/// Decodes chunks (in order) into the fixes they hold, as stored fixes.
+pub fn decode_track(chunks: &[Vec<u8>]) -> Result<Vec<StoredFix>, ChunkError> {
+    let mut out = Vec::new();
+    for chunk in chunks {
+        let (first, fixes) = decode(chunk)?;
+        out.extend(
+            fixes
+                .into_iter()
+                .enumerate()
+                .map(|(i, q)| q.to_stored(first + i as u64)),
+        );
+    }
+    Ok(out)
+}
+
 /// Decodes a chunk into its fixes (quantised) and the number of its first fix.
 pub(crate) fn decode(chunk: &[u8]) -> Result<(u64, Vec<Quantised>), ChunkError> {
     let body = chunk

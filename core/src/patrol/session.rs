@@ -140,6 +140,7 @@ impl FieldStore {
             worker_id: worker.clone(),
             purpose: purpose.to_owned(),
             started_at: at / 1000,
+            travel_mode: mode,
             entries: Vec::new(),
         };
         let id = self.create(&log)?;
@@ -414,6 +415,36 @@ impl FieldStore {
         })
     }
 
+    /// Sealed track chunks the server has not confirmed, oldest first.
+    pub fn pending_track_chunks(&self, limit: usize) -> Result<Vec<PendingChunk>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT c.patrol, c.chunk, c.bytes FROM track_chunks c JOIN patrols p ON p.id = c.patrol
+             WHERE c.uploaded = 0 ORDER BY p.started_at, c.patrol, c.chunk LIMIT ?1",
+        )?;
+        let rows = stmt
+            .query_map([limit as i64], |r| {
+                Ok(PendingChunk {
+                    patrol: r.get(0)?,
+                    chunk: r.get::<_, i64>(1)? as u64,
+                    bytes: r.get(2)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+
+    /// Notes that the server confirmed a chunk.
+    pub fn mark_track_chunk_uploaded(&self, patrol: &str, chunk: u64) -> Result<()> {
+        self.write(|tx| {
+            tx.execute(
+                "UPDATE track_chunks SET uploaded = 1 WHERE patrol = ?1 AND chunk = ?2",
+                params![patrol, chunk as i64],
+            )?;
+            Ok(())
+        })
+    }
+
     /// Every accepted fix of a patrol, in order: sealed chunks, then open fixes.
     pub fn track(&self, id: &str) -> Result<Vec<StoredFix>> {
         let conn = self.conn();
@@ -443,6 +474,17 @@ impl FieldStore {
         );
         Ok(out)
     }
+}
+
+/// A sealed chunk not yet confirmed by the server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingChunk {
+    /// The patrol.
+    pub patrol: String,
+    /// The chunk's number in the patrol (0, 1, 2…).
+    pub chunk: u64,
+    /// The encoded chunk.
+    pub bytes: Vec<u8>,
 }
 
 /// A patrol's state as ingestion needs it.

@@ -50,6 +50,9 @@ pub struct PatrolLog {
     pub purpose: String,
     /// When it started, in unix seconds.
     pub started_at: i64,
+    /// On foot, by bicycle or by car.
+    #[serde(default)]
+    pub travel_mode: crate::patrol::TravelMode,
     /// The entries so far.
     #[serde(default)]
     pub entries: Vec<PatrolEntry>,

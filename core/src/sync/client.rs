@@ -91,6 +91,8 @@ pub struct SyncProgress {
     pub bytes_received: u64,
     /// Whether the server said more is waiting.
     pub more: bool,
+    /// Sealed GPS track chunks the server confirmed.
+    pub track_chunks: u64,
 }
 
 /// The sync client of one device.
@@ -325,7 +327,40 @@ impl SyncClient {
             }
         };
         self.refresh_reference(store, &reference).await?;
+        self.upload_tracks(store, &mut done, progress).await?;
         Ok(done)
+    }
+
+    /// Uploads sealed track chunks, each idempotent by patrol and chunk number (the
+    /// server answers a repeat with success). Runs after the document rounds, so
+    /// each patrol's log, which the server needs, is there first.
+    async fn upload_tracks(
+        &self,
+        store: &FieldStore,
+        done: &mut SyncProgress,
+        progress: &mut impl FnMut(&SyncProgress),
+    ) -> Result<(), SyncError> {
+        loop {
+            let pending = store.pending_track_chunks(64)?;
+            if pending.is_empty() {
+                return Ok(());
+            }
+            for chunk in pending {
+                let url = format!("{}/v1/tracks/{}/{}", self.base, chunk.patrol, chunk.chunk);
+                self.send(|| {
+                    self.http
+                        .put(&url)
+                        .bearer_auth(&self.token)
+                        .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
+                        .body(chunk.bytes.clone())
+                })
+                .await?;
+                store.mark_track_chunk_uploaded(&chunk.patrol, chunk.chunk)?;
+                done.track_chunks += 1;
+                done.bytes_sent += chunk.bytes.len() as u64;
+            }
+            progress(done);
+        }
     }
 
     async fn refresh_reference(

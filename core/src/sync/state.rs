@@ -19,6 +19,8 @@ pub struct SyncStatus {
     pub pending_records: u64,
     /// Records whose last push the server refused (see [`FieldStore::sync_rejections`]).
     pub rejected_records: u64,
+    /// Sealed GPS track chunks not yet confirmed by the server.
+    pub pending_track_chunks: u64,
     /// When a sync last started, in unix seconds.
     pub last_attempt: Option<i64>,
     /// When a sync last finished without error.
@@ -59,6 +61,11 @@ impl FieldStore {
         )?;
         let rejected: i64 =
             conn.query_row("SELECT count(*) FROM sync_rejections", [], |r| r.get(0))?;
+        let chunks: i64 = conn.query_row(
+            "SELECT count(*) FROM track_chunks WHERE uploaded = 0",
+            [],
+            |r| r.get(0),
+        )?;
         let (last_attempt, last_success, last_error) = conn.query_row(
             "SELECT last_attempt, last_success, last_error FROM sync_state WHERE id = 1",
             [],
@@ -67,6 +74,7 @@ impl FieldStore {
         Ok(SyncStatus {
             pending_records: pending as u64,
             rejected_records: rejected as u64,
+            pending_track_chunks: chunks as u64,
             last_attempt,
             last_success,
             last_error,

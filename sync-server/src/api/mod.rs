@@ -5,6 +5,7 @@ mod accounts;
 mod admin;
 mod reference;
 mod sync;
+mod tracks;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, FromRequestParts, State};
@@ -28,6 +29,12 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/registrations", post(accounts::register))
         .route("/v1/registrations/{id}", get(accounts::status))
         .route("/v1/reference/{what}", get(reference::get_reference))
+        .route("/v1/tracks/{patrol}/{chunk}", put(tracks::put_chunk))
+        .route("/v1/tracks/{patrol}", get(tracks::review))
+        .route(
+            "/v1/workers/{worker}/days/{day}/patrols",
+            get(tracks::worker_day),
+        )
         .route("/v1/admin/registrations", get(admin::list))
         .route("/v1/admin/registrations/{id}/approve", post(admin::approve))
         .route("/v1/admin/registrations/{id}/reject", post(admin::reject))

@@ -190,6 +190,46 @@ impl DocumentSave<'_> {
     }
 }
 
+/// A sealed GPS track chunk as the server keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrackChunk {
+    /// The patrol (its log's record id).
+    pub patrol: String,
+    /// The chunk's number in the patrol.
+    pub chunk: u64,
+    /// Who walked it.
+    pub worker_id: String,
+    /// The patrolled grid.
+    pub grid_code: String,
+    /// The local day (China time, `YYYY-MM-DD`) of its first fix.
+    pub day: String,
+    /// The number of its first fix.
+    pub first_seq: u64,
+    /// How many fixes.
+    pub fixes: u64,
+    /// First fix time, unix ms.
+    pub first_ms: i64,
+    /// Last fix time, unix ms.
+    pub last_ms: i64,
+    /// The encoded chunk.
+    pub bytes: Vec<u8>,
+    /// BLAKE3 of `bytes` (hex).
+    pub hash: String,
+    /// When it arrived, unix seconds.
+    pub received_at: i64,
+}
+
+/// What storing a chunk did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChunkOutcome {
+    /// Stored now.
+    Stored,
+    /// The same chunk was stored before (a retry).
+    AlreadyStored,
+    /// A different chunk is stored under this patrol and number.
+    Conflict,
+}
+
 /// Counts for the metrics page.
 #[derive(Debug, Clone, Default)]
 pub struct StorageStats {
@@ -272,6 +312,12 @@ pub trait Storage: Send + Sync + 'static {
         after: &str,
         limit: u32,
     ) -> StorageResult<Vec<DocRow>>;
+    /// Stores a track chunk, idempotently by patrol and chunk number.
+    async fn put_track_chunk(&self, chunk: &TrackChunk) -> StorageResult<ChunkOutcome>;
+    /// A patrol's chunks, in order.
+    async fn track_chunks(&self, patrol: &str) -> StorageResult<Vec<Vec<u8>>>;
+    /// The patrols a worker has track chunks of on a day, in time order.
+    async fn worker_day_patrols(&self, worker_id: &str, day: &str) -> StorageResult<Vec<String>>;
     /// The last sequence number (0 when empty).
     async fn last_seq(&self) -> StorageResult<i64>;
     /// Counts for metrics.

@@ -9,11 +9,14 @@ use fieldgrid_core::records::RecordKind;
 use tokio_postgres::{NoTls, Row};
 
 use super::{
-    ChangeRow, DeviceAccount, DeviceStatus, DocRow, DocumentSave, SaveOutcome, Storage,
-    StorageError, StorageResult, StorageStats, StoredDoc,
+    ChangeRow, ChunkOutcome, DeviceAccount, DeviceStatus, DocRow, DocumentSave, SaveOutcome,
+    Storage, StorageError, StorageResult, StorageStats, StoredDoc, TrackChunk,
 };
 
-const MIGRATIONS: &[&str] = &[include_str!("../../migrations/postgres/001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/postgres/001_init.sql"),
+    include_str!("../../migrations/postgres/002_tracks.sql"),
+];
 
 /// The PostgreSQL backend.
 #[derive(Clone)]
@@ -454,6 +457,59 @@ impl Storage for PostgresStorage {
                 })
             })
             .collect()
+    }
+
+    async fn put_track_chunk(&self, c: &TrackChunk) -> StorageResult<ChunkOutcome> {
+        let client = self.client().await?;
+        let n = client
+            .execute(
+                "INSERT INTO track_chunks (patrol, chunk, worker_id, grid_code, day, first_seq, fixes,
+                    first_ms, last_ms, bytes, hash, received_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT DO NOTHING",
+                &[&c.patrol, &(c.chunk as i64), &c.worker_id, &c.grid_code, &c.day, &(c.first_seq as i64),
+                  &(c.fixes as i64), &c.first_ms, &c.last_ms, &c.bytes, &c.hash, &c.received_at],
+            )
+            .await?;
+        if n == 1 {
+            return Ok(ChunkOutcome::Stored);
+        }
+        let hash: String = client
+            .query_one(
+                "SELECT hash FROM track_chunks WHERE patrol = $1 AND chunk = $2",
+                &[&c.patrol, &(c.chunk as i64)],
+            )
+            .await?
+            .get(0);
+        Ok(if hash == c.hash {
+            ChunkOutcome::AlreadyStored
+        } else {
+            ChunkOutcome::Conflict
+        })
+    }
+
+    async fn track_chunks(&self, patrol: &str) -> StorageResult<Vec<Vec<u8>>> {
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "SELECT bytes FROM track_chunks WHERE patrol = $1 ORDER BY chunk",
+                &[&patrol],
+            )
+            .await?;
+        Ok(rows.iter().map(|r| r.get(0)).collect())
+    }
+
+    async fn worker_day_patrols(&self, worker_id: &str, day: &str) -> StorageResult<Vec<String>> {
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "SELECT patrol FROM track_chunks WHERE worker_id = $1 AND day = $2
+                 GROUP BY patrol ORDER BY min(first_ms)",
+                &[&worker_id, &day],
+            )
+            .await?;
+        Ok(rows.iter().map(|r| r.get(0)).collect())
     }
 
     async fn last_seq(&self) -> StorageResult<i64> {

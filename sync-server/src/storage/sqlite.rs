@@ -10,11 +10,14 @@ use fieldgrid_core::records::RecordKind;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use super::{
-    ChangeRow, DeviceAccount, DeviceStatus, DocRow, DocumentSave, SaveOutcome, Storage,
-    StorageError, StorageResult, StorageStats, StoredDoc,
+    ChangeRow, ChunkOutcome, DeviceAccount, DeviceStatus, DocRow, DocumentSave, SaveOutcome,
+    Storage, StorageError, StorageResult, StorageStats, StoredDoc, TrackChunk,
 };
 
-const MIGRATIONS: &[&str] = &[include_str!("../../migrations/sqlite/001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/sqlite/001_init.sql"),
+    include_str!("../../migrations/sqlite/002_tracks.sql"),
+];
 const READERS: usize = 4;
 
 struct Inner {
@@ -462,6 +465,58 @@ impl Storage for SqliteStorage {
                         data: r.get(2)?,
                     })
                 })?
+                .collect::<rusqlite::Result<_>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    async fn put_track_chunk(&self, c: &TrackChunk) -> StorageResult<ChunkOutcome> {
+        let c = c.clone();
+        self.write(move |conn| {
+            let n = conn.execute(
+                "INSERT INTO track_chunks (patrol, chunk, worker_id, grid_code, day, first_seq, fixes,
+                    first_ms, last_ms, bytes, hash, received_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) ON CONFLICT DO NOTHING",
+                params![c.patrol, c.chunk as i64, c.worker_id, c.grid_code, c.day, c.first_seq as i64,
+                        c.fixes as i64, c.first_ms, c.last_ms, c.bytes, c.hash, c.received_at],
+            )?;
+            if n == 1 {
+                return Ok(ChunkOutcome::Stored);
+            }
+            let hash: String = conn.query_row(
+                "SELECT hash FROM track_chunks WHERE patrol = ?1 AND chunk = ?2",
+                params![c.patrol, c.chunk as i64],
+                |r| r.get(0),
+            )?;
+            Ok(if hash == c.hash { ChunkOutcome::AlreadyStored } else { ChunkOutcome::Conflict })
+        })
+        .await
+    }
+
+    async fn track_chunks(&self, patrol: &str) -> StorageResult<Vec<Vec<u8>>> {
+        let p = patrol.to_owned();
+        self.read(move |c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT bytes FROM track_chunks WHERE patrol = ?1 ORDER BY chunk",
+            )?;
+            let rows = stmt
+                .query_map([p], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    async fn worker_day_patrols(&self, worker_id: &str, day: &str) -> StorageResult<Vec<String>> {
+        let (w, d) = (worker_id.to_owned(), day.to_owned());
+        self.read(move |c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT patrol FROM track_chunks WHERE worker_id = ?1 AND day = ?2
+                 GROUP BY patrol ORDER BY min(first_ms)",
+            )?;
+            let rows = stmt
+                .query_map(params![w, d], |r| r.get(0))?
                 .collect::<rusqlite::Result<_>>()?;
             Ok(rows)
         })
