@@ -114,6 +114,10 @@ pub enum Error {
         action: String,
     },
 
+    /// A GPX file could not be imported; nothing was stored.
+    #[error("{0}")]
+    InvalidGpx(#[from] crate::patrol::gpx::GpxError),
+
     /// A field path could not be parsed.
     #[error("invalid field path {path:?}: {reason}")]
     InvalidPath {

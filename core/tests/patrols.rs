@@ -284,3 +284,62 @@ fn an_hour_of_noisy_walking_gives_true_figures() {
         "a fix is {worst} m from the simplified line"
     );
 }
+
+#[test]
+fn a_patrol_exports_to_gpx_and_geojson_and_imports_back() {
+    use fieldgrid_core::patrol::export::{to_geojson, to_gpx};
+    let dir = tempfile::tempdir().unwrap();
+    let s = store(&dir);
+    let walk = Walk {
+        route: sweep(ORIGIN, 200.0, 200.0, 50.0),
+        speed_mps: 1.3,
+        interval_ms: 1000,
+        noise_m: 3.0,
+        seed: 11,
+    };
+    let id = s.start_patrol(GRID, "巡查", TravelMode::Walking).unwrap();
+    s.ingest_fixes(&id, &walk.fixes(T0)).unwrap();
+    s.stop_patrol(&id).unwrap();
+    let track = s.track(&id).unwrap();
+
+    let geo = to_geojson(&id, &track);
+    assert_eq!(geo["type"], "Feature");
+    assert_eq!(geo["geometry"]["type"], "LineString");
+    assert_eq!(
+        geo["geometry"]["coordinates"].as_array().unwrap().len(),
+        track.len()
+    );
+    assert_eq!(
+        geo["properties"]["times"].as_array().unwrap().len(),
+        track.len()
+    );
+
+    let gpx = to_gpx("巡查 & 走访", &track);
+    let (copy, report) = s
+        .import_gpx(GRID, "导入", TravelMode::Walking, &gpx)
+        .unwrap();
+    assert!(report.rejected.is_empty());
+    let imported = s.track(&copy).unwrap();
+    assert_eq!(imported.len(), track.len());
+    let cfg = FigureConfig::default();
+    let (a, b) = (figures(&track, None, &cfg), figures(&imported, None, &cfg));
+    assert!(
+        (a.distance_m - b.distance_m).abs() < 0.02 * a.distance_m,
+        "{} vs {}",
+        a.distance_m,
+        b.distance_m
+    );
+
+    // A broken file stores nothing.
+    let before = s.patrols_of("worker-1").unwrap().len();
+    let err = s
+        .import_gpx(
+            GRID,
+            "x",
+            TravelMode::Walking,
+            "<gpx><trk><trkseg><trkpt lat=\"1\"/></trkseg></trk></gpx>",
+        )
+        .unwrap_err();
+    assert!(err.to_string().contains("GPX"), "{err}");
+    assert_eq!(s.patrols_of("worker-1").unwrap().len(), before);
+}

@@ -7,6 +7,7 @@ pub mod export;
 pub mod figures;
 pub mod filter;
 pub mod fix;
+pub mod gpx;
 mod session;
 pub mod synthetic;
 

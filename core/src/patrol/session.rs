@@ -270,6 +270,38 @@ impl FieldStore {
         Ok(out)
     }
 
+    /// Imports a recorded GPX track as a finished patrol of the signed-in worker:
+    /// its points pass the same filters as live fixes. Nothing is stored if the
+    /// file is not a usable GPX track.
+    pub fn import_gpx(
+        &self,
+        grid_code: &str,
+        purpose: &str,
+        mode: TravelMode,
+        xml: &str,
+    ) -> Result<(String, IngestReport)> {
+        let fixes = super::gpx::parse_gpx(xml)?;
+        let id = self.start_patrol(grid_code, purpose, mode)?;
+        let mut total = IngestReport::default();
+        for batch in fixes.chunks(1_000) {
+            let r = self.ingest_fixes(&id, batch)?;
+            total.accepted += r.accepted;
+            total.jitter += r.jitter;
+            total.jumps += r.jumps;
+            total.mocked += r.mocked;
+            total.sealed += r.sealed;
+            let offset = total.rejected.len();
+            total
+                .rejected
+                .extend(r.rejected.into_iter().map(|x| RejectedFix {
+                    index: x.index + offset,
+                    ..x
+                }));
+        }
+        self.stop_patrol(&id)?;
+        Ok((id, total))
+    }
+
     /// A worker's patrols, newest first.
     pub fn patrols_of(&self, worker_id: &str) -> Result<Vec<PatrolInfo>> {
         let conn = self.conn();

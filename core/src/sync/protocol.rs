@@ -310,8 +310,9 @@ impl ServerCursor {
     }
 }
 
-/// Decodes `data` every way the network can deliver it, as the server and the
-/// phone would, and checks that nothing panics: the fuzz target's entry point.
+/// Decodes `data` every way the network or a user can deliver it (sync messages,
+/// cursors, Automerge bytes, track chunks, GPX), as the server and the phone would,
+/// and checks that nothing panics: the fuzz target's entry point.
 /// Returns how many layers decoded (for tests that want to see progress).
 pub fn decode_untrusted(data: &[u8]) -> usize {
     let mut layers = 0;
@@ -331,6 +332,12 @@ pub fn decode_untrusted(data: &[u8]) -> usize {
     let _ = ServerCursor::from_cursor(Some(&Cursor(data.to_vec())));
     let _ = serde_json::from_slice::<ErrorBody>(data);
     let _ = crate::merge_document(RecordKind::Household, "fuzz", None, data);
+    if crate::patrol::codec::check_chunk(data).is_ok() {
+        layers += 1;
+    }
+    if let Ok(text) = std::str::from_utf8(data) {
+        let _ = crate::patrol::gpx::parse_gpx(text);
+    }
     layers
 }
 
