@@ -21,7 +21,13 @@ pub(crate) fn load_strict(id: &str, base: &[u8], incoming: &[u8]) -> Result<Auto
     let strict = LoadOptions::new()
         .on_partial_load(OnPartialLoad::Error)
         .verification_mode(VerificationMode::Check);
-    let mut doc = AutoCommit::load_with_options(&combined, strict).map_err(|e| {
+    // Automerge's decoder can panic on crafted bytes (a fuzzer found one in its
+    // column decoder); bytes from the network must give an error, not a crash.
+    let loaded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        AutoCommit::load_with_options(&combined, strict)
+    }))
+    .map_err(|_| rejected("the data made the document decoder fail".into()))?;
+    let mut doc = loaded.map_err(|e| {
         let e = e.to_string();
         if e.contains("deps") {
             Error::MissingHistory {
