@@ -114,6 +114,10 @@ pub enum Error {
         action: String,
     },
 
+    /// A photo was refused (format, size, damage); nothing was stored.
+    #[error("{0}")]
+    InvalidPhoto(#[from] crate::media::PhotoError),
+
     /// A GPX file could not be imported; nothing was stored.
     #[error("{0}")]
     InvalidGpx(#[from] crate::patrol::gpx::GpxError),

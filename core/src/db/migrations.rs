@@ -53,6 +53,12 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../migrations/005_patrols.sql"),
         after: None,
     },
+    Migration {
+        version: 6,
+        name: "006_media.sql",
+        sql: include_str!("../../migrations/006_media.sql"),
+        after: None,
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -98,20 +98,28 @@ impl FieldStore {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// Deletes every record, patrol and track, and the sync state on this device
-    /// (after the server revoked it). Reference data and the device id stay.
+    /// Deletes every record, patrol, track and photo, and the sync state on this
+    /// device (after the server revoked it). Reference data and the device id stay.
     pub fn wipe_local_data(&self) -> Result<()> {
         self.write(|tx| {
             tx.execute_batch(
                 "DELETE FROM search_index; DELETE FROM doc_changes; DELETE FROM households;
                  DELETE FROM persons; DELETE FROM incidents; DELETE FROM patrol_logs;
+                 DELETE FROM photo_refs; DELETE FROM photos;
                  DELETE FROM track_open_fixes; DELETE FROM track_chunks;
                  DELETE FROM patrol_events; DELETE FROM patrols;
                  DELETE FROM documents; DELETE FROM sync_rejections;
                  UPDATE sync_state SET cursor = NULL, last_success = NULL;",
             )?;
             Ok(())
-        })
+        })?;
+        match std::fs::remove_dir_all(self.media_dir()) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(crate::Error::Io {
+                path: self.media_dir(),
+                source: e,
+            }),
+            _ => Ok(()),
+        }
     }
 
     pub(crate) fn sync_cursor(&self) -> Result<Option<Cursor>> {
