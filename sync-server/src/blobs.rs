@@ -16,6 +16,9 @@ pub enum BlobError {
     /// The bytes do not hash to the name.
     #[error("the content does not match its hash")]
     HashMismatch,
+    /// The declared size is over the limit.
+    #[error("a blob may be at most {0} bytes")]
+    TooLarge(u64),
     /// The file system failed.
     #[error("blob storage: {0}")]
     Io(#[from] std::io::Error),
@@ -44,6 +47,15 @@ pub trait BlobStore: Send + Sync + 'static {
     async fn get(&self, hash: &str) -> Result<Option<Vec<u8>>, BlobError>;
     /// The blob's size, if stored.
     async fn size(&self, hash: &str) -> Result<Option<u64>, BlobError>;
+    /// How many bytes of an unfinished upload are durably held (0 if none).
+    async fn partial_size(&self, hash: &str) -> Result<u64, BlobError>;
+    /// Appends `bytes` to an unfinished upload if `offset` is where it ends;
+    /// otherwise changes nothing. Returns the bytes durably held afterwards.
+    async fn append_partial(&self, hash: &str, offset: u64, bytes: &[u8])
+    -> Result<u64, BlobError>;
+    /// Turns a whole unfinished upload into the blob after checking its hash; on a
+    /// mismatch the upload is discarded.
+    async fn complete_partial(&self, hash: &str) -> Result<(), BlobError>;
 }
 
 /// Blobs as files under a folder, fanned out by the first two bytes of the hash.
@@ -59,6 +71,11 @@ impl FsBlobStore {
         Ok(FsBlobStore {
             root: root.as_ref().to_owned(),
         })
+    }
+
+    fn partial_path(&self, hash: &str) -> Result<PathBuf, BlobError> {
+        check_name(hash)?;
+        Ok(self.root.join("partial").join(hash))
     }
 
     fn path(&self, hash: &str) -> Result<PathBuf, BlobError> {
@@ -114,6 +131,52 @@ impl BlobStore for FsBlobStore {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(e.into()),
         }
+    }
+
+    async fn partial_size(&self, hash: &str) -> Result<u64, BlobError> {
+        match tokio::fs::metadata(self.partial_path(hash)?).await {
+            Ok(m) => Ok(m.len()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(0),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn append_partial(
+        &self,
+        hash: &str,
+        offset: u64,
+        bytes: &[u8],
+    ) -> Result<u64, BlobError> {
+        let path = self.partial_path(hash)?;
+        let bytes = bytes.to_vec();
+        tokio::task::spawn_blocking(move || -> Result<u64, BlobError> {
+            use std::io::Write;
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir)?;
+            }
+            let mut f = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&path)?;
+            let held = f.metadata()?.len();
+            if held != offset {
+                return Ok(held);
+            }
+            f.write_all(&bytes)?;
+            // Durable before it is confirmed: a confirmed byte is never asked again.
+            f.sync_all()?;
+            Ok(held + bytes.len() as u64)
+        })
+        .await
+        .map_err(|e| BlobError::Io(std::io::Error::other(e)))?
+    }
+
+    async fn complete_partial(&self, hash: &str) -> Result<(), BlobError> {
+        let partial = self.partial_path(hash)?;
+        let bytes = tokio::fs::read(&partial).await?;
+        let result = self.put(hash, &bytes).await;
+        let _ = tokio::fs::remove_file(&partial).await;
+        result
     }
 }
 

@@ -268,6 +268,37 @@ impl FieldStore {
         Ok(rows)
     }
 
+    /// Photos the server does not have yet, oldest first: `(hash, size, bytes the
+    /// server confirmed so far)`.
+    pub fn pending_photo_uploads(&self, limit: usize) -> Result<Vec<(String, u64, u64)>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT hash, bytes, uploaded_bytes FROM photos WHERE uploaded = 0 AND full_pruned = 0
+             ORDER BY added_at, hash LIMIT ?1",
+        )?;
+        let rows = stmt
+            .query_map([limit as i64], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get::<_, i64>(1)? as u64,
+                    r.get::<_, i64>(2)? as u64,
+                ))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+
+    /// Notes how much of a photo the server confirmed.
+    pub fn record_photo_upload(&self, hash: &str, confirmed: u64, complete: bool) -> Result<()> {
+        self.write(|tx| {
+            tx.execute(
+                "UPDATE photos SET uploaded_bytes = ?2, uploaded = ?3 WHERE hash = ?1",
+                params![hash, confirmed as i64, i64::from(complete)],
+            )?;
+            Ok(())
+        })
+    }
+
     /// Notes that the server holds the whole photo (set by the upload).
     pub fn mark_photo_uploaded(&self, hash: &str) -> Result<()> {
         self.write(|tx| {

@@ -93,6 +93,11 @@ pub struct SyncProgress {
     pub more: bool,
     /// Sealed GPS track chunks the server confirmed.
     pub track_chunks: u64,
+    /// Photos the server now holds whole.
+    pub photos: u64,
+    /// Photos left for later because the network is metered and photos wait for
+    /// Wi-Fi.
+    pub photos_deferred: u64,
 }
 
 /// The sync client of one device.
@@ -104,6 +109,8 @@ pub struct SyncClient {
     app_version: String,
     retry: RetryPolicy,
     max_pull: u32,
+    photos_on_metered: bool,
+    metered: bool,
 }
 
 /// What a person registers with. Personal data: sent once, over TLS.
@@ -178,6 +185,8 @@ impl SyncClient {
             app_version: app_version.to_owned(),
             retry,
             max_pull: 500,
+            photos_on_metered: true,
+            metered: false,
         })
     }
 
@@ -192,6 +201,18 @@ impl SyncClient {
         }
         self.retry = retry;
         self
+    }
+
+    /// Whether photos may upload over a metered (mobile) network; when not, they
+    /// wait for Wi-Fi (records and tracks still sync).
+    pub fn with_photos_on_metered(mut self, allowed: bool) -> Self {
+        self.photos_on_metered = allowed;
+        self
+    }
+
+    /// Tells the client whether the current network is metered (the app knows).
+    pub fn set_metered(&mut self, metered: bool) {
+        self.metered = metered;
     }
 
     /// How many records to take per response.
@@ -328,7 +349,79 @@ impl SyncClient {
         };
         self.refresh_reference(store, &reference).await?;
         self.upload_tracks(store, &mut done, progress).await?;
+        self.upload_photos(store, &mut done, progress).await?;
         Ok(done)
+    }
+
+    /// Uploads photos the server lacks, in parts, resuming from what the server
+    /// confirms; the server checks each photo's hash when the last part arrives.
+    async fn upload_photos(
+        &self,
+        store: &FieldStore,
+        done: &mut SyncProgress,
+        progress: &mut impl FnMut(&SyncProgress),
+    ) -> Result<(), SyncError> {
+        #[derive(serde::Deserialize)]
+        struct UploadState {
+            confirmed: u64,
+            complete: bool,
+        }
+        const PART: u64 = 256 * 1024;
+        let pending = store.pending_photo_uploads(10_000)?;
+        if self.metered && !self.photos_on_metered {
+            done.photos_deferred = pending.len() as u64;
+            return Ok(());
+        }
+        for (hash, total, _) in pending {
+            let Some(path) = store.photo_file(&hash, false)? else {
+                continue;
+            };
+            let bytes = std::fs::read(&path).map_err(|source| crate::Error::Io {
+                path: path.clone(),
+                source,
+            })?;
+            if blake3::hash(&bytes).to_hex().as_str() != hash || bytes.len() as u64 != total {
+                return Err(crate::Error::Corrupt {
+                    path,
+                    detail: "a stored photo no longer matches its hash".into(),
+                }
+                .into());
+            }
+            let status_url = format!("{}/v1/blobs/{hash}/status", self.base);
+            let response = self
+                .send(|| self.http.get(&status_url).bearer_auth(&self.token))
+                .await?;
+            let mut state: UploadState = response
+                .json()
+                .await
+                .map_err(|e| SyncError::Protocol(e.to_string()))?;
+            while !state.complete {
+                let from = state.confirmed.min(total);
+                let to = (from + PART).min(total);
+                let url = format!("{}/v1/blobs/{hash}?offset={from}&total={total}", self.base);
+                let part = bytes[from as usize..to as usize].to_vec();
+                let response = self
+                    .send(|| {
+                        self.http
+                            .put(&url)
+                            .bearer_auth(&self.token)
+                            .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
+                            .body(part.clone())
+                    })
+                    .await?;
+                state = response
+                    .json()
+                    .await
+                    .map_err(|e| SyncError::Protocol(e.to_string()))?;
+                done.bytes_sent += to - from;
+                store.record_photo_upload(&hash, state.confirmed, state.complete)?;
+                progress(done);
+            }
+            store.record_photo_upload(&hash, total, true)?;
+            done.photos += 1;
+            progress(done);
+        }
+        Ok(())
     }
 
     /// Uploads sealed track chunks, each idempotent by patrol and chunk number (the

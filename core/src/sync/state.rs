@@ -21,6 +21,8 @@ pub struct SyncStatus {
     pub rejected_records: u64,
     /// Sealed GPS track chunks not yet confirmed by the server.
     pub pending_track_chunks: u64,
+    /// Photos the server does not hold whole yet.
+    pub pending_photos: u64,
     /// When a sync last started, in unix seconds.
     pub last_attempt: Option<i64>,
     /// When a sync last finished without error.
@@ -66,6 +68,11 @@ impl FieldStore {
             [],
             |r| r.get(0),
         )?;
+        let photos: i64 = conn.query_row(
+            "SELECT count(*) FROM photos WHERE uploaded = 0 AND full_pruned = 0",
+            [],
+            |r| r.get(0),
+        )?;
         let (last_attempt, last_success, last_error) = conn.query_row(
             "SELECT last_attempt, last_success, last_error FROM sync_state WHERE id = 1",
             [],
@@ -75,6 +82,7 @@ impl FieldStore {
             pending_records: pending as u64,
             rejected_records: rejected as u64,
             pending_track_chunks: chunks as u64,
+            pending_photos: photos as u64,
             last_attempt,
             last_success,
             last_error,

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod admin;
+mod blobs;
 mod reference;
 mod sync;
 mod tracks;
@@ -31,6 +32,8 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/reference/{what}", get(reference::get_reference))
         .route("/v1/tracks/{patrol}/{chunk}", put(tracks::put_chunk))
         .route("/v1/tracks/{patrol}", get(tracks::review))
+        .route("/v1/blobs/{hash}", put(blobs::put_part))
+        .route("/v1/blobs/{hash}/status", get(blobs::status))
         .route(
             "/v1/workers/{worker}/days/{day}/patrols",
             get(tracks::worker_day),
