@@ -186,9 +186,27 @@ fn photos_are_resized_deduplicated_and_collected_only_when_unreferenced() {
 fn pruning_frees_only_photos_the_server_has() {
     let dir = tempfile::tempdir().unwrap();
     let s = store(&dir);
-    let hashes: Vec<String> = (1..=3u16)
-        .map(|o| s.add_photo(&camera_jpeg(o)).unwrap().hash)
+    // Three different photos (a dot in a different place on each).
+    let hashes: Vec<String> = (0..3u32)
+        .map(|n| {
+            let mut img = upright().to_rgb8();
+            for d in 0..4 {
+                img.put_pixel(10 + n * 15 + d, 10, Rgb([0, 0, 0]));
+            }
+            let mut jpeg = Vec::new();
+            image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 95)
+                .encode_image(&img)
+                .unwrap();
+            s.add_photo(&jpeg).unwrap().hash
+        })
         .collect();
+    assert_eq!(
+        hashes
+            .iter()
+            .collect::<std::collections::HashSet<_>>()
+            .len(),
+        3
+    );
     s.mark_photo_uploaded(&hashes[0]).unwrap();
     s.mark_photo_uploaded(&hashes[2]).unwrap();
     let before = s.media_usage().unwrap();
