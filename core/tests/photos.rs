@@ -313,3 +313,111 @@ fn hostile_input_is_refused_and_nothing_is_stored() {
     assert!(usage.photos <= 1, "only the mangled JPEG may have decoded");
     assert_eq!(media_files(&s), usage.photos as usize * 2);
 }
+
+/// A little TIFF/EXIF writer: IFD0 (Model, Orientation, pointers), the Exif IFD
+/// (DateTimeOriginal) and the GPS IFD (latitude, longitude), big-endian.
+fn full_exif(lat: (u32, u32, u32), lon: (u32, u32, u32), taken: &str) -> Vec<u8> {
+    struct Entry(u16, u16, u32, Vec<u8>); // tag, type, count, value bytes
+    fn ifd(entries: &[Entry], at: u32, tiff: &mut Vec<u8>) {
+        // Entries, then their out-of-line values right after the IFD.
+        let mut extra_at = at + 2 + 12 * entries.len() as u32 + 4;
+        let mut extra = Vec::new();
+        tiff.extend_from_slice(&(entries.len() as u16).to_be_bytes());
+        for Entry(tag, kind, count, value) in entries {
+            tiff.extend_from_slice(&tag.to_be_bytes());
+            tiff.extend_from_slice(&kind.to_be_bytes());
+            tiff.extend_from_slice(&count.to_be_bytes());
+            if value.len() <= 4 {
+                let mut v = value.clone();
+                v.resize(4, 0);
+                tiff.extend_from_slice(&v);
+            } else {
+                tiff.extend_from_slice(&extra_at.to_be_bytes());
+                extra.extend_from_slice(value);
+                extra_at += value.len() as u32;
+            }
+        }
+        tiff.extend_from_slice(&0u32.to_be_bytes());
+        tiff.extend_from_slice(&extra);
+    }
+    let ascii = |s: &str| {
+        let mut v = s.as_bytes().to_vec();
+        v.push(0);
+        v
+    };
+    let rational = |(d, m, s): (u32, u32, u32)| {
+        [(d, 1u32), (m, 1), (s, 100)]
+            .iter()
+            .flat_map(|(n, q)| [n.to_be_bytes(), q.to_be_bytes()].concat())
+            .collect::<Vec<u8>>()
+    };
+    let model = ascii("XIAOMI 14");
+    // Lay out: header (8), IFD0 at 8, Exif IFD, GPS IFD.
+    let ifd0_len = 2 + 12 * 4 + 4 + model.len() as u32;
+    let exif_at = 8 + ifd0_len;
+    let exif_len = 2 + 12 + 4 + 20;
+    let gps_at = exif_at + exif_len;
+    let mut tiff = b"MM\x00\x2a\x00\x00\x00\x08".to_vec();
+    ifd(
+        &[
+            Entry(0x0110, 2, model.len() as u32, model.clone()),
+            Entry(0x0112, 3, 1, vec![0, 1]),
+            Entry(0x8769, 4, 1, exif_at.to_be_bytes().to_vec()),
+            Entry(0x8825, 4, 1, gps_at.to_be_bytes().to_vec()),
+        ],
+        8,
+        &mut tiff,
+    );
+    ifd(&[Entry(0x9003, 2, 20, ascii(taken))], exif_at, &mut tiff);
+    ifd(
+        &[
+            Entry(0x0001, 2, 2, ascii("N")),
+            Entry(0x0002, 5, 3, rational(lat)),
+            Entry(0x0003, 2, 2, ascii("E")),
+            Entry(0x0004, 5, 3, rational(lon)),
+        ],
+        gps_at,
+        &mut tiff,
+    );
+    let mut seg = vec![0xFF, 0xE1];
+    seg.extend_from_slice(&((2 + 6 + tiff.len()) as u16).to_be_bytes());
+    seg.extend_from_slice(b"Exif\x00\x00");
+    seg.extend_from_slice(&tiff);
+    seg
+}
+
+#[test]
+fn capture_time_place_and_device_are_kept_as_metadata() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = store(&dir);
+    let mut jpeg = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 90)
+        .encode_image(&upright().to_rgb8())
+        .unwrap();
+    let mut camera = jpeg[..2].to_vec();
+    // 34°30'36.00" N, 118°42'18.00" E, 2026-11-24 09:30:00 China time.
+    camera.extend(full_exif(
+        (34, 30, 3600),
+        (118, 42, 1800),
+        "2026:11:24 09:30:00",
+    ));
+    camera.extend_from_slice(&jpeg[2..]);
+    let photo = s.add_photo(&camera).unwrap();
+    let c = &photo.capture;
+    assert_eq!(c.device.as_deref(), Some("XIAOMI 14"));
+    assert_eq!(
+        c.taken_at_ms,
+        Some(1_795_483_800_000),
+        "09:30 +08:00 = 01:30 UTC"
+    );
+    assert!((c.lat.unwrap() - 34.51).abs() < 1e-9, "{:?}", c.lat);
+    assert!((c.lon.unwrap() - 118.705).abs() < 1e-9, "{:?}", c.lon);
+    // Kept in the database, read back the same; the file itself carries none of it.
+    assert_eq!(
+        s.photo(&photo.hash).unwrap().unwrap().capture.taken_at_ms,
+        c.taken_at_ms
+    );
+    let stored = std::fs::read(s.photo_file(&photo.hash, false).unwrap().unwrap()).unwrap();
+    let again = fieldgrid_core::media::read_capture(&stored);
+    assert!(again.lat.is_none() && again.taken_at_ms.is_none() && again.device.is_none());
+}
