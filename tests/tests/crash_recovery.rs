@@ -3,13 +3,12 @@
 //! reported as done, and with its query tables in step with its documents.
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
-use std::sync::mpsc;
+use std::process::Command;
 use std::time::Duration;
 
 use fieldgrid_core::FieldStore;
 use fieldgrid_core::records::{FieldValue, Household};
+use fieldgrid_tests::crash::run_until_killed;
 use rand::{Rng, SeedableRng};
 
 const KILLS: u64 = 25;
@@ -24,43 +23,18 @@ fn every_acknowledged_write_survives_sigkill() {
     let mut runs_with_writes = 0;
 
     for run in 0..KILLS {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_crash-writer"))
-            .arg(&db)
-            .arg(run.to_string())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = mpsc::channel::<String>();
-        let reader = std::thread::spawn(move || {
-            let mut r = BufReader::new(stdout);
-            let mut line = String::new();
-            // Only whole lines count: a line cut by the kill was never acknowledged.
-            while r.read_line(&mut line).unwrap_or(0) > 0 {
-                if line.ends_with('\n') && tx.send(line.trim_end().to_owned()).is_err() {
-                    break;
-                }
-                line.clear();
-            }
-        });
         // Let it get going for a random number of writes, then kill it a random
         // moment later, while it is in the middle of its next ones.
-        let target = rng.random_range(1..60);
-        let mut seen = Vec::new();
-        while seen.len() < target {
-            match rx.recv_timeout(Duration::from_secs(60)) {
-                Ok(line) => seen.push(line),
-                Err(e) => panic!("run {run}: writer stalled after {} writes: {e}", seen.len()),
-            }
-        }
-        std::thread::sleep(Duration::from_micros(rng.random_range(0..5_000)));
-        child.kill().unwrap(); // SIGKILL on Unix
-        child.wait().unwrap();
-        reader.join().unwrap();
+        let mut writer = Command::new(env!("CARGO_BIN_EXE_crash-writer"));
+        writer.arg(&db).arg(run.to_string());
+        let seen = run_until_killed(
+            writer,
+            rng.random_range(1..60),
+            Duration::from_micros(rng.random_range(0..5_000)),
+        );
 
         let mut acked = 0;
-        for line in seen.into_iter().chain(rx.try_iter()) {
+        for line in seen {
             acked += 1;
             let parts: Vec<&str> = line.split(' ').collect();
             match parts.as_slice() {

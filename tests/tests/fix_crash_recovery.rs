@@ -3,12 +3,11 @@
 //! track exactly once, in order, whether sealed into a chunk or still open.
 
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
-use std::sync::mpsc;
+use std::process::Command;
 use std::time::Duration;
 
 use fieldgrid_core::FieldStore;
+use fieldgrid_tests::crash::run_until_killed;
 use rand::{Rng, SeedableRng};
 
 const KILLS: u64 = 25;
@@ -20,39 +19,14 @@ fn every_acknowledged_fix_survives_sigkill_exactly_once() {
     let mut rng = rand::rngs::StdRng::seed_from_u64(4);
     let mut acked: BTreeSet<u64> = BTreeSet::new();
     for run in 0..KILLS {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_crash-writer"))
-            .arg(&db)
-            .arg(run.to_string())
-            .arg("fixes")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = mpsc::channel::<String>();
-        let reader = std::thread::spawn(move || {
-            let mut r = BufReader::new(stdout);
-            let mut line = String::new();
-            while r.read_line(&mut line).unwrap_or(0) > 0 {
-                if line.ends_with('\n') && tx.send(line.trim_end().to_owned()).is_err() {
-                    break;
-                }
-                line.clear();
-            }
-        });
-        let target = rng.random_range(1..40);
-        let mut seen = Vec::new();
-        while seen.len() < target {
-            seen.push(
-                rx.recv_timeout(Duration::from_secs(60))
-                    .expect("writer stalled"),
-            );
-        }
-        std::thread::sleep(Duration::from_micros(rng.random_range(0..3_000)));
-        child.kill().unwrap();
-        child.wait().unwrap();
-        reader.join().unwrap();
-        for line in seen.into_iter().chain(rx.try_iter()) {
+        let mut writer = Command::new(env!("CARGO_BIN_EXE_crash-writer"));
+        writer.arg(&db).arg(run.to_string()).arg("fixes");
+        let seen = run_until_killed(
+            writer,
+            rng.random_range(1..40),
+            Duration::from_micros(rng.random_range(0..3_000)),
+        );
+        for line in seen {
             let parts: Vec<u64> = line
                 .split(' ')
                 .skip(1)
