@@ -9,6 +9,7 @@ mod db;
 pub(crate) mod docs;
 mod error;
 pub mod identity;
+pub mod incident;
 pub mod media;
 pub mod org;
 pub mod patrol;
