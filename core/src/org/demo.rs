@@ -64,7 +64,8 @@ pub fn village_code(i: usize) -> String {
 }
 
 /// The demo county's org tree: 8 villages, 24 first-level grids, 16 second-level
-/// grids, 4 special grids, and staff with every role.
+/// grids, 4 special grids, and staff with every role (a handler for each of the
+/// four platforms).
 pub fn demo_county() -> OrgTree {
     let mut units = vec![
         OrgUnit {
@@ -216,6 +217,21 @@ pub fn demo_county() -> OrgTree {
             scope: Scope::Unit(TOWN.into()),
         }],
     });
+    for (id, name) in [
+        ("handler-zongzhi", "综治工作平台"),
+        ("handler-shichang", "市场监管平台"),
+        ("handler-zhifa", "综合执法平台"),
+        ("handler-bianmin", "便民服务平台"),
+    ] {
+        staff.push(StaffMember {
+            id: id.into(),
+            name: format!("{name}承办人"),
+            roles: vec![RoleAssignment {
+                role: Role::DepartmentHandler,
+                scope: Scope::Unit(TOWN.into()),
+            }],
+        });
+    }
     staff.push(StaffMember {
         id: COUNTY_ADMIN.into(),
         name: "县综治中心管理员".into(),

@@ -131,6 +131,8 @@ pub enum Role {
     Volunteer,
     /// Works in a town's command centre; sees the whole town.
     TownSupervisor,
+    /// Handles incidents dispatched to a platform or department of a town.
+    DepartmentHandler,
     /// Administers the county's system; sees the whole county.
     CountyAdministrator,
 }
@@ -148,6 +150,7 @@ impl Role {
             Role::GridInstructor => "grid_instructor",
             Role::Volunteer => "volunteer",
             Role::TownSupervisor => "town_supervisor",
+            Role::DepartmentHandler => "department_handler",
             Role::CountyAdministrator => "county_administrator",
         }
     }
@@ -155,7 +158,7 @@ impl Role {
     /// The org-unit level a role is held over, or `None` for roles held in a grid.
     pub fn unit_level(self) -> Option<UnitLevel> {
         match self {
-            Role::TownSupervisor => Some(UnitLevel::Town),
+            Role::TownSupervisor | Role::DepartmentHandler => Some(UnitLevel::Town),
             Role::CountyAdministrator => Some(UnitLevel::County),
             _ => None,
         }

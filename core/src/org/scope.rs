@@ -62,6 +62,27 @@ impl OrgTree {
         scope
     }
 
+    /// The roles `staff_id` holds over `grid_code` (through a grid role on it or on
+    /// its first-level grid, or a unit role above it).
+    pub fn roles_over(&self, staff_id: &str, grid_code: &str) -> Vec<super::Role> {
+        let Some(member) = self.staff.iter().find(|s| s.id == staff_id) else {
+            return Vec::new();
+        };
+        let grid = self.grids.iter().find(|g| g.code == grid_code);
+        member
+            .roles
+            .iter()
+            .filter(|r| match (&r.scope, grid) {
+                (Scope::Grid(code), Some(g)) => {
+                    *code == g.code || g.parent_grid.as_deref() == Some(code.as_str())
+                }
+                (Scope::Unit(unit), Some(g)) => self.units_under(unit).contains(g.unit.as_str()),
+                _ => false,
+            })
+            .map(|r| r.role)
+            .collect()
+    }
+
     /// `unit` and every unit below it.
     fn units_under<'a>(&'a self, unit: &'a str) -> BTreeSet<&'a str> {
         let mut found = BTreeSet::from([unit]);

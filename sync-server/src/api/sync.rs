@@ -7,12 +7,14 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use fieldgrid_core::org::OrgTree;
 use fieldgrid_core::org::StaffScope;
+use fieldgrid_core::records::{Incident, IncidentTransition, RecordKind};
 use fieldgrid_core::sync::protocol::{
     self, CBOR, DocPayload, ErrorCode, MAX_PULL_DOCS, PROTOCOL_VERSION, PushResult,
     ReferenceVersion, RejectCode, ServerCursor, SyncRequest, SyncResponse,
 };
-use fieldgrid_core::{Error as CoreError, MergeOutcome, merge_document};
+use fieldgrid_core::{Error as CoreError, MergeOutcome, merge_document, read_record};
 
 use super::{ApiError, Device};
 use crate::storage::{DocumentSave, SaveOutcome, StoredDoc};
@@ -57,7 +59,15 @@ pub(crate) async fn sync(
     let scope = tree.scope_of(&staff);
 
     let pushed_count = request.push.len();
-    let pushed = push_all(&state, &account.device_id, &staff, &scope, request.push).await?;
+    let pushed = push_all(
+        &state,
+        &account.device_id,
+        &staff,
+        &scope,
+        tree.clone(),
+        request.push,
+    )
+    .await?;
     let rejected = pushed.iter().filter(|p| p.rejected.is_some()).count();
 
     let max_pull = if request.max_pull == 0 {
@@ -117,10 +127,61 @@ fn accepted(id: &str) -> PushResult {
 }
 
 /// Checks one pushed document against the writer's scope and merges it. Pure CPU.
+/// For an incident: every transition the push adds is by the pusher, in a role the
+/// pusher holds over the incident's grid; a new incident is reported by the pusher.
+/// (The workflow's own rules, such as who may verify, are applied by every replay.)
+fn check_incident(
+    tree: &OrgTree,
+    staff: &str,
+    id: &str,
+    stored: Option<&StoredDoc>,
+    merged: &MergeOutcome,
+) -> Result<(), String> {
+    let after: Incident = read_record(id, &merged.document).map_err(|e| e.to_string())?;
+    let mut known: Vec<IncidentTransition> = match stored {
+        Some(s) => {
+            read_record::<Incident>(id, &s.data)
+                .map_err(|e| e.to_string())?
+                .transitions
+        }
+        None => {
+            if after.reporter_id != staff {
+                return Err(format!(
+                    "an incident reported by {} cannot come from {staff}'s device",
+                    after.reporter_id
+                ));
+            }
+            Vec::new()
+        }
+    };
+    let roles = tree.roles_over(staff, &after.grid_code);
+    for t in &after.transitions {
+        if let Some(pos) = known.iter().position(|k| k == t) {
+            known.swap_remove(pos);
+            continue;
+        }
+        if t.by != staff {
+            return Err(format!(
+                "a step by {} cannot come from {staff}'s device",
+                t.by
+            ));
+        }
+        if !roles.iter().any(|r| r.as_str() == t.role) {
+            return Err(format!(
+                "{staff} does not hold the role {} over grid {}",
+                t.role, after.grid_code
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Checks one pushed document against the writer's scope and merges it. Pure CPU.
 fn plan(
     device: &str,
     staff: &str,
     scope: &StaffScope,
+    tree: &OrgTree,
     doc: &DocPayload,
     stored: Option<&StoredDoc>,
 ) -> Plan {
@@ -171,6 +232,11 @@ fn plan(
             format!("grid {} is not one of your grids", merged.grid_code),
         );
     }
+    if doc.kind == RecordKind::Incident
+        && let Err(reason) = check_incident(tree, staff, &doc.id, stored, &merged)
+    {
+        return refuse(RejectCode::OutOfScope, reason);
+    }
     if merged.new_changes == 0 {
         // Everything was known already: a retry of an earlier push.
         return Plan::Done(accepted(&doc.id));
@@ -190,6 +256,7 @@ async fn push_all(
     device: &str,
     staff: &str,
     scope: &StaffScope,
+    tree: Arc<OrgTree>,
     docs: Vec<DocPayload>,
 ) -> Result<Vec<PushResult>, ApiError> {
     let docs = Arc::new(docs);
@@ -202,16 +269,17 @@ async fn push_all(
         let ids: Vec<String> = pending.iter().map(|&i| docs[i].id.clone()).collect();
         let stored = state.storage.documents(&ids).await?;
         // Merging is CPU work: off the async runtime.
-        let (d, dev, st, sc, p) = (
+        let (d, dev, st, sc, tr, p) = (
             docs.clone(),
             device.to_owned(),
             staff.to_owned(),
             scope.clone(),
+            tree.clone(),
             pending.clone(),
         );
         let plans: Vec<(usize, Plan)> = tokio::task::spawn_blocking(move || {
             p.into_iter()
-                .map(|i| (i, plan(&dev, &st, &sc, &d[i], stored.get(&d[i].id))))
+                .map(|i| (i, plan(&dev, &st, &sc, &tr, &d[i], stored.get(&d[i].id))))
                 .collect()
         })
         .await
