@@ -214,3 +214,76 @@ async fn the_closed_loop_on_sqlite() {
 async fn the_closed_loop_on_postgres() {
     the_loop(Backend::Postgres).await;
 }
+
+/// Two dispatchers dispatch the same incident offline to different platforms. After
+/// syncing, every device shows the same dispatch and flags the other as a conflict.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_dispatches_resolve_the_same_everywhere() {
+    let server = TestServer::start(Backend::Sqlite).await;
+    let dir = tempfile::tempdir().unwrap();
+    let g = format!("{}001", demo::village_code(3));
+    let worker = Device::worker(&server, dir.path(), "worker", &g).await;
+    let a = Device::enrol(&server, &server.url, dir.path(), "a", TOWN_SUPERVISOR).await;
+    let b = Device::enrol(&server, &server.url, dir.path(), "b", COUNTY_ADMIN).await;
+    let id = worker
+        .store
+        .create(&Incident {
+            grid_code: g.clone(),
+            category: "market.food_safety".into(),
+            description: "集市摊点售卖过期食品".into(),
+            location: None,
+            reporter_id: worker.staff_id.clone(),
+            reported_at: now(),
+            urgency: Default::default(),
+            transitions: vec![],
+        })
+        .unwrap();
+    worker.sync().await.unwrap();
+    a.sync().await.unwrap();
+    act(&a, &id, "town_supervisor", "accepted", "", None);
+    a.sync().await.unwrap();
+    b.sync().await.unwrap();
+    // Offline on both: each dispatches to a different platform.
+    act(
+        &a,
+        &id,
+        "town_supervisor",
+        "dispatched",
+        "",
+        Some("市场监管平台"),
+    );
+    act(
+        &b,
+        &id,
+        "county_administrator",
+        "dispatched",
+        "",
+        Some("综合执法平台"),
+    );
+    for d in [&a, &b, &worker, &a, &b] {
+        let p = d.sync().await.unwrap();
+        assert_eq!(p.rejected, 0);
+    }
+    let states: Vec<_> = [&a, &b, &worker]
+        .iter()
+        .map(|d| replay(&d.store.get::<Incident>(&id).unwrap()))
+        .collect();
+    assert_eq!(states[0].stage, Stage::Dispatched);
+    assert_eq!(states[0].conflicts.len(), 1, "{:?}", states[0].conflicts);
+    assert!(
+        states.iter().all(|s| *s == states[0]),
+        "the same winner and the same conflict on every device"
+    );
+    let winner = states[0].assignee.clone().unwrap();
+    let loser = &states[0].conflicts[0];
+    assert!(["市场监管平台", "综合执法平台"].contains(&winner.as_str()));
+    assert_ne!(
+        loser.by,
+        if winner == "市场监管平台" {
+            TOWN_SUPERVISOR
+        } else {
+            COUNTY_ADMIN
+        }
+    );
+    server.stop().await;
+}
