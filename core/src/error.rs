@@ -140,6 +140,15 @@ pub enum Error {
         problems: Vec<String>,
     },
 
+    /// The category catalogue offered breaks a rule; nothing was changed.
+    #[error("the category catalogue version {version} was rejected: {}", problems.join("; "))]
+    InvalidCatalogue {
+        /// The version offered.
+        version: u64,
+        /// Every problem found.
+        problems: Vec<String>,
+    },
+
     /// Reference data older than what the store holds was offered.
     #[error("{what} version {offered} is older than the stored version {current}")]
     StaleReferenceData {

@@ -25,8 +25,8 @@ pub enum AdminError {
     /// The person is not in the published org tree.
     #[error("staff {0} is not in the org tree")]
     UnknownStaff(String),
-    /// The org tree breaks rules.
-    #[error("the org tree was rejected: {}", .0.join("; "))]
+    /// The org tree (or catalogue) breaks rules.
+    #[error("the reference data was rejected: {}", .0.join("; "))]
     InvalidOrgTree(Vec<String>),
     /// The org tree is not newer than the published one.
     #[error("org tree version {offered} is not newer than the published {current}")]
@@ -139,6 +139,31 @@ pub async fn publish_org_tree(state: &AppState, tree: &OrgTree) -> Result<(), Ad
     state
         .storage
         .put_reference(crate::api::ORG_TREE, tree.version, &body)
+        .await?;
+    Ok(())
+}
+
+/// Checks and publishes a newer category catalogue.
+pub async fn publish_catalogue(
+    state: &AppState,
+    catalogue: &fieldgrid_core::incident::Catalogue,
+) -> Result<(), AdminError> {
+    let problems = catalogue.problems();
+    if !problems.is_empty() {
+        return Err(AdminError::InvalidOrgTree(problems));
+    }
+    if let Some((current, _)) = state.storage.reference("catalogue").await?
+        && current >= catalogue.version
+    {
+        return Err(AdminError::NotNewer {
+            offered: catalogue.version,
+            current,
+        });
+    }
+    let body = serde_json::to_string(catalogue).map_err(|e| StorageError::Other(e.to_string()))?;
+    state
+        .storage
+        .put_reference("catalogue", catalogue.version, &body)
         .await?;
     Ok(())
 }

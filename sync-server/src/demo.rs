@@ -36,6 +36,7 @@ pub async fn seed(
     }
     let tree = demo_county();
     crate::admin::publish_org_tree(state, &tree).await?;
+    crate::admin::publish_catalogue(state, &fieldgrid_core::incident::default_catalogue()).await?;
 
     // Records are written the way phones write them, in a scratch phone store.
     let path = scratch_dir.join(".demo-seed.sqlite");

@@ -86,6 +86,9 @@ impl TestServer {
         admin::publish_org_tree(&state, &demo_county())
             .await
             .unwrap();
+        admin::publish_catalogue(&state, &fieldgrid_core::incident::default_catalogue())
+            .await
+            .unwrap();
         TestServer {
             url: format!("http://{addr}"),
             addr,

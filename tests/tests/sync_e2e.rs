@@ -66,8 +66,13 @@ async fn offline_edits_on_three_devices_converge(backend: Backend) {
         let p = d.sync().await.unwrap();
         assert_eq!(p.pulled, 2, "{p:?}");
     }
-    // Reference data arrived with the first sync.
+    // Reference data arrived with the first sync: the org tree and the catalogue.
     assert_eq!(b.store.org_tree_version().unwrap(), Some(1));
+    let catalogue = b.store.catalogue().unwrap().expect("catalogue");
+    assert_eq!(
+        catalogue.deadlines_for("fire.passage.blocked").resolve_days,
+        1
+    );
 
     // Offline edits: different fields, and one field edited on A and C concurrently.
     a.store

@@ -59,6 +59,12 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../migrations/006_media.sql"),
         after: None,
     },
+    Migration {
+        version: 7,
+        name: "007_reference_data.sql",
+        sql: include_str!("../../migrations/007_reference_data.sql"),
+        after: None,
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -17,7 +17,7 @@ pub enum DayCount {
 }
 
 /// The time allowed per stage (the catalogue gives them per category).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct StageDeadlines {
     /// From report to dispatch, days (typically 1).
     pub dispatch_days: u32,

@@ -477,6 +477,18 @@ impl SyncClient {
                     .map_err(|e| SyncError::Protocol(e.to_string()))?;
                 store.import_org_tree(&tree)?;
             }
+            let have_catalogue = store.catalogue()?.map(|c| c.version);
+            if v.what == "catalogue" && have_catalogue.is_none_or(|have| have < v.version) {
+                let url = format!("{}/v1/reference/catalogue", self.base);
+                let response = self
+                    .send(|| self.http.get(&url).bearer_auth(&self.token))
+                    .await?;
+                let catalogue: crate::incident::Catalogue = response
+                    .json()
+                    .await
+                    .map_err(|e| SyncError::Protocol(e.to_string()))?;
+                store.import_catalogue(&catalogue)?;
+            }
         }
         Ok(())
     }
