@@ -96,6 +96,8 @@ fn the_index_follows_edits_merges_and_every_kind() {
         reported_at: 1_760_000_000,
         urgency: Default::default(),
         transitions: vec![],
+        resident_id: None,
+        satisfaction: None,
     };
     let iid = a.create(&incident).unwrap();
     let hits = a.search("宅基地 纠纷", &all, 5).unwrap();

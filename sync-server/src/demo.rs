@@ -94,6 +94,8 @@ pub async fn seed(
                     reported_at: now() - 3_600 * (n as i64 % 48),
                     urgency: Default::default(),
                     transitions: vec![],
+                    resident_id: None,
+                    satisfaction: None,
                 })?;
             }
         }

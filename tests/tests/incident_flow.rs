@@ -63,6 +63,8 @@ async fn the_loop(backend: Backend) {
             reported_at: now(),
             urgency: Default::default(),
             transitions: vec![],
+            resident_id: None,
+            satisfaction: None,
         })
         .unwrap();
     worker.sync().await.unwrap();
@@ -236,6 +238,8 @@ async fn concurrent_dispatches_resolve_the_same_everywhere() {
             reported_at: now(),
             urgency: Default::default(),
             transitions: vec![],
+            resident_id: None,
+            satisfaction: None,
         })
         .unwrap();
     worker.sync().await.unwrap();

@@ -4,10 +4,12 @@
 
 pub mod catalogue;
 pub mod deadlines;
+pub mod statistics;
 pub mod workflow;
 
 pub use catalogue::{Catalogue, Category, default_catalogue};
 pub use deadlines::{Colour, DayCount, StageDeadlines, colour, deadline};
+pub use statistics::{IncidentStats, statistics};
 pub use workflow::{Action, Conflict, Stage, WorkflowState, replay};
 
 #[cfg(test)]

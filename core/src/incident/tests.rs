@@ -1,3 +1,4 @@
+use super::catalogue::default_catalogue;
 use super::*;
 use crate::records::{Incident, IncidentTransition};
 
@@ -13,6 +14,8 @@ fn incident() -> Incident {
         reported_at: T0,
         urgency: Default::default(),
         transitions: vec![],
+        resident_id: None,
+        satisfaction: None,
     }
 }
 
@@ -405,4 +408,173 @@ fn colours_follow_the_deadlines_at_given_times() {
         deadlines::add_days(friday, 1, DayCount::Calendar),
         friday + 86_400
     );
+}
+
+#[test]
+fn statistics_match_hand_computed_values() {
+    use crate::records::Satisfaction;
+    let cat = default_catalogue();
+    let day = 86_400;
+    let mk = |grid: &str, category: &str, at: i64| Incident {
+        grid_code: grid.into(),
+        category: category.into(),
+        reported_at: at,
+        ..incident()
+    };
+    let sup = |i: &mut Incident, to: &str, from: &str, at: i64, assignee: Option<&str>| {
+        step(
+            i,
+            "sup",
+            "town_supervisor",
+            at,
+            from,
+            to,
+            if to == "escalated" { "x" } else { "" },
+            assignee,
+        )
+    };
+    // Grid A: five incidents.
+    let mut a1 = mk("A", "dispute.neighbour.noise", T0); // closed in 2 days of a 5-day limit: on time
+    sup(&mut a1, "accepted", "reported", T0 + 3600, None);
+    sup(&mut a1, "dispatched", "accepted", T0 + 7200, Some("综治"));
+    step(
+        &mut a1,
+        "h",
+        "department_handler",
+        T0 + day,
+        "dispatched",
+        "handling",
+        "",
+        None,
+    );
+    step(
+        &mut a1,
+        "h",
+        "department_handler",
+        T0 + day + 10,
+        "handling",
+        "handled",
+        "done",
+        None,
+    );
+    step(
+        &mut a1,
+        "v",
+        "inspector",
+        T0 + 2 * day,
+        "handled",
+        "verified",
+        "",
+        None,
+    );
+    sup(&mut a1, "closed", "verified", T0 + 2 * day, None);
+    a1.satisfaction = Some(Satisfaction::Satisfied);
+    let mut a2 = mk("A", "fire.passage.blocked", T0); // 1-day resolve limit, closed after 3: late
+    sup(&mut a2, "accepted", "reported", T0 + 60, None);
+    sup(&mut a2, "dispatched", "accepted", T0 + 120, Some("执法"));
+    step(
+        &mut a2,
+        "h",
+        "department_handler",
+        T0 + 200,
+        "dispatched",
+        "handling",
+        "",
+        None,
+    );
+    step(
+        &mut a2,
+        "h",
+        "department_handler",
+        T0 + 300,
+        "handling",
+        "handled",
+        "done",
+        None,
+    );
+    step(
+        &mut a2,
+        "v",
+        "inspector",
+        T0 + 400,
+        "handled",
+        "verified",
+        "",
+        None,
+    );
+    sup(&mut a2, "closed", "verified", T0 + 120 + 3 * day, None);
+    a2.satisfaction = Some(Satisfaction::Unsatisfied);
+    let mut a3 = mk("A", "other.general", T0); // resolved on the spot after an hour
+    step(
+        &mut a3,
+        "w",
+        "full_time_grid_worker",
+        T0 + 3600,
+        "reported",
+        "resolved_on_spot",
+        "当场解决",
+        None,
+    );
+    a3.satisfaction = Some(Satisfaction::Basic);
+    let a4 = mk("A", "other.general", T0); // never accepted: overdue for dispatch after a day
+    let mut a5 = mk("A", "other.general", T0 - 40 * day); // outside the period
+    sup(&mut a5, "accepted", "reported", T0 - 40 * day + 60, None);
+    // Grid B: one rejected.
+    let mut b1 = mk("B", "other.general", T0 + day);
+    step(
+        &mut b1,
+        "sup",
+        "town_supervisor",
+        T0 + day + 60,
+        "reported",
+        "rejected",
+        "重复上报",
+        None,
+    );
+
+    let all = [&a1, &a2, &a3, &a4, &a5, &b1];
+    let states: Vec<WorkflowState> = all.iter().map(|i| replay(i)).collect();
+    let pairs: Vec<_> = all.iter().copied().zip(states.iter()).collect();
+    let stats = statistics(
+        pairs,
+        |i, _| Some(i.grid_code.clone()),
+        &cat,
+        DayCount::Calendar,
+        (T0 - day, T0 + 30 * day),
+        T0 + 10 * day,
+    );
+    let a = &stats["A"];
+    assert_eq!(
+        (a.received, a.accepted, a.closed, a.closed_on_time),
+        (4, 3, 3, 2)
+    );
+    assert_eq!(a.acceptance_rate, Some(0.75));
+    assert_eq!(a.on_time_close_rate, Some(2.0 / 3.0));
+    // Handling: 2 days, 3 days + 120 s, 1 hour → mean in hours.
+    let expected = ((2 * day) + (3 * day + 120) + 3600) as f64 / 3600.0 / 3.0;
+    assert!((a.avg_handling_hours.unwrap() - expected).abs() < 1e-9);
+    assert_eq!(
+        (a.assessed, a.satisfied, a.satisfaction_rate),
+        (3, 2, Some(2.0 / 3.0))
+    );
+    assert_eq!(a.overdue_now, 1, "a4 waits for dispatch past its day");
+    let b = &stats["B"];
+    assert_eq!(
+        (b.received, b.accepted, b.closed, b.overdue_now),
+        (1, 0, 0, 0)
+    );
+    assert_eq!(
+        (b.acceptance_rate, b.on_time_close_rate, b.satisfaction_rate),
+        (Some(0.0), None, None)
+    );
+    // Grouping by platform.
+    let by_platform = statistics(
+        all.iter().copied().zip(states.iter()),
+        |_, s| s.assignee.clone(),
+        &cat,
+        DayCount::Calendar,
+        (T0 - day, T0 + 30 * day),
+        T0 + 10 * day,
+    );
+    assert_eq!(by_platform.keys().collect::<Vec<_>>(), ["执法", "综治"]);
 }

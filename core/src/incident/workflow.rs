@@ -221,6 +221,8 @@ pub struct WorkflowState {
     pub stage_since: i64,
     /// When it was reported.
     pub reported_at: i64,
+    /// When it was first accepted (or resolved on the spot).
+    pub accepted_at: Option<i64>,
     /// When it was dispatched (for the resolve deadline).
     pub dispatched_at: Option<i64>,
     /// When it was closed.
@@ -238,6 +240,7 @@ pub fn replay(incident: &Incident) -> WorkflowState {
         handler: None,
         stage_since: incident.reported_at,
         reported_at: incident.reported_at,
+        accepted_at: None,
         dispatched_at: None,
         closed_at: None,
         conflicts: Vec::new(),
@@ -304,7 +307,14 @@ fn apply(s: &mut WorkflowState, t: &IncidentTransition, action: Action, next: St
             s.level += 1;
             s.assignee = None;
         }
-        Action::Close | Action::ResolveOnSpot => s.closed_at = Some(t.at),
+        Action::Accept => {
+            s.accepted_at.get_or_insert(t.at);
+        }
+        Action::ResolveOnSpot => {
+            s.accepted_at.get_or_insert(t.at);
+            s.closed_at = Some(t.at);
+        }
+        Action::Close => s.closed_at = Some(t.at),
         _ => {}
     }
     s.stage = next;

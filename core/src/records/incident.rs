@@ -62,6 +62,24 @@ pub struct Incident {
     /// The workflow so far.
     #[serde(default)]
     pub transitions: Vec<IncidentTransition>,
+    /// The household or person record involved, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resident_id: Option<String>,
+    /// What the follow-up call found (回访), set with the assessment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub satisfaction: Option<Satisfaction>,
+}
+
+/// The resident's answer in the follow-up call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Satisfaction {
+    /// 满意.
+    Satisfied,
+    /// 基本满意.
+    Basic,
+    /// 不满意.
+    Unsatisfied,
 }
 
 impl Record for Incident {

@@ -14,7 +14,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 pub use household::{Household, HouseholdMember, Person, RecordStatus};
-pub use incident::{Incident, IncidentTransition, Urgency};
+pub use incident::{Incident, IncidentTransition, Satisfaction, Urgency};
 pub use patrol_log::{PatrolEntry, PatrolEntryKind, PatrolLog};
 pub use values::{FieldValue, GeoPoint};
 

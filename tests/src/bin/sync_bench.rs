@@ -237,6 +237,8 @@ fn village(store: &FieldStore, grids: &[String]) -> Result<Vec<String>, BoxError
             reported_at: 1_760_000_000 + n as i64 * 600,
             urgency: Default::default(),
             transitions: vec![],
+            resident_id: None,
+            satisfaction: None,
         })
         .collect();
     let mut ids = store.create_batch(&households)?;
