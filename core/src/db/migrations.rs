@@ -65,6 +65,12 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../migrations/007_reference_data.sql"),
         after: None,
     },
+    Migration {
+        version: 8,
+        name: "008_incident_state.sql",
+        sql: include_str!("../../migrations/008_incident_state.sql"),
+        after: Some(crate::incident::reindex_incidents),
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -68,3 +68,123 @@ impl FieldStore {
         Ok(body.and_then(|b| serde_json::from_str(&b).ok()))
     }
 }
+
+/// One incident in a supervisor's or worker's list.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct QueueItem {
+    /// The record id.
+    pub id: String,
+    /// Its grid.
+    pub grid_code: String,
+    /// Its category code.
+    pub category: String,
+    /// Where it stands.
+    pub stage: String,
+    /// Who it is dispatched to.
+    pub assignee: Option<String>,
+    /// Its colour at the time asked.
+    pub colour: Colour,
+    /// When the current stage is due (unix seconds), if open.
+    pub due: Option<i64>,
+    /// Transitions kept as conflicts (shown to supervisors).
+    pub conflicts: u32,
+}
+
+/// Rebuilds the incidents' derived state from their documents (the migration that
+/// added it runs this).
+pub(crate) fn reindex_incidents(tx: &rusqlite::Transaction<'_>) -> Result<()> {
+    let rows: Vec<(i64, String)> = tx
+        .prepare("SELECT id, doc_id FROM documents WHERE kind = 'incident'")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (row, id) in rows {
+        if let Some(loaded) = crate::docs::storage::load(tx, &id)? {
+            let incident: crate::records::Incident = crate::docs::any::hydrate(&loaded.doc, &id)?;
+            crate::records::Record::write_index(&incident, tx, row)?;
+        }
+    }
+    Ok(())
+}
+
+impl FieldStore {
+    /// The open incidents (and, with `include_done`, the finished ones) with their
+    /// colour at `now`, overdue first, then by due time — from the query table, no
+    /// document loads. Deadlines come from the stored catalogue.
+    pub fn incident_queue(
+        &self,
+        now: i64,
+        count: DayCount,
+        include_done: bool,
+    ) -> Result<Vec<QueueItem>> {
+        let catalogue = self.catalogue()?.unwrap_or_else(default_catalogue);
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT d.doc_id, i.grid_code, i.category, i.stage, i.assignee, i.reported_at,
+                    i.dispatched_at, i.closed_at, i.level, i.conflicts
+             FROM incidents i JOIN documents d ON d.id = i.doc",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, Option<String>>(4)?,
+                r.get::<_, i64>(5)?,
+                r.get::<_, Option<i64>>(6)?,
+                r.get::<_, Option<i64>>(7)?,
+                r.get::<_, i64>(8)?,
+                r.get::<_, i64>(9)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (
+                id,
+                grid_code,
+                category,
+                stage,
+                assignee,
+                reported_at,
+                dispatched_at,
+                closed_at,
+                level,
+                conflicts,
+            ) = row?;
+            let state = WorkflowState {
+                stage: Stage::parse(&stage).unwrap_or(Stage::Reported),
+                level: level as u32,
+                assignee: assignee.clone(),
+                handler: None,
+                stage_since: reported_at,
+                reported_at,
+                accepted_at: None,
+                dispatched_at,
+                closed_at,
+                conflicts: Vec::new(),
+            };
+            if state.stage.is_done() && !include_done {
+                continue;
+            }
+            let limits = catalogue.deadlines_for(&category);
+            out.push(QueueItem {
+                id,
+                grid_code,
+                category,
+                stage,
+                assignee,
+                colour: colour(&state, &limits, count, now),
+                due: deadline(&state, &limits, count),
+                conflicts: conflicts as u32,
+            });
+        }
+        let rank = |c: Colour| match c {
+            Colour::Overdue => 0,
+            Colour::Warning => 1,
+            Colour::Pending => 2,
+            Colour::Done => 3,
+        };
+        out.sort_by_key(|q| (rank(q.colour), q.due.unwrap_or(i64::MAX), q.id.clone()));
+        Ok(out)
+    }
+}

@@ -52,6 +52,23 @@ impl Stage {
         }
     }
 
+    /// Reads a stage name.
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            Stage::Reported,
+            Stage::Accepted,
+            Stage::Dispatched,
+            Stage::Handling,
+            Stage::Handled,
+            Stage::Verified,
+            Stage::Closed,
+            Stage::Assessed,
+            Stage::Rejected,
+        ]
+        .into_iter()
+        .find(|x| x.as_str() == s)
+    }
+
     /// Whether the loop is finished.
     pub fn is_done(self) -> bool {
         matches!(self, Stage::Closed | Stage::Assessed | Stage::Rejected)

@@ -102,17 +102,25 @@ impl Record for Incident {
     }
 
     fn write_index(&self, conn: &Connection, doc: i64) -> rusqlite::Result<()> {
+        let state = crate::incident::replay(self);
         conn.execute(
             "INSERT OR REPLACE INTO incidents
-                (doc, grid_code, category, reporter_id, reported_at, transitions)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                (doc, grid_code, category, reporter_id, reported_at, transitions, stage, level,
+                 assignee, dispatched_at, closed_at, conflicts)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
             params![
                 doc,
                 self.grid_code,
                 self.category,
                 self.reporter_id,
                 self.reported_at,
-                self.transitions.len() as i64
+                self.transitions.len() as i64,
+                state.stage.as_str(),
+                state.level,
+                state.assignee,
+                state.dispatched_at,
+                state.closed_at,
+                state.conflicts.len() as i64
             ],
         )?;
         Ok(())

@@ -1,0 +1,113 @@
+//! Incidents on one phone: reporting, the workflow kept in the document, and the
+//! queue by colour read from the query table.
+
+use fieldgrid_core::FieldStore;
+use fieldgrid_core::incident::{Colour, DayCount, Stage, default_catalogue, replay};
+use fieldgrid_core::records::{Incident, IncidentTransition};
+
+const T0: i64 = 1_795_500_000;
+const DAY: i64 = 86_400;
+
+fn report(s: &FieldStore, category: &str, at: i64) -> String {
+    s.create(&Incident {
+        grid_code: "320722104201001".into(),
+        category: category.into(),
+        description: "巡查发现".into(),
+        location: None,
+        reporter_id: "worker-1".into(),
+        reported_at: at,
+        urgency: Default::default(),
+        transitions: vec![],
+        resident_id: None,
+        satisfaction: None,
+    })
+    .unwrap()
+}
+
+fn push(
+    s: &FieldStore,
+    id: &str,
+    role: &str,
+    from: &str,
+    to: &str,
+    at: i64,
+    assignee: Option<&str>,
+) {
+    s.update::<Incident>(id, |i| {
+        i.transitions.push(IncidentTransition {
+            by: "sup".into(),
+            role: role.into(),
+            at,
+            from: from.into(),
+            to: to.into(),
+            note: "说明".into(),
+            assignee: assignee.map(str::to_owned),
+        })
+    })
+    .unwrap();
+}
+
+#[test]
+fn the_queue_shows_colours_from_the_query_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = FieldStore::open(dir.path().join("p.sqlite")).unwrap();
+    s.sign_in("sup");
+    s.import_catalogue(&default_catalogue()).unwrap();
+    let now = T0 + 2 * DAY;
+    let overdue = report(&s, "other.general", T0); // dispatch was due at T0 + 1 day
+    let warning = report(&s, "fire.passage.blocked", now - 20 * 3600); // 4 h of 24 left
+    let fresh = report(&s, "other.general", now - 3600);
+    let done = report(&s, "other.general", T0);
+    push(
+        &s,
+        &done,
+        "full_time_grid_worker",
+        "reported",
+        "resolved_on_spot",
+        T0 + 60,
+        None,
+    );
+    let q = s.incident_queue(now, DayCount::Calendar, false).unwrap();
+    let order: Vec<(&str, Colour)> = q.iter().map(|i| (i.id.as_str(), i.colour)).collect();
+    assert_eq!(
+        order,
+        [
+            (overdue.as_str(), Colour::Overdue),
+            (warning.as_str(), Colour::Warning),
+            (fresh.as_str(), Colour::Pending)
+        ]
+    );
+    assert_eq!(q[0].due, Some(T0 + DAY));
+
+    // The table follows the document: dispatching moves it to the resolve deadline.
+    push(
+        &s,
+        &overdue,
+        "town_supervisor",
+        "reported",
+        "accepted",
+        now,
+        None,
+    );
+    push(
+        &s,
+        &overdue,
+        "town_supervisor",
+        "accepted",
+        "dispatched",
+        now,
+        Some("综合执法"),
+    );
+    let q = s.incident_queue(now, DayCount::Calendar, true).unwrap();
+    let item = q.iter().find(|i| i.id == overdue).unwrap();
+    assert_eq!(
+        (item.stage.as_str(), item.colour, item.due),
+        ("dispatched", Colour::Pending, Some(now + 3 * DAY))
+    );
+    assert_eq!(item.assignee.as_deref(), Some("综合执法"));
+    assert_eq!(q.last().unwrap().colour, Colour::Done);
+    assert_eq!(
+        replay(&s.get::<Incident>(&overdue).unwrap()).stage,
+        Stage::Dispatched
+    );
+}
