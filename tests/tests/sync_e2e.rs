@@ -507,3 +507,51 @@ async fn a_first_sync_pages_own_grids_first() {
     );
     server.stop().await;
 }
+
+/// A worker is given a second grid (a new org tree version): the next sync brings
+/// that grid's existing records, which the worker's position in the change
+/// sequence had already passed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_grown_scope_brings_the_new_grids_records() {
+    use fieldgrid_core::org::{Role, RoleAssignment, Scope};
+    let server = TestServer::start(Backend::Sqlite).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (ga, gb) = (grid(4, 2), grid(5, 2));
+    let a = Device::worker(&server, dir.path(), "a", &ga).await;
+    let b = Device::worker(&server, dir.path(), "b", &gb).await;
+    let in_b = b
+        .store
+        .create(&Household::new(&gb, "西湖村20号", "孙伟"))
+        .unwrap();
+    b.sync().await.unwrap();
+    a.store
+        .create(&Household::new(&ga, "东湖村3号", "吴丽"))
+        .unwrap();
+    a.sync().await.unwrap();
+    a.sync().await.unwrap();
+    assert!(a.store.heads(&in_b).is_err(), "not in a's grids yet");
+
+    let mut tree = demo::demo_county();
+    tree.version = 2;
+    let worker = tree.staff.iter_mut().find(|s| s.id == a.staff_id).unwrap();
+    worker.roles.push(RoleAssignment {
+        role: Role::FullTimeGridWorker,
+        scope: Scope::Grid(gb.clone()),
+    });
+    fieldgrid_server::admin::publish_org_tree(&server.state, &tree)
+        .await
+        .unwrap();
+
+    let p = a.sync().await.unwrap();
+    assert!(p.pulled >= 1, "{p:?}");
+    assert_eq!(a.store.get::<Household>(&in_b).unwrap().head_name, "孙伟");
+    assert_eq!(a.store.org_tree_version().unwrap(), Some(2));
+    // And from then on, ordinary incremental syncs.
+    b.store
+        .update::<Household>(&in_b, |h| h.head_name = "孙伟华".into())
+        .unwrap();
+    b.sync().await.unwrap();
+    a.sync().await.unwrap();
+    assert_eq!(a.store.get::<Household>(&in_b).unwrap().head_name, "孙伟华");
+    server.stop().await;
+}

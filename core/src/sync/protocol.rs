@@ -293,21 +293,59 @@ pub enum ServerCursor {
     },
 }
 
+/// What the server encodes in a cursor: the position, and a fingerprint of the
+/// scope it was issued for (a phone whose scope changed must page through its new
+/// grids, which its position in the change sequence has passed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct Issued {
+    pos: ServerCursor,
+    #[serde(default)]
+    scope: u64,
+}
+
 impl ServerCursor {
-    /// Encodes as an opaque cursor.
+    /// Encodes as an opaque cursor (no scope fingerprint).
     pub fn to_cursor(&self) -> Cursor {
-        Cursor(encode(self))
+        self.to_cursor_for(0)
+    }
+
+    /// Encodes as an opaque cursor issued for a scope with this fingerprint.
+    pub fn to_cursor_for(&self, scope: u64) -> Cursor {
+        Cursor(encode(&Issued {
+            pos: self.clone(),
+            scope,
+        }))
     }
 
     /// Decodes an opaque cursor (`None` for a new device).
     pub fn from_cursor(cursor: Option<&Cursor>) -> Result<Option<Self>, ProtocolError> {
+        Ok(Self::from_cursor_with_scope(cursor)?.map(|(pos, _)| pos))
+    }
+
+    /// Decodes an opaque cursor with the scope fingerprint it was issued for.
+    pub fn from_cursor_with_scope(
+        cursor: Option<&Cursor>,
+    ) -> Result<Option<(Self, u64)>, ProtocolError> {
         cursor
             .map(|c| {
-                decode(&c.0)
+                decode::<Issued>(&c.0)
+                    .map(|i| (i.pos, i.scope))
                     .map_err(|_| ProtocolError("the cursor is not one this server issued".into()))
             })
             .transpose()
     }
+}
+
+/// A fingerprint of a set of grid codes, for [`ServerCursor::to_cursor_for`].
+pub fn scope_fingerprint<'a>(grids: impl IntoIterator<Item = &'a String>) -> u64 {
+    let mut sorted: Vec<&String> = grids.into_iter().collect();
+    sorted.sort();
+    let mut h = blake3::Hasher::new();
+    for g in sorted {
+        h.update(g.as_bytes());
+        h.update(b",");
+    }
+    u64::from_le_bytes(h.finalize().as_bytes()[..8].try_into().unwrap_or([0; 8]))
 }
 
 /// Decodes `data` every way the network or a user can deliver it (sync messages,

@@ -51,12 +51,26 @@ pub(crate) async fn sync(
             ),
         ));
     }
-    let cursor = ServerCursor::from_cursor(request.cursor.as_ref())
+    let cursor = ServerCursor::from_cursor_with_scope(request.cursor.as_ref())
         .map_err(|e| ApiError::bad_request(e.0))?;
 
     let tree = state.org_tree().await?;
     let staff = account.staff_id.clone().unwrap_or_default();
     let scope = tree.scope_of(&staff);
+    // A cursor issued for another scope (grids added or taken away since): page
+    // through the whole current scope again. Records the phone has merge as no-ops.
+    let fingerprint = protocol::scope_fingerprint(&scope.all);
+    let cursor = match cursor {
+        Some((pos, issued_for)) if issued_for == fingerprint => Some(pos),
+        Some((ServerCursor::Changes { seq } | ServerCursor::Initial { since: seq, .. }, _)) => {
+            Some(ServerCursor::Initial {
+                since: seq,
+                pass: 0,
+                after: String::new(),
+            })
+        }
+        None => None,
+    };
 
     let pushed_count = request.push.len();
     let pushed = push_all(
@@ -89,7 +103,7 @@ pub(crate) async fn sync(
         protocol: PROTOCOL_VERSION,
         pushed,
         docs,
-        cursor: cursor.to_cursor(),
+        cursor: cursor.to_cursor_for(fingerprint),
         more,
         reference,
         resync,
