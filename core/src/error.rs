@@ -149,6 +149,43 @@ pub enum Error {
         problems: Vec<String>,
     },
 
+    /// The form pack offered breaks a rule; nothing was changed.
+    #[error("the form pack version {version} was rejected: {}", problems.join("; "))]
+    InvalidFormPack {
+        /// The version offered.
+        version: u64,
+        /// Every problem found, by form and field key.
+        problems: Vec<String>,
+    },
+
+    /// A save would store wrong values; nothing was changed. Every problem of the
+    /// values written is listed, each naming its field (never the value).
+    #[error("record {id} was not saved: {}", problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    InvalidFields {
+        /// The record id.
+        id: String,
+        /// Every problem of the values written.
+        problems: Vec<crate::forms::FieldProblem>,
+    },
+
+    /// A record cannot be marked complete while it has problems.
+    #[error("record {id} cannot be marked complete: {}", problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    Incomplete {
+        /// The record id.
+        id: String,
+        /// Every problem still open.
+        problems: Vec<crate::forms::FieldProblem>,
+    },
+
+    /// A household or person change breaks a rule (e.g. moving a person into the
+    /// household they are in).
+    #[error("{0}")]
+    InvalidChange(String),
+
+    /// A scanned door plate could not be resolved.
+    #[error("{0}")]
+    DoorPlate(#[from] crate::household::PlateError),
+
     /// Reference data older than what the store holds was offered.
     #[error("{what} version {offered} is older than the stored version {current}")]
     StaleReferenceData {

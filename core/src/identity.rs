@@ -11,7 +11,7 @@ pub enum IdCardProblem {
     Length,
     /// The first 17 are not all digits, or the last is not a digit or X.
     Characters,
-    /// Positions 7–14 are not a real date between 1900 and today.
+    /// Positions 7–14 are not a real date between 1900 and today (China time).
     BirthDate,
     /// The check character does not match the first 17 digits.
     CheckCharacter,
@@ -33,7 +33,8 @@ impl fmt::Display for IdCardProblem {
 const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
 const CHECK: &[u8; 11] = b"10X98765432";
 
-/// Checks an 18-character resident ID-card number (GB 11643-1999).
+/// Checks an 18-character resident ID-card number (GB 11643-1999): its
+/// characters, the birth date inside it, and the check character.
 pub fn check_id_card(number: &str) -> Result<(), IdCardProblem> {
     let b = number.as_bytes();
     if number.chars().count() != 18 || b.len() != 18 {
@@ -44,30 +45,11 @@ pub fn check_id_card(number: &str) -> Result<(), IdCardProblem> {
     {
         return Err(IdCardProblem::Characters);
     }
-    let num = |r: std::ops::Range<usize>| number[r].parse::<u32>().unwrap_or(0);
-    let (y, m, d) = (num(6..10), num(10..12), num(12..14));
-    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    let days = [
-        31,
-        if leap { 29 } else { 28 },
-        31,
-        30,
-        31,
-        30,
-        31,
-        31,
-        30,
-        31,
-        30,
-        31,
-    ];
-    let this_year = 1970 + (crate::store::now() / 31_556_952) as u32;
-    if !(1900..=this_year).contains(&y)
-        || !(1..=12).contains(&m)
-        || d == 0
-        || d > days[m as usize - 1]
-    {
-        return Err(IdCardProblem::BirthDate);
+    let birth = format!("{}-{}-{}", &number[6..10], &number[10..12], &number[12..14]);
+    let today = crate::forms::date_at(crate::store::now());
+    match crate::forms::parse_date(&birth) {
+        Some(date) if date.year() >= 1900 && date <= today => {}
+        _ => return Err(IdCardProblem::BirthDate),
     }
     let sum: u32 = b[..17]
         .iter()
@@ -87,6 +69,23 @@ pub fn is_mobile_number(phone: &str) -> bool {
         && b[0] == b'1'
         && (b'3'..=b'9').contains(&b[1])
         && b.iter().all(u8::is_ascii_digit)
+}
+
+/// Whether `phone` is a mainland landline with its area code: `0` and 2–3 more
+/// digits, an optional `-`, then 7–8 digits (e.g. `0518-87654321`).
+pub fn is_landline_number(phone: &str) -> bool {
+    let (area, local) = match phone.split_once('-') {
+        Some((a, l)) => (a, l),
+        None if phone.len() >= 10 => phone.split_at(if phone.len() == 12 { 4 } else { 3 }),
+        None => return false,
+    };
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    area.starts_with('0')
+        && (3..=4).contains(&area.len())
+        && (7..=8).contains(&local.len())
+        && digits(area)
+        && digits(local)
+        && !local.starts_with('0')
 }
 
 #[cfg(test)]
@@ -114,6 +113,26 @@ mod tests {
             Err(IdCardProblem::BirthDate)
         );
         assert!(!IdCardProblem::CheckCharacter.to_string().contains("1101"));
+        // A well-formed number whose birth date is next year.
+        let year = crate::forms::date_at(crate::store::now()).year() + 1;
+        let mut future = format!("320722{year}0101123");
+        let sum: u32 = future
+            .bytes()
+            .zip(WEIGHTS)
+            .map(|(c, w)| u32::from(c - b'0') * w)
+            .sum();
+        future.push(CHECK[(sum % 11) as usize] as char);
+        assert_eq!(check_id_card(&future), Err(IdCardProblem::BirthDate));
+    }
+
+    #[test]
+    fn landline_numbers() {
+        assert!(is_landline_number("0518-87654321"));
+        assert!(is_landline_number("051887654321"));
+        assert!(is_landline_number("010-1234567"));
+        assert!(!is_landline_number("518-87654321"));
+        assert!(!is_landline_number("0518-0765432"));
+        assert!(!is_landline_number("0518-876543211"));
     }
 
     #[test]

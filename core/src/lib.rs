@@ -8,6 +8,8 @@
 mod db;
 pub(crate) mod docs;
 mod error;
+pub mod forms;
+pub mod household;
 pub mod identity;
 pub mod incident;
 pub mod media;

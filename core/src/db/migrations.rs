@@ -71,6 +71,12 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../migrations/008_incident_state.sql"),
         after: Some(crate::incident::reindex_incidents),
     },
+    Migration {
+        version: 9,
+        name: "009_household_forms.sql",
+        sql: include_str!("../../migrations/009_household_forms.sql"),
+        after: Some(crate::household::reindex),
+    },
 ];
 
 /// The newest schema version this build knows.

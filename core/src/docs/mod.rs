@@ -85,7 +85,13 @@ impl FieldStore {
     /// Returns the record as stored.
     pub fn update<R: Record>(&self, id: &str, edit: impl FnOnce(&mut R)) -> Result<R> {
         let author = self.author()?;
-        self.write(|tx| Ok(update_in(tx, &author, id, now(), edit)?.0))
+        self.write(|tx| {
+            Ok(update_in(tx, &author, id, now(), |r| {
+                edit(r);
+                Ok(())
+            })?
+            .0)
+        })
     }
 
     /// Applies `edit` to many records of one kind in one transaction (much faster
@@ -100,7 +106,11 @@ impl FieldStore {
         self.write(|tx| {
             let mut changed = 0;
             for id in ids {
-                if update_in(tx, &author, id, at, |r: &mut R| edit(id, r))?.1 {
+                let edit_one = |r: &mut R| {
+                    edit(id, r);
+                    Ok(())
+                };
+                if update_in(tx, &author, id, at, edit_one)?.1 {
                     changed += 1;
                 }
             }
@@ -201,6 +211,71 @@ impl FieldStore {
     }
 }
 
+/// Several record reads and writes in one transaction, all by the signed-in user
+/// at one time (e.g. moving a person between households).
+pub(crate) struct RecordTx<'a> {
+    tx: &'a rusqlite::Transaction<'a>,
+    author: &'a Author,
+    /// The time the changes carry (unix seconds).
+    pub at: i64,
+}
+
+impl RecordTx<'_> {
+    /// The transaction, for reads of query tables.
+    pub(crate) fn tx(&self) -> &rusqlite::Transaction<'_> {
+        self.tx
+    }
+
+    /// The signed-in user.
+    pub(crate) fn user(&self) -> &str {
+        &self.author.user
+    }
+
+    /// Reads a record as this transaction sees it.
+    pub(crate) fn get<R: Record>(&self, id: &str) -> Result<R> {
+        let loaded = storage::load_kind(self.tx, id, R::KIND)?;
+        any::hydrate(&loaded.doc, id)
+    }
+
+    /// Changes a record; if `edit` fails nothing of this record is written.
+    pub(crate) fn update<R: Record, T>(
+        &self,
+        id: &str,
+        edit: impl FnOnce(&mut R) -> Result<T>,
+    ) -> Result<(R, T)> {
+        let mut out = None;
+        let (record, _) = update_in(self.tx, self.author, id, self.at, |r: &mut R| {
+            out = Some(edit(r)?);
+            Ok(())
+        })?;
+        // `update_in` calls `edit` exactly once before it returns Ok.
+        Ok((record, out.expect("edit ran")))
+    }
+
+    /// Stores a new record under a fresh id.
+    pub(crate) fn create<R: Record>(&self, record: &R) -> Result<String> {
+        let id = uuid::Uuid::now_v7().to_string();
+        create_in(self.tx, self.author, &id, record, self.at)?;
+        Ok(id)
+    }
+}
+
+impl FieldStore {
+    /// Runs `f` with record access inside one IMMEDIATE transaction; commits if it
+    /// succeeds, otherwise nothing is written.
+    pub(crate) fn with_records<T>(&self, f: impl FnOnce(&RecordTx<'_>) -> Result<T>) -> Result<T> {
+        let author = self.author()?;
+        let at = now();
+        self.write(|tx| {
+            f(&RecordTx {
+                tx,
+                author: &author,
+                at,
+            })
+        })
+    }
+}
+
 /// Who writes: the user and the actor id of this device and user.
 struct Author {
     user: String,
@@ -230,7 +305,7 @@ fn update_in<R: Record>(
     author: &Author,
     id: &str,
     at: i64,
-    edit: impl FnOnce(&mut R),
+    edit: impl FnOnce(&mut R) -> Result<()>,
 ) -> Result<(R, bool)> {
     let Loaded { row, mut doc, .. } = storage::load_kind(conn, id, R::KIND)?;
     doc.set_actor(author.actor.clone());
@@ -239,7 +314,7 @@ fn update_in<R: Record>(
     // Diff against what this app version understands, so that fields written by a
     // newer version (unknown here) are left alone, not deleted.
     let old = to_json::<R>(&record, id)?;
-    edit(&mut record);
+    edit(&mut record)?;
     let new = to_json::<R>(&record, id)?;
     tree::write_diff(&mut doc, &old, &new)?;
     let changed = commit(&mut doc, author, at).is_some();

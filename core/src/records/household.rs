@@ -6,6 +6,8 @@ use rusqlite::{Connection, params};
 use serde::{Deserialize, Serialize};
 
 use super::{FieldValue, GeoPoint, Record, RecordKind};
+use crate::forms::FormValues;
+use crate::household::{FormRecord, Visit, index};
 
 /// Whether a household or person is still current. Records are never deleted:
 /// an inactive record keeps its whole history.
@@ -68,6 +70,16 @@ pub struct Household {
     /// Form answers keyed `module.field` (e.g. `income.annual_total`).
     #[serde(default)]
     pub fields: BTreeMap<String, FieldValue>,
+    /// The version of the house form the record was last saved with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub form_version: Option<u32>,
+    /// Marked complete by a cadre (only possible without problems).
+    #[serde(default)]
+    pub complete: bool,
+    /// Door visits (入户走访), in the order recorded. Always present (also when
+    /// empty) so that two cadres' first visits append to the same list.
+    #[serde(default)]
+    pub visits: Vec<Visit>,
 }
 
 impl Household {
@@ -82,7 +94,51 @@ impl Household {
             status: RecordStatus::Active,
             members: Vec::new(),
             fields: BTreeMap::new(),
+            form_version: None,
+            complete: false,
+            visits: Vec::new(),
         }
+    }
+}
+
+impl FormRecord for Household {
+    fn form_values(&self) -> FormValues {
+        let mut values = self.fields.clone();
+        values.insert("basic.head_name".into(), self.head_name.clone().into());
+        values.insert("basic.address".into(), self.address.clone().into());
+        if let Some(p) = self.location {
+            values.insert("basic.location".into(), FieldValue::Point(p));
+        }
+        values
+    }
+
+    fn put_form_value(&mut self, key: &str, value: Option<FieldValue>) {
+        let text = |v: Option<FieldValue>| match v {
+            Some(FieldValue::Text(s)) => s,
+            _ => String::new(),
+        };
+        match key {
+            "basic.head_name" => self.head_name = text(value),
+            "basic.address" => self.address = text(value),
+            "basic.location" => {
+                self.location = match value {
+                    Some(FieldValue::Point(p)) => Some(p),
+                    _ => None,
+                }
+            }
+            _ => match value {
+                Some(v) => {
+                    self.fields.insert(key.to_owned(), v);
+                }
+                None => {
+                    self.fields.remove(key);
+                }
+            },
+        }
+    }
+
+    fn form_state(&mut self) -> (&mut Option<u32>, &mut bool) {
+        (&mut self.form_version, &mut self.complete)
     }
 }
 
@@ -108,10 +164,13 @@ impl Record for Household {
     }
 
     fn write_index(&self, conn: &Connection, doc: i64) -> rusqlite::Result<()> {
+        let values = self.form_values();
+        let problems = index::write_facets(conn, doc, RecordKind::Household, &values)?;
         conn.execute(
             "INSERT OR REPLACE INTO households
-                (doc, grid_code, address, head_name, door_plate, status, member_count)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                (doc, grid_code, address, head_name, door_plate, status, member_count,
+                 form_version, complete, problems, last_visit_at, visits, phone_hash)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
             params![
                 doc,
                 self.grid_code,
@@ -119,7 +178,13 @@ impl Record for Household {
                 self.head_name,
                 self.door_plate,
                 self.status.as_str(),
-                self.members.len() as i64
+                self.members.len() as i64,
+                self.form_version,
+                self.complete,
+                problems,
+                self.visits.iter().map(|v| v.at).max(),
+                self.visits.len() as i64,
+                index::lookup_hash(values.get("basic.phone")),
             ],
         )?;
         Ok(())
@@ -145,6 +210,12 @@ pub struct Person {
     /// Form answers keyed `module.field` (e.g. `health.chronic_disease`).
     #[serde(default)]
     pub fields: BTreeMap<String, FieldValue>,
+    /// The version of the person form the record was last saved with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub form_version: Option<u32>,
+    /// Marked complete by a cadre (only possible without problems).
+    #[serde(default)]
+    pub complete: bool,
 }
 
 impl Person {
@@ -157,7 +228,39 @@ impl Person {
             id_number: None,
             status: RecordStatus::Active,
             fields: BTreeMap::new(),
+            form_version: None,
+            complete: false,
         }
+    }
+}
+
+impl FormRecord for Person {
+    fn form_values(&self) -> FormValues {
+        let mut values = self.fields.clone();
+        values.insert("basic.name".into(), self.name.clone().into());
+        if let Some(id) = &self.id_number {
+            values.insert("basic.id_number".into(), id.clone().into());
+        }
+        values
+    }
+
+    fn put_form_value(&mut self, key: &str, value: Option<FieldValue>) {
+        match (key, value) {
+            ("basic.name", Some(FieldValue::Text(s))) => self.name = s,
+            ("basic.name", _) => self.name = String::new(),
+            ("basic.id_number", Some(FieldValue::Text(s))) => self.id_number = Some(s),
+            ("basic.id_number", _) => self.id_number = None,
+            (_, Some(v)) => {
+                self.fields.insert(key.to_owned(), v);
+            }
+            (_, None) => {
+                self.fields.remove(key);
+            }
+        }
+    }
+
+    fn form_state(&mut self) -> (&mut Option<u32>, &mut bool) {
+        (&mut self.form_version, &mut self.complete)
     }
 }
 
@@ -182,15 +285,24 @@ impl Record for Person {
     }
 
     fn write_index(&self, conn: &Connection, doc: i64) -> rusqlite::Result<()> {
+        let values = self.form_values();
+        let problems = index::write_facets(conn, doc, RecordKind::Person, &values)?;
         conn.execute(
-            "INSERT OR REPLACE INTO persons (doc, grid_code, household_id, name, status)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
+            "INSERT OR REPLACE INTO persons
+                (doc, grid_code, household_id, name, status, form_version, complete,
+                 problems, id_hash, phone_hash)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             params![
                 doc,
                 self.grid_code,
                 self.household_id,
                 self.name,
-                self.status.as_str()
+                self.status.as_str(),
+                self.form_version,
+                self.complete,
+                problems,
+                index::lookup_hash(self.id_number.clone().map(FieldValue::Text).as_ref()),
+                index::lookup_hash(values.get("basic.phone")),
             ],
         )?;
         Ok(())

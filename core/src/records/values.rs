@@ -39,6 +39,8 @@ pub enum FieldValue {
     Choices(Vec<String>),
     /// A place.
     Point(GeoPoint),
+    /// The rows of a repeat group, each row's answers by field code.
+    Rows(Vec<std::collections::BTreeMap<String, FieldValue>>),
 }
 
 impl FieldValue {
@@ -66,6 +68,24 @@ impl From<String> for FieldValue {
 impl From<i64> for FieldValue {
     fn from(i: i64) -> Self {
         FieldValue::Int(i)
+    }
+}
+
+impl From<f64> for FieldValue {
+    fn from(d: f64) -> Self {
+        FieldValue::Decimal(d)
+    }
+}
+
+impl From<Vec<String>> for FieldValue {
+    fn from(codes: Vec<String>) -> Self {
+        FieldValue::Choices(codes)
+    }
+}
+
+impl From<GeoPoint> for FieldValue {
+    fn from(p: GeoPoint) -> Self {
+        FieldValue::Point(p)
     }
 }
 

@@ -1,0 +1,196 @@
+//! The form engine: form definitions sent as reference data, validation with every
+//! problem per field, skip logic, calculations, and the default form pack (the house
+//! record's 6 modules and the person record's 11).
+//!
+//! Records store answers under `module.field` keys. A record keeps the form version
+//! it was last saved with; a newer form opens it (fields the newer form dropped are
+//! kept, not shown).
+
+pub mod definition;
+pub mod expr;
+pub mod sample;
+pub mod validate;
+mod values;
+
+use std::sync::{Arc, Mutex};
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+pub use definition::{
+    Choice, Constraint, FieldDef, FieldType, FormDefinition, FormPack, Label, Module, Section,
+};
+pub use validate::{CompiledForm, FieldProblem, FormValues, Severity};
+pub use values::{date_at, parse_date, whole_years};
+
+use crate::error::{Error, Result};
+use crate::org::ImportOutcome;
+use crate::records::RecordKind;
+use crate::store::FieldStore;
+
+/// The reference-data name of the form pack.
+pub const FORMS: &str = "forms";
+
+/// The form pack shipped with the app: used until the server sends a newer one.
+pub fn default_form_pack() -> FormPack {
+    let form = |json: &str| -> FormDefinition {
+        serde_json::from_str(json).expect("the shipped forms are valid JSON (tested)")
+    };
+    FormPack {
+        version: 1,
+        forms: vec![
+            form(include_str!("../../forms/household.json")),
+            form(include_str!("../../forms/person.json")),
+        ],
+    }
+}
+
+/// Compiled forms by content digest, shared by every store in the process: forms
+/// change rarely and compiling one takes longer than a save.
+static COMPILED: Mutex<Vec<CacheEntry>> = Mutex::new(Vec::new());
+
+/// A compiled form with the digest of the pack it came from.
+type CacheEntry = ([u8; 32], RecordKind, Arc<CompiledForm>);
+
+fn compiled(
+    digest: [u8; 32],
+    kind: RecordKind,
+    pack: impl FnOnce() -> Option<FormPack>,
+) -> Option<Arc<CompiledForm>> {
+    let mut cache = COMPILED.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, _, form)) = cache.iter().find(|(d, k, _)| *d == digest && *k == kind) {
+        return Some(form.clone());
+    }
+    let pack = pack()?;
+    let mut found = None;
+    for form in pack.forms {
+        let form_kind = form.kind;
+        // The pack was checked on import; a form that fails here is skipped.
+        if let Ok(c) = CompiledForm::new(form) {
+            let c = Arc::new(c);
+            if form_kind == kind {
+                found = Some(c.clone());
+            }
+            cache.retain(|(d, k, _)| !(*d == digest && *k == form_kind));
+            cache.push((digest, form_kind, c));
+        }
+    }
+    // Keep the cache small: a process rarely sees more than a few packs.
+    let excess = cache.len().saturating_sub(16);
+    cache.drain(..excess);
+    found
+}
+
+fn default_digest() -> [u8; 32] {
+    static DIGEST: std::sync::OnceLock<[u8; 32]> = std::sync::OnceLock::new();
+    *DIGEST.get_or_init(|| {
+        let mut h = blake3::Hasher::new();
+        h.update(include_str!("../../forms/household.json").as_bytes());
+        h.update(include_str!("../../forms/person.json").as_bytes());
+        *h.finalize().as_bytes()
+    })
+}
+
+/// The form in force for `kind` on this connection: the imported pack's, or the
+/// shipped default.
+pub(crate) fn current_form(
+    conn: &Connection,
+    kind: RecordKind,
+) -> Result<Option<Arc<CompiledForm>>> {
+    let stored: Option<Vec<u8>> = conn
+        .query_row(
+            "SELECT digest FROM reference_blobs WHERE what = ?1",
+            [FORMS],
+            |r| r.get(0),
+        )
+        .optional()?
+        .flatten();
+    Ok(match stored.and_then(|d| <[u8; 32]>::try_from(d).ok()) {
+        Some(digest) => compiled(digest, kind, || {
+            let body: String = conn
+                .query_row(
+                    "SELECT body FROM reference_blobs WHERE what = ?1",
+                    [FORMS],
+                    |r| r.get(0),
+                )
+                .ok()?;
+            serde_json::from_str(&body).ok()
+        }),
+        None => compiled(default_digest(), kind, || Some(default_form_pack())),
+    })
+}
+
+impl FieldStore {
+    /// Replaces the stored form pack with a newer version (checked whole: an older
+    /// version is refused, the same version changes nothing). Lists and problem
+    /// counts of households and persons are recomputed against the new forms in the
+    /// same transaction.
+    pub fn import_form_pack(&self, pack: &FormPack) -> Result<ImportOutcome> {
+        let problems = pack.problems();
+        if !problems.is_empty() {
+            return Err(Error::InvalidFormPack {
+                version: pack.version,
+                problems,
+            });
+        }
+        let body = serde_json::to_string(pack).map_err(|e| Error::InvalidFormPack {
+            version: pack.version,
+            problems: vec![e.to_string()],
+        })?;
+        let digest = blake3::hash(body.as_bytes());
+        self.write(|tx| {
+            let current: Option<i64> = tx
+                .query_row("SELECT version FROM reference_blobs WHERE what = ?1", [FORMS], |r| r.get(0))
+                .optional()?;
+            match current.map(|v| v as u64) {
+                Some(v) if v == pack.version => return Ok(ImportOutcome::AlreadyCurrent),
+                Some(v) if v > pack.version => {
+                    return Err(Error::StaleReferenceData { what: "form pack", current: v, offered: pack.version });
+                }
+                _ => {}
+            }
+            tx.execute(
+                "INSERT OR REPLACE INTO reference_blobs (what, version, body, digest) VALUES (?1, ?2, ?3, ?4)",
+                params![FORMS, pack.version as i64, body, digest.as_bytes().as_slice()],
+            )?;
+            crate::household::reindex(tx)?;
+            Ok(ImportOutcome::Imported)
+        })
+    }
+
+    /// The form pack in force: the last one imported, or the shipped default.
+    pub fn form_pack(&self) -> Result<FormPack> {
+        let body: Option<String> = self
+            .conn()
+            .query_row(
+                "SELECT body FROM reference_blobs WHERE what = ?1",
+                [FORMS],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(body
+            .and_then(|b| serde_json::from_str(&b).ok())
+            .unwrap_or_else(default_form_pack))
+    }
+
+    /// The version of the imported form pack, if one was imported.
+    pub fn form_pack_version(&self) -> Result<Option<u64>> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT version FROM reference_blobs WHERE what = ?1",
+                [FORMS],
+                |r| r.get::<_, i64>(0),
+            )
+            .optional()?
+            .map(|v| v as u64))
+    }
+
+    /// The compiled form in force for records of `kind`.
+    pub fn form(&self, kind: RecordKind) -> Result<Arc<CompiledForm>> {
+        current_form(&self.conn(), kind)?
+            .ok_or_else(|| Error::InvalidChange(format!("there is no form for {kind} records")))
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,511 @@
+//! Households and persons as cadres keep them door to door: records filled through
+//! the forms (drafts with problems, complete without), members and moves between
+//! households, inactive records that keep their history, visits, door plates, and
+//! the lists and lookups a cadre works from.
+
+pub(crate) mod index;
+mod lists;
+mod plate;
+mod visits;
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::BTreeSet;
+
+use serde::Serialize;
+
+pub(crate) use index::reindex;
+pub use lists::{FoundRecord, HouseholdQuery, HouseholdSummary, PersonQuery, PersonSummary};
+pub use plate::{PlateError, new_plate_code, parse_plate_payload, plate_payload};
+pub use visits::{NewVisit, VISIT_PURPOSES, Visit};
+
+use crate::docs::RecordTx;
+use crate::error::{Error, Result};
+use crate::forms::{CompiledForm, FieldProblem, FormValues, Severity, current_form, date_at};
+use crate::records::{
+    FieldValue, Household, HouseholdMember, Person, Record, RecordKind, RecordStatus,
+};
+use crate::store::FieldStore;
+
+/// Relations to the head of household (与户主关系) a member may have.
+pub const RELATIONS: &[&str] = &[
+    "head",
+    "spouse",
+    "child",
+    "child_in_law",
+    "grandchild",
+    "parent",
+    "parent_in_law",
+    "grandparent",
+    "sibling",
+    "other",
+];
+
+/// A record whose answers the form engine reads and writes. Some form fields are
+/// kept as the record's own properties (a household's head and address, a person's
+/// name and ID-card number); this maps them.
+pub trait FormRecord: Record {
+    /// Every answer by `module.field` key, the mapped properties included.
+    fn form_values(&self) -> FormValues;
+    /// Sets (or with `None` clears) one answer.
+    fn put_form_value(&mut self, key: &str, value: Option<FieldValue>);
+    /// The form version the record was saved with, and whether it is complete.
+    fn form_state(&mut self) -> (&mut Option<u32>, &mut bool);
+}
+
+/// What a save through the form did.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FormOutcome {
+    /// The record id.
+    pub id: String,
+    /// The record's problems after the save (a draft may have some).
+    pub problems: Vec<FieldProblem>,
+    /// Whether the record is marked complete.
+    pub complete: bool,
+    /// Fields cleared because the save made them not relevant (skip logic).
+    pub cleared: Vec<String>,
+    /// Calculated fields whose value the save changed.
+    pub calculated: Vec<String>,
+}
+
+/// A record checked against the form in force.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FormReport {
+    /// The record id.
+    pub id: String,
+    /// Its kind.
+    pub kind: RecordKind,
+    /// The form version it was last saved with (`None`: never saved through a form).
+    pub saved_with: Option<u32>,
+    /// The version of the form in force.
+    pub form_version: u32,
+    /// Every problem.
+    pub problems: Vec<FieldProblem>,
+    /// Fields holding a value that skip logic hides now.
+    pub hidden: Vec<String>,
+    /// Fields the form in force does not know (dropped by a newer version, or added
+    /// by a newer one this device has not received); kept, not shown.
+    pub unknown: Vec<String>,
+    /// Whether the record is marked complete.
+    pub complete: bool,
+}
+
+/// The result of applying changes to a record's answers.
+struct Applied {
+    cleared: Vec<String>,
+    calculated: Vec<String>,
+}
+
+/// Applies `changes` through `form`: refuses wrong values (listing every one), then
+/// recalculates, clears fields the changes hid, and stamps the form version.
+fn apply_form<R: FormRecord>(
+    form: &CompiledForm,
+    id: &str,
+    record: &mut R,
+    changes: &[(String, Option<FieldValue>)],
+    at: i64,
+) -> Result<Applied> {
+    let today = date_at(at);
+    let before = record.form_values();
+    let mut values = before.clone();
+    let mut problems = Vec::new();
+    for (key, value) in changes {
+        let Some(field) = form.field(key) else {
+            problems.push(FieldProblem {
+                field: key.clone(),
+                label: String::new(),
+                severity: Severity::Invalid,
+                message: format!(
+                    "the {} form version {} has no such field",
+                    form.definition.kind, form.definition.version
+                ),
+            });
+            continue;
+        };
+        if field.calculate.is_some() {
+            problems.push(FieldProblem {
+                field: key.clone(),
+                label: field.label.zh.clone(),
+                severity: Severity::Invalid,
+                message: "is calculated from other fields and cannot be typed in".into(),
+            });
+            continue;
+        }
+        match value
+            .as_ref()
+            .filter(|v| !crate::forms::validate::is_empty(v))
+        {
+            Some(v) => values.insert(key.clone(), v.clone()),
+            None => values.remove(key),
+        };
+    }
+    for (key, _) in changes {
+        if form.field(key).is_some_and(|f| f.calculate.is_none()) {
+            problems.extend(
+                form.check_value(key, values.get(key), &values, today)
+                    .into_iter()
+                    .filter(|p| p.severity == Severity::Invalid),
+            );
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Error::InvalidFields {
+            id: id.to_owned(),
+            problems,
+        });
+    }
+    let hidden_before: BTreeSet<String> = form
+        .hidden_with_values(&before, today)
+        .into_iter()
+        .collect();
+    let mut calculated: BTreeSet<String> = form.calculate(&mut values, today).into_iter().collect();
+    let mut cleared = Vec::new();
+    for key in form.hidden_with_values(&values, today) {
+        if !hidden_before.contains(&key) && form.field(&key).is_some_and(|f| f.calculate.is_none())
+        {
+            values.remove(&key);
+            cleared.push(key);
+        }
+    }
+    if !cleared.is_empty() {
+        calculated.extend(form.calculate(&mut values, today));
+    }
+    let keys: BTreeSet<&String> = before.keys().chain(values.keys()).collect();
+    for key in keys {
+        if before.get(key) != values.get(key) {
+            record.put_form_value(key, values.get(key).cloned());
+        }
+    }
+    let (version, complete) = record.form_state();
+    *version = Some(form.definition.version);
+    if *complete && !form.check(&values, today).is_empty() {
+        *complete = false;
+    }
+    Ok(Applied {
+        cleared,
+        calculated: calculated.into_iter().collect(),
+    })
+}
+
+fn outcome<R: FormRecord>(
+    form: &CompiledForm,
+    id: String,
+    record: &mut R,
+    applied: Applied,
+    at: i64,
+) -> FormOutcome {
+    let problems = form.check(&record.form_values(), date_at(at));
+    FormOutcome {
+        id,
+        problems,
+        complete: *record.form_state().1,
+        cleared: applied.cleared,
+        calculated: applied.calculated,
+    }
+}
+
+fn form_for(rt: &RecordTx<'_>, kind: RecordKind) -> Result<std::sync::Arc<CompiledForm>> {
+    current_form(rt.tx(), kind)?
+        .ok_or_else(|| Error::InvalidChange(format!("there is no form for {kind} records")))
+}
+
+fn check_grid(rt: &RecordTx<'_>, grid_code: &str) -> Result<()> {
+    let grids: i64 = rt
+        .tx()
+        .query_row("SELECT count(*) FROM grids", [], |r| r.get(0))?;
+    let known: i64 = rt.tx().query_row(
+        "SELECT count(*) FROM grids WHERE code = ?1",
+        [grid_code],
+        |r| r.get(0),
+    )?;
+    if grids > 0 && known == 0 {
+        return Err(Error::InvalidChange(format!(
+            "there is no grid {grid_code:?} in the org tree"
+        )));
+    }
+    Ok(())
+}
+
+fn check_relation(relation: &str) -> Result<()> {
+    if RELATIONS.contains(&relation) {
+        Ok(())
+    } else {
+        Err(Error::InvalidChange(format!(
+            "unknown relation to the head of household {relation:?}; use one of {}",
+            RELATIONS.join(", ")
+        )))
+    }
+}
+
+fn join(household: &mut Household, person_id: &str, relation: &str) -> Result<()> {
+    if household.status != RecordStatus::Active {
+        return Err(Error::InvalidChange(format!(
+            "the household is {} and takes no new members",
+            household.status.as_str()
+        )));
+    }
+    if relation == "head" && household.members.iter().any(|m| m.relation == "head") {
+        return Err(Error::InvalidChange(
+            "the household has a head already; change that member's relation first".into(),
+        ));
+    }
+    household.members.push(HouseholdMember {
+        person_id: person_id.to_owned(),
+        relation: relation.to_owned(),
+    });
+    Ok(())
+}
+
+impl FieldStore {
+    /// Creates a household through the house form: `values` are answers by key
+    /// (`basic.head_name` and `basic.address` among them). A door-plate code is
+    /// assigned. Wrong values refuse the save; missing answers leave a draft.
+    pub fn new_household(&self, grid_code: &str, values: FormValues) -> Result<FormOutcome> {
+        self.with_records(|rt| {
+            check_grid(rt, grid_code)?;
+            let form = form_for(rt, RecordKind::Household)?;
+            let mut house = Household::new(grid_code, "", "");
+            house.door_plate = Some(new_plate_code());
+            let changes: Vec<_> = values.into_iter().map(|(k, v)| (k, Some(v))).collect();
+            let applied = apply_form(&form, "(new household)", &mut house, &changes, rt.at)?;
+            let id = rt.create(&house)?;
+            Ok(outcome(&form, id, &mut house, applied, rt.at))
+        })
+    }
+
+    /// Creates a person through the person form, optionally as a member of a
+    /// household with a relation to its head (see [`RELATIONS`]).
+    pub fn new_person(
+        &self,
+        grid_code: &str,
+        values: FormValues,
+        member_of: Option<(&str, &str)>,
+    ) -> Result<FormOutcome> {
+        self.with_records(|rt| {
+            check_grid(rt, grid_code)?;
+            let form = form_for(rt, RecordKind::Person)?;
+            let mut person = Person::new(grid_code, "");
+            let changes: Vec<_> = values.into_iter().map(|(k, v)| (k, Some(v))).collect();
+            let applied = apply_form(&form, "(new person)", &mut person, &changes, rt.at)?;
+            if let Some((household, _)) = member_of {
+                person.household_id = Some(household.to_owned());
+            }
+            let id = rt.create(&person)?;
+            if let Some((household, relation)) = member_of {
+                check_relation(relation)?;
+                rt.update(household, |h: &mut Household| join(h, &id, relation))?;
+            }
+            Ok(outcome(&form, id, &mut person, applied, rt.at))
+        })
+    }
+
+    /// Saves answers of a household or person (`None` clears one). Every wrong
+    /// value is listed in [`Error::InvalidFields`] and nothing is saved; otherwise
+    /// calculations are redone, fields the change hid are cleared, and the record
+    /// drops back to draft if it was complete and now has problems.
+    pub fn save_fields(
+        &self,
+        id: &str,
+        changes: &[(String, Option<FieldValue>)],
+    ) -> Result<FormOutcome> {
+        match self.kind_of(id)? {
+            RecordKind::Household => self.save_fields_of::<Household>(id, changes),
+            RecordKind::Person => self.save_fields_of::<Person>(id, changes),
+            other => Err(Error::WrongKind {
+                id: id.to_owned(),
+                expected: RecordKind::Household,
+                actual: other,
+            }),
+        }
+    }
+
+    fn save_fields_of<R: FormRecord>(
+        &self,
+        id: &str,
+        changes: &[(String, Option<FieldValue>)],
+    ) -> Result<FormOutcome> {
+        self.with_records(|rt| {
+            let form = form_for(rt, R::KIND)?;
+            let (mut record, applied) =
+                rt.update(id, |r: &mut R| apply_form(&form, id, r, changes, rt.at))?;
+            Ok(outcome(&form, id.to_owned(), &mut record, applied, rt.at))
+        })
+    }
+
+    /// Checks a household or person against the form in force.
+    pub fn form_report(&self, id: &str) -> Result<FormReport> {
+        let kind = self.kind_of(id)?;
+        let (values, saved_with, complete) = match kind {
+            RecordKind::Household => {
+                let h: Household = self.get(id)?;
+                (h.form_values(), h.form_version, h.complete)
+            }
+            RecordKind::Person => {
+                let p: Person = self.get(id)?;
+                (p.form_values(), p.form_version, p.complete)
+            }
+            other => {
+                return Err(Error::WrongKind {
+                    id: id.to_owned(),
+                    expected: RecordKind::Household,
+                    actual: other,
+                });
+            }
+        };
+        let form = self.form(kind)?;
+        let today = date_at(crate::store::now());
+        let repeat_sub = |k: &str| form.field(k).is_some();
+        Ok(FormReport {
+            id: id.to_owned(),
+            kind,
+            saved_with,
+            form_version: form.definition.version,
+            problems: form.check(&values, today),
+            hidden: form.hidden_with_values(&values, today),
+            unknown: values.keys().filter(|k| !repeat_sub(k)).cloned().collect(),
+            complete,
+        })
+    }
+
+    /// Marks a household or person complete; refused with every open problem
+    /// ([`Error::Incomplete`]) unless it has none.
+    pub fn mark_complete(&self, id: &str) -> Result<FormOutcome> {
+        match self.kind_of(id)? {
+            RecordKind::Household => self.mark_complete_of::<Household>(id),
+            RecordKind::Person => self.mark_complete_of::<Person>(id),
+            other => Err(Error::WrongKind {
+                id: id.to_owned(),
+                expected: RecordKind::Household,
+                actual: other,
+            }),
+        }
+    }
+
+    fn mark_complete_of<R: FormRecord>(&self, id: &str) -> Result<FormOutcome> {
+        self.with_records(|rt| {
+            let form = form_for(rt, R::KIND)?;
+            let today = date_at(rt.at);
+            let (mut record, ()) = rt.update(id, |r: &mut R| {
+                let problems = form.check(&r.form_values(), today);
+                if !problems.is_empty() {
+                    return Err(Error::Incomplete {
+                        id: id.to_owned(),
+                        problems,
+                    });
+                }
+                let (version, complete) = r.form_state();
+                *version = Some(form.definition.version);
+                *complete = true;
+                Ok(())
+            })?;
+            Ok(outcome(
+                &form,
+                id.to_owned(),
+                &mut record,
+                Applied {
+                    cleared: vec![],
+                    calculated: vec![],
+                },
+                rt.at,
+            ))
+        })
+    }
+
+    /// Makes a person who belongs to no household a member of one.
+    pub fn add_member(&self, household_id: &str, person_id: &str, relation: &str) -> Result<()> {
+        check_relation(relation)?;
+        self.with_records(|rt| {
+            let person: Person = rt.get(person_id)?;
+            if person.household_id.is_some() {
+                return Err(Error::InvalidChange(
+                    "the person belongs to a household already; move them instead".into(),
+                ));
+            }
+            rt.update(household_id, |h: &mut Household| {
+                join(h, person_id, relation)
+            })?;
+            rt.update(person_id, |p: &mut Person| {
+                p.household_id = Some(household_id.to_owned());
+                Ok(())
+            })?;
+            Ok(())
+        })
+    }
+
+    /// Moves a person to another household (e.g. after a marriage), in one
+    /// transaction: out of the old household's members, into the new one's, and
+    /// into the new household's grid. Both households keep the history.
+    pub fn move_person(&self, person_id: &str, to_household: &str, relation: &str) -> Result<()> {
+        check_relation(relation)?;
+        self.with_records(|rt| {
+            let person: Person = rt.get(person_id)?;
+            if person.household_id.as_deref() == Some(to_household) {
+                return Err(Error::InvalidChange(
+                    "the person is a member of that household already".into(),
+                ));
+            }
+            let (target, ()) = rt.update(to_household, |h: &mut Household| {
+                join(h, person_id, relation)
+            })?;
+            if let Some(from) = &person.household_id {
+                rt.update(from, |h: &mut Household| {
+                    h.members.retain(|m| m.person_id != person_id);
+                    Ok(())
+                })?;
+            }
+            rt.update(person_id, |p: &mut Person| {
+                p.household_id = Some(to_household.to_owned());
+                p.grid_code = target.grid_code.clone();
+                Ok(())
+            })?;
+            Ok(())
+        })
+    }
+
+    /// Marks a household or person inactive (moved away, deceased, dissolved) or
+    /// active again. Nothing is deleted: the record and its history stay.
+    pub fn set_record_status(&self, id: &str, status: RecordStatus) -> Result<()> {
+        match (self.kind_of(id)?, status) {
+            (RecordKind::Household, RecordStatus::Deceased) => Err(Error::InvalidChange(
+                "a household cannot be deceased; use dissolved or moved_away".into(),
+            )),
+            (RecordKind::Household, _) => self.with_records(|rt| {
+                rt.update(id, |h: &mut Household| {
+                    h.status = status;
+                    Ok(())
+                })
+                .map(|_| ())
+            }),
+            (RecordKind::Person, RecordStatus::Dissolved) => Err(Error::InvalidChange(
+                "a person cannot be dissolved; use moved_away or deceased".into(),
+            )),
+            (RecordKind::Person, _) => self.with_records(|rt| {
+                rt.update(id, |p: &mut Person| {
+                    p.status = status;
+                    Ok(())
+                })
+                .map(|_| ())
+            }),
+            (other, _) => Err(Error::WrongKind {
+                id: id.to_owned(),
+                expected: RecordKind::Household,
+                actual: other,
+            }),
+        }
+    }
+
+    /// The kind of a stored record.
+    pub fn kind_of(&self, id: &str) -> Result<RecordKind> {
+        use rusqlite::OptionalExtension;
+        let kind: Option<String> = self
+            .conn()
+            .query_row("SELECT kind FROM documents WHERE doc_id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        kind.ok_or_else(|| Error::NotFound { id: id.to_owned() })?
+            .parse()
+            .map_err(Error::InvalidChange)
+    }
+}
