@@ -28,8 +28,8 @@ pub enum AdminError {
     /// The org tree (or catalogue) breaks rules.
     #[error("the reference data was rejected: {}", .0.join("; "))]
     InvalidOrgTree(Vec<String>),
-    /// The org tree is not newer than the published one.
-    #[error("org tree version {offered} is not newer than the published {current}")]
+    /// The reference data is not newer than the published version.
+    #[error("version {offered} is not newer than the published {current}")]
     NotNewer {
         /// Offered version.
         offered: u64,
@@ -139,6 +139,34 @@ pub async fn publish_org_tree(state: &AppState, tree: &OrgTree) -> Result<(), Ad
     state
         .storage
         .put_reference(crate::api::ORG_TREE, tree.version, &body)
+        .await?;
+    Ok(())
+}
+
+/// Checks and publishes a newer form pack (household and person forms).
+pub async fn publish_form_pack(
+    state: &AppState,
+    pack: &fieldgrid_core::forms::FormPack,
+) -> Result<(), AdminError> {
+    let problems = pack.problems();
+    if !problems.is_empty() {
+        return Err(AdminError::InvalidOrgTree(problems));
+    }
+    if let Some((current, _)) = state
+        .storage
+        .reference(fieldgrid_core::forms::FORMS)
+        .await?
+        && current >= pack.version
+    {
+        return Err(AdminError::NotNewer {
+            offered: pack.version,
+            current,
+        });
+    }
+    let body = serde_json::to_string(pack).map_err(|e| StorageError::Other(e.to_string()))?;
+    state
+        .storage
+        .put_reference(fieldgrid_core::forms::FORMS, pack.version, &body)
         .await?;
     Ok(())
 }

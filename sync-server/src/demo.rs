@@ -3,9 +3,10 @@
 
 use std::path::Path;
 
+use fieldgrid_core::forms::sample::example_values;
 use fieldgrid_core::org::GridKind;
 use fieldgrid_core::org::demo::{demo_county, demo_name};
-use fieldgrid_core::records::{FieldValue, Household, HouseholdMember, Incident, Person};
+use fieldgrid_core::records::{Incident, RecordKind};
 use fieldgrid_core::{FieldStore, merge_document};
 
 use crate::storage::{DocumentSave, SaveOutcome};
@@ -37,12 +38,17 @@ pub async fn seed(
     let tree = demo_county();
     crate::admin::publish_org_tree(state, &tree).await?;
     crate::admin::publish_catalogue(state, &fieldgrid_core::incident::default_catalogue()).await?;
+    crate::admin::publish_form_pack(state, &fieldgrid_core::forms::default_form_pack()).await?;
 
     // Records are written the way phones write them, in a scratch phone store.
     let path = scratch_dir.join(".demo-seed.sqlite");
     let _ = std::fs::remove_file(&path);
     let store = FieldStore::open(&path)?;
     store.sign_in("demo-seed");
+    store.import_org_tree(&tree)?;
+    let house_form = store.form(RecordKind::Household)?;
+    let person_form = store.form(RecordKind::Person)?;
+    let today = fieldgrid_core::forms::date_at(now()).to_string();
     let mut n = 0;
     for grid in tree
         .grids
@@ -57,33 +63,17 @@ pub async fn seed(
         for i in 0..HOUSEHOLDS_PER_GRID {
             n += 1;
             let head = demo_name(n);
-            let mut house = Household::new(
-                &grid.code,
-                &format!("安峰镇{village}{}号", n % 97 + 1),
-                &head,
+            // Filled through the real forms, as a cadre would.
+            let mut values = example_values(&house_form, n as u64, &today);
+            values.insert("basic.head_name".into(), head.clone().into());
+            values.insert(
+                "basic.address".into(),
+                format!("安峰镇{village}{}号", n % 97 + 1).into(),
             );
-            house.door_plate = Some(format!("AF-{n:05}"));
-            house.fields.insert(
-                "basic.house_type".into(),
-                ["砖混", "砖木", "钢混"][n % 3].into(),
-            );
-            house.fields.insert(
-                "income.annual_total".into(),
-                FieldValue::Int(30_000 + (n as i64 * 1_733) % 60_000),
-            );
-            house
-                .fields
-                .insert("safety.smoke_alarm".into(), FieldValue::Bool(n % 4 != 0));
-            let hid = store.create(&house)?;
-            let mut person = Person::new(&grid.code, &head);
-            person.household_id = Some(hid.clone());
-            let pid = store.create(&person)?;
-            store.update::<Household>(&hid, |h| {
-                h.members.push(HouseholdMember {
-                    person_id: pid.clone(),
-                    relation: "self".into(),
-                });
-            })?;
+            let hid = store.new_household(&grid.code, values)?.id;
+            let mut values = example_values(&person_form, n as u64 * 31 + 7, &today);
+            values.insert("basic.name".into(), head.clone().into());
+            store.new_person(&grid.code, values, Some((&hid, "head")))?;
             if i == 0 {
                 store.create(&Incident {
                     grid_code: grid.code.clone(),

@@ -8,6 +8,7 @@
 //! fieldgrid-server admin reject <REGISTRATION> --reason "…"
 //! fieldgrid-server admin revoke <REGISTRATION>
 //! fieldgrid-server admin publish-org-tree tree.json
+//! fieldgrid-server admin publish-forms forms.json
 //! ```
 
 use std::path::PathBuf;
@@ -92,6 +93,11 @@ enum AdminCommand {
     },
     /// Publishes a newer org tree from a JSON file.
     PublishOrgTree {
+        /// The file.
+        file: PathBuf,
+    },
+    /// Publishes a newer form pack from a JSON file ({version, forms: [...]}).
+    PublishForms {
         /// The file.
         file: PathBuf,
     },
@@ -265,6 +271,12 @@ async fn admin(state: &AppState, cmd: AdminCommand) -> Result<(), Box<dyn std::e
             let tree: OrgTree = serde_json::from_str(&std::fs::read_to_string(&file)?)?;
             admin::publish_org_tree(state, &tree).await?;
             println!("org tree version {} published", tree.version);
+        }
+        AdminCommand::PublishForms { file } => {
+            let pack: fieldgrid_core::forms::FormPack =
+                serde_json::from_str(&std::fs::read_to_string(&file)?)?;
+            admin::publish_form_pack(state, &pack).await?;
+            println!("form pack version {} published", pack.version);
         }
     }
     Ok(())

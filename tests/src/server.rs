@@ -89,6 +89,9 @@ impl TestServer {
         admin::publish_catalogue(&state, &fieldgrid_core::incident::default_catalogue())
             .await
             .unwrap();
+        admin::publish_form_pack(&state, &fieldgrid_core::forms::default_form_pack())
+            .await
+            .unwrap();
         TestServer {
             url: format!("http://{addr}"),
             addr,
@@ -108,6 +111,18 @@ impl TestServer {
         if let Some(task) = self.task.take() {
             let _ = task.await;
         }
+    }
+
+    /// An HTTP PUT to the admin API, returning the status.
+    pub async fn admin_put(&self, path: &str, body: serde_json::Value) -> reqwest::StatusCode {
+        reqwest::Client::new()
+            .put(format!("{}{path}", self.url))
+            .bearer_auth(&self.admin_token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+            .status()
     }
 
     /// An HTTP call to the admin API, returning the status.

@@ -252,6 +252,23 @@ impl RecordTx<'_> {
         Ok((record, out.expect("edit ran")))
     }
 
+    /// Like [`RecordTx::update`], and also settles any conflict at `settle` (paths
+    /// of map keys): the value written there wins even if it is the one shown.
+    pub(crate) fn update_settling<R: Record, T>(
+        &self,
+        id: &str,
+        settle: &[Vec<String>],
+        edit: impl FnOnce(&mut R) -> Result<T>,
+    ) -> Result<(R, T)> {
+        let mut out = None;
+        let (record, _) =
+            update_in_settling(self.tx, self.author, id, self.at, settle, |r: &mut R| {
+                out = Some(edit(r)?);
+                Ok(())
+            })?;
+        Ok((record, out.expect("edit ran")))
+    }
+
     /// Stores a new record under a fresh id.
     pub(crate) fn create<R: Record>(&self, record: &R) -> Result<String> {
         let id = uuid::Uuid::now_v7().to_string();
@@ -307,6 +324,18 @@ fn update_in<R: Record>(
     at: i64,
     edit: impl FnOnce(&mut R) -> Result<()>,
 ) -> Result<(R, bool)> {
+    update_in_settling(conn, author, id, at, &[], edit)
+}
+
+/// [`update_in`], also re-writing the given paths where they hold a conflict.
+fn update_in_settling<R: Record>(
+    conn: &Connection,
+    author: &Author,
+    id: &str,
+    at: i64,
+    settle: &[Vec<String>],
+    edit: impl FnOnce(&mut R) -> Result<()>,
+) -> Result<(R, bool)> {
     let Loaded { row, mut doc, .. } = storage::load_kind(conn, id, R::KIND)?;
     doc.set_actor(author.actor.clone());
     let heads_before = doc.get_heads();
@@ -317,6 +346,9 @@ fn update_in<R: Record>(
     edit(&mut record)?;
     let new = to_json::<R>(&record, id)?;
     tree::write_diff(&mut doc, &old, &new)?;
+    for path in settle {
+        tree::settle(&mut doc, &new, path)?;
+    }
     let changed = commit(&mut doc, author, at).is_some();
     if changed {
         storage::persist(

@@ -98,6 +98,34 @@ fn json_to_scalar(v: &Value) -> ScalarValue {
     }
 }
 
+/// Writes the value `new` holds at `path` (map keys from the root) again if the
+/// document holds concurrent values there, so that choosing the value shown
+/// settles a conflict instead of changing nothing.
+pub(crate) fn settle(doc: &mut AutoCommit, new: &Value, path: &[String]) -> Result<()> {
+    let Some((last, parents)) = path.split_last() else {
+        return Ok(());
+    };
+    let mut obj = automerge::ROOT;
+    let mut value = new;
+    for key in parents {
+        value = match value.get(key) {
+            Some(v) => v,
+            None => return Ok(()),
+        };
+        obj = match doc.get(&obj, key.as_str())? {
+            Some((Am::Object(ObjType::Map), id)) => id,
+            _ => return Ok(()),
+        };
+    }
+    let Some(value) = value.get(last) else {
+        return Ok(());
+    };
+    if doc.get_all(&obj, last.as_str())?.len() > 1 {
+        put(doc, &obj, Slot::Key(last), value)?;
+    }
+    Ok(())
+}
+
 /// Writes `new` over the root map, given `old`, what the document shows now.
 pub(crate) fn write_diff(doc: &mut AutoCommit, old: &Value, new: &Value) -> Result<()> {
     let empty = Map::new();

@@ -52,6 +52,10 @@ pub trait FormRecord: Record {
     fn put_form_value(&mut self, key: &str, value: Option<FieldValue>);
     /// The form version the record was saved with, and whether it is complete.
     fn form_state(&mut self) -> (&mut Option<u32>, &mut bool);
+    /// Where the answer under `key` lives in the document (map keys from the root).
+    fn field_path(key: &str) -> Vec<String> {
+        vec!["fields".to_owned(), key.to_owned()]
+    }
 }
 
 /// What a save through the form did.
@@ -327,8 +331,11 @@ impl FieldStore {
     ) -> Result<FormOutcome> {
         self.with_records(|rt| {
             let form = form_for(rt, R::KIND)?;
-            let (mut record, applied) =
-                rt.update(id, |r: &mut R| apply_form(&form, id, r, changes, rt.at))?;
+            // Saving the value a conflicted field shows must settle the conflict.
+            let settle: Vec<Vec<String>> = changes.iter().map(|(k, _)| R::field_path(k)).collect();
+            let (mut record, applied) = rt.update_settling(id, &settle, |r: &mut R| {
+                apply_form(&form, id, r, changes, rt.at)
+            })?;
             Ok(outcome(&form, id.to_owned(), &mut record, applied, rt.at))
         })
     }

@@ -140,6 +140,15 @@ impl FormRecord for Household {
     fn form_state(&mut self) -> (&mut Option<u32>, &mut bool) {
         (&mut self.form_version, &mut self.complete)
     }
+
+    fn field_path(key: &str) -> Vec<String> {
+        match key {
+            "basic.head_name" => vec!["head_name".into()],
+            "basic.address" => vec!["address".into()],
+            "basic.location" => vec!["location".into()],
+            _ => vec!["fields".into(), key.into()],
+        }
+    }
 }
 
 impl Record for Household {
@@ -261,6 +270,14 @@ impl FormRecord for Person {
 
     fn form_state(&mut self) -> (&mut Option<u32>, &mut bool) {
         (&mut self.form_version, &mut self.complete)
+    }
+
+    fn field_path(key: &str) -> Vec<String> {
+        match key {
+            "basic.name" => vec!["name".into()],
+            "basic.id_number" => vec!["id_number".into()],
+            _ => vec!["fields".into(), key.into()],
+        }
     }
 }
 

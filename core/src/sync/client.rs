@@ -489,6 +489,21 @@ impl SyncClient {
                     .map_err(|e| SyncError::Protocol(e.to_string()))?;
                 store.import_catalogue(&catalogue)?;
             }
+            if v.what == crate::forms::FORMS
+                && store
+                    .form_pack_version()?
+                    .is_none_or(|have| have < v.version)
+            {
+                let url = format!("{}/v1/reference/forms", self.base);
+                let response = self
+                    .send(|| self.http.get(&url).bearer_auth(&self.token))
+                    .await?;
+                let pack: crate::forms::FormPack = response
+                    .json()
+                    .await
+                    .map_err(|e| SyncError::Protocol(e.to_string()))?;
+                store.import_form_pack(&pack)?;
+            }
         }
         Ok(())
     }

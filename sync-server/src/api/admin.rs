@@ -112,6 +112,17 @@ pub(crate) async fn put_org_tree(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// `PUT /v1/admin/reference/forms`: publishes a newer form pack.
+pub(crate) async fn put_form_pack(
+    State(state): State<AppState>,
+    Admin(name): Admin,
+    Json(pack): Json<fieldgrid_core::forms::FormPack>,
+) -> Result<StatusCode, ApiError> {
+    admin::publish_form_pack(&state, &pack).await?;
+    tracing::info!(version = pack.version, admin = %name, "form pack published");
+    Ok(StatusCode::NO_CONTENT)
+}
+
 impl From<AdminError> for ApiError {
     fn from(e: AdminError) -> Self {
         match e {
