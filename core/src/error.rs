@@ -34,6 +34,23 @@ pub enum Error {
         detail: String,
     },
 
+    /// The key does not open this store: another key, or a store that was never
+    /// encrypted. Nothing was changed.
+    #[error(
+        "the store at {path} cannot be opened with this key (a different key, or a store that is not encrypted)"
+    )]
+    WrongKey {
+        /// The database file.
+        path: PathBuf,
+    },
+
+    /// This build cannot encrypt (it was built without SQLCipher); refusing rather
+    /// than writing personal data in the clear.
+    #[error(
+        "this build has no encryption at rest (SQLCipher); refusing to open a store with a key"
+    )]
+    EncryptionUnavailable,
+
     /// A write needs an author, and nobody is signed in on this store.
     #[error("no user is signed in on this device; sign in before editing records")]
     NotSignedIn,

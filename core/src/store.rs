@@ -17,6 +17,8 @@ use crate::error::{Error, Result};
 pub struct FieldStore {
     conn: Mutex<Connection>,
     path: PathBuf,
+    /// Encrypts photo files when the store was opened with a key.
+    media_cipher: Option<crate::media::MediaCipher>,
     device_id: [u8; 16],
     user: Mutex<Option<String>>,
 }
@@ -38,11 +40,28 @@ impl FieldStore {
     /// [`Error::Corrupt`] for a damaged file or one that is not a Fieldgrid store; in
     /// both cases the file is left as it was.
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
-        let path = path.as_ref().to_owned();
-        let conn = db::open(&path)?;
+        Self::open_inner(path.as_ref(), None)
+    }
+
+    /// Opens (or creates) the store encrypted at rest with `key`, a secret of at
+    /// least 16 bytes the app keeps in the Android Keystore or iOS Keychain. The
+    /// database is encrypted by SQLCipher and photo files with ChaCha20-Poly1305,
+    /// both under keys derived from it.
+    ///
+    /// Fails with [`Error::WrongKey`] when the key does not open the file (another
+    /// key, or a store created without one) and [`Error::EncryptionUnavailable`] in a
+    /// build without SQLCipher; the file is left as it was.
+    pub fn open_encrypted(path: impl AsRef<Path>, key: &[u8]) -> Result<Self> {
+        Self::open_inner(path.as_ref(), Some(key))
+    }
+
+    fn open_inner(path: &Path, key: Option<&[u8]>) -> Result<Self> {
+        let path = path.to_owned();
+        let conn = db::open(&path, key)?;
         let device_id = device_id(&conn)?;
         Ok(FieldStore {
             conn: Mutex::new(conn),
+            media_cipher: key.map(crate::media::MediaCipher::new),
             path,
             device_id,
             user: Mutex::new(None),
@@ -98,6 +117,15 @@ impl FieldStore {
             busy_timeout_ms: int(get("PRAGMA busy_timeout")?),
             schema_version: int(get("PRAGMA user_version")?),
         })
+    }
+
+    /// Whether the store is encrypted at rest.
+    pub fn is_encrypted(&self) -> bool {
+        self.media_cipher.is_some()
+    }
+
+    pub(crate) fn media_cipher(&self) -> Option<&crate::media::MediaCipher> {
+        self.media_cipher.as_ref()
     }
 
     pub(crate) fn raw_device_id(&self) -> &[u8; 16] {

@@ -17,7 +17,7 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Opens (or creates) the database file, checks that it is ours and not damaged,
 /// sets the pragmas and brings the schema up to date.
-pub(crate) fn open(path: &Path) -> Result<Connection> {
+pub(crate) fn open(path: &Path, key: Option<&[u8]>) -> Result<Connection> {
     let conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_WRITE
@@ -27,6 +27,9 @@ pub(crate) fn open(path: &Path) -> Result<Connection> {
     .map_err(|e| classify(path, e))?;
     conn.busy_timeout(BUSY_TIMEOUT)
         .map_err(|e| classify(path, e))?;
+    if let Some(key) = key {
+        apply_key(&conn, path, key)?;
+    }
 
     // Read-only checks first: a file that is not ours must not be modified.
     check_ownership(&conn, path)?;
@@ -52,6 +55,46 @@ pub(crate) fn open(path: &Path) -> Result<Connection> {
 
     migrations::migrate(&conn, path)?;
     Ok(conn)
+}
+
+/// Keys the connection with SQLCipher (a raw 256-bit key derived from the app's
+/// secret). Refuses if this build has no SQLCipher: plain SQLite would ignore the
+/// key and write the data in the clear.
+fn apply_key(conn: &Connection, path: &Path, key: &[u8]) -> Result<()> {
+    if key.len() < 16 {
+        return Err(Error::WrongKey {
+            path: path.to_owned(),
+        });
+    }
+    let cipher: Option<String> = conn
+        .query_row("PRAGMA cipher_version", [], |r| r.get(0))
+        .ok();
+    if cipher.is_none() {
+        return Err(Error::EncryptionUnavailable);
+    }
+    let raw = blake3::derive_key("fieldgrid 2026-11 sqlcipher store key", key);
+    conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", hex::encode(raw)))
+        .map_err(|e| classify(path, e))?;
+    // The key is only tried on first use: "not a database" now means this key does
+    // not open the file (another key, or a store that was never encrypted).
+    match conn.query_row("SELECT count(*) FROM sqlite_schema", [], |r| {
+        r.get::<_, i64>(0)
+    }) {
+        Ok(_) => Ok(()),
+        Err(e) if e.sqlite_error_code() == Some(ErrorCode::NotADatabase) => Err(Error::WrongKey {
+            path: path.to_owned(),
+        }),
+        Err(e) => Err(classify(path, e)),
+    }
+}
+
+/// Whether the file starts like an unencrypted SQLite database.
+fn is_plain_sqlite(path: &Path) -> bool {
+    use std::io::Read;
+    let mut head = [0u8; 16];
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut head))
+        .is_ok_and(|()| &head == b"SQLite format 3\0")
 }
 
 /// Refuses files that are SQLite but belong to something else, and reports damage.
@@ -85,7 +128,13 @@ pub(crate) fn classify(path: &Path, e: rusqlite::Error) -> Error {
     match e.sqlite_error_code() {
         Some(ErrorCode::NotADatabase) | Some(ErrorCode::DatabaseCorrupt) => Error::Corrupt {
             path: path.to_owned(),
-            detail: e.to_string(),
+            detail: if is_plain_sqlite(path) || !path.exists() {
+                e.to_string()
+            } else {
+                format!(
+                    "{e} (damaged, not a database, or encrypted: an encrypted store needs its key)"
+                )
+            },
         },
         _ => Error::Sqlite(e),
     }

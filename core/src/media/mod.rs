@@ -90,6 +90,43 @@ fn info(r: &rusqlite::Row<'_>) -> rusqlite::Result<PhotoInfo> {
     })
 }
 
+/// Encrypts photo files of an encrypted store: ChaCha20-Poly1305 under a key
+/// derived from the store's key, a random nonce per file. A file is
+/// `FGE1 | nonce (12) | ciphertext+tag`.
+pub(crate) struct MediaCipher {
+    cipher: chacha20poly1305::ChaCha20Poly1305,
+}
+
+const SEALED_MAGIC: &[u8; 4] = b"FGE1";
+
+impl MediaCipher {
+    pub(crate) fn new(key: &[u8]) -> Self {
+        use chacha20poly1305::KeyInit;
+        let k = blake3::derive_key("fieldgrid 2026-11 photo file key", key);
+        MediaCipher {
+            cipher: chacha20poly1305::ChaCha20Poly1305::new(&k.into()),
+        }
+    }
+
+    fn seal(&self, plain: &[u8]) -> Vec<u8> {
+        use chacha20poly1305::aead::Aead;
+        let nonce: [u8; 12] = rand::random();
+        let sealed = self
+            .cipher
+            .encrypt(&nonce.into(), plain)
+            .expect("ChaCha20-Poly1305 encryption does not fail for in-memory data");
+        [SEALED_MAGIC.as_slice(), &nonce, &sealed].concat()
+    }
+
+    fn open(&self, file: &[u8]) -> Option<Vec<u8>> {
+        use chacha20poly1305::aead::Aead;
+        let rest = file.strip_prefix(SEALED_MAGIC.as_slice())?;
+        let (nonce, sealed) = rest.split_at_checked(12)?;
+        let nonce: [u8; 12] = nonce.try_into().ok()?;
+        self.cipher.decrypt(&nonce.into(), sealed).ok()
+    }
+}
+
 /// Writes `bytes` to `path` so that a reader never sees a partial file and a crash
 /// leaves either the whole file or none: temporary file, fsync, rename, fsync the
 /// folder.
@@ -118,8 +155,33 @@ impl FieldStore {
         PathBuf::from(p)
     }
 
+    /// A photo's JPEG bytes (`thumbnail` for the small one), decrypted if the store
+    /// is encrypted. `None` when that file was pruned or the photo is unknown. A
+    /// file that fails its check (damaged, or not sealed by this store's key) is an
+    /// error, never shown.
+    pub fn photo_bytes(&self, hash: &str, thumbnail: bool) -> Result<Option<Vec<u8>>> {
+        let Some(path) = self.photo_file(hash, thumbnail)? else {
+            return Ok(None);
+        };
+        let file = std::fs::read(&path).map_err(|source| Error::Io {
+            path: path.clone(),
+            source,
+        })?;
+        match self.media_cipher() {
+            None => Ok(Some(file)),
+            Some(c) => c.open(&file).map(Some).ok_or_else(|| Error::Io {
+                path,
+                source: std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    "the photo file is damaged or was not sealed with this store's key",
+                ),
+            }),
+        }
+    }
+
     /// Where a photo's file is (`thumbnail` for the small one). `None` when that
-    /// file was pruned or the photo is unknown.
+    /// file was pruned or the photo is unknown. In an encrypted store the file is
+    /// sealed: read it with [`FieldStore::photo_bytes`].
     pub fn photo_file(&self, hash: &str, thumbnail: bool) -> Result<Option<PathBuf>> {
         let pruned: Option<i64> = self
             .conn()
@@ -171,7 +233,11 @@ impl FieldStore {
         }
         for (thumb, data) in [(false, &processed.jpeg), (true, &processed.thumb)] {
             let path = self.file_for(&hash, thumb);
-            write_atomically(&path, data).map_err(|source| Error::Io { path, source })?;
+            let stored = match self.media_cipher() {
+                Some(c) => c.seal(data),
+                None => data.clone(),
+            };
+            write_atomically(&path, &stored).map_err(|source| Error::Io { path, source })?;
         }
         let c = &processed.capture;
         self.write(|tx| {

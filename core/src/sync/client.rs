@@ -373,16 +373,12 @@ impl SyncClient {
             return Ok(());
         }
         for (hash, total, _) in pending {
-            let Some(path) = store.photo_file(&hash, false)? else {
+            let Some(bytes) = store.photo_bytes(&hash, false)? else {
                 continue;
             };
-            let bytes = std::fs::read(&path).map_err(|source| crate::Error::Io {
-                path: path.clone(),
-                source,
-            })?;
             if blake3::hash(&bytes).to_hex().as_str() != hash || bytes.len() as u64 != total {
                 return Err(crate::Error::Corrupt {
-                    path,
+                    path: store.photo_file(&hash, false)?.unwrap_or_default(),
                     detail: "a stored photo no longer matches its hash".into(),
                 }
                 .into());
