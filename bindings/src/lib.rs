@@ -1,8 +1,29 @@
-//! fieldgrid-ffi: the layer the Android and iOS apps call. The UniFFI surface is
-//! built by the bindings issue; until then this crate only fixes its place in the
-//! workspace and the core version it wraps.
+//! fieldgrid-ffi: the one API the Android and iOS apps call, generated for Kotlin,
+//! Swift and Python by UniFFI from the proc-macros in this crate (the core has no
+//! FFI attributes).
+//!
+//! [`FieldGrid`] is the handle on the phone's store: records for data, one
+//! [`ApiError`] with the cases an app acts on, async for anything that may take
+//! long (sync, registration, photo processing), and GPS fixes in batches.
+
+mod error;
+mod households;
+mod records;
+mod store;
+mod sync;
+mod types;
+
+pub use error::{ApiError, ApiResult};
+pub use households::*;
+pub use records::*;
+pub use store::FieldGrid;
+pub use sync::*;
+pub use types::*;
+
+uniffi::setup_scaffolding!();
 
 /// The database schema version of the core these bindings wrap.
+#[uniffi::export]
 pub fn schema_version() -> i64 {
     fieldgrid_core::SCHEMA_VERSION
 }
