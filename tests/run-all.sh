@@ -15,6 +15,14 @@ step "starting a throwaway PostgreSQL cluster"
 . tests/pg-cluster.sh
 PG_EXTRA_OPTS="-c fsync=off" start_pg_cluster
 
+# SQLCipher (encryption at rest, used by the app bindings) links the system's
+# OpenSSL libcrypto.
+if [[ ! -f /usr/include/openssl/evp.h ]]; then
+  step "installing libssl-dev (for SQLCipher)"
+  SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO="sudo"
+  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq libssl-dev
+fi
+
 step "cargo fmt --check"
 cargo fmt --all -- --check
 
@@ -23,6 +31,9 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 
 step "doc tests"
 cargo test --workspace --doc --locked --quiet
+
+step "generated bindings: Python and Kotlin (JVM) suites against a real server"
+bindings/tests/run-foreign.sh
 
 step "tests"
 if cargo nextest --version >/dev/null 2>&1; then

@@ -10,40 +10,40 @@ use crate::types::FieldProblemInfo;
 #[derive(Debug, thiserror::Error, uniffi::Error)]
 pub enum ApiError {
     /// The key does not open the store (ask for the right one; never retry blindly).
-    #[error("{message}")]
+    #[error("{detail}")]
     WrongKey {
         /// What happened.
-        message: String,
+        detail: String,
     },
     /// The store was written by a newer app: ask the user to update.
-    #[error("{message}")]
+    #[error("{detail}")]
     UpdateRequired {
         /// What happened.
-        message: String,
+        detail: String,
     },
     /// The store file is damaged or not a Fieldgrid store.
-    #[error("{message}")]
+    #[error("{detail}")]
     Corrupt {
         /// What happened.
-        message: String,
+        detail: String,
     },
     /// Nobody is signed in: show the sign-in screen.
-    #[error("{message}")]
+    #[error("{detail}")]
     NotSignedIn {
         /// What happened.
-        message: String,
+        detail: String,
     },
     /// The record, photo or patrol is not on this phone.
-    #[error("{message}")]
+    #[error("{detail}")]
     NotFound {
         /// What happened.
-        message: String,
+        detail: String,
     },
     /// The input was refused (shown to the user as is); nothing was stored.
-    #[error("{message}")]
+    #[error("{detail}")]
     Invalid {
         /// What was wrong.
-        message: String,
+        detail: String,
     },
     /// Form values were refused, each problem on its field; nothing was stored.
     #[error("{count} field(s) have wrong values", count = problems.len())]
@@ -58,28 +58,28 @@ pub enum ApiError {
         problems: Vec<FieldProblemInfo>,
     },
     /// The server could not be reached or failed: keep working offline, retry later.
-    #[error("{message}")]
+    #[error("{detail}")]
     Offline {
         /// What happened.
-        message: String,
+        detail: String,
     },
     /// The device is not (or no longer) allowed to sync: register again.
-    #[error("{message}")]
+    #[error("{detail}")]
     NotAuthorized {
         /// What happened.
-        message: String,
+        detail: String,
     },
     /// An administrator revoked this device; its data has been wiped.
-    #[error("{message}")]
+    #[error("{detail}")]
     DeviceRevoked {
         /// What happened.
-        message: String,
+        detail: String,
     },
     /// Anything else (a bug or the disk): report it.
-    #[error("{message}")]
+    #[error("{detail}")]
     Internal {
         /// What happened.
-        message: String,
+        detail: String,
     },
 }
 
@@ -91,15 +91,23 @@ impl From<CoreError> for ApiError {
     fn from(e: CoreError) -> Self {
         let message = e.to_string();
         match e {
-            CoreError::WrongKey { .. } | CoreError::EncryptionUnavailable => ApiError::WrongKey { message },
-            CoreError::DatabaseTooNew { .. } => ApiError::UpdateRequired { message },
-            CoreError::Corrupt { .. } => ApiError::Corrupt { message },
-            CoreError::NotSignedIn => ApiError::NotSignedIn { message },
-            CoreError::NotFound { .. } => ApiError::NotFound { message },
-            CoreError::InvalidFields { problems: p, .. } => ApiError::InvalidFields { problems: problems(p) },
-            CoreError::Incomplete { problems: p, .. } => ApiError::Incomplete { problems: problems(p) },
-            CoreError::Sqlite(_) | CoreError::Automerge(_) | CoreError::Io { .. } => ApiError::Internal { message },
-            _ => ApiError::Invalid { message },
+            CoreError::WrongKey { .. } | CoreError::EncryptionUnavailable => {
+                ApiError::WrongKey { detail: message }
+            }
+            CoreError::DatabaseTooNew { .. } => ApiError::UpdateRequired { detail: message },
+            CoreError::Corrupt { .. } => ApiError::Corrupt { detail: message },
+            CoreError::NotSignedIn => ApiError::NotSignedIn { detail: message },
+            CoreError::NotFound { .. } => ApiError::NotFound { detail: message },
+            CoreError::InvalidFields { problems: p, .. } => ApiError::InvalidFields {
+                problems: problems(p),
+            },
+            CoreError::Incomplete { problems: p, .. } => ApiError::Incomplete {
+                problems: problems(p),
+            },
+            CoreError::Sqlite(_) | CoreError::Automerge(_) | CoreError::Io { .. } => {
+                ApiError::Internal { detail: message }
+            }
+            _ => ApiError::Invalid { detail: message },
         }
     }
 }
@@ -108,12 +116,12 @@ impl From<SyncError> for ApiError {
     fn from(e: SyncError) -> Self {
         let message = e.to_string();
         match e {
-            SyncError::Network(_) | SyncError::Protocol(_) => ApiError::Offline { message },
-            SyncError::Unauthenticated(_) => ApiError::NotAuthorized { message },
-            SyncError::DeviceRevoked => ApiError::DeviceRevoked { message },
-            SyncError::UpgradeRequired(_) => ApiError::UpdateRequired { message },
+            SyncError::Network(_) | SyncError::Protocol(_) => ApiError::Offline { detail: message },
+            SyncError::Unauthenticated(_) => ApiError::NotAuthorized { detail: message },
+            SyncError::DeviceRevoked => ApiError::DeviceRevoked { detail: message },
+            SyncError::UpgradeRequired(_) => ApiError::UpdateRequired { detail: message },
             SyncError::Store(inner) => inner.into(),
-            _ => ApiError::Invalid { message },
+            _ => ApiError::Invalid { detail: message },
         }
     }
 }

@@ -156,12 +156,21 @@ impl FieldGrid {
     /// fields, choices, skip logic), for the app's form screens.
     pub fn form_json(&self, kind: FormKind) -> ApiResult<String> {
         let form = self.store.form(kind.into())?;
-        serde_json::to_string(&form.definition).map_err(|e| ApiError::Internal { message: e.to_string() })
+        serde_json::to_string(&form.definition).map_err(|e| ApiError::Internal {
+            detail: e.to_string(),
+        })
     }
 
     /// Creates a household through the house form.
-    pub fn new_household(&self, grid_code: String, answers: Vec<FieldEntry>) -> ApiResult<SaveOutcome> {
-        Ok(self.store.new_household(&grid_code, save_list(answers)?)?.into())
+    pub fn new_household(
+        &self,
+        grid_code: String,
+        answers: Vec<FieldEntry>,
+    ) -> ApiResult<SaveOutcome> {
+        Ok(self
+            .store
+            .new_household(&grid_code, save_list(answers)?)?
+            .into())
     }
 
     /// Creates a person through the person form, optionally in a household with a
@@ -173,18 +182,36 @@ impl FieldGrid {
         household_id: Option<String>,
         relation: Option<String>,
     ) -> ApiResult<SaveOutcome> {
-        let member = household_id.as_deref().map(|h| (h, relation.as_deref().unwrap_or("other")));
-        Ok(self.store.new_person(&grid_code, save_list(answers)?, member)?.into())
+        let member = household_id
+            .as_deref()
+            .map(|h| (h, relation.as_deref().unwrap_or("other")));
+        Ok(self
+            .store
+            .new_person(&grid_code, save_list(answers)?, member)?
+            .into())
     }
 
     /// Saves answers (a value of `None` clears one); wrong values refuse the save.
-    pub fn save_fields(&self, record_id: String, answers: Vec<FieldEntry>) -> ApiResult<SaveOutcome> {
-        Ok(self.store.save_fields(&record_id, &values_from(answers)?)?.into())
+    pub fn save_fields(
+        &self,
+        record_id: String,
+        answers: Vec<FieldEntry>,
+    ) -> ApiResult<SaveOutcome> {
+        Ok(self
+            .store
+            .save_fields(&record_id, &values_from(answers)?)?
+            .into())
     }
 
     /// Every problem of a household or person against the form in force.
     pub fn problems(&self, record_id: String) -> ApiResult<Vec<FieldProblemInfo>> {
-        Ok(self.store.form_report(&record_id)?.problems.into_iter().map(Into::into).collect())
+        Ok(self
+            .store
+            .form_report(&record_id)?
+            .problems
+            .into_iter()
+            .map(Into::into)
+            .collect())
     }
 
     /// Marks a record complete ([`ApiError::Incomplete`] lists what is missing).
@@ -229,7 +256,7 @@ impl FieldGrid {
         let mut filters = Vec::new();
         for f in filter.filters {
             let (k, v) = f.split_once('=').ok_or_else(|| ApiError::Invalid {
-                message: format!("a filter is written key=code, not {f:?}"),
+                detail: format!("a filter is written key=code, not {f:?}"),
             })?;
             filters.push((k.to_owned(), v.to_owned()));
         }
@@ -260,18 +287,35 @@ impl FieldGrid {
 
     /// The cadre's search box: an ID-card or phone number exactly, else names
     /// and addresses.
-    pub fn find_residents(&self, text: String, grids: Vec<String>, limit: u32) -> ApiResult<Vec<crate::SearchResult>> {
+    pub fn find_residents(
+        &self,
+        text: String,
+        grids: Vec<String>,
+        limit: u32,
+    ) -> ApiResult<Vec<crate::SearchResult>> {
         Ok(self
             .store
             .find_residents(&text, &grids, limit as usize)?
             .into_iter()
-            .map(|f| crate::SearchResult { id: f.id, kind: f.kind.as_str().into(), title: f.title, grid_code: f.grid_code })
+            .map(|f| crate::SearchResult {
+                id: f.id,
+                kind: f.kind.as_str().into(),
+                title: f.title,
+                grid_code: f.grid_code,
+            })
             .collect())
     }
 
     /// Moves a person to another household.
-    pub fn move_person(&self, person_id: String, to_household: String, relation: String) -> ApiResult<()> {
-        Ok(self.store.move_person(&person_id, &to_household, &relation)?)
+    pub fn move_person(
+        &self,
+        person_id: String,
+        to_household: String,
+        relation: String,
+    ) -> ApiResult<()> {
+        Ok(self
+            .store
+            .move_person(&person_id, &to_household, &relation)?)
     }
 
     /// Marks a household or person inactive (or active again); nothing is deleted.
@@ -297,7 +341,14 @@ impl FieldGrid {
                 follow_up_note: None,
             },
         )?;
-        Ok(VisitRow { at: v.at, by: v.by, purpose: v.purpose, notes: v.notes, photos: v.photos, follow_up: v.follow_up })
+        Ok(VisitRow {
+            at: v.at,
+            by: v.by,
+            purpose: v.purpose,
+            notes: v.notes,
+            photos: v.photos,
+            follow_up: v.follow_up,
+        })
     }
 
     /// A household's visits, newest first.
@@ -306,7 +357,14 @@ impl FieldGrid {
             .store
             .visits_of(&household_id)?
             .into_iter()
-            .map(|v| VisitRow { at: v.at, by: v.by, purpose: v.purpose, notes: v.notes, photos: v.photos, follow_up: v.follow_up })
+            .map(|v| VisitRow {
+                at: v.at,
+                by: v.by,
+                purpose: v.purpose,
+                notes: v.notes,
+                photos: v.photos,
+                follow_up: v.follow_up,
+            })
             .collect())
     }
 

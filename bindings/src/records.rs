@@ -15,7 +15,12 @@ pub struct GridInfo {
 
 impl From<fieldgrid_core::org::GridInfo> for GridInfo {
     fn from(g: fieldgrid_core::org::GridInfo) -> Self {
-        GridInfo { code: g.code, name: g.name, level: g.level, unit: g.unit }
+        GridInfo {
+            code: g.code,
+            name: g.name,
+            level: g.level,
+            unit: g.unit,
+        }
     }
 }
 

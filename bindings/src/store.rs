@@ -74,7 +74,12 @@ impl FieldGrid {
 
     /// The grids `staff_id` works in (from the org tree).
     pub fn grids_of(&self, staff_id: String) -> ApiResult<Vec<GridInfo>> {
-        Ok(self.store.grids_of(&staff_id)?.into_iter().map(GridInfo::from).collect())
+        Ok(self
+            .store
+            .grids_of(&staff_id)?
+            .into_iter()
+            .map(GridInfo::from)
+            .collect())
     }
 
     /// The grids containing a place, special grids first.
@@ -88,13 +93,22 @@ impl FieldGrid {
     }
 
     /// Starts a patrol of `grid_code` by the signed-in worker; returns its id.
-    pub fn start_patrol(&self, grid_code: String, purpose: String, mode: TravelModeInfo) -> ApiResult<String> {
+    pub fn start_patrol(
+        &self,
+        grid_code: String,
+        purpose: String,
+        mode: TravelModeInfo,
+    ) -> ApiResult<String> {
         Ok(self.store.start_patrol(&grid_code, &purpose, mode.into())?)
     }
 
     /// Stores a batch of fixes (one durable transaction). Send them in batches
     /// (e.g. every 10–30 s); single fixes cost a transaction each.
-    pub fn ingest_fixes(&self, patrol_id: String, fixes: Vec<FixInput>) -> ApiResult<IngestSummary> {
+    pub fn ingest_fixes(
+        &self,
+        patrol_id: String,
+        fixes: Vec<FixInput>,
+    ) -> ApiResult<IngestSummary> {
         let core: Vec<_> = fixes.iter().map(Into::into).collect();
         let r = self.store.ingest_fixes(&patrol_id, &core)?;
         Ok(IngestSummary {
@@ -127,19 +141,26 @@ impl FieldGrid {
 
     /// A worker's patrols, newest first.
     pub fn patrols_of(&self, worker_id: String) -> ApiResult<Vec<PatrolSummary>> {
-        Ok(self.store.patrols_of(&worker_id)?.into_iter().map(Into::into).collect())
+        Ok(self
+            .store
+            .patrols_of(&worker_id)?
+            .into_iter()
+            .map(Into::into)
+            .collect())
     }
 
     /// Reports an incident as the signed-in user; its photos are attached.
     pub fn report_incident(&self, incident: NewIncident) -> ApiResult<String> {
         let reporter = self.store.current_user().ok_or(ApiError::NotSignedIn {
-            message: "sign in before reporting".into(),
+            detail: "sign in before reporting".into(),
         })?;
         let location = match (incident.lat, incident.lon) {
             (Some(lat), Some(lon)) => {
                 let p = GeoPoint { lat, lon };
                 if !p.is_valid() {
-                    return Err(ApiError::Invalid { message: "the incident's place is not a possible position".into() });
+                    return Err(ApiError::Invalid {
+                        detail: "the incident's place is not a possible position".into(),
+                    });
                 }
                 Some(p)
             }
@@ -176,14 +197,24 @@ impl FieldGrid {
         assignee: Option<String>,
     ) -> ApiResult<IncidentSummary> {
         let by = self.store.current_user().ok_or(ApiError::NotSignedIn {
-            message: "sign in before acting on an incident".into(),
+            detail: "sign in before acting on an incident".into(),
         })?;
         if fieldgrid_core::incident::Action::parse(&to).is_none() {
-            return Err(ApiError::Invalid { message: format!("unknown incident step {to:?}") });
+            return Err(ApiError::Invalid {
+                detail: format!("unknown incident step {to:?}"),
+            });
         }
         self.store.update::<Incident>(&incident_id, |i| {
             let from = replay(i).stage.as_str().to_owned();
-            i.transitions.push(IncidentTransition { by, role, at: now_s(), from, to, note, assignee });
+            i.transitions.push(IncidentTransition {
+                by,
+                role,
+                at: now_s(),
+                from,
+                to,
+                note,
+                assignee,
+            });
         })?;
         self.incident(incident_id)
     }
@@ -192,7 +223,12 @@ impl FieldGrid {
     pub fn incident(&self, incident_id: String) -> ApiResult<IncidentSummary> {
         let i: Incident = self.store.get(&incident_id)?;
         let state = replay(&i);
-        let photos = self.store.photos_of(&incident_id)?.into_iter().map(|p| p.photo.hash).collect();
+        let photos = self
+            .store
+            .photos_of(&incident_id)?
+            .into_iter()
+            .map(|p| p.photo.hash)
+            .collect();
         Ok(IncidentSummary {
             id: incident_id,
             grid_code: i.grid_code,
@@ -224,13 +260,26 @@ impl FieldGrid {
     }
 
     /// The full-text search over names, addresses, door plates and notes.
-    pub fn search(&self, query: String, grid_codes: Vec<String>, limit: u32) -> ApiResult<Vec<SearchResult>> {
-        let filter = fieldgrid_core::SearchFilter { kinds: Vec::new(), grid_codes };
+    pub fn search(
+        &self,
+        query: String,
+        grid_codes: Vec<String>,
+        limit: u32,
+    ) -> ApiResult<Vec<SearchResult>> {
+        let filter = fieldgrid_core::SearchFilter {
+            kinds: Vec::new(),
+            grid_codes,
+        };
         Ok(self
             .store
             .search(&query, &filter, limit as usize)?
             .into_iter()
-            .map(|h| SearchResult { id: h.id, kind: h.kind.as_str().into(), title: h.title, grid_code: h.grid_code })
+            .map(|h| SearchResult {
+                id: h.id,
+                kind: h.kind.as_str().into(),
+                title: h.title,
+                grid_code: h.grid_code,
+            })
             .collect())
     }
 
@@ -258,7 +307,14 @@ impl FieldGrid {
         let me = self.clone();
         let info = tokio::task::spawn_blocking(move || me.store.add_photo(&bytes))
             .await
-            .map_err(|e| ApiError::Internal { message: e.to_string() })??;
-        Ok(PhotoSummary { hash: info.hash, width: info.width, height: info.height, bytes: info.bytes })
+            .map_err(|e| ApiError::Internal {
+                detail: e.to_string(),
+            })??;
+        Ok(PhotoSummary {
+            hash: info.hash,
+            width: info.width,
+            height: info.height,
+            bytes: info.bytes,
+        })
     }
 }

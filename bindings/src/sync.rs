@@ -111,7 +111,10 @@ impl FieldGrid {
         phone: String,
     ) -> ApiResult<RegistrationInfo> {
         let r = SyncClient::register(&server_url, &self.store, &name, &id_number, &phone).await?;
-        Ok(RegistrationInfo { registration_id: r.registration_id, token: r.token })
+        Ok(RegistrationInfo {
+            registration_id: r.registration_id,
+            token: r.token,
+        })
     }
 
     /// Asks the server where a registration stands.

@@ -73,7 +73,10 @@ impl From<FieldValue> for FieldValueInfo {
             FieldValue::Decimal(value) => FieldValueInfo::Decimal { value },
             FieldValue::Text(value) => FieldValueInfo::Text { value },
             FieldValue::Choices(codes) => FieldValueInfo::Choices { codes },
-            FieldValue::Point(p) => FieldValueInfo::Point { lat: p.lat, lon: p.lon },
+            FieldValue::Point(p) => FieldValueInfo::Point {
+                lat: p.lat,
+                lon: p.lon,
+            },
             rows @ FieldValue::Rows(_) => FieldValueInfo::Rows {
                 json: serde_json::to_string(&rows).unwrap_or_else(|_| "[]".into()),
             },
@@ -94,7 +97,7 @@ impl TryFrom<FieldValueInfo> for FieldValue {
             FieldValueInfo::Point { lat, lon } => FieldValue::Point(GeoPoint { lat, lon }),
             FieldValueInfo::Rows { json } => {
                 let rows = serde_json::from_str(&json).map_err(|e| crate::ApiError::Invalid {
-                    message: format!("repeat-group rows are not a JSON array of objects: {e}"),
+                    detail: format!("repeat-group rows are not a JSON array of objects: {e}"),
                 })?;
                 FieldValue::Rows(rows)
             }
@@ -239,7 +242,9 @@ impl From<StatusInfo> for RecordStatus {
 }
 
 /// Converts answers from the app.
-pub(crate) fn values_from(entries: Vec<FieldEntry>) -> Result<Vec<(String, Option<FieldValue>)>, crate::ApiError> {
+pub(crate) fn values_from(
+    entries: Vec<FieldEntry>,
+) -> Result<Vec<(String, Option<FieldValue>)>, crate::ApiError> {
     entries
         .into_iter()
         .map(|e| Ok((e.key, e.value.map(FieldValue::try_from).transpose()?)))
@@ -247,9 +252,14 @@ pub(crate) fn values_from(entries: Vec<FieldEntry>) -> Result<Vec<(String, Optio
 }
 
 /// Converts answers for the app, in key order.
-pub(crate) fn entries_from(values: impl IntoIterator<Item = (String, FieldValue)>) -> Vec<FieldEntry> {
+pub(crate) fn entries_from(
+    values: impl IntoIterator<Item = (String, FieldValue)>,
+) -> Vec<FieldEntry> {
     values
         .into_iter()
-        .map(|(key, v)| FieldEntry { key, value: Some(v.into()) })
+        .map(|(key, v)| FieldEntry {
+            key,
+            value: Some(v.into()),
+        })
         .collect()
 }

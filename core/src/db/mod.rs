@@ -72,6 +72,9 @@ fn apply_key(conn: &Connection, path: &Path, key: &[u8]) -> Result<()> {
     if cipher.is_none() {
         return Err(Error::EncryptionUnavailable);
     }
+    // SQLCipher logs failed page checks to stderr; a wrong key is our error to
+    // report, not noise for the app's log.
+    let _ = conn.execute_batch("PRAGMA cipher_log_level = NONE;");
     let raw = blake3::derive_key("fieldgrid 2026-11 sqlcipher store key", key);
     conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", hex::encode(raw)))
         .map_err(|e| classify(path, e))?;

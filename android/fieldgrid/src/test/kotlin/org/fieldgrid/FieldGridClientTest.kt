@@ -1,0 +1,180 @@
+package org.fieldgrid
+
+import java.awt.image.BufferedImage
+import java.io.ByteArrayOutputStream
+import java.net.URI
+import java.net.http.HttpClient
+import java.net.http.HttpRequest
+import java.net.http.HttpResponse
+import java.nio.file.Files
+import javax.imageio.ImageIO
+import kotlinx.coroutines.flow.toList
+import kotlinx.coroutines.runBlocking
+import org.fieldgrid.ffi.ApiException
+import org.fieldgrid.ffi.FixInput
+import org.fieldgrid.ffi.HouseholdFilter
+import org.fieldgrid.ffi.NewIncident
+import org.fieldgrid.ffi.ProviderInfo
+import org.fieldgrid.ffi.RegistrationStatus
+import org.fieldgrid.ffi.TravelModeInfo
+import org.fieldgrid.ffi.VisitInput
+import org.junit.Assert.assertEquals
+import org.junit.Assert.assertTrue
+import org.junit.Assert.fail
+import org.junit.FixMethodOrder
+import org.junit.Test
+import org.junit.runners.MethodSorters
+
+/**
+ * The Kotlin layer on a real JVM, over the real native library, against a real
+ * fieldgrid-server (started by bindings/tests/run-foreign.sh): a grid worker runs a
+ * patrol, reports an incident with a camera photo, edits a household, and syncs;
+ * a grid chief's phone receives it all.
+ */
+@FixMethodOrder(MethodSorters.NAME_ASCENDING)
+class FieldGridClientTest {
+    companion object {
+        val url: String = System.getenv("FIELDGRID_URL") ?: error("FIELDGRID_URL not set")
+        val admin: String = System.getenv("FIELDGRID_ADMIN_TOKEN") ?: error("FIELDGRID_ADMIN_TOKEN not set")
+        const val GRID = "320722104202001"
+        val dir = Files.createTempDirectory("fieldgrid-kt").toString()
+        val key = "kotlin-test-key-0123456789abcdef".toByteArray()
+        var household = ""
+        var incident = ""
+        var patrol = ""
+
+        fun idNumber(n: Int): String {
+            val body = "3207221985071%04d".format(n)
+            val w = intArrayOf(7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+            val sum = body.mapIndexed { i, c -> (c - '0') * w[i] }.sum()
+            return body + "10X98765432"[sum % 11]
+        }
+
+        fun approve(registration: String, staff: String) {
+            val request = HttpRequest.newBuilder(URI("$url/v1/admin/registrations/$registration/approve"))
+                .header("Authorization", "Bearer $admin")
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("""{"staff_id":"$staff"}"""))
+                .build()
+            val status = HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.discarding()).statusCode()
+            assertEquals(204, status)
+        }
+
+        /** A real JPEG, as the camera would hand it over. */
+        fun cameraJpeg(): ByteArray {
+            val img = BufferedImage(640, 480, BufferedImage.TYPE_INT_RGB)
+            for (y in 0 until 480) for (x in 0 until 640) img.setRGB(x, y, (x % 256 shl 16) or (y % 256 shl 8) or 80)
+            return ByteArrayOutputStream().also { ImageIO.write(img, "jpg", it) }.toByteArray()
+        }
+
+        suspend fun enrol(client: FieldGridClient, name: String, staff: String, n: Int): String {
+            val reg = client.register(name, idNumber(n), "1390518%04d".format(n))
+            approve(reg.registrationId, staff)
+            val status = client.registrationStatus(reg)
+            assertEquals(RegistrationStatus.Approved(staff), status)
+            client.signIn(staff)
+            return reg.token
+        }
+
+        var workerToken = ""
+    }
+
+    @Test
+    fun a_wrongKeyIsRefused() = runBlocking {
+        val path = "$dir/worker.sqlite"
+        FieldGridClient.open(path, key, url).close()
+        try {
+            FieldGridClient.open(path, "not-the-key-0123456789abcdef!!!!".toByteArray(), url)
+            fail("a wrong key opened the store")
+        } catch (e: ApiException.WrongKey) {
+            assertTrue(e.message!!.contains("key"))
+        }
+    }
+
+    @Test
+    fun b_workerPatrolsReportsEditsAndSyncs() = runBlocking {
+        FieldGridClient.open("$dir/worker.sqlite", key, url).use { c ->
+            val worker = "worker-$GRID"
+            workerToken = enrol(c, "kt-worker", worker, 1)
+            c.sync(workerToken)
+            assertTrue(c.myGrids(worker).any { it.code == GRID })
+
+            // A patrol: the location service's fixes go through the batcher.
+            patrol = c.startPatrol(GRID, "日常巡查", TravelModeInfo.WALKING)
+            val batcher = FixBatcher(c, patrol, maxFixes = 50)
+            val t0 = System.currentTimeMillis() - 300_000
+            for (i in 0 until 240) {
+                batcher.add(FixInput(t0 + i * 1000L, 34.5800 + i * 0.00001, 118.7700, 6f, null, 1.3f, 0f, ProviderInfo.FUSED, false))
+            }
+            batcher.flush()
+            assertEquals(240uL, batcher.ingested.accepted)
+            assertEquals(240uL, c.stopPatrol(patrol).fixes)
+
+            // An incident with a camera photo.
+            val photo = c.addPhoto(cameraJpeg())
+            incident = c.report(NewIncident(GRID, "fire.passage.blocked", "楼道堆放杂物堵塞消防通道", 34.5801, 118.7701, listOf(photo.hash)))
+            assertEquals("reported", c.core.incident(incident).stage)
+
+            // A household: a draft, a refused value, a good one, a visit.
+            val out = c.newHousehold(GRID, listOf(answer("basic.head_name", "孙立平"), answer("basic.address", "安峰镇河东村1组3号"), answer("basic.member_count", 5L)))
+            household = out.id
+            assertTrue(out.problems.isNotEmpty() && out.problems.none { it.invalid })
+            try {
+                c.save(household, listOf(answer("basic.member_count", "五")))
+                fail("text was saved into a number")
+            } catch (e: ApiException.InvalidFields) {
+                assertEquals(listOf("basic.member_count"), e.problems.map { it.field })
+            }
+            c.save(household, listOf(answer("income.wages", 36000L), answer("safety.smoke_alarm", true)))
+            assertEquals("孙立平", c.household(household).answers.text("basic.head_name"))
+            c.visit(household, VisitInput("safety_check", "检查烟感", null, null, listOf(photo.hash), true))
+            assertEquals(household, c.openDoorPlate(c.core.doorPlatePayload(household)))
+            assertTrue(c.households(HouseholdFilter(listOf(GRID), listOf("income.low_income=yes"), false, null, 0u, 0u)).any { it.id == household })
+
+            // Sync as a Flow of progress; the status flow empties.
+            assertTrue(c.syncStatus.value.pendingRecords > 0uL)
+            val rounds = c.syncProgress(workerToken).toList()
+            assertTrue("progress after each round", rounds.isNotEmpty())
+            assertTrue(rounds.sumOf { it.pushed } >= 3uL)
+            val s = c.syncStatus.value
+            assertEquals(listOf(0uL, 0uL, 0uL), listOf(s.pendingRecords, s.pendingTrackChunks, s.pendingPhotos))
+        }
+    }
+
+    @Test
+    fun c_aChiefPhoneReceivesItAll() = runBlocking {
+        FieldGridClient.open("$dir/chief.sqlite", null, url).use { c ->
+            val token = enrol(c, "kt-chief", "chief-$GRID", 2)
+            c.sync(token)
+            val h = c.household(household)
+            assertEquals("孙立平", h.headName)
+            assertEquals(1u, h.visits)
+            assertEquals("fire.passage.blocked", c.core.incident(incident).category)
+            assertEquals(household, c.findResidents("孙立平").first { it.kind == "household" }.id)
+        }
+    }
+
+    @Test
+    fun d_syncErrorsAreTyped() = runBlocking {
+        FieldGridClient.open("$dir/other.sqlite", null, "http://127.0.0.1:9").use { c ->
+            try {
+                c.sync("token")
+                fail("synced with no server")
+            } catch (e: ApiException.Offline) {
+                assertTrue(c.syncStatus.value.lastError != null)
+            }
+            try {
+                c.syncProgress("token").toList()
+                fail("a failed sync completed its flow")
+            } catch (e: ApiException.Offline) {
+            }
+        }
+        FieldGridClient.open("$dir/other2.sqlite", null, url).use { c ->
+            try {
+                c.sync("not-a-token")
+                fail("synced with a bad token")
+            } catch (e: ApiException.NotAuthorized) {
+            }
+        }
+    }
+}

@@ -1,0 +1,207 @@
+"""The generated Python bindings against the real native library and a real
+fieldgrid-server: encrypted store, registration and approval, a patrol with a
+batch of fixes, an incident with a photo, a household through the form, sync
+with progress, and the errors an app branches on.
+
+Run by bindings/tests/run-foreign.sh, which starts the server and sets
+FIELDGRID_URL, FIELDGRID_ADMIN_TOKEN and PYTHONPATH (the generated module).
+"""
+
+import json
+import os
+import struct
+import sys
+import tempfile
+import time
+import traceback
+import urllib.request
+import zlib
+
+import fieldgrid_ffi as fg
+
+URL = os.environ["FIELDGRID_URL"]
+ADMIN = os.environ["FIELDGRID_ADMIN_TOKEN"]
+GRID = "320722104201001"
+WORKER = "worker-" + GRID
+KEY = b"python-test-key-0123456789abcdef"
+
+
+def png(width=320, height=240):
+    """A real PNG (gradient) made with the standard library."""
+    raw = b"".join(b"\x00" + b"".join(bytes((x % 256, y % 256, 90)) for x in range(width)) for y in range(height))
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
+def admin_post(path, body):
+    req = urllib.request.Request(URL + path, data=json.dumps(body).encode(), method="POST",
+                                 headers={"Authorization": "Bearer " + ADMIN, "Content-Type": "application/json"})
+    with urllib.request.urlopen(req) as r:
+        return r.status
+
+
+def id_number(n):
+    body = "32072219790312%03d" % n
+    weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+    s = sum(int(c) * w for c, w in zip(body, weights))
+    return body + "10X98765432"[s % 11]
+
+
+def text(key, value):
+    return fg.FieldEntry(key=key, value=fg.FieldValueInfo.TEXT(value=value))
+
+
+def integer(key, value):
+    return fg.FieldEntry(key=key, value=fg.FieldValueInfo.INT(value=value))
+
+
+class Progress(fg.SyncListener):
+    def __init__(self):
+        self.rounds = []
+
+    def on_progress(self, progress):
+        self.rounds.append(progress)
+
+
+STATE = {}
+
+
+async def enrol(store, name, staff):
+    reg = await store.register(URL, name, id_number(len(name)), "13905180000")
+    assert admin_post("/v1/admin/registrations/%s/approve" % reg.registration_id, {"staff_id": staff}) == 204
+    status = await store.registration_status(URL, reg.token, reg.registration_id)
+    assert isinstance(status, fg.RegistrationStatus.APPROVED) and status.staff_id == staff, status
+    store.sign_in(staff)
+    return reg.token
+
+
+def test_encrypted_store_and_wrong_key():
+    d = tempfile.mkdtemp()
+    path = os.path.join(d, "phone.sqlite")
+    store = fg.FieldGrid.open(path, KEY)
+    assert store.is_encrypted()
+    del store
+    try:
+        fg.FieldGrid.open(path, b"another-key-0123456789abcdef!!!!")
+        raise AssertionError("a wrong key opened the store")
+    except fg.ApiError.WrongKey as e:
+        assert "key" in str(e)
+    STATE["path"] = path
+
+
+async def test_register_patrol_incident_household_and_sync():
+    store = fg.FieldGrid.open(STATE["path"], KEY)
+    token = await enrol(store, "py-worker", WORKER)
+    first = Progress()
+    await store.sync(URL, token, first)
+    assert first.rounds, "progress reported"
+    assert GRID in [g.code for g in store.grids_of(WORKER)]
+
+    # A patrol with one batch of 600 fixes (10 minutes at 1 Hz, walking north).
+    patrol = store.start_patrol(GRID, "日常巡查", fg.TravelModeInfo.WALKING)
+    t0 = int(time.time() * 1000) - 600_000
+    fixes = [fg.FixInput(time_ms=t0 + i * 1000, lat=34.5630 + i * 0.00001, lon=118.7400, accuracy_m=5.0,
+                         altitude_m=None, speed_mps=1.2, bearing_deg=0.0, provider=fg.ProviderInfo.GPS, mock=False)
+             for i in range(600)]
+    got = store.ingest_fixes(patrol, fixes)
+    assert got.accepted == 600 and got.rejected == 0, got
+    assert store.stop_patrol(patrol).fixes == 600
+
+    # An incident with a real photo.
+    photo = await store.add_photo(png())
+    assert photo.width > 0 and len(photo.hash) == 64
+    incident = store.report_incident(fg.NewIncident(grid_code=GRID, category="urban.street.stalls",
+                                                    description="占道经营，影响通行", lat=34.5632, lon=118.7401,
+                                                    photos=[photo.hash]))
+    assert store.incident(incident).photos == [photo.hash]
+    assert store.photo_bytes(photo.hash, True)[:2] == b"\xff\xd8"
+
+    # A household through the form: a draft with problems, wrong values refused.
+    out = store.new_household(GRID, [text("basic.head_name", "钱学文"), text("basic.address", "安峰镇山口村2组7号"),
+                                     integer("basic.member_count", 3)])
+    assert not out.complete and all(not p.invalid for p in out.problems)
+    try:
+        store.save_fields(out.id, [text("basic.phone", "12345")])
+        raise AssertionError("a wrong phone was saved")
+    except fg.ApiError.InvalidFields as e:
+        assert [p.field for p in e.problems] == ["basic.phone"]
+    store.save_fields(out.id, [text("basic.phone", "13905187777")])
+    assert [r.id for r in store.find_residents("13905187777", [], 5)] == [out.id]
+    store.record_visit(out.id, fg.VisitInput(purpose="routine", notes="初次走访", lat=None, lon=None, photos=[],
+                                             follow_up=False))
+    assert len(store.visits_of(out.id)) == 1
+    assert store.resolve_door_plate(store.door_plate_payload(out.id)) == out.id
+    form = json.loads(store.form_json(fg.FormKind.PERSON))
+    assert len(form["modules"]) == 11
+
+    progress = Progress()
+    done = await store.sync(URL, token, progress)
+    assert done.pushed >= 3 and done.track_chunks >= 1 and done.photos >= 1, done
+    status = store.sync_status()
+    assert (status.pending_records, status.pending_track_chunks, status.pending_photos) == (0, 0, 0), status
+    STATE["household"] = out.id
+
+
+async def test_a_second_phone_receives_the_household():
+    d = tempfile.mkdtemp()
+    chief = fg.FieldGrid.open(os.path.join(d, "chief.sqlite"), None)
+    token = await enrol(chief, "py-chief", "chief-" + GRID)
+    await chief.sync(URL, token, None)
+    house = chief.household(STATE["household"])
+    assert house.head_name == "钱学文" and house.visits == 1
+
+
+async def test_errors_an_app_branches_on():
+    d = tempfile.mkdtemp()
+    store = fg.FieldGrid.open(os.path.join(d, "x.sqlite"), None)
+    try:
+        store.new_household(GRID, [])
+        raise AssertionError("wrote without a user")
+    except fg.ApiError.NotSignedIn:
+        pass
+    try:
+        await store.sync(URL, "not-a-token", None)
+        raise AssertionError("synced with a bad token")
+    except fg.ApiError.NotAuthorized:
+        pass
+    try:
+        await store.sync("http://127.0.0.1:9", "t", None)
+        raise AssertionError("synced with no server")
+    except fg.ApiError.Offline:
+        pass
+    store.sign_in("worker-x")
+    try:
+        store.report_incident(fg.NewIncident(grid_code=GRID, category="x", description="y", lat=95.0, lon=0.0,
+                                             photos=[]))
+        raise AssertionError("impossible place accepted")
+    except fg.ApiError.Invalid:
+        pass
+
+
+def main():
+    import asyncio
+    import inspect
+    tests = [v for k, v in globals().items() if k.startswith("test_")]
+    passed = failed = 0
+    for t in tests:
+        try:
+            if inspect.iscoroutinefunction(t):
+                asyncio.run(t())
+            else:
+                t()
+            passed += 1
+            print("ok   ", t.__name__)
+        except Exception:
+            failed += 1
+            print("FAIL ", t.__name__)
+            traceback.print_exc()
+    print("%d passed, %d failed" % (passed, failed))
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
