@@ -177,6 +177,7 @@ impl FieldGrid {
             transitions: vec![],
             resident_id: None,
             satisfaction: None,
+            photos: incident.photos.clone(),
         })?;
         for hash in incident.photos {
             self.store.attach_photo(&hash, &id, "report")?;

@@ -48,6 +48,7 @@ fn town_year(n: usize) -> Vec<Incident> {
                 transitions: vec![],
                 resident_id: None,
                 satisfaction: None,
+                photos: Vec::new(),
             };
             let stop = k % 10; // how far along the loop this one got
             let mut t = at + 3600;

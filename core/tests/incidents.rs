@@ -20,6 +20,7 @@ fn report(s: &FieldStore, category: &str, at: i64) -> String {
         transitions: vec![],
         resident_id: None,
         satisfaction: None,
+        photos: Vec::new(),
     })
     .unwrap()
 }

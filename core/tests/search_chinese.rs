@@ -98,6 +98,7 @@ fn the_index_follows_edits_merges_and_every_kind() {
         transitions: vec![],
         resident_id: None,
         satisfaction: None,
+        photos: Vec::new(),
     };
     let iid = a.create(&incident).unwrap();
     let hits = a.search("宅基地 纠纷", &all, 5).unwrap();

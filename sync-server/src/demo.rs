@@ -15,6 +15,11 @@ use crate::{AppState, now};
 /// Households seeded per first-level residential grid.
 const HOUSEHOLDS_PER_GRID: usize = 8;
 
+/// The demo supervisor's web login (printed at start).
+pub const DEMO_SUPERVISOR: (&str, &str) = ("anfeng", "anfeng-demo");
+/// The demo administrator's web login (printed at start).
+pub const DEMO_ADMIN: (&str, &str) = ("donghai", "donghai-demo");
+
 /// What seeding did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SeedSummary {
@@ -39,6 +44,24 @@ pub async fn seed(
     crate::admin::publish_org_tree(state, &tree).await?;
     crate::admin::publish_catalogue(state, &fieldgrid_core::incident::default_catalogue()).await?;
     crate::admin::publish_form_pack(state, &fieldgrid_core::forms::default_form_pack()).await?;
+    let (user, password) = DEMO_SUPERVISOR;
+    crate::web::create_web_user(
+        state,
+        user,
+        password,
+        "supervisor",
+        fieldgrid_core::org::demo::TOWN_SUPERVISOR,
+    )
+    .await?;
+    let (user, password) = DEMO_ADMIN;
+    crate::web::create_web_user(
+        state,
+        user,
+        password,
+        "admin",
+        fieldgrid_core::org::demo::COUNTY_ADMIN,
+    )
+    .await?;
 
     // Records are written the way phones write them, in a scratch phone store.
     let path = scratch_dir.join(".demo-seed.sqlite");
@@ -86,6 +109,7 @@ pub async fn seed(
                     transitions: vec![],
                     resident_id: None,
                     satisfaction: None,
+                    photos: Vec::new(),
                 })?;
             }
         }

@@ -9,6 +9,7 @@ pub mod config;
 pub mod demo;
 pub mod metrics;
 pub mod storage;
+pub mod web;
 
 use std::sync::{Arc, RwLock};
 
@@ -31,6 +32,8 @@ pub struct AppState {
     /// Settings that shape the API.
     pub settings: Arc<Settings>,
     org_cache: Arc<RwLock<Option<CachedTree>>>,
+    /// The supervisor pages' read model, built on first use (a cache).
+    pub(crate) replica: Arc<tokio::sync::OnceCell<Arc<web::replica::Replica>>>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -75,6 +78,7 @@ impl AppState {
             metrics: Arc::new(metrics::Metrics::default()),
             settings: Arc::new(settings),
             org_cache: Arc::new(RwLock::new(None)),
+            replica: Arc::new(tokio::sync::OnceCell::new()),
         }
     }
 

@@ -96,6 +96,19 @@ enum AdminCommand {
         /// The file.
         file: PathBuf,
     },
+    /// Creates or replaces a login of the supervisor pages; the password is read
+    /// from FIELDGRID_WEB_PASSWORD or standard input.
+    CreateWebUser {
+        /// Login name.
+        #[arg(long)]
+        username: String,
+        /// The org-tree person whose area the pages show.
+        #[arg(long)]
+        staff: String,
+        /// `supervisor` or `admin`.
+        #[arg(long, default_value = "supervisor")]
+        role: String,
+    },
     /// Publishes a newer form pack from a JSON file ({version, forms: [...]}).
     PublishForms {
         /// The file.
@@ -156,6 +169,12 @@ async fn serve(config: Config, seed_demo: bool) -> Result<(), Box<dyn std::error
                 "seeded the demo county 东海县安峰镇"
             );
         }
+        let (su, sp) = demo::DEMO_SUPERVISOR;
+        let (au, ap) = demo::DEMO_ADMIN;
+        println!(
+            "supervisor pages: http://{}/ui/  (demo logins: supervisor {su} / {sp}, administrator {au} / {ap})",
+            config.listen
+        );
     }
     if state
         .storage
@@ -271,6 +290,23 @@ async fn admin(state: &AppState, cmd: AdminCommand) -> Result<(), Box<dyn std::e
             let tree: OrgTree = serde_json::from_str(&std::fs::read_to_string(&file)?)?;
             admin::publish_org_tree(state, &tree).await?;
             println!("org tree version {} published", tree.version);
+        }
+        AdminCommand::CreateWebUser {
+            username,
+            staff,
+            role,
+        } => {
+            let password = match std::env::var("FIELDGRID_WEB_PASSWORD") {
+                Ok(p) => p,
+                Err(_) => {
+                    let mut line = String::new();
+                    std::io::stdin().read_line(&mut line)?;
+                    line.trim_end().to_owned()
+                }
+            };
+            fieldgrid_server::web::create_web_user(state, &username, &password, &role, &staff)
+                .await?;
+            println!("web login {username} ({role}) for {staff} created");
         }
         AdminCommand::PublishForms { file } => {
             let pack: fieldgrid_core::forms::FormPack =

@@ -65,6 +65,7 @@ async fn the_loop(backend: Backend) {
             transitions: vec![],
             resident_id: None,
             satisfaction: None,
+            photos: Vec::new(),
         })
         .unwrap();
     worker.sync().await.unwrap();
@@ -240,6 +241,7 @@ async fn concurrent_dispatches_resolve_the_same_everywhere() {
             transitions: vec![],
             resident_id: None,
             satisfaction: None,
+            photos: Vec::new(),
         })
         .unwrap();
     worker.sync().await.unwrap();

@@ -20,7 +20,7 @@ pub use definition::{
     Choice, Constraint, FieldDef, FieldType, FormDefinition, FormPack, Label, Module, Section,
 };
 pub use validate::{CompiledForm, FieldProblem, FormValues, Severity};
-pub use values::{date_at, parse_date, whole_years};
+pub use values::{date_at, day_start, parse_date, whole_years};
 
 use crate::error::{Error, Result};
 use crate::org::ImportOutcome;

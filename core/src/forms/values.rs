@@ -20,6 +20,13 @@ pub fn date_at(unix_seconds: i64) -> Date {
         .date()
 }
 
+/// Midnight at the start of a `YYYY-MM-DD` day in China time, as unix seconds.
+pub fn day_start(text: &str) -> Option<i64> {
+    let date = parse_date(text)?;
+    let tz = TimeZone::fixed(Offset::constant(8));
+    Some(date.to_zoned(tz).ok()?.timestamp().as_second())
+}
+
 /// Whole years from `from` to `to` (an age), negative if `to` is earlier.
 pub fn whole_years(from: Date, to: Date) -> i64 {
     let mut years = i64::from(to.year()) - i64::from(from.year());
@@ -48,5 +55,6 @@ mod tests {
         assert_eq!(whole_years(d("1990-06-15"), d("2026-06-15")), 36);
         // 2026-11-24 00:30 in Beijing is still the 23rd in UTC.
         assert_eq!(date_at(1_795_451_400).to_string(), "2026-11-24");
+        assert_eq!(day_start("2026-11-24"), Some(1_795_449_600));
     }
 }

@@ -16,6 +16,7 @@ fn incident() -> Incident {
         transitions: vec![],
         resident_id: None,
         satisfaction: None,
+        photos: Vec::new(),
     }
 }
 

@@ -68,6 +68,10 @@ pub struct Incident {
     /// What the follow-up call found (回访), set with the assessment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub satisfaction: Option<Satisfaction>,
+    /// Photos taken when reporting (content hashes; the files upload separately).
+    /// Always present, so photos added on two phones both survive.
+    #[serde(default)]
+    pub photos: Vec<String>,
 }
 
 /// The resident's answer in the follow-up call.

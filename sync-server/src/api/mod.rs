@@ -6,7 +6,7 @@ mod admin;
 mod blobs;
 mod reference;
 mod sync;
-mod tracks;
+pub(crate) mod tracks;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, FromRequestParts, State};
@@ -47,6 +47,7 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/openapi.json", get(openapi))
         .route("/healthz", get(|| async { "ok" }))
         .route("/metrics", get(metrics))
+        .merge(crate::web::routes())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             crate::metrics::track,

@@ -24,7 +24,7 @@ use crate::{AppState, now};
 const CST_MS: i64 = 8 * 3_600_000;
 
 /// The patrol's log, which says whose patrol it is and in which grid.
-async fn patrol_log(state: &AppState, patrol: &str) -> Result<PatrolLog, ApiError> {
+pub(crate) async fn patrol_log(state: &AppState, patrol: &str) -> Result<PatrolLog, ApiError> {
     let doc =
         state.storage.document(patrol).await?.ok_or_else(|| {
             ApiError::not_found(format!("no patrol {patrol}: sync its log first"))
@@ -82,18 +82,18 @@ pub(crate) async fn put_chunk(
 /// A patrol as a supervisor reviews it.
 #[derive(Debug, Serialize)]
 pub(crate) struct PatrolReview {
-    patrol: String,
-    worker_id: String,
-    grid_code: String,
-    purpose: String,
-    fixes: usize,
-    figures: PatrolFigures,
-    findings: Vec<Finding>,
+    pub(crate) patrol: String,
+    pub(crate) worker_id: String,
+    pub(crate) grid_code: String,
+    pub(crate) purpose: String,
+    pub(crate) fixes: usize,
+    pub(crate) figures: PatrolFigures,
+    pub(crate) findings: Vec<Finding>,
     /// The track simplified to 10 m, `[lat, lon]` pairs, for the map.
-    line: Vec<(f64, f64)>,
+    pub(crate) line: Vec<(f64, f64)>,
 }
 
-async fn review_of(
+pub(crate) async fn review_of(
     state: &AppState,
     tree: &OrgTree,
     scope: &StaffScope,

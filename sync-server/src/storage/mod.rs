@@ -241,6 +241,34 @@ pub struct StorageStats {
     pub last_seq: i64,
 }
 
+/// An account of the supervisors' web pages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebUser {
+    /// Login name.
+    pub username: String,
+    /// Argon2id PHC string.
+    pub password_hash: String,
+    /// `supervisor` or `admin`.
+    pub role: String,
+    /// The org-tree person whose scope the pages show.
+    pub staff_id: String,
+    /// When created (unix seconds).
+    pub created_at: i64,
+}
+
+/// A browser session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebSession {
+    /// BLAKE3 of the cookie value.
+    pub id_hash: String,
+    /// Whose.
+    pub username: String,
+    /// The token forms and scripts send back with every action.
+    pub csrf: String,
+    /// Expiry (unix seconds).
+    pub expires_at: i64,
+}
+
 /// Everything the server stores. Both backends pass the same test suite
 /// (`sync-server/tests/storage_suite.rs`).
 #[async_trait]
@@ -318,6 +346,18 @@ pub trait Storage: Send + Sync + 'static {
     async fn track_chunks(&self, patrol: &str) -> StorageResult<Vec<Vec<u8>>>;
     /// The patrols a worker has track chunks of on a day, in time order.
     async fn worker_day_patrols(&self, worker_id: &str, day: &str) -> StorageResult<Vec<String>>;
+    /// Every patrol with track chunks on a day, with its worker, in time order.
+    async fn day_patrols(&self, day: &str) -> StorageResult<Vec<(String, String)>>;
+    /// Creates or replaces a web-page account.
+    async fn put_web_user(&self, user: &WebUser) -> StorageResult<()>;
+    /// A web-page account by name.
+    async fn web_user(&self, username: &str) -> StorageResult<Option<WebUser>>;
+    /// Stores a browser session.
+    async fn create_web_session(&self, session: &WebSession) -> StorageResult<()>;
+    /// A session by the hash of its cookie, if not expired at `now`.
+    async fn web_session(&self, id_hash: &str, now: i64) -> StorageResult<Option<WebSession>>;
+    /// Ends a session.
+    async fn delete_web_session(&self, id_hash: &str) -> StorageResult<()>;
     /// The last sequence number (0 when empty).
     async fn last_seq(&self) -> StorageResult<i64>;
     /// Counts for metrics.

@@ -10,12 +10,13 @@ use tokio_postgres::{NoTls, Row};
 
 use super::{
     ChangeRow, ChunkOutcome, DeviceAccount, DeviceStatus, DocRow, DocumentSave, SaveOutcome,
-    Storage, StorageError, StorageResult, StorageStats, StoredDoc, TrackChunk,
+    Storage, StorageError, StorageResult, StorageStats, StoredDoc, TrackChunk, WebSession, WebUser,
 };
 
 const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/001_init.sql"),
     include_str!("../../migrations/postgres/002_tracks.sql"),
+    include_str!("../../migrations/postgres/003_web.sql"),
 ];
 
 /// The PostgreSQL backend.
@@ -510,6 +511,99 @@ impl Storage for PostgresStorage {
             )
             .await?;
         Ok(rows.iter().map(|r| r.get(0)).collect())
+    }
+
+    async fn day_patrols(&self, day: &str) -> StorageResult<Vec<(String, String)>> {
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "SELECT patrol, worker_id FROM track_chunks WHERE day = $1
+                 GROUP BY patrol, worker_id ORDER BY min(first_ms)",
+                &[&day],
+            )
+            .await?;
+        Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+    }
+
+    async fn put_web_user(&self, user: &WebUser) -> StorageResult<()> {
+        self.client()
+            .await?
+            .execute(
+                "INSERT INTO web_users (username, password_hash, role, staff_id, created_at)
+                 VALUES ($1, $2, $3, $4, $5)
+                 ON CONFLICT (username) DO UPDATE SET password_hash = EXCLUDED.password_hash,
+                    role = EXCLUDED.role, staff_id = EXCLUDED.staff_id",
+                &[
+                    &user.username,
+                    &user.password_hash,
+                    &user.role,
+                    &user.staff_id,
+                    &user.created_at,
+                ],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn web_user(&self, username: &str) -> StorageResult<Option<WebUser>> {
+        let row = self
+            .client()
+            .await?
+            .query_opt(
+                "SELECT username, password_hash, role, staff_id, created_at FROM web_users WHERE username = $1",
+                &[&username],
+            )
+            .await?;
+        Ok(row.map(|r| WebUser {
+            username: r.get(0),
+            password_hash: r.get(1),
+            role: r.get(2),
+            staff_id: r.get(3),
+            created_at: r.get(4),
+        }))
+    }
+
+    async fn create_web_session(&self, session: &WebSession) -> StorageResult<()> {
+        let client = self.client().await?;
+        client
+            .execute(
+                "DELETE FROM web_sessions WHERE expires_at < $1",
+                &[&(session.expires_at - 14 * 86_400)],
+            )
+            .await?;
+        client
+            .execute(
+                "INSERT INTO web_sessions (id_hash, username, csrf, expires_at) VALUES ($1, $2, $3, $4)",
+                &[&session.id_hash, &session.username, &session.csrf, &session.expires_at],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn web_session(&self, id_hash: &str, now: i64) -> StorageResult<Option<WebSession>> {
+        let row = self
+            .client()
+            .await?
+            .query_opt(
+                "SELECT id_hash, username, csrf, expires_at FROM web_sessions WHERE id_hash = $1 AND expires_at > $2",
+                &[&id_hash, &now],
+            )
+            .await?;
+        Ok(row.map(|r| WebSession {
+            id_hash: r.get(0),
+            username: r.get(1),
+            csrf: r.get(2),
+            expires_at: r.get(3),
+        }))
+    }
+
+    async fn delete_web_session(&self, id_hash: &str) -> StorageResult<()> {
+        self.client()
+            .await?
+            .execute("DELETE FROM web_sessions WHERE id_hash = $1", &[&id_hash])
+            .await?;
+        Ok(())
     }
 
     async fn last_seq(&self) -> StorageResult<i64> {

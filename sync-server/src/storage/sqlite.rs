@@ -11,12 +11,13 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use super::{
     ChangeRow, ChunkOutcome, DeviceAccount, DeviceStatus, DocRow, DocumentSave, SaveOutcome,
-    Storage, StorageError, StorageResult, StorageStats, StoredDoc, TrackChunk,
+    Storage, StorageError, StorageResult, StorageStats, StoredDoc, TrackChunk, WebSession, WebUser,
 };
 
 const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/001_init.sql"),
     include_str!("../../migrations/sqlite/002_tracks.sql"),
+    include_str!("../../migrations/sqlite/003_web.sql"),
 ];
 const READERS: usize = 4;
 
@@ -519,6 +520,97 @@ impl Storage for SqliteStorage {
                 .query_map(params![w, d], |r| r.get(0))?
                 .collect::<rusqlite::Result<_>>()?;
             Ok(rows)
+        })
+        .await
+    }
+
+    async fn day_patrols(&self, day: &str) -> StorageResult<Vec<(String, String)>> {
+        let d = day.to_owned();
+        self.read(move |c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT patrol, worker_id FROM track_chunks WHERE day = ?1
+                 GROUP BY patrol, worker_id ORDER BY min(first_ms)",
+            )?;
+            let rows = stmt
+                .query_map(params![d], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<rusqlite::Result<_>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    async fn put_web_user(&self, user: &WebUser) -> StorageResult<()> {
+        let u = user.clone();
+        self.write(move |c| {
+            c.execute(
+                "INSERT OR REPLACE INTO web_users (username, password_hash, role, staff_id, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![u.username, u.password_hash, u.role, u.staff_id, u.created_at],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn web_user(&self, username: &str) -> StorageResult<Option<WebUser>> {
+        let n = username.to_owned();
+        self.read(move |c| {
+            Ok(c.query_row(
+                "SELECT username, password_hash, role, staff_id, created_at FROM web_users WHERE username = ?1",
+                params![n],
+                |r| {
+                    Ok(WebUser {
+                        username: r.get(0)?,
+                        password_hash: r.get(1)?,
+                        role: r.get(2)?,
+                        staff_id: r.get(3)?,
+                        created_at: r.get(4)?,
+                    })
+                },
+            )
+            .optional()?)
+        })
+        .await
+    }
+
+    async fn create_web_session(&self, session: &WebSession) -> StorageResult<()> {
+        let s = session.clone();
+        self.write(move |c| {
+            c.execute("DELETE FROM web_sessions WHERE expires_at < ?1", params![s.expires_at - 14 * 86_400])?;
+            c.execute(
+                "INSERT INTO web_sessions (id_hash, username, csrf, expires_at) VALUES (?1, ?2, ?3, ?4)",
+                params![s.id_hash, s.username, s.csrf, s.expires_at],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn web_session(&self, id_hash: &str, now: i64) -> StorageResult<Option<WebSession>> {
+        let h = id_hash.to_owned();
+        self.read(move |c| {
+            Ok(c.query_row(
+                "SELECT id_hash, username, csrf, expires_at FROM web_sessions WHERE id_hash = ?1 AND expires_at > ?2",
+                params![h, now],
+                |r| {
+                    Ok(WebSession {
+                        id_hash: r.get(0)?,
+                        username: r.get(1)?,
+                        csrf: r.get(2)?,
+                        expires_at: r.get(3)?,
+                    })
+                },
+            )
+            .optional()?)
+        })
+        .await
+    }
+
+    async fn delete_web_session(&self, id_hash: &str) -> StorageResult<()> {
+        let h = id_hash.to_owned();
+        self.write(move |c| {
+            c.execute("DELETE FROM web_sessions WHERE id_hash = ?1", params![h])?;
+            Ok(())
         })
         .await
     }

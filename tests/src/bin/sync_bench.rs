@@ -239,6 +239,7 @@ fn village(store: &FieldStore, grids: &[String]) -> Result<Vec<String>, BoxError
             transitions: vec![],
             resident_id: None,
             satisfaction: None,
+            photos: Vec::new(),
         })
         .collect();
     let mut ids = store.create_batch(&households)?;

@@ -1,0 +1,187 @@
+//! Exports: a day's patrols as GeoJSON, one patrol as GPX, the incident queue and
+//! the statistics as CSV (UTF-8 with a byte-order mark, so Excel opens Chinese).
+
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use fieldgrid_core::patrol::codec::decode_track;
+use fieldgrid_core::patrol::export::{to_geojson, to_gpx};
+
+use super::PageError;
+use super::auth::SignedIn;
+use super::incidents::{QueueFilter, queue};
+use super::stats::{StatsQuery, compute};
+use crate::AppState;
+use crate::api::tracks::review_of;
+
+fn csv_cell(s: &str) -> String {
+    // Quote everything; neutralise formula injection in spreadsheet apps.
+    let s = if s.starts_with(['=', '+', '-', '@']) {
+        format!("'{s}")
+    } else {
+        s.to_owned()
+    };
+    format!("\"{}\"", s.replace('"', "\"\""))
+}
+
+fn csv(name: &str, head: &[&str], rows: Vec<Vec<String>>) -> Response {
+    let mut out = String::from("\u{feff}");
+    out.push_str(
+        &head
+            .iter()
+            .map(|h| csv_cell(h))
+            .collect::<Vec<_>>()
+            .join(","),
+    );
+    out.push_str("\r\n");
+    for r in rows {
+        out.push_str(&r.iter().map(|c| csv_cell(c)).collect::<Vec<_>>().join(","));
+        out.push_str("\r\n");
+    }
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        out,
+    )
+        .into_response()
+}
+
+/// `GET /ui/export/patrols.geojson?day=`.
+pub async fn patrols_geojson(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Query(q): Query<std::collections::HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    let day = q.get("day").cloned().unwrap_or_else(super::page::today);
+    let tree = state.org_tree().await?;
+    let scope = tree.scope_of(&signed.user.staff_id);
+    let mut features = Vec::new();
+    for (patrol, _) in state.storage.day_patrols(&day).await? {
+        if review_of(&state, &tree, &scope, &patrol).await.is_err() {
+            continue;
+        }
+        let track = decode_track(&state.storage.track_chunks(&patrol).await?)
+            .map_err(|e| PageError::bad(e.to_string()))?;
+        features.push(to_geojson(&patrol, &track));
+    }
+    let body = serde_json::json!({"type": "FeatureCollection", "features": features});
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/geo+json".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"patrols-{day}.geojson\""),
+            ),
+        ],
+        body.to_string(),
+    )
+        .into_response())
+}
+
+/// `GET /ui/export/patrols/{id}.gpx`.
+pub async fn patrol_gpx(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path(file): Path<String>,
+) -> Result<Response, PageError> {
+    let id = file.trim_end_matches(".gpx").to_owned();
+    let tree = state.org_tree().await?;
+    let scope = tree.scope_of(&signed.user.staff_id);
+    let review = review_of(&state, &tree, &scope, &id)
+        .await
+        .map_err(|_| PageError::not_found("the patrol"))?;
+    let track = decode_track(&state.storage.track_chunks(&id).await?)
+        .map_err(|e| PageError::bad(e.to_string()))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/gpx+xml".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{id}.gpx\""),
+            ),
+        ],
+        to_gpx(
+            &format!("{} {}", review.worker_id, review.grid_code),
+            &track,
+        ),
+    )
+        .into_response())
+}
+
+/// `GET /ui/export/incidents.csv` (same filters as the queue).
+pub async fn incidents_csv(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Query(f): Query<QueueFilter>,
+) -> Result<Response, PageError> {
+    let rows = queue(&state, &signed, &f)
+        .await?
+        .into_iter()
+        .map(|i| {
+            vec![
+                i.id,
+                i.grid_code,
+                i.category,
+                i.stage,
+                format!("{:?}", i.colour).to_lowercase(),
+                i.assignee.unwrap_or_default(),
+                i.due.map(super::page::time).unwrap_or_default(),
+            ]
+        })
+        .collect();
+    Ok(csv(
+        "incidents.csv",
+        &["编号", "网格", "类别", "阶段", "状态", "承办", "期限"],
+        rows,
+    ))
+}
+
+/// `GET /ui/export/stats.csv`.
+pub async fn stats_csv(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Query(q): Query<StatsQuery>,
+) -> Result<Response, PageError> {
+    let (_, _, _, figures) = compute(&state, &signed, &q).await?;
+    let r = |v: Option<f64>| v.map_or(String::new(), |v| format!("{:.4}", v));
+    let rows = figures
+        .into_iter()
+        .map(|(g, s)| {
+            vec![
+                g,
+                s.received.to_string(),
+                s.accepted.to_string(),
+                r(s.acceptance_rate),
+                s.closed.to_string(),
+                s.closed_on_time.to_string(),
+                r(s.on_time_close_rate),
+                s.assessed.to_string(),
+                s.satisfied.to_string(),
+                r(s.satisfaction_rate),
+                s.overdue_now.to_string(),
+            ]
+        })
+        .collect();
+    Ok(csv(
+        "statistics.csv",
+        &[
+            "分组",
+            "受理量",
+            "已受理",
+            "受理率",
+            "已办结",
+            "按时办结",
+            "按时办结率",
+            "已评价",
+            "满意",
+            "满意率",
+            "当前超期",
+        ],
+        rows,
+    ))
+}

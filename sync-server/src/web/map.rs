@@ -1,0 +1,218 @@
+//! The map: grid boundaries coloured by today's coverage, each worker's latest
+//! position and track of the day, and the replay of one patrol.
+
+use std::collections::BTreeMap;
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::response::{Html, IntoResponse, Response};
+use fieldgrid_core::patrol::codec::decode_track;
+use serde::{Deserialize, Serialize};
+
+use super::PageError;
+use super::auth::SignedIn;
+use super::page::{escape, layout, today};
+use crate::AppState;
+use crate::api::tracks::review_of;
+
+/// `?day=YYYY-MM-DD` (China time; default today).
+#[derive(Deserialize)]
+pub struct DayQuery {
+    day: Option<String>,
+}
+
+fn valid_day(day: Option<String>) -> Result<String, PageError> {
+    let day = day.unwrap_or_else(today);
+    if fieldgrid_core::forms::parse_date(&day).is_none() {
+        return Err(PageError::bad(format!(
+            "{day:?} is not a date (YYYY-MM-DD)"
+        )));
+    }
+    Ok(day)
+}
+
+/// `GET /ui/`: the map page. The optional `tiles` setting is a tile URL; without it
+/// the map draws grid polygons on a blank background (works with no internet).
+pub async fn page(signed: SignedIn, Query(q): Query<DayQuery>) -> Result<Html<String>, PageError> {
+    let day = valid_day(q.day)?;
+    let tiles = std::env::var("FIELDGRID_TILE_URL").unwrap_or_default();
+    let head = r#"<link rel="stylesheet" href="/ui/assets/leaflet.css"><script src="/ui/assets/leaflet.js"></script>"#;
+    let body = format!(
+        r##"<section class="map-page">
+<aside>
+  <form><label>日期 <input type="date" name="day" id="day" value="{day}"></label> <button>查看</button></form>
+  <p id="map-summary">正在加载…</p>
+  <div id="legend"><span class="sw c0"></span>未巡查 <span class="sw c1"></span>&lt;30% <span class="sw c2"></span>30–70% <span class="sw c3"></span>&gt;70%</div>
+  <h3>人员</h3><ul id="workers"></ul>
+  <div id="replay" hidden>
+    <h3 id="replay-title">轨迹回放</h3>
+    <input type="range" id="replay-slider" min="0" max="0" value="0">
+    <p id="replay-time"></p><p id="replay-findings"></p>
+    <a id="replay-gpx" href="">导出 GPX</a>
+  </div>
+  <p><a href="/ui/export/patrols.geojson?day={day}" id="export-geojson">导出当日轨迹 GeoJSON</a></p>
+</aside>
+<div id="map" data-day="{day}" data-tiles="{tiles}"></div>
+</section>
+<script src="/ui/assets/map.js"></script>"##,
+        day = escape(&day),
+        tiles = escape(&tiles),
+    );
+    Ok(layout(&signed, "地图", "map", head, &body))
+}
+
+/// A grid on the map.
+#[derive(Serialize)]
+struct MapGrid {
+    code: String,
+    name: String,
+    level: u8,
+    special: bool,
+    /// Best coverage of the day's patrols in it, 0..1 (`None`: not patrolled).
+    coverage: Option<f64>,
+    /// Exterior ring, `[lat, lon]`.
+    ring: Vec<[f64; 2]>,
+}
+
+/// One patrol's line.
+#[derive(Serialize)]
+struct MapPatrol {
+    patrol: String,
+    grid: String,
+    line: Vec<(f64, f64)>,
+    findings: Vec<String>,
+    distance_m: f64,
+}
+
+/// A worker with their day.
+#[derive(Serialize)]
+struct MapWorker {
+    id: String,
+    name: String,
+    latest: Option<(f64, f64)>,
+    patrols: Vec<MapPatrol>,
+}
+
+/// The map's data.
+#[derive(Serialize)]
+pub struct MapData {
+    day: String,
+    grids: Vec<MapGrid>,
+    workers: Vec<MapWorker>,
+}
+
+/// `GET /ui/api/map?day=`: grids, coverage and the day's tracks in the user's scope.
+pub async fn data(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Query(q): Query<DayQuery>,
+) -> Result<Response, PageError> {
+    let day = valid_day(q.day)?;
+    let tree = state.org_tree().await?;
+    let scope = tree.scope_of(&signed.user.staff_id);
+    let mut workers: BTreeMap<String, MapWorker> = BTreeMap::new();
+    let mut coverage: BTreeMap<String, f64> = BTreeMap::new();
+    for (patrol, worker) in state.storage.day_patrols(&day).await? {
+        let Ok(review) = review_of(&state, &tree, &scope, &patrol).await else {
+            continue;
+        };
+        if let Some(c) = review.figures.coverage {
+            let best = coverage.entry(review.grid_code.clone()).or_insert(0.0);
+            *best = best.max(c);
+        }
+        let name = tree
+            .staff
+            .iter()
+            .find(|s| s.id == worker)
+            .map_or_else(|| worker.clone(), |s| s.name.clone());
+        let w = workers.entry(worker.clone()).or_insert_with(|| MapWorker {
+            id: worker.clone(),
+            name,
+            latest: None,
+            patrols: Vec::new(),
+        });
+        w.latest = review.line.last().copied().or(w.latest);
+        w.patrols.push(MapPatrol {
+            patrol,
+            grid: review.grid_code,
+            findings: review
+                .findings
+                .iter()
+                .map(|f| format!("{:?}", f.kind))
+                .collect(),
+            distance_m: review.figures.distance_m,
+            line: review.line,
+        });
+    }
+    let grids = tree
+        .grids
+        .iter()
+        .filter(|g| scope.contains(&g.code))
+        .map(|g| MapGrid {
+            code: g.code.clone(),
+            name: g.name.clone(),
+            level: g.level,
+            special: g.kind != fieldgrid_core::org::GridKind::Regular,
+            coverage: coverage.get(&g.code).copied(),
+            ring: g
+                .boundary
+                .first()
+                .map(|r| r.iter().map(|p| [p[1], p[0]]).collect())
+                .unwrap_or_default(),
+        })
+        .collect();
+    Ok(Json(MapData {
+        day,
+        grids,
+        workers: workers.into_values().collect(),
+    })
+    .into_response())
+}
+
+/// A patrol for the replay: every point with its time, stops and findings.
+#[derive(Serialize)]
+pub struct Replay {
+    patrol: String,
+    worker: String,
+    grid: String,
+    /// `[lat, lon, unix ms, flagged]`.
+    points: Vec<(f64, f64, i64, bool)>,
+    stops: Vec<(f64, f64, i64, i64)>,
+    findings: Vec<String>,
+}
+
+/// `GET /ui/api/patrols/{id}`.
+pub async fn patrol(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let tree = state.org_tree().await?;
+    let scope = tree.scope_of(&signed.user.staff_id);
+    let review = review_of(&state, &tree, &scope, &id)
+        .await
+        .map_err(|_| PageError::not_found("the patrol"))?;
+    let chunks = state.storage.track_chunks(&id).await?;
+    let track = decode_track(&chunks).map_err(|e| PageError::bad(e.to_string()))?;
+    Ok(Json(Replay {
+        patrol: id,
+        worker: review.worker_id,
+        grid: review.grid_code,
+        points: track
+            .iter()
+            .map(|f| (f.fix.lat, f.fix.lon, f.fix.time_ms, !f.counts()))
+            .collect(),
+        stops: review
+            .figures
+            .stops
+            .iter()
+            .map(|s| (s.lat, s.lon, s.start_ms, s.end_ms))
+            .collect(),
+        findings: review
+            .findings
+            .iter()
+            .map(|f| format!("{:?}", f.kind))
+            .collect(),
+    })
+    .into_response())
+}

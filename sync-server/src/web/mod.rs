@@ -1,0 +1,112 @@
+//! The supervisors' pages: a map of grids, workers and tracks with patrol replay,
+//! the incident queue with dispatch and the rest of the loop, households with their
+//! records and visits, statistics with charts, administration (registrations,
+//! devices, door-plate sheets), and exports. Behind a login (supervisor and
+//! administrator accounts, session cookies, CSRF tokens on every action). Static
+//! assets are embedded in the binary; Leaflet comes from npm at build time.
+
+mod admin;
+mod assets;
+pub mod auth;
+mod exports;
+mod households;
+mod incidents;
+mod map;
+mod page;
+pub mod replica;
+mod stats;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+
+pub use auth::create_web_user;
+
+use crate::AppState;
+use replica::{Replica, ReplicaError};
+
+/// The pages' routes (merged into the API router).
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(|| async { Redirect::to("/ui/") }))
+        .route("/ui", get(|| async { Redirect::to("/ui/") }))
+        .route("/ui/login", get(auth::login_page).post(auth::login))
+        .route("/ui/logout", post(auth::logout))
+        .route("/ui/assets/{file}", get(assets::asset))
+        .route("/ui/", get(map::page))
+        .route("/ui/api/map", get(map::data))
+        .route("/ui/api/patrols/{id}", get(map::patrol))
+        .route("/ui/incidents", get(incidents::list))
+        .route("/ui/incidents/{id}", get(incidents::detail))
+        .route("/ui/incidents/{id}/step", post(incidents::step))
+        .route("/ui/photos/{hash}", get(incidents::photo))
+        .route("/ui/households", get(households::list))
+        .route("/ui/households/{id}", get(households::detail))
+        .route("/ui/stats", get(stats::page))
+        .route("/ui/admin", get(admin::page))
+        .route("/ui/admin/registrations/{id}/approve", post(admin::approve))
+        .route("/ui/admin/registrations/{id}/reject", post(admin::reject))
+        .route("/ui/admin/devices/{id}/revoke", post(admin::revoke))
+        .route("/ui/admin/plates/{village}", get(admin::plates))
+        .route("/ui/export/patrols.geojson", get(exports::patrols_geojson))
+        .route("/ui/export/patrols/{file}", get(exports::patrol_gpx))
+        .route("/ui/export/incidents.csv", get(exports::incidents_csv))
+        .route("/ui/export/stats.csv", get(exports::stats_csv))
+}
+
+/// The replica, built on first use and caught up now.
+pub(crate) async fn replica_store(
+    state: &AppState,
+) -> Result<Arc<fieldgrid_core::FieldStore>, PageError> {
+    let replica = state
+        .replica
+        .get_or_try_init(|| async { Replica::new().map(Arc::new) })
+        .await?;
+    Ok(replica.current(state).await?)
+}
+
+pub(crate) async fn replica(state: &AppState) -> Result<Arc<Replica>, PageError> {
+    Ok(state
+        .replica
+        .get_or_try_init(|| async { Replica::new().map(Arc::new) })
+        .await?
+        .clone())
+}
+
+/// A page that failed; the message is shown (never personal data).
+#[derive(Debug)]
+pub struct PageError(StatusCode, String);
+
+impl<E: Into<ReplicaError>> From<E> for PageError {
+    fn from(e: E) -> Self {
+        let e = e.into();
+        tracing::warn!(error = %e, "page failed");
+        PageError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())
+    }
+}
+
+impl PageError {
+    pub(crate) fn not_found(what: &str) -> Self {
+        PageError(StatusCode::NOT_FOUND, format!("{what} is not in your area"))
+    }
+
+    pub(crate) fn bad(what: impl Into<String>) -> Self {
+        PageError(StatusCode::BAD_REQUEST, what.into())
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        (
+            self.0,
+            page::layout_bare(
+                "出错了",
+                &format!("<p class=\"error\">{}</p>", page::escape(&self.1)),
+            ),
+        )
+            .into_response()
+    }
+}

@@ -1,0 +1,176 @@
+//! The pages' read model: a `FieldStore` (the same store a phone keeps) fed from
+//! the server's documents and change sequence, so the pages get the core's lists,
+//! queues, statistics, form checks and field history. It is a cache: each server
+//! instance builds its own from the shared storage, in a temporary directory, and
+//! catches up before every page. Actions taken on a page (dispatching an
+//! incident...) are written here as the supervisor and merged into the storage
+//! like a phone's push, so they reach the phones on their next sync.
+
+use std::sync::Arc;
+
+use fieldgrid_core::records::{Incident, IncidentTransition, RecordKind};
+use fieldgrid_core::{FieldStore, merge_document};
+use tokio::sync::Mutex;
+
+use crate::AppState;
+use crate::storage::{DocumentSave, SaveOutcome, StorageError};
+
+/// The replica and how far it has followed the change sequence.
+pub struct Replica {
+    store: Arc<FieldStore>,
+    applied: Mutex<(i64, u64)>,
+    _dir: tempfile::TempDir,
+}
+
+/// Something the replica could not do.
+#[derive(Debug, thiserror::Error)]
+pub enum ReplicaError {
+    /// The storage failed.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    /// The core refused.
+    #[error(transparent)]
+    Core(#[from] fieldgrid_core::Error),
+    /// A concurrent save won; try again.
+    #[error("the record changed at the same time; try again")]
+    Conflict,
+}
+
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    tokio::task::spawn_blocking(f)
+        .await
+        .expect("replica task panicked")
+}
+
+impl Replica {
+    /// A new, empty replica in a temporary directory.
+    pub fn new() -> Result<Replica, ReplicaError> {
+        let dir = tempfile::Builder::new()
+            .prefix("fieldgrid-web-")
+            .tempdir()
+            .map_err(|e| fieldgrid_core::Error::Io {
+                path: std::env::temp_dir(),
+                source: e,
+            })?;
+        let store = FieldStore::open(dir.path().join("replica.sqlite"))?;
+        Ok(Replica {
+            store: Arc::new(store),
+            applied: Mutex::new((0, 0)),
+            _dir: dir,
+        })
+    }
+
+    /// The store, caught up with everything the storage holds.
+    pub async fn current(&self, state: &AppState) -> Result<Arc<FieldStore>, ReplicaError> {
+        let mut applied = self.applied.lock().await;
+        let tree = state.org_tree().await?;
+        let last = state.storage.last_seq().await?;
+        let store = self.store.clone();
+        if tree.version > applied.1 {
+            let t = tree.clone();
+            let s = store.clone();
+            blocking(move || s.import_org_tree(&t)).await?;
+            for (what, import) in [("catalogue", 0), (fieldgrid_core::forms::FORMS, 1)] {
+                if let Some((_, body)) = state.storage.reference(what).await? {
+                    let s = store.clone();
+                    blocking(move || -> Result<(), fieldgrid_core::Error> {
+                        if import == 0 {
+                            if let Ok(c) = serde_json::from_str(&body) {
+                                let _ = s.import_catalogue(&c);
+                            }
+                        } else if let Ok(p) = serde_json::from_str(&body) {
+                            let _ = s.import_form_pack(&p);
+                        }
+                        Ok(())
+                    })
+                    .await?;
+                }
+            }
+        }
+        let grids: Vec<String> = tree.grids.iter().map(|g| g.code.clone()).collect();
+        if applied.0 == 0 && last > 0 {
+            // First fill: every document, then the sequence from where it stood.
+            let mut after = String::new();
+            loop {
+                let page = state.storage.documents_page(&grids, &after, 500).await?;
+                let Some(end) = page.last().map(|d| d.doc_id.clone()) else {
+                    break;
+                };
+                let s = store.clone();
+                blocking(move || -> Result<(), fieldgrid_core::Error> {
+                    for d in page {
+                        s.apply_changes(d.kind, &d.doc_id, &d.data)?;
+                    }
+                    Ok(())
+                })
+                .await?;
+                after = end;
+            }
+        } else {
+            loop {
+                let rows = state
+                    .storage
+                    .changes_after(applied.0, last, &grids, "", 1000)
+                    .await?;
+                if rows.is_empty() {
+                    break;
+                }
+                applied.0 = rows.last().map_or(last, |r| r.seq);
+                let s = store.clone();
+                blocking(move || -> Result<(), fieldgrid_core::Error> {
+                    for r in rows {
+                        s.apply_changes(r.kind, &r.doc_id, &r.bytes)?;
+                    }
+                    Ok(())
+                })
+                .await?;
+            }
+        }
+        *applied = (last, tree.version);
+        Ok(store)
+    }
+
+    /// Appends a transition to an incident as `staff` in `role`, and merges it into
+    /// the storage so that it syncs to the phones.
+    pub async fn incident_step(
+        &self,
+        state: &AppState,
+        staff: &str,
+        incident: &str,
+        transition: IncidentTransition,
+    ) -> Result<(), ReplicaError> {
+        let store = self.current(state).await?;
+        // One writer at a time: the store's signed-in user is the author.
+        let _writer = self.applied.lock().await;
+        let (s, id, who) = (store.clone(), incident.to_owned(), staff.to_owned());
+        let bytes = blocking(move || -> Result<Vec<u8>, fieldgrid_core::Error> {
+            let before = s.heads(&id)?;
+            s.sign_in(&who);
+            let result = s.update::<Incident>(&id, |i| i.transitions.push(transition));
+            s.sign_out();
+            result?;
+            s.changes_since(&id, &before)
+        })
+        .await?;
+        let stored = state.storage.document(incident).await?;
+        let merged = merge_document(
+            RecordKind::Incident,
+            incident,
+            stored.as_ref().map(|d| d.data.as_slice()),
+            &bytes,
+        )?;
+        let save = DocumentSave {
+            doc_id: incident,
+            kind: RecordKind::Incident,
+            expected_version: stored.as_ref().map(|d| d.version),
+            previous_grid: stored.as_ref().map(|d| d.grid_code.as_str()),
+            merged: &merged,
+            origin_device: "web",
+            at: crate::now(),
+        };
+        match state.storage.save_document(&save).await? {
+            SaveOutcome::Conflict => Err(ReplicaError::Conflict),
+            _ => Ok(()),
+        }
+    }
+}
