@@ -35,6 +35,9 @@ cargo test --workspace --doc --locked --quiet
 step "generated bindings: Python and Kotlin (JVM) suites against a real server"
 bindings/tests/run-foreign.sh
 
+step "supervisor pages in headless Chromium against a real server and phone"
+tests/browser/run.sh
+
 step "tests"
 if cargo nextest --version >/dev/null 2>&1; then
   cargo nextest run --workspace --locked --no-fail-fast

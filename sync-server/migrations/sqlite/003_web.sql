@@ -15,4 +15,5 @@ CREATE TABLE web_sessions (
     expires_at  INTEGER NOT NULL
 ) STRICT;
 
-CREATE INDEX track_chunks_day ON track_chunks (day);
+-- Patrols of a period (the map, statistics): chunks overlapping a time range.
+CREATE INDEX track_chunks_last_ms ON track_chunks (last_ms);

@@ -346,8 +346,13 @@ pub trait Storage: Send + Sync + 'static {
     async fn track_chunks(&self, patrol: &str) -> StorageResult<Vec<Vec<u8>>>;
     /// The patrols a worker has track chunks of on a day, in time order.
     async fn worker_day_patrols(&self, worker_id: &str, day: &str) -> StorageResult<Vec<String>>;
-    /// Every patrol with track chunks on a day, with its worker, in time order.
-    async fn day_patrols(&self, day: &str) -> StorageResult<Vec<(String, String)>>;
+    /// Every patrol with fixes in `[from_ms, to_ms)`, with its worker, in time order
+    /// (a patrol across midnight belongs to both days).
+    async fn patrols_between(
+        &self,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> StorageResult<Vec<(String, String)>>;
     /// Creates or replaces a web-page account.
     async fn put_web_user(&self, user: &WebUser) -> StorageResult<()>;
     /// A web-page account by name.

@@ -513,14 +513,18 @@ impl Storage for PostgresStorage {
         Ok(rows.iter().map(|r| r.get(0)).collect())
     }
 
-    async fn day_patrols(&self, day: &str) -> StorageResult<Vec<(String, String)>> {
+    async fn patrols_between(
+        &self,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> StorageResult<Vec<(String, String)>> {
         let rows = self
             .client()
             .await?
             .query(
-                "SELECT patrol, worker_id FROM track_chunks WHERE day = $1
+                "SELECT patrol, worker_id FROM track_chunks WHERE last_ms >= $1 AND first_ms < $2
                  GROUP BY patrol, worker_id ORDER BY min(first_ms)",
-                &[&day],
+                &[&from_ms, &to_ms],
             )
             .await?;
         Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())

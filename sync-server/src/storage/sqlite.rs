@@ -524,15 +524,18 @@ impl Storage for SqliteStorage {
         .await
     }
 
-    async fn day_patrols(&self, day: &str) -> StorageResult<Vec<(String, String)>> {
-        let d = day.to_owned();
+    async fn patrols_between(
+        &self,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> StorageResult<Vec<(String, String)>> {
         self.read(move |c| {
             let mut stmt = c.prepare_cached(
-                "SELECT patrol, worker_id FROM track_chunks WHERE day = ?1
+                "SELECT patrol, worker_id FROM track_chunks WHERE last_ms >= ?1 AND first_ms < ?2
                  GROUP BY patrol, worker_id ORDER BY min(first_ms)",
             )?;
             let rows = stmt
-                .query_map(params![d], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .query_map(params![from_ms, to_ms], |r| Ok((r.get(0)?, r.get(1)?)))?
                 .collect::<rusqlite::Result<_>>()?;
             Ok(rows)
         })

@@ -61,7 +61,7 @@ pub async fn patrols_geojson(
     let tree = state.org_tree().await?;
     let scope = tree.scope_of(&signed.user.staff_id);
     let mut features = Vec::new();
-    for (patrol, _) in state.storage.day_patrols(&day).await? {
+    for (patrol, _) in super::day_patrols(&state, &day).await? {
         if review_of(&state, &tree, &scope, &patrol).await.is_err() {
             continue;
         }

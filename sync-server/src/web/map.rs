@@ -7,6 +7,7 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse, Response};
 use fieldgrid_core::patrol::codec::decode_track;
+use fieldgrid_core::patrol::fix::flags;
 use serde::{Deserialize, Serialize};
 
 use super::PageError;
@@ -112,7 +113,7 @@ pub async fn data(
     let scope = tree.scope_of(&signed.user.staff_id);
     let mut workers: BTreeMap<String, MapWorker> = BTreeMap::new();
     let mut coverage: BTreeMap<String, f64> = BTreeMap::new();
-    for (patrol, worker) in state.storage.day_patrols(&day).await? {
+    for (patrol, worker) in super::day_patrols(&state, &day).await? {
         let Ok(review) = review_of(&state, &tree, &scope, &patrol).await else {
             continue;
         };
@@ -175,7 +176,7 @@ pub struct Replay {
     patrol: String,
     worker: String,
     grid: String,
-    /// `[lat, lon, unix ms, flagged]`.
+    /// `[lat, lon, unix ms, jump or mock location]`.
     points: Vec<(f64, f64, i64, bool)>,
     stops: Vec<(f64, f64, i64, i64)>,
     findings: Vec<String>,
@@ -200,7 +201,14 @@ pub async fn patrol(
         grid: review.grid_code,
         points: track
             .iter()
-            .map(|f| (f.fix.lat, f.fix.lon, f.fix.time_ms, !f.counts()))
+            .map(|f| {
+                (
+                    f.fix.lat,
+                    f.fix.lon,
+                    f.fix.time_ms,
+                    f.flags & (flags::JUMP | flags::MOCK) != 0,
+                )
+            })
             .collect(),
         stops: review
             .figures

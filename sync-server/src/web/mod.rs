@@ -57,6 +57,19 @@ pub fn routes() -> Router<AppState> {
         .route("/ui/export/stats.csv", get(exports::stats_csv))
 }
 
+/// The patrols with fixes on a `YYYY-MM-DD` day (China time).
+pub(crate) async fn day_patrols(
+    state: &AppState,
+    day: &str,
+) -> Result<Vec<(String, String)>, PageError> {
+    let start = fieldgrid_core::forms::day_start(day)
+        .ok_or_else(|| PageError::bad(format!("{day:?} is not a date")))?;
+    Ok(state
+        .storage
+        .patrols_between(start * 1000, (start + 86_400) * 1000)
+        .await?)
+}
+
 /// The replica, built on first use and caught up now.
 pub(crate) async fn replica_store(
     state: &AppState,

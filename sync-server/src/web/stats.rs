@@ -135,18 +135,17 @@ pub async fn page(
     let (Some(start), Some(end)) = (day_start(&from), day_start(&to)) else {
         return Err(PageError::bad("bad dates"));
     };
-    let mut day = start;
-    while day <= end && day <= crate::now() {
-        let d = fieldgrid_core::forms::date_at(day).to_string();
-        for (patrol, worker) in state.storage.day_patrols(&d).await? {
-            if let Ok(r) = review_of(&state, &tree, &scope, &patrol).await {
-                let e = per_worker.entry(worker).or_default();
-                e.0 += r.figures.duration_s / 3600.0;
-                e.1 = e.1.max(r.figures.coverage.unwrap_or(0.0));
-                e.2 += 1;
-            }
+    for (patrol, worker) in state
+        .storage
+        .patrols_between(start * 1000, (end + 86_400) * 1000)
+        .await?
+    {
+        if let Ok(r) = review_of(&state, &tree, &scope, &patrol).await {
+            let e = per_worker.entry(worker).or_default();
+            e.0 += r.figures.duration_s / 3600.0;
+            e.1 = e.1.max(r.figures.coverage.unwrap_or(0.0));
+            e.2 += 1;
         }
-        day += 86_400;
     }
     let worker_rows: Vec<Vec<String>> = per_worker
         .iter()

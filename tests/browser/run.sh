@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Browser tests of the supervisor pages: Debian's headless Chromium (installed with
+# apt if missing) driven by playwright-core from npm, against a real
+# fieldgrid-server (embedded SQLite, demo county) and a real phone (a FieldStore
+# through the generated Python bindings). Screenshots go to target/screenshots/.
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
+cd "$ROOT"
+TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
+
+# Chromium, and a Chinese font so the screenshots are readable.
+if [[ ! -x /usr/bin/chromium || ! -d /usr/share/fonts/truetype/wqy ]]; then
+  SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver fonts-wqy-zenhei
+fi
+(cd tests/browser && npm ci --silent --no-audit --no-fund)
+
+cargo build -q -p fieldgrid-server -p fieldgrid-ffi --locked
+PY="$TARGET/bindings/python"
+if [[ ! -f "$PY/fieldgrid_ffi.py" ]]; then
+  "$TARGET/debug/uniffi-bindgen" generate --library "$TARGET/debug/libfieldgrid_ffi.so" --language python \
+    --no-format --out-dir "$PY" >/dev/null
+fi
+cp "$TARGET/debug/libfieldgrid_ffi.so" "$PY/"
+
+DATA="$(mktemp -d)"
+PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+"$TARGET/debug/fieldgrid-server" --data-dir "$DATA" serve --demo --listen "127.0.0.1:$PORT" >"$DATA/server.log" 2>&1 &
+SERVER_PID=$!
+cleanup() { kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; rm -rf "$DATA"; }
+trap cleanup EXIT
+for _ in $(seq 1 300); do
+  curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break
+  sleep 0.2
+done
+export FIELDGRID_URL="http://127.0.0.1:$PORT" FIELDGRID_PYTHONPATH="$PY" \
+  FIELDGRID_SCREENSHOTS="$TARGET/screenshots" FIELDGRID_PHONE_DIR="$DATA/phone"
+mkdir -p "$FIELDGRID_SCREENSHOTS"
+node --test --test-reporter=spec tests/browser/supervisor.test.mjs

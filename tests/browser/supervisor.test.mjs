@@ -1,0 +1,171 @@
+// The supervisor pages in real headless Chromium against a real server and a real
+// phone: log in, see the phone's track drawn on the map (checked on the rendered
+// canvas), replay the patrol, accept and dispatch the phone's incident and see the
+// dispatch reach the phone's store after it syncs, approve a registration. Every
+// page is saved as a screenshot under target/screenshots/.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { chromium } from 'playwright-core';
+
+const URL = process.env.FIELDGRID_URL;
+const SHOTS = process.env.FIELDGRID_SCREENSHOTS;
+const PHONE = process.env.FIELDGRID_PHONE_DIR;
+const GRID = '320722104201001';
+
+function phone(...args) {
+  return execFileSync('python3', ['tests/browser/phone.py', PHONE, ...args], {
+    env: { ...process.env, PYTHONPATH: process.env.FIELDGRID_PYTHONPATH },
+    encoding: 'utf8',
+  }).trim();
+}
+
+let browser;
+let admin;
+let supervisor;
+let work;
+
+before(async () => {
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+async function login(user, password) {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, locale: 'zh-CN' });
+  const page = await context.newPage();
+  await page.goto(URL + '/ui/');
+  assert.match(page.url(), /\/ui\/login$/, 'signed-out users are sent to the login');
+  await page.fill('#username', user);
+  await page.fill('#password', password);
+  await page.click('#login-button');
+  await page.waitForURL(URL + '/ui/');
+  return page;
+}
+
+test('a wrong password is refused and nothing opens', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(URL + '/ui/login');
+  await page.fill('#username', 'anfeng');
+  await page.fill('#password', 'not-the-password');
+  await page.click('#login-button');
+  await page.waitForSelector('#login-error');
+  const api = await page.request.get(URL + '/ui/api/map');
+  assert.equal(api.status(), 401);
+  await page.screenshot({ path: `${SHOTS}/login.png` });
+  await context.close();
+});
+
+test('an administrator approves a registration on the admin page', async () => {
+  const registration = phone('register', '测试网格员');
+  admin = await login('donghai', 'donghai-demo');
+  await admin.goto(URL + '/ui/admin');
+  const row = admin.locator('#pending tr', { hasText: '测试网格员' });
+  await row.locator('select.approve-staff').selectOption('worker-' + GRID);
+  await admin.screenshot({ path: `${SHOTS}/admin.png`, fullPage: true });
+  await row.locator('button.approve-button').click();
+  await admin.waitForURL(URL + '/ui/admin');
+  assert.equal(await admin.locator('#pending tr', { hasText: '测试网格员' }).count(), 0);
+  assert.equal(phone('approved'), 'worker-' + GRID, 'the phone learns it is approved: ' + registration);
+  // A POST without the session's CSRF token is refused.
+  const forged = await admin.request.post(URL + `/ui/admin/registrations/${registration}/reject`, {
+    form: { csrf: 'forged', reason: 'x' },
+  });
+  assert.equal(forged.status(), 403);
+});
+
+test('the phone patrols and reports, and the supervisor sees its track drawn on the map', async () => {
+  work = JSON.parse(phone('work', GRID));
+  assert.equal(work.fixes, 1200);
+  assert.ok(work.chunks >= 1, 'the track was uploaded');
+  supervisor = await login('anfeng', 'anfeng-demo');
+  await supervisor.waitForSelector('#map[data-ready="1"]', { timeout: 30000 });
+  const drawn = await supervisor.evaluate(() => window.fieldgridMap);
+  assert.ok(drawn.grids >= 40, `grids drawn: ${drawn.grids}`);
+  assert.ok(drawn.tracks >= 1, `tracks drawn: ${drawn.tracks}`);
+  // The rendered canvas holds the track's colour (#1f6fb2), not only the HTML.
+  const trackPixels = await supervisor.evaluate(() => {
+    let n = 0;
+    for (const c of document.querySelectorAll('#map canvas')) {
+      const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+      for (let i = 0; i < d.length; i += 4) {
+        if (Math.abs(d[i] - 31) < 25 && Math.abs(d[i + 1] - 111) < 25 && Math.abs(d[i + 2] - 178) < 25 && d[i + 3] > 100) n++;
+      }
+    }
+    return n;
+  });
+  assert.ok(trackPixels > 50, `track pixels on the canvas: ${trackPixels}`);
+  await supervisor.screenshot({ path: `${SHOTS}/map.png` });
+});
+
+test('the supervisor replays the patrol with the time slider', async () => {
+  await supervisor.click(`.replay-link[data-patrol="${work.patrol}"]`);
+  await supervisor.waitForSelector('#replay:not([hidden])');
+  const points = await supervisor.evaluate(() => window.fieldgridMap.replayPoints);
+  assert.equal(points, 1200);
+  const first = await supervisor.textContent('#replay-time');
+  await supervisor.evaluate(() => {
+    const s = document.getElementById('replay-slider');
+    s.value = String(Math.floor(Number(s.max) / 2));
+    s.dispatchEvent(new Event('input'));
+  });
+  const middle = await supervisor.textContent('#replay-time');
+  assert.notEqual(first, middle, 'the marker moved in time');
+  await supervisor.screenshot({ path: `${SHOTS}/replay.png` });
+  const gpx = await supervisor.request.get(URL + `/ui/export/patrols/${work.patrol}.gpx`);
+  assert.equal(gpx.status(), 200);
+  assert.equal(((await gpx.text()).match(/<trkpt /g) || []).length, 1200);
+});
+
+test('the supervisor accepts and dispatches the incident, and the phone receives it', async () => {
+  await supervisor.goto(URL + '/ui/incidents');
+  await supervisor.screenshot({ path: `${SHOTS}/incidents.png`, fullPage: true });
+  await supervisor.click(`a.incident-link[data-id="${work.incident}"]`);
+  await supervisor.selectOption('#step-to', 'accepted');
+  await supervisor.fill('#step-note', '已受理');
+  await supervisor.click('#step-submit');
+  await supervisor.waitForSelector('#notice');
+  await supervisor.selectOption('#step-to', 'dispatched');
+  await supervisor.selectOption('#step-assignee', 'handler-zhifa');
+  await supervisor.fill('#step-note', '请综合执法处置');
+  await supervisor.click('#step-submit');
+  await supervisor.waitForSelector('#notice');
+  assert.equal(await supervisor.textContent('#incident-stage'), 'dispatched');
+  await supervisor.screenshot({ path: `${SHOTS}/incident.png`, fullPage: true });
+  // A step the workflow does not allow now is refused with the reason.
+  await supervisor.selectOption('#step-to', 'verified');
+  await supervisor.click('#step-submit');
+  await supervisor.waitForSelector('#step-error');
+  assert.equal(phone('stage', work.incident), 'dispatched', 'the dispatch reached the phone');
+});
+
+test('households, statistics and exports render for the supervisor', async () => {
+  await supervisor.goto(URL + '/ui/households');
+  const total = await supervisor.textContent('#household-total');
+  assert.match(total, /^\d+ 户$/);
+  assert.ok(parseInt(total, 10) > 100, total);
+  await supervisor.screenshot({ path: `${SHOTS}/households.png`, fullPage: true });
+  await supervisor.click('a.household-link >> nth=0');
+  await supervisor.waitForSelector('#module-basic');
+  assert.ok((await supervisor.locator('.module').count()) >= 4);
+  await supervisor.screenshot({ path: `${SHOTS}/household.png`, fullPage: true });
+  await supervisor.goto(URL + '/ui/stats?by=village');
+  assert.ok((await supervisor.locator('#stats tbody tr').count()) >= 1);
+  assert.ok((await supervisor.locator('#chart-acceptance rect').count()) >= 1, 'the chart is drawn');
+  await supervisor.screenshot({ path: `${SHOTS}/stats.png`, fullPage: true });
+  const csv = await supervisor.request.get(URL + '/ui/export/incidents.csv');
+  assert.equal(csv.status(), 200);
+  assert.ok((await csv.text()).includes(work.incident));
+  const geo = await supervisor.request.get(URL + '/ui/export/patrols.geojson');
+  assert.equal((await geo.json()).features.length >= 1, true);
+  // Supervisors are not administrators.
+  const adminPage = await supervisor.request.get(URL + '/ui/admin');
+  assert.equal(adminPage.status(), 403);
+});
