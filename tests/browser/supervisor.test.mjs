@@ -40,6 +40,7 @@ after(async () => {
 async function login(user, password) {
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, locale: 'zh-CN' });
   const page = await context.newPage();
+  page.on('pageerror', (e) => console.log('page error:', e.message));
   await page.goto(URL + '/ui/');
   assert.match(page.url(), /\/ui\/login$/, 'signed-out users are sent to the login');
   await page.fill('#username', user);
@@ -128,6 +129,7 @@ test('the supervisor accepts and dispatches the incident, and the phone receives
   await supervisor.goto(URL + '/ui/incidents');
   await supervisor.screenshot({ path: `${SHOTS}/incidents.png`, fullPage: true });
   await supervisor.click(`a.incident-link[data-id="${work.incident}"]`);
+  await supervisor.waitForSelector('#incident-map canvas');
   await supervisor.selectOption('#step-to', 'accepted');
   await supervisor.fill('#step-note', '已受理');
   await supervisor.click('#step-submit');

@@ -234,6 +234,30 @@ pub async fn detail(
         .location
         .map(|p| format!("{:.5}, {:.5}", p.lat, p.lon))
         .unwrap_or_else(|| "未定位".into());
+    // The incident's place on a small map with its grid's boundary.
+    let ring: Vec<[f64; 2]> = tree
+        .grids
+        .iter()
+        .find(|g| g.code == i.grid_code)
+        .and_then(|g| g.boundary.first())
+        .map(|r| r.iter().map(|p| [p[1], p[0]]).collect())
+        .unwrap_or_default();
+    let minimap = match i.location {
+        Some(p) => format!(
+            r#"<div id="incident-map" style="height:220px;margin-top:8px"></div><script>
+(function () {{
+  const m = L.map('incident-map', {{ preferCanvas: true }});
+  const grid = L.polygon({ring}, {{ color: '#555', weight: 1, fillOpacity: 0.1 }}).addTo(m);
+  L.circleMarker([{lat}, {lon}], {{ radius: 8, color: '#c0392b', fillOpacity: 0.9 }}).addTo(m);
+  m.fitBounds(grid.getBounds().extend([{lat}, {lon}]));
+}})();
+</script>"#,
+            ring = serde_json::to_string(&ring).unwrap_or_else(|_| "[]".into()),
+            lat = p.lat,
+            lon = p.lon,
+        ),
+        None => String::new(),
+    };
     let platforms: String = PLATFORMS
         .iter()
         .map(|(v, n)| format!(r#"<option value="{v}">{n}</option>"#))
@@ -253,7 +277,7 @@ pub async fn detail(
 <div class="cards"><div class="card">
 <p><b>类别</b> {cat}　<b>网格</b> {grid}　<b>阶段</b> <span id="incident-stage">{stage}</span>　<b>承办</b> {assignee}</p>
 <p><b>描述</b> {desc}</p><p><b>上报</b> {reporter} · {reported}　<b>位置</b> {place}</p>
-<div class="photos">{photos}</div></div>
+<div class="photos">{photos}</div>{minimap}</div>
 <div class="card"><h3>处置</h3>
 <form method="post" action="/ui/incidents/{id}/step" id="step-form">
 <input type="hidden" name="csrf" value="{csrf}">
@@ -286,7 +310,8 @@ pub async fn detail(
             &transitions
         ),
     );
-    Ok(layout(&signed, "事件", "incidents", "", &body))
+    let head = r#"<link rel="stylesheet" href="/ui/assets/leaflet.css"><script src="/ui/assets/leaflet.js"></script>"#;
+    Ok(layout(&signed, "事件", "incidents", head, &body))
 }
 
 /// A message carried back to a page after an action.
