@@ -2,6 +2,7 @@
 //! position and track of the day, and the replay of one patrol.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -113,8 +114,24 @@ pub async fn data(
     let scope = tree.scope_of(&signed.user.staff_id);
     let mut workers: BTreeMap<String, MapWorker> = BTreeMap::new();
     let mut coverage: BTreeMap<String, f64> = BTreeMap::new();
-    for (patrol, worker) in super::day_patrols(&state, &day).await? {
-        let Ok(review) = review_of(&state, &tree, &scope, &patrol).await else {
+    // Reviews decode and measure every track: run them on all cores, in order.
+    let patrols = super::day_patrols(&state, &day).await?;
+    let limit = Arc::new(tokio::sync::Semaphore::new(
+        2 * std::thread::available_parallelism().map_or(2, |n| n.get()),
+    ));
+    let mut tasks = Vec::with_capacity(patrols.len());
+    for (patrol, worker) in patrols {
+        let (state, tree, scope, limit) =
+            (state.clone(), tree.clone(), scope.clone(), limit.clone());
+        tasks.push(tokio::spawn(async move {
+            let _permit = limit.acquire_owned().await.ok();
+            let review = review_of(&state, &tree, &scope, &patrol).await.ok();
+            (patrol, worker, review)
+        }));
+    }
+    for task in tasks {
+        let (patrol, worker, review) = task.await.map_err(|e| PageError::bad(e.to_string()))?;
+        let Some(review) = review else {
             continue;
         };
         if let Some(c) = review.figures.coverage {
