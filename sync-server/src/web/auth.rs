@@ -209,12 +209,37 @@ fn secure_flag(headers: &HeaderMap) -> &'static str {
     }
 }
 
+/// Failed logins per user name: after [`MAX_FAILURES`] within [`LOCKOUT_S`], that
+/// name is locked for [`LOCKOUT_S`]. Kept per server instance (a guard against
+/// guessing, not state other instances need).
+static FAILURES: std::sync::Mutex<Vec<(String, i64)>> = std::sync::Mutex::new(Vec::new());
+const MAX_FAILURES: usize = 5;
+const LOCKOUT_S: i64 = 15 * 60;
+
+fn locked(username: &str, now: i64) -> bool {
+    let mut f = FAILURES.lock().unwrap_or_else(|e| e.into_inner());
+    f.retain(|(_, at)| now - at < LOCKOUT_S);
+    f.iter().filter(|(u, _)| u == username).count() >= MAX_FAILURES
+}
+
+fn failed(username: &str, now: i64) {
+    let mut f = FAILURES.lock().unwrap_or_else(|e| e.into_inner());
+    f.push((username.to_owned(), now));
+    // Bound the memory a flood of made-up names could take.
+    let excess = f.len().saturating_sub(100_000);
+    f.drain(..excess);
+}
+
 /// `POST /ui/login`.
 pub async fn login(
     State(state): State<AppState>,
     headers: HeaderMap,
     Form(form): Form<Login>,
 ) -> Response {
+    if locked(&form.username, crate::now()) {
+        tracing::warn!("web login locked after repeated failures");
+        return login_form(Some("尝试次数过多，请 15 分钟后再试"));
+    }
     let user = state.storage.web_user(&form.username).await.ok().flatten();
     // Verify against a dummy hash for unknown names too, so timing does not tell.
     static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
@@ -225,6 +250,7 @@ pub async fn login(
             .map_or(dummy.as_str(), |u| u.password_hash.as_str()),
     ) && user.is_some();
     let Some(user) = user.filter(|_| ok) else {
+        failed(&form.username, crate::now());
         tracing::info!("web login refused");
         return login_form(Some("用户名或密码不正确"));
     };
