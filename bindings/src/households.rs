@@ -143,6 +143,19 @@ pub struct VisitRow {
     pub follow_up: bool,
 }
 
+impl From<fieldgrid_core::household::Visit> for VisitRow {
+    fn from(v: fieldgrid_core::household::Visit) -> Self {
+        VisitRow {
+            at: v.at,
+            by: v.by,
+            purpose: v.purpose,
+            notes: v.notes,
+            photos: v.photos,
+            follow_up: v.follow_up,
+        }
+    }
+}
+
 fn save_list(entries: Vec<FieldEntry>) -> ApiResult<fieldgrid_core::forms::FormValues> {
     Ok(values_from(entries)?
         .into_iter()
@@ -341,14 +354,7 @@ impl FieldGrid {
                 follow_up_note: None,
             },
         )?;
-        Ok(VisitRow {
-            at: v.at,
-            by: v.by,
-            purpose: v.purpose,
-            notes: v.notes,
-            photos: v.photos,
-            follow_up: v.follow_up,
-        })
+        Ok(v.into())
     }
 
     /// A household's visits, newest first.
@@ -357,14 +363,7 @@ impl FieldGrid {
             .store
             .visits_of(&household_id)?
             .into_iter()
-            .map(|v| VisitRow {
-                at: v.at,
-                by: v.by,
-                purpose: v.purpose,
-                notes: v.notes,
-                photos: v.photos,
-                follow_up: v.follow_up,
-            })
+            .map(VisitRow::from)
             .collect())
     }
 

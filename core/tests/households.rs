@@ -25,14 +25,7 @@ fn t(s: &str) -> FieldValue {
 
 /// A valid ID-card number for person `n`, born in `year`.
 fn id_number(year: u32, n: u32) -> String {
-    const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-    let body = format!("320722{year}0612{:03}", n % 1000);
-    let sum: u32 = body
-        .bytes()
-        .zip(WEIGHTS)
-        .map(|(c, w)| u32::from(c - b'0') * w)
-        .sum();
-    format!("{body}{}", b"10X98765432"[(sum % 11) as usize] as char)
+    fieldgrid_core::forms::sample::example_id_number(year, 6, 12, n)
 }
 
 fn house_values(head: &str) -> FormValues {

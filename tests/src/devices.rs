@@ -9,15 +9,7 @@ use crate::TestServer;
 
 /// A valid ID-card number (GB 11643 check character) for test person `n`.
 pub fn id_number(n: u32) -> String {
-    const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-    let body = format!("32072219800101{:03}", n % 1000);
-    let sum: u32 = body
-        .bytes()
-        .zip(WEIGHTS)
-        .map(|(c, w)| u32::from(c - b'0') * w)
-        .sum();
-    let check = b"10X98765432"[(sum % 11) as usize] as char;
-    format!("{body}{check}")
+    fieldgrid_core::forms::sample::example_id_number(1980, 1, 1, n)
 }
 
 /// A phone with its store and its sync client.

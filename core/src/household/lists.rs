@@ -172,6 +172,26 @@ impl Where {
     }
 }
 
+/// The WHERE clause of a household query (shared by the list and the count).
+fn household_filter(query: &HouseholdQuery) -> Where {
+    let mut w = Where::new();
+    w.common(
+        "h",
+        &query.grids,
+        query.village.as_deref(),
+        query.status,
+        &query.filters,
+        query.with_problems,
+    );
+    if let Some(days) = query.not_visited_days {
+        let p = w.arg(crate::store::now() - i64::from(days) * 86_400);
+        w.sql.push(format!(
+            "(h.last_visit_at IS NULL OR h.last_visit_at < {p})"
+        ));
+    }
+    w
+}
+
 fn limit(l: u32) -> u32 {
     if l == 0 { 500 } else { l }
 }
@@ -179,21 +199,7 @@ fn limit(l: u32) -> u32 {
 impl FieldStore {
     /// Households matching `query`, ordered by address.
     pub fn list_households(&self, query: &HouseholdQuery) -> Result<Vec<HouseholdSummary>> {
-        let mut w = Where::new();
-        w.common(
-            "h",
-            &query.grids,
-            query.village.as_deref(),
-            query.status,
-            &query.filters,
-            query.with_problems,
-        );
-        if let Some(days) = query.not_visited_days {
-            let p = w.arg(crate::store::now() - i64::from(days) * 86_400);
-            w.sql.push(format!(
-                "(h.last_visit_at IS NULL OR h.last_visit_at < {p})"
-            ));
-        }
+        let w = household_filter(query);
         let sql = format!(
             "SELECT d.doc_id, h.grid_code, h.head_name, h.address, h.door_plate, h.status,
                     h.member_count, h.complete, h.problems, h.last_visit_at, h.visits
@@ -225,21 +231,7 @@ impl FieldStore {
 
     /// How many households match `query` (ignoring its limit and offset).
     pub fn count_households(&self, query: &HouseholdQuery) -> Result<u64> {
-        let mut w = Where::new();
-        w.common(
-            "h",
-            &query.grids,
-            query.village.as_deref(),
-            query.status,
-            &query.filters,
-            query.with_problems,
-        );
-        if let Some(days) = query.not_visited_days {
-            let p = w.arg(crate::store::now() - i64::from(days) * 86_400);
-            w.sql.push(format!(
-                "(h.last_visit_at IS NULL OR h.last_visit_at < {p})"
-            ));
-        }
+        let w = household_filter(query);
         let sql = format!("SELECT count(*) FROM households h WHERE {}", w.clause());
         let n: i64 =
             self.conn()
