@@ -7,6 +7,7 @@ pub mod devices;
 pub mod pg;
 pub mod proxy;
 pub mod server;
+pub mod sim;
 
 pub use devices::{Device, id_number};
 pub use server::{Backend, TestServer};

@@ -1,0 +1,505 @@
+//! The county simulator: generates a county (towns, villages, grids with irregular
+//! polygons and real-format codes, staff in every role) and drives simulated
+//! phones — each a real `FieldStore` with its own sync client — against a real
+//! server over HTTP: they register and are approved, fill households and persons
+//! through the real forms, patrol with GPS noise along streets with stops (a few
+//! fake their tracks), report incidents with generated photos, edit the same
+//! households offline, and sync; the town command centre accepts and dispatches,
+//! platform handlers handle, inspectors verify.
+//!
+//! `cargo run -p fieldgrid-tests --bin county-sim -- URL ADMIN_TOKEN DIR [TOWNS] [PHONES]`
+
+use std::path::Path;
+
+use fieldgrid_core::FieldStore;
+use fieldgrid_core::forms::sample::{example_id_number, example_values};
+use fieldgrid_core::incident::replay;
+use fieldgrid_core::org::{
+    Grid, GridKind, OrgTree, OrgUnit, Role, RoleAssignment, Scope, StaffMember, UnitLevel,
+};
+use fieldgrid_core::patrol::TravelMode;
+use fieldgrid_core::patrol::synthetic::{Walk, offset};
+use fieldgrid_core::records::{FieldValue, GeoPoint, Incident, IncidentTransition, RecordKind};
+use fieldgrid_core::sync::SyncClient;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+/// The county's code (东海县).
+pub const COUNTY: &str = "320722000000";
+
+/// The shape of a simulated county.
+#[derive(Debug, Clone, Copy)]
+pub struct SimConfig {
+    /// Towns (乡镇).
+    pub towns: usize,
+    /// Villages per town.
+    pub villages: usize,
+    /// First-level grids per village.
+    pub grids: usize,
+    /// Households each grid worker registers.
+    pub households: usize,
+    /// Grid workers with a simulated phone (the rest of the staff only exist in
+    /// the org tree).
+    pub phones: usize,
+    /// Incidents each phone reports.
+    pub incidents: usize,
+    /// Minutes each phone patrols.
+    pub patrol_minutes: u32,
+    /// Every n-th phone fakes its track (0: none).
+    pub fake_every: usize,
+    /// Random seed.
+    pub seed: u64,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        SimConfig {
+            towns: 3,
+            villages: 4,
+            grids: 3,
+            households: 6,
+            phones: 12,
+            incidents: 2,
+            patrol_minutes: 45,
+            fake_every: 5,
+            seed: 2026,
+        }
+    }
+}
+
+const TOWN_NAMES: [&str; 8] = [
+    "安峰镇",
+    "白塔埠镇",
+    "黄川镇",
+    "石梁河镇",
+    "青湖镇",
+    "温泉镇",
+    "双店镇",
+    "桃林镇",
+];
+const VILLAGE_NAMES: [&str; 12] = [
+    "山口村",
+    "河东村",
+    "前庄村",
+    "后湖村",
+    "王集村",
+    "李埝村",
+    "张湾村",
+    "北芹村",
+    "南芹村",
+    "林场社区",
+    "石埠村",
+    "西湖村",
+];
+
+/// The grid worker of a grid.
+pub fn worker_of(grid: &str) -> String {
+    format!("worker-{grid}")
+}
+
+/// A county: towns of villages of grids (irregular quadrilaterals about 1 km
+/// across), each grid with a full-time worker, each village a grid chief, each
+/// town a supervisor and an inspector, the county an administrator and the four
+/// platforms' handlers.
+pub fn county(cfg: &SimConfig) -> OrgTree {
+    let mut rng = StdRng::seed_from_u64(cfg.seed);
+    let mut units = vec![OrgUnit {
+        code: COUNTY.into(),
+        name: "东海县".into(),
+        level: UnitLevel::County,
+        parent: None,
+    }];
+    let mut grids = Vec::new();
+    let mut staff = Vec::new();
+    let person = |id: String, name: String, role: Role, scope: Scope| StaffMember {
+        id,
+        name,
+        roles: vec![RoleAssignment { role, scope }],
+    };
+    for t in 0..cfg.towns {
+        let town = format!("320722{:03}000", 101 + t);
+        units.push(OrgUnit {
+            code: town.clone(),
+            name: TOWN_NAMES[t % 8].into(),
+            level: UnitLevel::Town,
+            parent: Some(COUNTY.into()),
+        });
+        staff.push(person(
+            format!("sup-{town}"),
+            format!("{}指挥中心", TOWN_NAMES[t % 8]),
+            Role::TownSupervisor,
+            Scope::Unit(town.clone()),
+        ));
+        // The town's inspector works from its first grid.
+        let first_grid = format!("{}201001", &town[..9]);
+        staff.push(person(
+            format!("inspector-{town}"),
+            format!("{}督查员", TOWN_NAMES[t % 8]),
+            Role::Inspector,
+            Scope::Grid(first_grid),
+        ));
+        for v in 0..cfg.villages {
+            let village = format!("{}{:03}", &town[..9], 201 + v);
+            units.push(OrgUnit {
+                code: village.clone(),
+                name: VILLAGE_NAMES[v % 12].into(),
+                level: UnitLevel::Village,
+                parent: Some(town.clone()),
+            });
+            for g in 0..cfg.grids {
+                let code = format!("{village}{:03}", g + 1);
+                // Towns side by side west to east, villages in rows, grids in columns.
+                let (w, s) = (
+                    118.4 + t as f64 * 0.06 + g as f64 * 0.012,
+                    34.4 + v as f64 * 0.011,
+                );
+                let j = |rng: &mut StdRng| rng.random_range(-0.0012..0.0012);
+                let ring = vec![
+                    [w + j(&mut rng), s + j(&mut rng)],
+                    [w + 0.011 + j(&mut rng), s + j(&mut rng)],
+                    [w + 0.011 + j(&mut rng), s + 0.010 + j(&mut rng)],
+                    [w + j(&mut rng), s + 0.010 + j(&mut rng)],
+                ];
+                let mut closed = ring.clone();
+                closed.push(ring[0]);
+                grids.push(Grid {
+                    code: code.clone(),
+                    name: format!("{}第{}网格", VILLAGE_NAMES[v % 12], g + 1),
+                    level: 1,
+                    kind: GridKind::Regular,
+                    unit: village.clone(),
+                    parent_grid: None,
+                    boundary: vec![closed],
+                });
+                staff.push(person(
+                    worker_of(&code),
+                    fieldgrid_core::org::demo::demo_name(grids.len() * 3),
+                    Role::FullTimeGridWorker,
+                    Scope::Grid(code),
+                ));
+            }
+            // A grid chief leads each village's first grid.
+            let lead = format!("{village}001");
+            staff.push(person(
+                format!("chief-{lead}"),
+                fieldgrid_core::org::demo::demo_name(v * 7 + t),
+                Role::GridChief,
+                Scope::Grid(lead),
+            ));
+        }
+    }
+    staff.push(person(
+        "admin-donghai".into(),
+        "县指挥中心".into(),
+        Role::CountyAdministrator,
+        Scope::Unit(COUNTY.into()),
+    ));
+    // The four platforms handle the incidents of every town.
+    let towns: Vec<String> = units
+        .iter()
+        .filter(|u| u.level == UnitLevel::Town)
+        .map(|u| u.code.clone())
+        .collect();
+    for (id, name) in [
+        ("handler-zongzhi", "综治工作平台"),
+        ("handler-shichang", "市场监管平台"),
+        ("handler-zhifa", "综合执法平台"),
+        ("handler-bianmin", "便民服务平台"),
+    ] {
+        staff.push(StaffMember {
+            id: id.into(),
+            name: name.into(),
+            roles: towns
+                .iter()
+                .map(|t| RoleAssignment {
+                    role: Role::DepartmentHandler,
+                    scope: Scope::Unit(t.clone()),
+                })
+                .collect(),
+        });
+    }
+    OrgTree {
+        version: 1,
+        units,
+        grids,
+        staff,
+    }
+}
+
+/// What a simulation did.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SimReport {
+    /// Phones enrolled and synced.
+    pub phones: usize,
+    /// Households registered.
+    pub households: usize,
+    /// Fixes ingested.
+    pub fixes: u64,
+    /// Incidents reported.
+    pub incidents: usize,
+    /// Incidents dispatched by the command centres.
+    pub dispatched: usize,
+    /// Photos uploaded.
+    pub photos: u64,
+    /// Fake tracks made.
+    pub fakes: usize,
+}
+
+/// A simulated phone.
+pub struct SimPhone {
+    /// Its store.
+    pub store: FieldStore,
+    /// Its client.
+    pub client: SyncClient,
+    /// Who uses it.
+    pub staff: String,
+}
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Registers a phone for `staff` and has the administrator approve it.
+pub async fn enrol(
+    url: &str,
+    admin: &str,
+    dir: &Path,
+    staff: &str,
+    n: u32,
+) -> Result<SimPhone, BoxError> {
+    let store = FieldStore::open(dir.join(format!("{staff}.sqlite")))?;
+    store.sign_in(staff);
+    let reg = SyncClient::register(
+        url,
+        &store,
+        staff,
+        &example_id_number(1975 + n % 25, 1 + n % 12, 1 + n % 28, n),
+        "13905180000",
+    )
+    .await?;
+    let status = reqwest::Client::new()
+        .post(format!(
+            "{url}/v1/admin/registrations/{}/approve",
+            reg.registration_id
+        ))
+        .bearer_auth(admin)
+        .json(&serde_json::json!({ "staff_id": staff }))
+        .send()
+        .await?
+        .status();
+    if !status.is_success() {
+        return Err(format!("approving {staff} failed: {status}").into());
+    }
+    let client = SyncClient::new(url, &reg.token, "1.0.0")?;
+    Ok(SimPhone {
+        store,
+        client,
+        staff: staff.to_owned(),
+    })
+}
+
+/// A JPEG as a phone camera would produce (a random gradient with noise).
+pub fn photo(rng: &mut StdRng) -> Vec<u8> {
+    let (r0, g0) = (rng.random_range(0..200u8), rng.random_range(0..200u8));
+    let img = image::RgbImage::from_fn(800, 600, |x, y| {
+        image::Rgb([
+            r0.wrapping_add((x / 4) as u8),
+            g0.wrapping_add((y / 3) as u8),
+            ((x * y) % 251) as u8,
+        ])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgb8(img)
+        .write_to(&mut out, image::ImageFormat::Jpeg)
+        .expect("JPEG encoding");
+    out.into_inner()
+}
+
+/// Runs the simulation against a server at `url` with an administrator token.
+pub async fn run(
+    url: &str,
+    admin: &str,
+    dir: &Path,
+    cfg: &SimConfig,
+) -> Result<SimReport, BoxError> {
+    let tree = county(cfg);
+    let mut rng = StdRng::seed_from_u64(cfg.seed ^ 0x5eed);
+    let mut report = SimReport::default();
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_millis() as i64;
+    let today = fieldgrid_core::forms::date_at(now_ms / 1000).to_string();
+    let mut phones = Vec::new();
+    for (k, grid) in tree.grids.iter().take(cfg.phones).enumerate() {
+        let phone = enrol(url, admin, dir, &worker_of(&grid.code), k as u32).await?;
+        phone.client.sync(&phone.store, |_| {}).await?;
+        phones.push((phone, grid.clone()));
+    }
+    // Each worker's day: households through the forms, a patrol, incidents.
+    for (k, (phone, grid)) in phones.iter().enumerate() {
+        let s = &phone.store;
+        let house_form = s.form(RecordKind::Household)?;
+        let person_form = s.form(RecordKind::Person)?;
+        let [w, south] = grid.boundary[0][0];
+        for h in 0..cfg.households {
+            let seed = (k * 1000 + h) as u64;
+            let mut values = example_values(&house_form, seed, &today);
+            let head = fieldgrid_core::org::demo::demo_name(k * 37 + h);
+            values.insert("basic.head_name".into(), head.clone().into());
+            values.insert(
+                "basic.address".into(),
+                format!("{}{}组{}号", grid.name, h % 5 + 1, h + 1).into(),
+            );
+            let hid = s.new_household(&grid.code, values)?.id;
+            let mut p = example_values(&person_form, seed * 31 + 7, &today);
+            p.insert("basic.name".into(), head.into());
+            s.new_person(&grid.code, p, Some((&hid, "head")))?;
+            report.households += 1;
+        }
+        // The patrol: along the grid's streets (a sweep 120 m apart), with stops.
+        let origin = (south + 0.0015, w + 0.0015);
+        let mut route = Vec::new();
+        for row in 0..6 {
+            let north = row as f64 * 120.0;
+            let (a, b) = (offset(origin, 0.0, north), offset(origin, 800.0, north));
+            if row % 2 == 0 {
+                route.extend([a, b])
+            } else {
+                route.extend([b, a])
+            }
+            // Standing at a shop front for a few minutes: the same point repeated.
+            for _ in 0..18 {
+                route.push(*route.last().expect("route has points"));
+            }
+        }
+        let fake = cfg.fake_every > 0 && k % cfg.fake_every == cfg.fake_every - 1;
+        let walk = Walk {
+            route,
+            speed_mps: if fake { 9.0 } else { 1.3 },
+            interval_ms: 5_000,
+            noise_m: if fake { 0.0 } else { 4.0 },
+            seed: k as u64,
+        };
+        let start = now_ms - i64::from(cfg.patrol_minutes) * 60_000 - 600_000;
+        let mut fixes = walk.fixes(start);
+        fixes.retain(|f| f.time_ms < start + i64::from(cfg.patrol_minutes) * 60_000);
+        if fake {
+            // A mock-location app: perfectly straight, mocked fixes at driving speed.
+            for f in &mut fixes {
+                f.mock = true;
+            }
+            report.fakes += 1;
+        }
+        let patrol = s.start_patrol(&grid.code, "日常巡查", TravelMode::Walking)?;
+        report.fixes += s.ingest_fixes(&patrol, &fixes)?.accepted;
+        s.stop_patrol(&patrol)?;
+        for i in 0..cfg.incidents {
+            let p = s.add_photo(&photo(&mut rng))?;
+            let (lat, lon) = offset(
+                origin,
+                rng.random_range(0.0..800.0),
+                rng.random_range(0.0..600.0),
+            );
+            let categories = [
+                "urban.street.stalls",
+                "fire.passage.blocked",
+                "dispute.neighbour.noise",
+                "service.infrastructure.road",
+            ];
+            let id = s.create(&Incident {
+                grid_code: grid.code.clone(),
+                category: categories[(k + i) % categories.len()].into(),
+                description: [
+                    "路口流动摊贩占道经营",
+                    "楼道堆放杂物堵塞消防通道",
+                    "邻里噪音纠纷",
+                    "路灯损坏需维修",
+                ][(k + i) % 4]
+                    .into(),
+                location: Some(GeoPoint { lat, lon }),
+                reporter_id: phone.staff.clone(),
+                reported_at: now_ms / 1000 - 600,
+                urgency: Default::default(),
+                transitions: vec![],
+                resident_id: None,
+                satisfaction: None,
+                photos: vec![p.hash.clone()],
+            })?;
+            s.attach_photo(&p.hash, &id, "report")?;
+            report.incidents += 1;
+        }
+        let done = phone.client.sync(&phone.store, |_| {}).await?;
+        report.photos += done.photos;
+    }
+    // Offline edits of the same household by its worker and its village chief.
+    if let Some((worker, grid)) = phones.first() {
+        let chief = enrol(url, admin, dir, &format!("chief-{}", grid.code), 900).await?;
+        chief.client.sync(&chief.store, |_| {}).await?;
+        let houses = worker
+            .store
+            .list_households(&fieldgrid_core::household::HouseholdQuery {
+                grids: vec![grid.code.clone()],
+                limit: 1,
+                ..Default::default()
+            })?;
+        if let Some(h) = houses.first() {
+            worker.store.save_fields(
+                &h.id,
+                &[("safety.smoke_alarm".into(), Some(FieldValue::Bool(true)))],
+            )?;
+            chief.store.save_fields(
+                &h.id,
+                &[("income.wages".into(), Some(FieldValue::Int(52_000)))],
+            )?;
+            worker.client.sync(&worker.store, |_| {}).await?;
+            chief.client.sync(&chief.store, |_| {}).await?;
+            worker.client.sync(&worker.store, |_| {}).await?;
+        }
+    }
+    // The command centres accept and dispatch everything reported in their towns.
+    for town in tree.units.iter().filter(|u| u.level == UnitLevel::Town) {
+        let sup_id = format!("sup-{}", town.code);
+        if !phones
+            .iter()
+            .any(|(_, g)| g.unit.starts_with(&town.code[..9]))
+        {
+            continue;
+        }
+        let sup = enrol(url, admin, dir, &sup_id, 950).await?;
+        sup.client.sync(&sup.store, |_| {}).await?;
+        let queue = sup.store.incident_queue(
+            now_ms / 1000,
+            fieldgrid_core::incident::DayCount::WorkDays,
+            false,
+        )?;
+        for (n, item) in queue.iter().enumerate() {
+            let platform = [
+                "handler-zhifa",
+                "handler-zongzhi",
+                "handler-bianmin",
+                "handler-shichang",
+            ][n % 4];
+            sup.store.update::<Incident>(&item.id, |i| {
+                let step =
+                    |from: &str, to: &str, note: &str, assignee: Option<&str>| IncidentTransition {
+                        by: sup_id.clone(),
+                        role: "town_supervisor".into(),
+                        at: now_ms / 1000,
+                        from: from.into(),
+                        to: to.into(),
+                        note: note.into(),
+                        assignee: assignee.map(str::to_owned),
+                    };
+                i.transitions
+                    .push(step("reported", "accepted", "已受理", None));
+                i.transitions
+                    .push(step("accepted", "dispatched", "请及时处置", Some(platform)));
+            })?;
+            let i: Incident = sup.store.get(&item.id)?;
+            if replay(&i).stage.as_str() == "dispatched" {
+                report.dispatched += 1;
+            }
+        }
+        sup.client.sync(&sup.store, |_| {}).await?;
+    }
+    report.phones = phones.len();
+    Ok(report)
+}
