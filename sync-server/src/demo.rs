@@ -1,141 +1,108 @@
-//! The demo county behind `serve --demo`: the org tree of 东海县安峰镇 and a first set
-//! of households, residents and incidents, so the server has something to show.
+//! The demo behind `serve --demo`: on first start, a county of three towns from the
+//! county simulator (`fieldgrid-sim`) is published (org tree, category catalogue,
+//! forms, web logins), and once the server listens, simulated phones — real
+//! `FieldStore`s — enrol, fill households through the forms, patrol, report
+//! incidents with photos and sync to it over HTTP, and the command centres
+//! dispatch. A second start reuses the data.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use fieldgrid_core::forms::sample::example_values;
-use fieldgrid_core::org::GridKind;
-use fieldgrid_core::org::demo::{demo_county, demo_name};
-use fieldgrid_core::records::{Incident, RecordKind};
-use fieldgrid_core::{FieldStore, merge_document};
+use fieldgrid_core::sync::token_hash;
+use fieldgrid_sim::SimConfig;
 
-use crate::storage::{DocumentSave, SaveOutcome};
-use crate::{AppState, now};
-
-/// Households seeded per first-level residential grid.
-const HOUSEHOLDS_PER_GRID: usize = 8;
+use crate::AppState;
 
 /// The demo supervisor's web login (printed at start).
 pub const DEMO_SUPERVISOR: (&str, &str) = ("anfeng", "anfeng-demo");
 /// The demo administrator's web login (printed at start).
 pub const DEMO_ADMIN: (&str, &str) = ("donghai", "donghai-demo");
 
-/// What seeding did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SeedSummary {
-    /// Records created (0 when the server already had an org tree).
-    pub records: usize,
+/// The demo county: three towns of four villages of three grids; 24 phones.
+pub fn demo_config() -> SimConfig {
+    SimConfig {
+        towns: 3,
+        villages: 4,
+        grids: 3,
+        households: 8,
+        phones: 24,
+        incidents: 2,
+        patrol_minutes: 60,
+        fake_every: 6,
+        seed: 2026,
+    }
 }
 
-/// Publishes the demo org tree and records, unless an org tree exists already.
+/// What the simulator still has to do after the server starts listening.
+#[derive(Debug, Clone)]
+pub struct PendingSimulation {
+    /// An administrator token made for the simulator.
+    pub admin_token: String,
+    /// Where the simulated phones keep their stores.
+    pub phones_dir: PathBuf,
+    /// The county's shape.
+    pub config: SimConfig,
+}
+
+/// Publishes the demo county, unless an org tree exists already (then nothing is
+/// done and `None` returned).
 pub async fn seed(
     state: &AppState,
-    scratch_dir: &Path,
-) -> Result<SeedSummary, Box<dyn std::error::Error>> {
+    data_dir: &Path,
+) -> Result<Option<PendingSimulation>, Box<dyn std::error::Error>> {
     if state
         .storage
         .reference(crate::api::ORG_TREE)
         .await?
         .is_some()
     {
-        return Ok(SeedSummary { records: 0 });
+        return Ok(None);
     }
-    let tree = demo_county();
+    let config = demo_config();
+    let tree = fieldgrid_sim::county(&config);
     crate::admin::publish_org_tree(state, &tree).await?;
     crate::admin::publish_catalogue(state, &fieldgrid_core::incident::default_catalogue()).await?;
     crate::admin::publish_form_pack(state, &fieldgrid_core::forms::default_form_pack()).await?;
     let (user, password) = DEMO_SUPERVISOR;
-    crate::web::create_web_user(
-        state,
-        user,
-        password,
-        "supervisor",
-        fieldgrid_core::org::demo::TOWN_SUPERVISOR,
-    )
-    .await?;
+    crate::web::create_web_user(state, user, password, "supervisor", "sup-anfeng").await?;
     let (user, password) = DEMO_ADMIN;
-    crate::web::create_web_user(
-        state,
-        user,
-        password,
-        "admin",
-        fieldgrid_core::org::demo::COUNTY_ADMIN,
-    )
-    .await?;
+    crate::web::create_web_user(state, user, password, "admin", "admin-donghai").await?;
+    let admin_token = format!("adm_{}", uuid::Uuid::new_v4().simple());
+    state
+        .storage
+        .create_admin("demo-simulator", &token_hash(&admin_token), crate::now())
+        .await?;
+    Ok(Some(PendingSimulation {
+        admin_token,
+        phones_dir: data_dir.join("demo-phones"),
+        config,
+    }))
+}
 
-    // Records are written the way phones write them, in a scratch phone store.
-    let path = scratch_dir.join(".demo-seed.sqlite");
-    let _ = std::fs::remove_file(&path);
-    let store = FieldStore::open(&path)?;
-    store.sign_in("demo-seed");
-    store.import_org_tree(&tree)?;
-    let house_form = store.form(RecordKind::Household)?;
-    let person_form = store.form(RecordKind::Person)?;
-    let today = fieldgrid_core::forms::date_at(now()).to_string();
-    let mut n = 0;
-    for grid in tree
-        .grids
-        .iter()
-        .filter(|g| g.level == 1 && g.kind == GridKind::Regular)
+/// Runs the simulated phones against the server at `url` (in the background of
+/// `serve --demo`), logging what they did.
+pub async fn simulate(url: String, pending: PendingSimulation) {
+    tracing::info!(
+        phones = pending.config.phones,
+        "demo county: simulated phones starting"
+    );
+    let _ = std::fs::create_dir_all(&pending.phones_dir);
+    match fieldgrid_sim::run(
+        &url,
+        &pending.admin_token,
+        &pending.phones_dir,
+        &pending.config,
+    )
+    .await
     {
-        let village = tree
-            .units
-            .iter()
-            .find(|u| u.code == grid.unit)
-            .map_or("", |u| u.name.as_str());
-        for i in 0..HOUSEHOLDS_PER_GRID {
-            n += 1;
-            let head = demo_name(n);
-            // Filled through the real forms, as a cadre would.
-            let mut values = example_values(&house_form, n as u64, &today);
-            values.insert("basic.head_name".into(), head.clone().into());
-            values.insert(
-                "basic.address".into(),
-                format!("安峰镇{village}{}号", n % 97 + 1).into(),
-            );
-            let hid = store.new_household(&grid.code, values)?.id;
-            let mut values = example_values(&person_form, n as u64 * 31 + 7, &today);
-            values.insert("basic.name".into(), head.clone().into());
-            store.new_person(&grid.code, values, Some((&hid, "head")))?;
-            if i == 0 {
-                store.create(&Incident {
-                    grid_code: grid.code.clone(),
-                    category: "dispute.neighbour".into(),
-                    description: format!("{village}两户村民因宅基地界线发生纠纷，需调解"),
-                    location: None,
-                    reporter_id: format!("worker-{}", grid.code),
-                    reported_at: now() - 3_600 * (n as i64 % 48),
-                    urgency: Default::default(),
-                    transitions: vec![],
-                    resident_id: None,
-                    satisfaction: None,
-                    photos: Vec::new(),
-                })?;
-            }
-        }
+        Ok(r) => tracing::info!(
+            phones = r.phones,
+            households = r.households,
+            fixes = r.fixes,
+            incidents = r.incidents,
+            dispatched = r.dispatched,
+            photos = r.photos,
+            "demo county ready"
+        ),
+        Err(e) => tracing::warn!(error = %e, "the demo simulation stopped"),
     }
-    let docs = store.documents()?;
-    for doc in &docs {
-        let bytes = store.changes_since(&doc.id, &[])?;
-        let merged = merge_document(doc.kind, &doc.id, None, &bytes)?;
-        let save = DocumentSave {
-            doc_id: &doc.id,
-            kind: doc.kind,
-            expected_version: None,
-            previous_grid: None,
-            merged: &merged,
-            origin_device: "demo-seed",
-            at: now(),
-        };
-        if state.storage.save_document(&save).await? == SaveOutcome::Conflict {
-            return Err(format!("demo record {} exists already", doc.id).into());
-        }
-    }
-    drop(store);
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-    }
-    Ok(SeedSummary {
-        records: docs.len(),
-    })
 }

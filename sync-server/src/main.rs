@@ -161,14 +161,9 @@ fn init_logs(format: &str) {
 
 async fn serve(config: Config, seed_demo: bool) -> Result<(), Box<dyn std::error::Error>> {
     let state = config.open().await?;
+    let mut simulation = None;
     if seed_demo {
-        let summary = demo::seed(&state, &config.data_dir).await?;
-        if summary.records > 0 {
-            tracing::info!(
-                records = summary.records,
-                "seeded the demo county 东海县安峰镇"
-            );
-        }
+        simulation = demo::seed(&state, &config.data_dir).await?;
         let (su, sp) = demo::DEMO_SUPERVISOR;
         let (au, ap) = demo::DEMO_ADMIN;
         println!(
@@ -194,6 +189,11 @@ async fn serve(config: Config, seed_demo: bool) -> Result<(), Box<dyn std::error
         data_dir = %config.data_dir.display(),
         "fieldgrid-server listening"
     );
+    if let Some(pending) = simulation {
+        // The demo county's phones sync to this very server, over HTTP.
+        let url = format!("http://{}", listener.local_addr()?);
+        tokio::spawn(demo::simulate(url, pending));
+    }
     let grace = Duration::from_secs(config.shutdown_grace_secs);
     let router = app(state).layer(tower_http::trace::TraceLayer::new_for_http());
     let server = axum::serve(listener, router).with_graceful_shutdown(async {

@@ -5,7 +5,7 @@ next to it.
 
     phone.py DIR register NAME
     phone.py DIR approved            # prints the staff id once approved
-    phone.py DIR work GRID           # a patrol of today and an incident, synced
+    phone.py DIR work GRID LAT LON   # a patrol of today around a point and an incident, synced
     phone.py DIR stage INCIDENT      # sync, print the incident's stage
 """
 
@@ -47,6 +47,7 @@ async def main():
     elif cmd == "work":
         store.sign_in(meta["staff"])
         grid = sys.argv[3]
+        clat, clon = float(sys.argv[4]), float(sys.argv[5])
         await store.sync(URL, meta["token"], None)
         patrol = store.start_patrol(grid, "日常巡查", fg.TravelModeInfo.WALKING)
         # 20 minutes walking a 440 m × 370 m loop inside the grid, about 1.4 m/s.
@@ -55,20 +56,21 @@ async def main():
         fixes = []
         for i in range(1200):
             k = i / 1200
+            s, w = clat - 0.002, clon - 0.002
             if k < 0.25:
-                lat, lon = 34.515 + k * 4 * 0.004, 118.703
+                lat, lon = s + k * 4 * 0.004, w
             elif k < 0.5:
-                lat, lon = 34.519, 118.703 + (k - 0.25) * 4 * 0.004
+                lat, lon = s + 0.004, w + (k - 0.25) * 4 * 0.004
             elif k < 0.75:
-                lat, lon = 34.519 - (k - 0.5) * 4 * 0.004, 118.707
+                lat, lon = s + 0.004 - (k - 0.5) * 4 * 0.004, w + 0.004
             else:
-                lat, lon = 34.515, 118.707 - (k - 0.75) * 4 * 0.004
+                lat, lon = s, w + 0.004 - (k - 0.75) * 4 * 0.004
             fixes.append(fg.FixInput(time_ms=t0 + i * 1000, lat=lat, lon=lon, accuracy_m=5.0, altitude_m=None,
                                      speed_mps=None, bearing_deg=None, provider=fg.ProviderInfo.GPS, mock=False))
         got = store.ingest_fixes(patrol, fixes)
         store.stop_patrol(patrol)
         incident = store.report_incident(fg.NewIncident(grid_code=grid, category="urban.street.stalls",
-                                                        description="路口流动摊贩占道经营", lat=34.52, lon=118.705,
+                                                        description="路口流动摊贩占道经营", lat=clat, lon=clon,
                                                         photos=[]))
         done = await store.sync(URL, meta["token"], None)
         meta.update(patrol=patrol, incident=incident)

@@ -30,10 +30,13 @@ PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); p
 SERVER_PID=$!
 cleanup() { kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; rm -rf "$DATA"; }
 trap cleanup EXIT
-for _ in $(seq 1 300); do
-  curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break
-  sleep 0.2
+# The demo county's simulated phones sync in the background after start: wait for them.
+for _ in $(seq 1 600); do
+  grep -q "demo county ready" "$DATA/server.log" && break
+  grep -q "demo simulation stopped" "$DATA/server.log" && { cat "$DATA/server.log"; exit 1; }
+  sleep 0.5
 done
+grep -q "demo county ready" "$DATA/server.log" || { echo "the demo county did not get ready"; tail -20 "$DATA/server.log"; exit 1; }
 export FIELDGRID_URL="http://127.0.0.1:$PORT" FIELDGRID_PYTHONPATH="$PY" \
   FIELDGRID_SCREENSHOTS="$TARGET/screenshots" FIELDGRID_PHONE_DIR="$DATA/phone"
 mkdir -p "$FIELDGRID_SCREENSHOTS"

@@ -7,7 +7,8 @@ pub mod devices;
 pub mod pg;
 pub mod proxy;
 pub mod server;
-pub mod sim;
 
 pub use devices::{Device, id_number};
+/// The county simulator (its own crate, so the server's demo can use it too).
+pub use fieldgrid_sim as sim;
 pub use server::{Backend, TestServer};

@@ -7,7 +7,8 @@
 //! households offline, and sync; the town command centre accepts and dispatches,
 //! platform handlers handle, inspectors verify.
 //!
-//! `cargo run -p fieldgrid-tests --bin county-sim -- URL ADMIN_TOKEN DIR [TOWNS] [PHONES]`
+//! `cargo run -p fieldgrid-tests --bin county-sim -- URL ADMIN_TOKEN DIR [TOWNS] [PHONES]`;
+//! `fieldgrid-server serve --demo` runs it against itself on first start.
 
 use std::path::Path;
 
@@ -92,6 +93,16 @@ const VILLAGE_NAMES: [&str; 12] = [
     "西湖村",
 ];
 
+/// The command centre (town supervisor) of a town: 安峰镇's is the demo login's
+/// `sup-anfeng`.
+pub fn supervisor_of(town: &str) -> String {
+    if town == "320722104000" {
+        "sup-anfeng".into()
+    } else {
+        format!("sup-{town}")
+    }
+}
+
 /// The grid worker of a grid.
 pub fn worker_of(grid: &str) -> String {
     format!("worker-{grid}")
@@ -117,7 +128,7 @@ pub fn county(cfg: &SimConfig) -> OrgTree {
         roles: vec![RoleAssignment { role, scope }],
     };
     for t in 0..cfg.towns {
-        let town = format!("320722{:03}000", 101 + t);
+        let town = format!("320722{:03}000", 104 + t);
         units.push(OrgUnit {
             code: town.clone(),
             name: TOWN_NAMES[t % 8].into(),
@@ -125,7 +136,7 @@ pub fn county(cfg: &SimConfig) -> OrgTree {
             parent: Some(COUNTY.into()),
         });
         staff.push(person(
-            format!("sup-{town}"),
+            supervisor_of(&town),
             format!("{}指挥中心", TOWN_NAMES[t % 8]),
             Role::TownSupervisor,
             Scope::Unit(town.clone()),
@@ -456,7 +467,7 @@ pub async fn run(
     }
     // The command centres accept and dispatch everything reported in their towns.
     for town in tree.units.iter().filter(|u| u.level == UnitLevel::Town) {
-        let sup_id = format!("sup-{}", town.code);
+        let sup_id = supervisor_of(&town.code);
         if !phones
             .iter()
             .any(|(_, g)| g.unit.starts_with(&town.code[..9]))
