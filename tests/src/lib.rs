@@ -5,6 +5,7 @@
 pub mod crash;
 pub mod devices;
 pub mod pg;
+pub mod process;
 pub mod proxy;
 pub mod server;
 

@@ -13,16 +13,17 @@
 //! `tests/bench-sync.sh` builds everything in release mode, starts a throwaway
 //! PostgreSQL cluster and runs this.
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::{Command, Stdio};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use fieldgrid_core::FieldStore;
 use fieldgrid_core::org::demo::{self, TOWN_SUPERVISOR, demo_name};
 use fieldgrid_core::records::{FieldValue, Household, Incident, Person};
 use fieldgrid_core::sync::SyncClient;
 use fieldgrid_tests::id_number;
+use fieldgrid_tests::process::{Server, cpu_secs, peak_mb, reset_peak};
 use fieldgrid_tests::proxy::FaultProxy;
 
 const DEVICES: usize = 200;
@@ -38,107 +39,6 @@ fn main() -> Result<(), BoxError> {
         .enable_all()
         .build()?
         .block_on(bench())
-}
-
-// ---------------------------------------------------------------------------------
-// Processes and memory
-
-/// Peak resident memory (VmHWM) of a process, in MB.
-fn peak_mb(pid: u32) -> f64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|kb| kb.parse::<f64>().ok())
-        .map_or(f64::NAN, |kb| kb / 1024.0)
-}
-
-/// CPU seconds (user + system) a process has used so far.
-fn cpu_secs(pid: u32) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    // Fields after the parenthesised command name; utime and stime are 14th and 15th.
-    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|f| f.parse::<f64>().ok())
-            .unwrap_or(f64::NAN)
-    };
-    (ticks(11) + ticks(12)) / 100.0
-}
-
-/// Resets a process's peak-memory mark (Linux `clear_refs` 5).
-fn reset_peak(pid: u32) {
-    let _ = std::fs::write(format!("/proc/{pid}/clear_refs"), "5");
-}
-
-struct Server {
-    child: Child,
-    url: String,
-    addr: std::net::SocketAddr,
-    dir: PathBuf,
-    binary: PathBuf,
-    database_url: Option<String>,
-}
-
-impl Server {
-    fn start(binary: &Path, dir: &Path, database_url: Option<&str>) -> Result<Server, BoxError> {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")?
-            .local_addr()?
-            .port();
-        let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse()?;
-        let mut cmd = Command::new(binary);
-        cmd.args(["serve", "--listen", &addr.to_string(), "--data-dir"])
-            .arg(dir)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit());
-        if let Some(url) = database_url {
-            cmd.args(["--database-url", url]);
-        }
-        let child = cmd.spawn()?;
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while std::net::TcpStream::connect(addr).is_err() {
-            if Instant::now() > deadline {
-                return Err("the server did not start".into());
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        Ok(Server {
-            child,
-            url: format!("http://{addr}"),
-            addr,
-            dir: dir.to_owned(),
-            binary: binary.to_owned(),
-            database_url: database_url.map(str::to_owned),
-        })
-    }
-
-    fn admin_token(&self) -> Result<String, BoxError> {
-        let mut cmd = Command::new(&self.binary);
-        cmd.args(["admin", "create-admin", "--name", "bench", "--data-dir"])
-            .arg(&self.dir);
-        if let Some(url) = &self.database_url {
-            cmd.args(["--database-url", url]);
-        }
-        let out = cmd.output()?;
-        let text = String::from_utf8(out.stdout)?;
-        Ok(text
-            .lines()
-            .last()
-            .ok_or("no token printed")?
-            .trim()
-            .to_owned())
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 // ---------------------------------------------------------------------------------

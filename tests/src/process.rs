@@ -1,0 +1,114 @@
+//! Processes for the benchmarks: the real server binary in a child process, and
+//! its CPU time and peak memory read from `/proc`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Peak resident memory (VmHWM) of a process, in MB.
+pub fn peak_mb(pid: u32) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|kb| kb.parse::<f64>().ok())
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+/// CPU seconds (user + system) a process has used so far.
+pub fn cpu_secs(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the parenthesised command name; utime and stime are 14th and 15th.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(f64::NAN)
+    };
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+/// Resets a process's peak-memory mark (Linux `clear_refs` 5).
+pub fn reset_peak(pid: u32) {
+    let _ = std::fs::write(format!("/proc/{pid}/clear_refs"), "5");
+}
+
+/// A `fieldgrid-server` binary running in a child process.
+pub struct Server {
+    /// The process.
+    pub child: Child,
+    /// `http://127.0.0.1:PORT`.
+    pub url: String,
+    /// Its address.
+    pub addr: std::net::SocketAddr,
+    /// Its data directory.
+    pub dir: PathBuf,
+    binary: PathBuf,
+    database_url: Option<String>,
+}
+
+impl Server {
+    /// Starts the binary on a free loopback port (SQLite in `dir`, or PostgreSQL).
+    pub fn start(binary: &Path, dir: &Path, database_url: Option<&str>) -> Result<Server, BoxError> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
+        let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse()?;
+        let mut cmd = Command::new(binary);
+        cmd.args(["serve", "--listen", &addr.to_string(), "--data-dir"])
+            .arg(dir)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit());
+        if let Some(url) = database_url {
+            cmd.args(["--database-url", url]);
+        }
+        let child = cmd.spawn()?;
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while std::net::TcpStream::connect(addr).is_err() {
+            if Instant::now() > deadline {
+                return Err("the server did not start".into());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Ok(Server {
+            child,
+            url: format!("http://{addr}"),
+            addr,
+            dir: dir.to_owned(),
+            binary: binary.to_owned(),
+            database_url: database_url.map(str::to_owned),
+        })
+    }
+
+    /// Creates an administrator through the CLI and returns the token.
+    pub fn admin_token(&self) -> Result<String, BoxError> {
+        let mut cmd = Command::new(&self.binary);
+        cmd.args(["admin", "create-admin", "--name", "bench", "--data-dir"])
+            .arg(&self.dir);
+        if let Some(url) = &self.database_url {
+            cmd.args(["--database-url", url]);
+        }
+        let out = cmd.output()?;
+        let text = String::from_utf8(out.stdout)?;
+        Ok(text
+            .lines()
+            .last()
+            .ok_or("no token printed")?
+            .trim()
+            .to_owned())
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
