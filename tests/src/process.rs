@@ -54,7 +54,11 @@ pub struct Server {
 
 impl Server {
     /// Starts the binary on a free loopback port (SQLite in `dir`, or PostgreSQL).
-    pub fn start(binary: &Path, dir: &Path, database_url: Option<&str>) -> Result<Server, BoxError> {
+    pub fn start(
+        binary: &Path,
+        dir: &Path,
+        database_url: Option<&str>,
+    ) -> Result<Server, BoxError> {
         let port = std::net::TcpListener::bind("127.0.0.1:0")?
             .local_addr()?
             .port();
@@ -111,4 +115,3 @@ impl Drop for Server {
         let _ = self.child.wait();
     }
 }
-

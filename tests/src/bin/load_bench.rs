@@ -1,0 +1,308 @@
+//! The load benchmark: the evening sync of a whole day for N simulated phones
+//! against the real server binary over loopback, on SQLite and on PostgreSQL.
+//!
+//! Each phone (a real `FieldStore`) is enrolled and given its day offline first:
+//! an 8-hour patrol (one fix every 10 s), 10 incidents each with a photo, and 20
+//! household edits through the forms. Then all phones sync at once (64 at a time)
+//! and the table reports phones per minute, bytes on the wire, p50/p99 request
+//! latency (from the server's own histogram), server CPU and peak memory, and the
+//! database size.
+//!
+//! `tests/bench-load.sh [PHONES]` (builds in release, starts a PostgreSQL cluster).
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use fieldgrid_core::forms::sample::example_values;
+use fieldgrid_core::patrol::TravelMode;
+use fieldgrid_core::patrol::synthetic::{Walk, offset};
+use fieldgrid_core::records::{FieldValue, GeoPoint, Incident, RecordKind};
+use fieldgrid_sim::{SimConfig, SimPhone, county, enrol, worker_of};
+use fieldgrid_tests::process::{Server, cpu_secs, peak_mb, reset_peak};
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+const CONCURRENT: usize = 64;
+
+/// One phone's day, made offline before the evening sync.
+fn prepare_day(
+    phone: &SimPhone,
+    grid: &fieldgrid_core::org::Grid,
+    k: usize,
+    now_ms: i64,
+) -> Result<(), BoxError> {
+    let s = &phone.store;
+    let today = fieldgrid_core::forms::date_at(now_ms / 1000).to_string();
+    let form = s.form(RecordKind::Household)?;
+    // 4 households registered, then 16 edits of them: 20 household edits.
+    let mut houses = Vec::new();
+    for h in 0..4 {
+        let mut v = example_values(&form, (k * 10 + h) as u64, &today);
+        v.insert(
+            "basic.head_name".into(),
+            fieldgrid_core::org::demo::demo_name(k + h).into(),
+        );
+        v.insert(
+            "basic.address".into(),
+            format!("{}{}号", grid.name, h + 1).into(),
+        );
+        houses.push(s.new_household(&grid.code, v)?.id);
+    }
+    for e in 0..16 {
+        let wages = FieldValue::Int(30_000 + (k as i64 * 97 + e as i64 * 1_003) % 40_000);
+        s.save_fields(&houses[e % 4], &[("income.wages".into(), Some(wages))])?;
+    }
+    // An 8-hour patrol, one fix every 10 s, along the grid's streets.
+    let [w, south] = grid.boundary[0][0];
+    let origin = (south + 0.0015, w + 0.0015);
+    let mut route = Vec::new();
+    for lap in 0..40 {
+        let north = (lap % 6) as f64 * 120.0;
+        route.extend([offset(origin, 0.0, north), offset(origin, 800.0, north)]);
+    }
+    let start = now_ms - 9 * 3_600_000;
+    let mut fixes = Walk {
+        route,
+        speed_mps: 1.2,
+        interval_ms: 10_000,
+        noise_m: 4.0,
+        seed: k as u64,
+    }
+    .fixes(start);
+    fixes.truncate(8 * 360);
+    let patrol = s.start_patrol(&grid.code, "日常巡查", TravelMode::Walking)?;
+    s.ingest_fixes(&patrol, &fixes)?;
+    s.stop_patrol(&patrol)?;
+    // 10 incidents with a photo each.
+    let mut rng = StdRng::seed_from_u64(k as u64);
+    for i in 0..10 {
+        let p = s.add_photo(&fieldgrid_sim::photo(&mut rng))?;
+        let id = s.create(&Incident {
+            grid_code: grid.code.clone(),
+            category: "urban.street.stalls".into(),
+            description: "占道经营".into(),
+            location: Some(GeoPoint {
+                lat: origin.0,
+                lon: origin.1 + i as f64 * 0.0005,
+            }),
+            reporter_id: phone.staff.clone(),
+            reported_at: now_ms / 1000 - 3_600 + i as i64 * 60,
+            urgency: Default::default(),
+            transitions: vec![],
+            resident_id: None,
+            satisfaction: None,
+            photos: vec![p.hash.clone()],
+        })?;
+        s.attach_photo(&p.hash, &id, "report")?;
+    }
+    Ok(())
+}
+
+/// p50 and p99 (seconds, bucket upper bounds) of every request the server timed.
+async fn latency_quantiles(url: &str) -> Result<(f64, f64), BoxError> {
+    let text = reqwest::get(format!("{url}/metrics")).await?.text().await?;
+    let mut buckets: std::collections::BTreeMap<u64, f64> = Default::default();
+    for line in text
+        .lines()
+        .filter(|l| l.contains("http_request_duration_seconds_bucket{"))
+    {
+        let Some(le) = line.split("le=\"").nth(1).and_then(|r| r.split('"').next()) else {
+            continue;
+        };
+        let count: f64 = line
+            .rsplit(' ')
+            .next()
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(0.0);
+        let bound = if le == "+Inf" {
+            f64::INFINITY
+        } else {
+            le.parse().unwrap_or(f64::INFINITY)
+        };
+        *buckets.entry(bound.to_bits()).or_default() += count;
+    }
+    let mut sorted: Vec<(f64, f64)> = buckets
+        .into_iter()
+        .map(|(b, c)| (f64::from_bits(b), c))
+        .collect();
+    sorted.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let total = sorted.last().map_or(0.0, |b| b.1);
+    let q = |p: f64| {
+        sorted
+            .iter()
+            .find(|(_, c)| *c >= p * total)
+            .map_or(f64::NAN, |(b, _)| *b)
+    };
+    Ok((q(0.5), q(0.99)))
+}
+
+fn dir_bytes(path: &std::path::Path) -> u64 {
+    std::fs::read_dir(path)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| {
+            let m = e.metadata();
+            if m.as_ref().is_ok_and(|m| m.is_dir()) {
+                dir_bytes(&e.path())
+            } else {
+                m.map_or(0, |m| m.len())
+            }
+        })
+        .sum()
+}
+
+async fn run(
+    backend: &str,
+    phones_n: usize,
+    database_url: Option<String>,
+) -> Result<Vec<String>, BoxError> {
+    let binary = std::env::current_exe()?.with_file_name("fieldgrid-server");
+    let work = tempfile::tempdir()?;
+    let server = Server::start(
+        &binary,
+        &work.path().join("server"),
+        database_url.as_deref(),
+    )?;
+    let token = server.admin_token()?;
+    let http = reqwest::Client::new();
+    let cfg = SimConfig {
+        towns: phones_n.div_ceil(30),
+        villages: 3,
+        grids: 10,
+        ..SimConfig::default()
+    };
+    let tree = county(&cfg);
+    let put = |path: &str, body: serde_json::Value| {
+        http.put(format!("{}{path}", server.url))
+            .bearer_auth(&token)
+            .json(&body)
+            .send()
+    };
+    put("/v1/admin/reference/org_tree", serde_json::to_value(&tree)?)
+        .await?
+        .error_for_status()?;
+    put(
+        "/v1/admin/reference/forms",
+        serde_json::to_value(fieldgrid_core::forms::default_form_pack())?,
+    )
+    .await?
+    .error_for_status()?;
+
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_millis() as i64;
+    let started = Instant::now();
+    let phones_dir = work.path().join("phones");
+    std::fs::create_dir_all(&phones_dir)?;
+    let mut phones = Vec::new();
+    for (k, grid) in tree.grids.iter().take(phones_n).enumerate() {
+        let phone = enrol(
+            &server.url,
+            &token,
+            &phones_dir,
+            &worker_of(&grid.code),
+            k as u32,
+        )
+        .await?;
+        phone.client.sync(&phone.store, |_| {}).await?;
+        prepare_day(&phone, grid, k, now_ms)?;
+        phones.push(Arc::new(phone));
+    }
+    eprintln!(
+        "{backend}: {phones_n} phones enrolled and their days prepared in {:.0} s",
+        started.elapsed().as_secs_f64()
+    );
+
+    // The evening: everyone syncs.
+    let pid = server.child.id();
+    reset_peak(pid);
+    let cpu0 = cpu_secs(pid);
+    let limit = Arc::new(tokio::sync::Semaphore::new(CONCURRENT));
+    let t0 = Instant::now();
+    let mut tasks = Vec::new();
+    for phone in &phones {
+        let (phone, limit) = (phone.clone(), limit.clone());
+        tasks.push(tokio::spawn(async move {
+            let _permit = limit.acquire_owned().await;
+            phone.client.sync(&phone.store, |_| {}).await
+        }));
+    }
+    let (mut up, mut down, mut chunks, mut photos, mut failed) = (0u64, 0u64, 0u64, 0u64, 0usize);
+    for t in tasks {
+        match t.await? {
+            Ok(p) => {
+                up += p.bytes_sent;
+                down += p.bytes_received;
+                chunks += p.track_chunks;
+                photos += p.photos;
+            }
+            Err(e) => {
+                failed += 1;
+                eprintln!("a phone's sync failed: {e}");
+            }
+        }
+    }
+    let secs = t0.elapsed().as_secs_f64();
+    let cpu = cpu_secs(pid) - cpu0;
+    let peak = peak_mb(pid);
+    let (p50, p99) = latency_quantiles(&server.url).await?;
+    let db = match &database_url {
+        Some(url) => {
+            let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls).await?;
+            tokio::spawn(conn);
+            let row = client
+                .query_one("SELECT pg_database_size(current_database())", &[])
+                .await?;
+            row.get::<_, i64>(0) as u64
+        }
+        None => dir_bytes(&server.dir),
+    };
+    let pending: u64 = phones
+        .iter()
+        .map(|p| {
+            p.store.sync_status().map_or(0, |s| {
+                s.pending_photos + s.pending_track_chunks + s.pending_records
+            })
+        })
+        .sum();
+    Ok(vec![
+        backend.to_owned(),
+        phones_n.to_string(),
+        format!("{:.0}", phones_n as f64 / (secs / 60.0)),
+        format!("{secs:.1} s"),
+        format!("{:.1} / {:.1} MB", up as f64 / 1e6, down as f64 / 1e6),
+        format!("{chunks} / {photos}"),
+        format!("{:.0} / {:.0} ms", p50 * 1e3, p99 * 1e3),
+        format!(
+            "{:.0} s ({:.0}% of {} cores)",
+            cpu,
+            100.0 * cpu / secs / std::thread::available_parallelism().map_or(1, |n| n.get()) as f64,
+            std::thread::available_parallelism().map_or(1, |n| n.get())
+        ),
+        format!("{peak:.0} MB"),
+        format!("{:.0} MB", db as f64 / 1e6),
+        format!("{failed} failed, {pending} left"),
+    ])
+}
+
+#[tokio::main]
+async fn main() -> Result<(), BoxError> {
+    let phones: usize = std::env::args().nth(1).map_or(Ok(500), |a| a.parse())?;
+    let mut rows = vec![run("SQLite", phones, None).await?];
+    if std::env::var(fieldgrid_tests::pg::PG_URL_VAR).is_ok() {
+        let db = fieldgrid_tests::pg::fresh_database().await;
+        rows.push(run("PostgreSQL", phones, Some(db)).await?);
+    }
+    println!();
+    println!(
+        "| backend | phones | phones/min | evening sync | bytes up / down | track chunks / photos | request p50 / p99 | server CPU | server peak RSS | database | outcome |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|---|");
+    for r in rows {
+        println!("| {} |", r.join(" | "));
+    }
+    Ok(())
+}
