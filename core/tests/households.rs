@@ -101,7 +101,7 @@ fn a_household_goes_from_draft_to_complete_and_back() {
     assert_eq!(house.head_name, "刘凤英");
     assert_eq!(house.form_version, Some(1));
     let plate = house.door_plate.clone().unwrap();
-    assert_eq!(plate.len(), 9, "XXXX-XXXX");
+    assert_eq!(plate.len(), 9, "four characters, a dash, four characters");
 
     // Marking complete lists every open problem and changes nothing.
     let heads = s.heads(&id).unwrap();

@@ -115,20 +115,22 @@ impl TestServer {
 
     /// An HTTP PUT to the admin API, returning the status.
     pub async fn admin_put(&self, path: &str, body: serde_json::Value) -> reqwest::StatusCode {
-        reqwest::Client::new()
-            .put(format!("{}{path}", self.url))
-            .bearer_auth(&self.admin_token)
-            .json(&body)
-            .send()
-            .await
-            .unwrap()
-            .status()
+        self.admin_call(reqwest::Method::PUT, path, body).await
     }
 
-    /// An HTTP call to the admin API, returning the status.
+    /// An HTTP POST to the admin API, returning the status.
     pub async fn admin_post(&self, path: &str, body: serde_json::Value) -> reqwest::StatusCode {
+        self.admin_call(reqwest::Method::POST, path, body).await
+    }
+
+    async fn admin_call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: serde_json::Value,
+    ) -> reqwest::StatusCode {
         reqwest::Client::new()
-            .post(format!("{}{path}", self.url))
+            .request(method, format!("{}{path}", self.url))
             .bearer_auth(&self.admin_token)
             .json(&body)
             .send()

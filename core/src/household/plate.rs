@@ -49,7 +49,7 @@ pub enum PlateError {
     NoCounty,
 }
 
-/// A fresh plate code: 8 Crockford base-32 characters as `XXXX-XXXX` (40 random
+/// A fresh plate code: 8 Crockford base-32 characters, four, a dash, four (40 random
 /// bits; a county of 100,000 households has about a 1 in 200 chance of any clash
 /// among all of them, and a clash is caught when the plate is resolved).
 pub fn new_plate_code() -> String {

@@ -117,33 +117,10 @@ pub fn bars(id: &str, title: &str, items: &[(String, Option<f64>)]) -> String {
     )
 }
 
-/// Formats unix seconds as China time.
+/// Formats unix seconds as China time, `YYYY-MM-DD HH:MM`.
 pub fn time(unix: i64) -> String {
-    let d = jiff_like(unix + 8 * 3600);
-    format!("{:04}-{:02}-{:02} {:02}:{:02}", d.0, d.1, d.2, d.3, d.4)
-}
-
-/// Civil date and time of unix seconds (UTC), without a time-zone database.
-fn jiff_like(t: i64) -> (i64, u32, u32, u32, u32) {
-    let days = t.div_euclid(86_400);
-    let secs = t.rem_euclid(86_400);
-    // Howard Hinnant's civil-from-days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (
-        if m <= 2 { y + 1 } else { y },
-        m,
-        d,
-        (secs / 3600) as u32,
-        (secs % 3600 / 60) as u32,
-    )
+    let iso = fieldgrid_core::patrol::export::iso8601((unix + 8 * 3600) * 1000);
+    iso[..16].replacen('T', " ", 1)
 }
 
 /// Today's date in China time, `YYYY-MM-DD`.

@@ -161,7 +161,7 @@ pub fn county(cfg: &SimConfig) -> OrgTree {
                 let code = format!("{village}{:03}", g + 1);
                 // Towns side by side west to east, villages in rows, grids in columns.
                 let (w, s) = (
-                    118.4 + t as f64 * 0.06 + g as f64 * 0.012,
+                    118.4 + t as f64 * (cfg.grids as f64 * 0.012 + 0.024) + g as f64 * 0.012,
                     34.4 + v as f64 * 0.011,
                 );
                 let j = |rng: &mut StdRng| rng.random_range(-0.0012..0.0012);

@@ -7,90 +7,41 @@
 
 use std::sync::Arc;
 
-use fieldgrid_core::org::{
-    Grid, GridKind, OrgTree, OrgUnit, Role, RoleAssignment, Scope, StaffMember, UnitLevel,
-};
+use fieldgrid_core::org::{OrgTree, Role, RoleAssignment, Scope, StaffMember};
 use fieldgrid_core::patrol::codec::check_chunk;
 use fieldgrid_core::patrol::{Fix, Provider, TravelMode};
 use fieldgrid_core::records::RecordKind;
 use fieldgrid_core::{FieldStore, merge_document};
 use fieldgrid_server::storage::{DocumentSave, SqliteStorage, Storage, TrackChunk};
 use fieldgrid_server::{AppState, Settings, admin, blobs::FsBlobStore};
+use fieldgrid_sim::{SimConfig, county};
 
-const COUNTY: &str = "320722000000";
-const TOWN: &str = "320722104000";
-
-fn rect(w: f64, s: f64, e: f64, n: f64) -> Vec<Vec<[f64; 2]>> {
-    vec![vec![[w, s], [e, s], [e, n], [w, n], [w, s]]]
-}
-
+/// The simulator's county with `grids` grids (10 per village, 3 villages per town)
+/// and `workers` grid workers spread over them.
 fn tree(grids: usize, workers: usize) -> OrgTree {
-    let villages = grids.div_ceil(30);
-    let mut units = vec![
-        OrgUnit {
-            code: COUNTY.into(),
-            name: "东海县".into(),
-            level: UnitLevel::County,
-            parent: None,
-        },
-        OrgUnit {
-            code: TOWN.into(),
-            name: "安峰镇".into(),
-            level: UnitLevel::Town,
-            parent: Some(COUNTY.into()),
-        },
-    ];
-    let mut out = Vec::new();
-    for v in 0..villages {
-        let code = format!("320722104{:03}", 201 + v);
-        units.push(OrgUnit {
-            code: code.clone(),
-            name: format!("第{}村", v + 1),
-            level: UnitLevel::Village,
-            parent: Some(TOWN.into()),
-        });
-        for g in 0..30 {
-            let i = v * 30 + g;
-            if i >= grids {
-                break;
-            }
-            let (col, row) = (i % 50, i / 50);
-            let (w, s) = (118.5 + col as f64 * 0.01, 34.3 + row as f64 * 0.01);
-            out.push(Grid {
-                code: format!("{code}{:03}", g + 1),
-                name: format!("第{}村第{}网格", v + 1, g + 1),
-                level: 1,
-                kind: GridKind::Regular,
-                unit: code.clone(),
-                parent_grid: None,
-                boundary: rect(w, s, w + 0.01, s + 0.01),
-            });
-        }
-    }
-    let mut staff: Vec<StaffMember> = (0..workers)
-        .map(|k| StaffMember {
-            id: format!("worker-{k:05}"),
-            name: format!("网格员{k}"),
-            roles: vec![RoleAssignment {
-                role: Role::FullTimeGridWorker,
-                scope: Scope::Grid(out[k % out.len()].code.clone()),
-            }],
-        })
-        .collect();
-    staff.push(StaffMember {
-        id: "sup-anfeng".into(),
-        name: "镇指挥中心".into(),
-        roles: vec![RoleAssignment {
-            role: Role::TownSupervisor,
-            scope: Scope::Unit(TOWN.into()),
-        }],
+    let cfg = SimConfig {
+        towns: grids.div_ceil(30),
+        villages: 3,
+        grids: 10,
+        ..SimConfig::default()
+    };
+    let mut tree = county(&cfg);
+    tree.grids.truncate(grids);
+    let codes: Vec<String> = tree.grids.iter().map(|g| g.code.clone()).collect();
+    tree.staff.retain(|s| {
+        !s.id.starts_with("worker-")
+            && !s.id.starts_with("chief-")
+            && !s.id.starts_with("inspector-")
     });
-    OrgTree {
-        version: 1,
-        units,
-        grids: out,
-        staff,
-    }
+    tree.staff.extend((0..workers).map(|k| StaffMember {
+        id: format!("worker-{k:05}"),
+        name: format!("网格员{k}"),
+        roles: vec![RoleAssignment {
+            role: Role::FullTimeGridWorker,
+            scope: Scope::Grid(codes[k % codes.len()].clone()),
+        }],
+    }));
+    tree
 }
 
 #[tokio::main]
@@ -117,7 +68,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         "anfeng",
         "anfeng-demo",
         "supervisor",
-        "sup-anfeng",
+        "admin-donghai", // the county command centre sees all 1,500 grids
     )
     .await?;
 
