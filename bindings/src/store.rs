@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use fieldgrid_core::FieldStore;
 use fieldgrid_core::incident::{DayCount, replay};
-use fieldgrid_core::records::{GeoPoint, Incident, IncidentTransition, RecordKind};
+use fieldgrid_core::records::{GeoPoint, Incident, RecordKind};
 
 use crate::error::{ApiError, ApiResult};
 use crate::records::*;
@@ -197,26 +197,18 @@ impl FieldGrid {
         note: String,
         assignee: Option<String>,
     ) -> ApiResult<IncidentSummary> {
-        let by = self.store.current_user().ok_or(ApiError::NotSignedIn {
-            detail: "sign in before acting on an incident".into(),
-        })?;
-        if fieldgrid_core::incident::Action::parse(&to).is_none() {
+        if self.store.current_user().is_none() {
+            return Err(ApiError::NotSignedIn {
+                detail: "sign in before acting on an incident".into(),
+            });
+        }
+        let Some(action) = fieldgrid_core::incident::Action::parse(&to) else {
             return Err(ApiError::Invalid {
                 detail: format!("unknown incident step {to:?}"),
             });
-        }
-        self.store.update::<Incident>(&incident_id, |i| {
-            let from = replay(i).stage.as_str().to_owned();
-            i.transitions.push(IncidentTransition {
-                by,
-                role,
-                at: now_s(),
-                from,
-                to,
-                note,
-                assignee,
-            });
-        })?;
+        };
+        self.store
+            .incident_step(&incident_id, action, &role, &note, assignee.as_deref())?;
         self.incident(incident_id)
     }
 

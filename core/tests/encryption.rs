@@ -1,6 +1,7 @@
 //! Encryption at rest: the store (SQLCipher) and its photo files
 //! (ChaCha20-Poly1305) under a key the app keeps in the Keystore / Keychain.
 
+#[cfg(feature = "encryption")]
 use fieldgrid_core::records::Household;
 use fieldgrid_core::{Error, FieldStore};
 

@@ -23,11 +23,13 @@ pub fn demo_config() -> SimConfig {
         towns: 3,
         villages: 4,
         grids: 3,
+        workers_per_grid: 1,
         households: 8,
         phones: 24,
         incidents: 2,
         patrol_minutes: 60,
         fake_every: 6,
+        offline_every: 8,
         seed: 2026,
     }
 }
@@ -94,15 +96,7 @@ pub async fn simulate(url: String, pending: PendingSimulation) {
     )
     .await
     {
-        Ok(r) => tracing::info!(
-            phones = r.phones,
-            households = r.households,
-            fixes = r.fixes,
-            incidents = r.incidents,
-            dispatched = r.dispatched,
-            photos = r.photos,
-            "demo county ready"
-        ),
+        Ok(r) => tracing::info!("demo county ready: {r}"),
         Err(e) => tracing::warn!(error = %e, "the demo simulation stopped"),
     }
 }

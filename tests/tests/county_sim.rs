@@ -1,8 +1,11 @@
 //! The county simulator against a real server (SQLite and PostgreSQL): a small
 //! county's phones enrol, fill households through the forms, patrol (one fakes its
-//! track), report incidents with photos, edit a household from two phones, and the
-//! command centre dispatches; the server ends up with all of it.
+//! track), report incidents with photos, edit a household from two phones, one
+//! stays out of signal for hours; the command centre, the platforms' handlers and
+//! the inspector take the incidents round the loop; the server ends up with all
+//! of it.
 
+use fieldgrid_core::incident::DayCount;
 use fieldgrid_core::patrol::FindingKind;
 use fieldgrid_server::admin;
 use fieldgrid_tests::sim::{SimConfig, county, run, worker_of};
@@ -14,11 +17,13 @@ async fn a_small_county_runs_a_day(backend: Backend) {
         towns: 1,
         villages: 2,
         grids: 2,
+        workers_per_grid: 1,
         households: 2,
         phones: 4,
-        incidents: 1,
+        incidents: 3,
         patrol_minutes: 20,
         fake_every: 4,
+        offline_every: 3,
         seed: 7,
     };
     let mut tree = county(&cfg);
@@ -28,26 +33,62 @@ async fn a_small_county_runs_a_day(backend: Backend) {
     let report = run(&server.url, &server.admin_token, dir.path(), &cfg)
         .await
         .unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
     assert_eq!(report.phones, 4);
     assert_eq!(report.households, 8);
-    assert_eq!(report.incidents, 4);
-    assert_eq!(
-        report.dispatched, 4,
-        "the command centre dispatched every incident"
-    );
-    assert_eq!(report.photos, 4);
+    assert_eq!(report.incidents, 12);
+    assert_eq!(report.late_syncs, 1, "the third phone was out of signal");
+    // The 9 incidents on the server before the late phone came back went round
+    // the loop: dispatched to the four platforms, 9 handled, the fifth one the
+    // inspector checked sent back, the other 8 verified and closed.
+    assert_eq!(report.dispatched, 9, "{report}");
+    assert_eq!(report.handled, 9, "{report}");
+    assert_eq!((report.verified, report.reopened), (8, 1), "{report}");
+    assert_eq!(report.closed, 8, "{report}");
+    assert_eq!(report.photos, 12);
     assert_eq!(report.fakes, 1);
     assert!(report.fixes > 4 * 150, "{}", report.fixes);
+
+    // A county phone sees where every incident stands: the loop's results and the
+    // late phone's reports, waiting for the command centre.
+    let county_phone = fieldgrid_tests::sim::enrol(
+        &server.url,
+        &server.admin_token,
+        dir.path(),
+        "admin-donghai",
+        990,
+    )
+    .await
+    .unwrap();
+    county_phone
+        .client
+        .sync(&county_phone.store, |_| {})
+        .await
+        .unwrap();
+    let mut stages = std::collections::BTreeMap::new();
+    for item in county_phone
+        .store
+        .incident_queue(now / 1000, DayCount::WorkDays, true)
+        .unwrap()
+    {
+        *stages.entry(item.stage).or_insert(0) += 1;
+    }
+    let expected: std::collections::BTreeMap<String, i32> = [
+        ("closed".into(), 8),
+        ("handling".into(), 1),
+        ("reported".into(), 3),
+    ]
+    .into();
+    assert_eq!(stages, expected);
 
     // The server holds the households, incidents and tracks; the faked track is
     // flagged when a supervisor reviews it.
     let stats = server.state.storage.stats().await.unwrap();
     assert!(stats.documents >= 8 + 8 + 4 + 4, "{stats:?}");
     let faker = &tree.grids[3];
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as i64;
     let patrols = server
         .state
         .storage

@@ -6,7 +6,7 @@
 
 use fieldgrid_core::incident::{Stage, replay};
 use fieldgrid_core::org::demo::{self, COUNTY_ADMIN, TOWN_SUPERVISOR};
-use fieldgrid_core::records::{Incident, IncidentTransition};
+use fieldgrid_core::records::Incident;
 use fieldgrid_tests::{Backend, Device, TestServer};
 
 fn now() -> i64 {
@@ -18,19 +18,9 @@ fn now() -> i64 {
 
 /// Appends a step as `d`'s user would, from the stage `d` sees.
 fn act(d: &Device, id: &str, role: &str, to: &str, note: &str, assignee: Option<&str>) {
-    let stage = replay(&d.store.get::<Incident>(id).unwrap()).stage;
+    let action = fieldgrid_core::incident::Action::parse(to).expect("a known step");
     d.store
-        .update::<Incident>(id, |i| {
-            i.transitions.push(IncidentTransition {
-                by: d.staff_id.clone(),
-                role: role.into(),
-                at: now(),
-                from: stage.as_str().into(),
-                to: to.into(),
-                note: note.into(),
-                assignee: assignee.map(str::to_owned),
-            })
-        })
+        .incident_step(id, action, role, note, assignee)
         .unwrap();
 }
 

@@ -19,9 +19,39 @@ use rusqlite::{OptionalExtension, params};
 
 use crate::error::{Error, Result};
 use crate::org::ImportOutcome;
-use crate::store::FieldStore;
+use crate::records::{Incident, IncidentTransition};
+use crate::store::{FieldStore, now};
 
 impl FieldStore {
+    /// Moves an incident along as the signed-in user acting in `role`: appends
+    /// `action` from the stage the replay shows on this device now, and returns the
+    /// replayed state. Whether the step applies is decided by the replay on every
+    /// device; one that does not (wrong stage, role or missing reason, or a
+    /// concurrent step from another device) is kept as a conflict for a supervisor.
+    pub fn incident_step(
+        &self,
+        id: &str,
+        action: Action,
+        role: &str,
+        note: &str,
+        assignee: Option<&str>,
+    ) -> Result<WorkflowState> {
+        let by = self.current_user().ok_or(Error::NotSignedIn)?;
+        let stored = self.update::<Incident>(id, |i| {
+            let from = replay(i).stage.as_str().to_owned();
+            i.transitions.push(IncidentTransition {
+                by,
+                role: role.to_owned(),
+                at: now(),
+                from,
+                to: action.as_str().to_owned(),
+                note: note.to_owned(),
+                assignee: assignee.map(str::to_owned),
+            });
+        })?;
+        Ok(replay(&stored))
+    }
+
     /// Replaces the stored category catalogue with a newer version (checked
     /// whole; an older version is refused, the same version changes nothing).
     pub fn import_catalogue(&self, catalogue: &Catalogue) -> Result<ImportOutcome> {

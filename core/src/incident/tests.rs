@@ -579,3 +579,45 @@ fn statistics_match_hand_computed_values() {
     );
     assert_eq!(by_platform.keys().collect::<Vec<_>>(), ["执法", "综治"]);
 }
+
+#[test]
+fn a_step_on_the_store_replays_from_the_stage_it_sees() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = FieldStore::open(dir.path().join("s.sqlite")).unwrap();
+    store.sign_in("worker-1");
+    let id = store.create(&incident()).unwrap();
+    store.sign_out();
+    assert!(matches!(
+        store.incident_step(&id, Action::Accept, "town_supervisor", "", None),
+        Err(Error::NotSignedIn)
+    ));
+    store.sign_in("sup");
+    let state = store
+        .incident_step(&id, Action::Accept, "town_supervisor", "已受理", None)
+        .unwrap();
+    assert_eq!(state.stage, Stage::Accepted);
+    let state = store
+        .incident_step(
+            &id,
+            Action::Dispatch,
+            "town_supervisor",
+            "",
+            Some("handler-zhifa"),
+        )
+        .unwrap();
+    assert_eq!(
+        (state.stage, state.assignee.as_deref()),
+        (Stage::Dispatched, Some("handler-zhifa"))
+    );
+    // A grid worker may not close it: the step is kept as a conflict, the stage
+    // stays where it was.
+    store.sign_in("worker-1");
+    let state = store
+        .incident_step(&id, Action::Close, "full_time_grid_worker", "", None)
+        .unwrap();
+    assert_eq!(state.stage, Stage::Dispatched);
+    assert_eq!(state.conflicts.len(), 1, "{:?}", state.conflicts);
+    let stored: Incident = store.get(&id).unwrap();
+    assert_eq!(stored.transitions.len(), 3);
+    assert_eq!(stored.transitions[2].from, "dispatched");
+}

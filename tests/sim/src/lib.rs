@@ -4,8 +4,9 @@
 //! server over HTTP: they register and are approved, fill households and persons
 //! through the real forms, patrol with GPS noise along streets with stops (a few
 //! fake their tracks), report incidents with generated photos, edit the same
-//! households offline, and sync; the town command centre accepts and dispatches,
-//! platform handlers handle, inspectors verify.
+//! households offline, and sync (some only hours later, out of signal); the town
+//! command centres accept and dispatch, the platforms' handlers handle, the
+//! inspectors verify or send back, and the command centres close.
 //!
 //! `cargo run -p fieldgrid-tests --bin county-sim -- URL ADMIN_TOKEN DIR [TOWNS] [PHONES]`;
 //! `fieldgrid-server serve --demo` runs it against itself on first start.
@@ -14,13 +15,13 @@ use std::path::Path;
 
 use fieldgrid_core::FieldStore;
 use fieldgrid_core::forms::sample::{example_id_number, example_values};
-use fieldgrid_core::incident::replay;
+use fieldgrid_core::incident::{Action, DayCount, Stage};
 use fieldgrid_core::org::{
     Grid, GridKind, OrgTree, OrgUnit, Role, RoleAssignment, Scope, StaffMember, UnitLevel,
 };
 use fieldgrid_core::patrol::TravelMode;
 use fieldgrid_core::patrol::synthetic::{Walk, offset};
-use fieldgrid_core::records::{FieldValue, GeoPoint, Incident, IncidentTransition, RecordKind};
+use fieldgrid_core::records::{FieldValue, GeoPoint, Incident, RecordKind};
 use fieldgrid_core::sync::SyncClient;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -37,6 +38,8 @@ pub struct SimConfig {
     pub villages: usize,
     /// First-level grids per village.
     pub grids: usize,
+    /// Grid workers per grid: a full-time one, the rest part-time (兼职网格员).
+    pub workers_per_grid: usize,
     /// Households each grid worker registers.
     pub households: usize,
     /// Grid workers with a simulated phone (the rest of the staff only exist in
@@ -48,6 +51,9 @@ pub struct SimConfig {
     pub patrol_minutes: u32,
     /// Every n-th phone fakes its track (0: none).
     pub fake_every: usize,
+    /// Every n-th phone is out of signal for hours (0: none): its day waits on the
+    /// phone while the county works, and syncs at the end.
+    pub offline_every: usize,
     /// Random seed.
     pub seed: u64,
 }
@@ -58,11 +64,13 @@ impl Default for SimConfig {
             towns: 3,
             villages: 4,
             grids: 3,
+            workers_per_grid: 1,
             households: 6,
             phones: 12,
             incidents: 2,
             patrol_minutes: 45,
             fake_every: 5,
+            offline_every: 6,
             seed: 2026,
         }
     }
@@ -103,9 +111,32 @@ pub fn supervisor_of(town: &str) -> String {
     }
 }
 
-/// The grid worker of a grid.
+/// The inspector (督查员) of a town.
+pub fn inspector_of(town: &str) -> String {
+    format!("inspector-{town}")
+}
+
+/// The four platforms (四个平台) that handle dispatched incidents: handler id and name.
+pub const PLATFORMS: [(&str, &str); 4] = [
+    ("handler-zongzhi", "综治工作平台"),
+    ("handler-shichang", "市场监管平台"),
+    ("handler-zhifa", "综合执法平台"),
+    ("handler-bianmin", "便民服务平台"),
+];
+
+/// The full-time grid worker of a grid.
 pub fn worker_of(grid: &str) -> String {
     format!("worker-{grid}")
+}
+
+/// The `n`-th grid worker of a grid: 0 is the full-time one (`worker_of`), the
+/// others part-time.
+pub fn nth_worker_of(grid: &str, n: usize) -> String {
+    if n == 0 {
+        worker_of(grid)
+    } else {
+        format!("worker-{grid}-{n}")
+    }
 }
 
 /// A county: towns of villages of grids (irregular quadrilaterals about 1 km
@@ -141,14 +172,6 @@ pub fn county(cfg: &SimConfig) -> OrgTree {
             Role::TownSupervisor,
             Scope::Unit(town.clone()),
         ));
-        // The town's inspector works from its first grid.
-        let first_grid = format!("{}201001", &town[..9]);
-        staff.push(person(
-            format!("inspector-{town}"),
-            format!("{}督查员", TOWN_NAMES[t % 8]),
-            Role::Inspector,
-            Scope::Grid(first_grid),
-        ));
         for v in 0..cfg.villages {
             let village = format!("{}{:03}", &town[..9], 201 + v);
             units.push(OrgUnit {
@@ -182,12 +205,18 @@ pub fn county(cfg: &SimConfig) -> OrgTree {
                     parent_grid: None,
                     boundary: vec![closed],
                 });
-                staff.push(person(
-                    worker_of(&code),
-                    fieldgrid_core::org::demo::demo_name(grids.len() * 3),
-                    Role::FullTimeGridWorker,
-                    Scope::Grid(code),
-                ));
+                for n in 0..cfg.workers_per_grid.max(1) {
+                    staff.push(person(
+                        nth_worker_of(&code, n),
+                        fieldgrid_core::org::demo::demo_name(grids.len() * 3 + n * 7919),
+                        if n == 0 {
+                            Role::FullTimeGridWorker
+                        } else {
+                            Role::PartTimeGridWorker
+                        },
+                        Scope::Grid(code.clone()),
+                    ));
+                }
             }
             // A grid chief leads each village's first grid.
             let lead = format!("{village}001");
@@ -198,6 +227,19 @@ pub fn county(cfg: &SimConfig) -> OrgTree {
                 Scope::Grid(lead),
             ));
         }
+        // The town's inspector (督查员) verifies handled incidents in all its grids.
+        staff.push(StaffMember {
+            id: inspector_of(&town),
+            name: format!("{}督查员", TOWN_NAMES[t % 8]),
+            roles: grids
+                .iter()
+                .filter(|g| g.code.starts_with(&town[..9]))
+                .map(|g| RoleAssignment {
+                    role: Role::Inspector,
+                    scope: Scope::Grid(g.code.clone()),
+                })
+                .collect(),
+        });
     }
     staff.push(person(
         "admin-donghai".into(),
@@ -211,12 +253,7 @@ pub fn county(cfg: &SimConfig) -> OrgTree {
         .filter(|u| u.level == UnitLevel::Town)
         .map(|u| u.code.clone())
         .collect();
-    for (id, name) in [
-        ("handler-zongzhi", "综治工作平台"),
-        ("handler-shichang", "市场监管平台"),
-        ("handler-zhifa", "综合执法平台"),
-        ("handler-bianmin", "便民服务平台"),
-    ] {
+    for (id, name) in PLATFORMS {
         staff.push(StaffMember {
             id: id.into(),
             name: name.into(),
@@ -250,10 +287,43 @@ pub struct SimReport {
     pub incidents: usize,
     /// Incidents dispatched by the command centres.
     pub dispatched: usize,
+    /// Incidents the platforms' handlers finished.
+    pub handled: usize,
+    /// Handled incidents the inspectors verified.
+    pub verified: usize,
+    /// Handled incidents the inspectors sent back to the handler.
+    pub reopened: usize,
+    /// Verified incidents the command centres closed.
+    pub closed: usize,
+    /// Phones that were out of signal and synced their day at the end.
+    pub late_syncs: usize,
     /// Photos uploaded.
     pub photos: u64,
     /// Fake tracks made.
     pub fakes: usize,
+}
+
+impl std::fmt::Display for SimReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} phones ({} synced hours late), {} households, {} fixes ({} faked tracks), \
+             {} incidents with {} photos: {} dispatched, {} handled, {} verified, \
+             {} sent back, {} closed",
+            self.phones,
+            self.late_syncs,
+            self.households,
+            self.fixes,
+            self.fakes,
+            self.incidents,
+            self.photos,
+            self.dispatched,
+            self.handled,
+            self.verified,
+            self.reopened,
+            self.closed
+        )
+    }
 }
 
 /// A simulated phone.
@@ -345,6 +415,7 @@ pub async fn run(
         phones.push((phone, grid.clone()));
     }
     // Each worker's day: households through the forms, a patrol, incidents.
+    let mut late_phones = Vec::new();
     for (k, (phone, grid)) in phones.iter().enumerate() {
         let s = &phone.store;
         let house_form = s.form(RecordKind::Household)?;
@@ -389,7 +460,10 @@ pub async fn run(
             noise_m: if fake { 0.0 } else { 4.0 },
             seed: k as u64,
         };
-        let start = now_ms - i64::from(cfg.patrol_minutes) * 60_000 - 600_000;
+        // Out of signal: the day happened hours ago and is still only on the phone.
+        let late = cfg.offline_every > 0 && k % cfg.offline_every == 2;
+        let hours_ago: i64 = if late { 5 * 3_600 } else { 0 };
+        let start = now_ms - i64::from(cfg.patrol_minutes) * 60_000 - 600_000 - hours_ago * 1_000;
         let mut fixes = walk.fixes(start);
         fixes.retain(|f| f.time_ms < start + i64::from(cfg.patrol_minutes) * 60_000);
         if fake {
@@ -427,7 +501,7 @@ pub async fn run(
                     .into(),
                 location: Some(GeoPoint { lat, lon }),
                 reporter_id: phone.staff.clone(),
-                reported_at: now_ms / 1000 - 600,
+                reported_at: now_ms / 1000 - 600 - hours_ago,
                 urgency: Default::default(),
                 transitions: vec![],
                 resident_id: None,
@@ -437,8 +511,12 @@ pub async fn run(
             s.attach_photo(&p.hash, &id, "report")?;
             report.incidents += 1;
         }
-        let done = phone.client.sync(&phone.store, |_| {}).await?;
-        report.photos += done.photos;
+        if late {
+            late_phones.push(k);
+        } else {
+            let done = phone.client.sync(&phone.store, |_| {}).await?;
+            report.photos += done.photos;
+        }
     }
     // Offline edits of the same household by its worker and its village chief.
     if let Some((worker, grid)) = phones.first() {
@@ -465,52 +543,138 @@ pub async fn run(
             worker.client.sync(&worker.store, |_| {}).await?;
         }
     }
-    // The command centres accept and dispatch everything reported in their towns.
-    for town in tree.units.iter().filter(|u| u.level == UnitLevel::Town) {
-        let sup_id = supervisor_of(&town.code);
-        if !phones
-            .iter()
-            .any(|(_, g)| g.unit.starts_with(&town.code[..9]))
-        {
-            continue;
-        }
-        let sup = enrol(url, admin, dir, &sup_id, 950).await?;
+    move_incidents_along(url, admin, dir, &tree, &phones, now_ms, &mut report).await?;
+    // Back in signal: the late phones' days arrive, and wait in the queue.
+    for k in late_phones {
+        let phone = &phones[k].0;
+        let done = phone.client.sync(&phone.store, |_| {}).await?;
+        report.photos += done.photos;
+        report.late_syncs += 1;
+    }
+    report.phones = phones.len();
+    Ok(report)
+}
+
+/// The closed loop on the day's incidents: each town's command centre accepts and
+/// dispatches what was reported, round-robin to the four platforms; the handlers
+/// start on everything dispatched to them and finish three in four; the town's
+/// inspector verifies what was handled, sending one in five back; the command
+/// centre closes what was verified. Every actor is a phone that syncs.
+async fn move_incidents_along(
+    url: &str,
+    admin: &str,
+    dir: &Path,
+    tree: &OrgTree,
+    phones: &[(SimPhone, Grid)],
+    now_ms: i64,
+    report: &mut SimReport,
+) -> Result<(), BoxError> {
+    let now = now_ms / 1000;
+    let (centre, handler_role) = (
+        Role::TownSupervisor.as_str(),
+        Role::DepartmentHandler.as_str(),
+    );
+    let open = |phone: &SimPhone| phone.store.incident_queue(now, DayCount::WorkDays, false);
+    let towns: Vec<&OrgUnit> = tree
+        .units
+        .iter()
+        .filter(|u| u.level == UnitLevel::Town)
+        .filter(|t| phones.iter().any(|(_, g)| g.unit.starts_with(&t.code[..9])))
+        .collect();
+    let mut centres = Vec::new();
+    for (n, town) in towns.iter().enumerate() {
+        let sup = enrol(url, admin, dir, &supervisor_of(&town.code), 950 + n as u32).await?;
         sup.client.sync(&sup.store, |_| {}).await?;
-        let queue = sup.store.incident_queue(
-            now_ms / 1000,
-            fieldgrid_core::incident::DayCount::WorkDays,
-            false,
-        )?;
-        for (n, item) in queue.iter().enumerate() {
-            let platform = [
-                "handler-zhifa",
-                "handler-zongzhi",
-                "handler-bianmin",
-                "handler-shichang",
-            ][n % 4];
-            sup.store.update::<Incident>(&item.id, |i| {
-                let step =
-                    |from: &str, to: &str, note: &str, assignee: Option<&str>| IncidentTransition {
-                        by: sup_id.clone(),
-                        role: "town_supervisor".into(),
-                        at: now_ms / 1000,
-                        from: from.into(),
-                        to: to.into(),
-                        note: note.into(),
-                        assignee: assignee.map(str::to_owned),
-                    };
-                i.transitions
-                    .push(step("reported", "accepted", "已受理", None));
-                i.transitions
-                    .push(step("accepted", "dispatched", "请及时处置", Some(platform)));
-            })?;
-            let i: Incident = sup.store.get(&item.id)?;
-            if replay(&i).stage.as_str() == "dispatched" {
+        for (m, item) in open(&sup)?.iter().enumerate() {
+            if item.stage != Stage::Reported.as_str() {
+                continue;
+            }
+            sup.store
+                .incident_step(&item.id, Action::Accept, centre, "已受理", None)?;
+            let state = sup.store.incident_step(
+                &item.id,
+                Action::Dispatch,
+                centre,
+                "请及时处置",
+                Some(PLATFORMS[m % 4].0),
+            )?;
+            if state.stage == Stage::Dispatched {
                 report.dispatched += 1;
             }
         }
         sup.client.sync(&sup.store, |_| {}).await?;
+        centres.push(sup);
     }
-    report.phones = phones.len();
-    Ok(report)
+    for (n, (handler, _)) in PLATFORMS.iter().enumerate() {
+        let h = enrol(url, admin, dir, handler, 960 + n as u32).await?;
+        h.client.sync(&h.store, |_| {}).await?;
+        let mine = open(&h)?.into_iter().filter(|i| {
+            i.stage == Stage::Dispatched.as_str() && i.assignee.as_deref() == Some(*handler)
+        });
+        for (m, item) in mine.enumerate() {
+            h.store.incident_step(
+                &item.id,
+                Action::StartHandling,
+                handler_role,
+                "已到场",
+                None,
+            )?;
+            if m % 4 != 3 {
+                let state = h.store.incident_step(
+                    &item.id,
+                    Action::Finish,
+                    handler_role,
+                    "已处置完毕",
+                    None,
+                )?;
+                if state.stage == Stage::Handled {
+                    report.handled += 1;
+                }
+            }
+        }
+        h.client.sync(&h.store, |_| {}).await?;
+    }
+    for (n, town) in towns.iter().enumerate() {
+        let inspector = enrol(url, admin, dir, &inspector_of(&town.code), 970 + n as u32).await?;
+        inspector.client.sync(&inspector.store, |_| {}).await?;
+        let handled = open(&inspector)?
+            .into_iter()
+            .filter(|i| i.stage == Stage::Handled.as_str());
+        for (m, item) in handled.enumerate() {
+            let (action, note) = if m % 5 == 4 {
+                (Action::Reopen, "现场核查未整改到位")
+            } else {
+                (Action::Verify, "现场核查属实，已整改")
+            };
+            let state = inspector.store.incident_step(
+                &item.id,
+                action,
+                Role::Inspector.as_str(),
+                note,
+                None,
+            )?;
+            match state.stage {
+                Stage::Verified => report.verified += 1,
+                Stage::Handling => report.reopened += 1,
+                _ => {}
+            }
+        }
+        inspector.client.sync(&inspector.store, |_| {}).await?;
+    }
+    for sup in &centres {
+        sup.client.sync(&sup.store, |_| {}).await?;
+        for item in open(sup)?
+            .iter()
+            .filter(|i| i.stage == Stage::Verified.as_str())
+        {
+            let state = sup
+                .store
+                .incident_step(&item.id, Action::Close, centre, "结案", None)?;
+            if state.stage == Stage::Closed {
+                report.closed += 1;
+            }
+        }
+        sup.client.sync(&sup.store, |_| {}).await?;
+    }
+    Ok(())
 }

@@ -20,16 +20,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     std::fs::create_dir_all(dir)?;
     let started = std::time::Instant::now();
     let r = run(url, token, std::path::Path::new(dir), &cfg).await?;
-    println!(
-        "{} phones: {} households, {} fixes, {} incidents ({} dispatched), {} photos, {} faked tracks, in {:.1} s",
-        r.phones,
-        r.households,
-        r.fixes,
-        r.incidents,
-        r.dispatched,
-        r.photos,
-        r.fakes,
-        started.elapsed().as_secs_f64()
-    );
+    println!("{r}, in {:.1} s", started.elapsed().as_secs_f64());
     Ok(())
 }

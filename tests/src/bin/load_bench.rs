@@ -13,11 +13,13 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use fieldgrid_core::FieldStore;
 use fieldgrid_core::forms::sample::example_values;
 use fieldgrid_core::patrol::TravelMode;
 use fieldgrid_core::patrol::synthetic::{Walk, offset};
 use fieldgrid_core::records::{FieldValue, GeoPoint, Incident, RecordKind};
-use fieldgrid_sim::{SimConfig, SimPhone, county, enrol, worker_of};
+use fieldgrid_core::sync::SyncClient;
+use fieldgrid_sim::{SimConfig, SimPhone, county, enrol, nth_worker_of};
 use fieldgrid_tests::process::{Server, cpu_secs, peak_mb, reset_peak};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -25,6 +27,16 @@ use rand::rngs::StdRng;
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 const CONCURRENT: usize = 64;
+
+/// Grids in a county (the county: 1,500 grids, 4,000 workers).
+const COUNTY_GRIDS: usize = 1_500;
+
+/// A phone whose day is made, its store closed until the evening sync.
+struct ClosedPhone {
+    path: std::path::PathBuf,
+    client: SyncClient,
+    staff: String,
+}
 
 /// One phone's day, made offline before the evening sync.
 fn prepare_day(
@@ -168,10 +180,14 @@ async fn run(
     )?;
     let token = server.admin_token()?;
     let http = reqwest::Client::new();
+    // A county of the size the phones need, up to the real one's 1,500 grids;
+    // beyond that, grids have part-time workers too (4,000 phones: 2 or 3 a grid).
+    let grids_n = phones_n.min(COUNTY_GRIDS);
     let cfg = SimConfig {
-        towns: phones_n.div_ceil(30),
+        towns: grids_n.div_ceil(30),
         villages: 3,
         grids: 10,
+        workers_per_grid: phones_n.div_ceil(grids_n),
         ..SimConfig::default()
     };
     let tree = county(&cfg);
@@ -201,7 +217,9 @@ async fn run(
     // registrations), then make each phone's day on every core.
     let enrol_limit = Arc::new(tokio::sync::Semaphore::new(8));
     let mut enrolling = Vec::new();
-    for (k, grid) in tree.grids.iter().take(phones_n).enumerate() {
+    for k in 0..phones_n {
+        let grid = &tree.grids[k % grids_n];
+        let staff = nth_worker_of(&grid.code, k / grids_n);
         let (url, token, dir, limit) = (
             server.url.clone(),
             token.clone(),
@@ -211,7 +229,7 @@ async fn run(
         let grid = grid.clone();
         enrolling.push(tokio::spawn(async move {
             let _permit = limit.acquire_owned().await?;
-            let phone = enrol(&url, &token, &dir, &worker_of(&grid.code), k as u32).await?;
+            let phone = enrol(&url, &token, &dir, &staff, k as u32).await?;
             phone.client.sync(&phone.store, |_| {}).await?;
             Ok::<_, BoxError>((k, grid, phone))
         }));
@@ -224,7 +242,19 @@ async fn run(
         let permit = prep_limit.clone().acquire_owned().await?;
         preparing.push(tokio::task::spawn_blocking(move || {
             let _permit = permit;
-            prepare_day(&phone, &grid, k, now_ms).map(|()| Arc::new(phone))
+            prepare_day(&phone, &grid, k, now_ms)?;
+            // Closed until the evening, as the app would be: 4,000 open stores
+            // would hold their page caches and write-ahead logs all day.
+            let SimPhone {
+                store,
+                client,
+                staff,
+            } = phone;
+            Ok::<_, BoxError>(Arc::new(ClosedPhone {
+                path: store.path().to_owned(),
+                client,
+                staff,
+            }))
         }));
     }
     let mut phones = Vec::new();
@@ -249,13 +279,20 @@ async fn run(
         let (phone, limit) = (phone.clone(), limit.clone());
         tasks.push(tokio::spawn(async move {
             let _permit = limit.acquire_owned().await;
-            phone.client.sync(&phone.store, |_| {}).await
+            let store = FieldStore::open(&phone.path)?;
+            store.sign_in(&phone.staff);
+            let progress = phone.client.sync(&store, |_| {}).await?;
+            let status = store.sync_status()?;
+            let left = status.pending_photos + status.pending_track_chunks + status.pending_records;
+            Ok::<_, BoxError>((progress, left))
         }));
     }
     let (mut up, mut down, mut chunks, mut photos, mut failed) = (0u64, 0u64, 0u64, 0u64, 0usize);
+    let mut pending = 0u64;
     for t in tasks {
         match t.await? {
-            Ok(p) => {
+            Ok((p, left)) => {
+                pending += left;
                 up += p.bytes_sent;
                 down += p.bytes_received;
                 chunks += p.track_chunks;
@@ -282,14 +319,6 @@ async fn run(
         }
         None => dir_bytes(&server.dir),
     };
-    let pending: u64 = phones
-        .iter()
-        .map(|p| {
-            p.store.sync_status().map_or(0, |s| {
-                s.pending_photos + s.pending_track_chunks + s.pending_records
-            })
-        })
-        .sum();
     Ok(vec![
         backend.to_owned(),
         phones_n.to_string(),
