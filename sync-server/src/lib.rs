@@ -84,6 +84,25 @@ impl AppState {
 
     /// The current org tree (empty if none was published).
     pub async fn org_tree(&self) -> Result<Arc<OrgTree>, storage::StorageError> {
+        // Every sync request asks: compare versions only (the tree of a county is
+        // megabytes), and read and parse the body when a newer one was published.
+        let stored = self
+            .storage
+            .reference_versions()
+            .await?
+            .into_iter()
+            .find(|(what, _)| what == api::ORG_TREE)
+            .map(|(_, v)| v);
+        if let Some(version) = stored
+            && let Some((v, tree)) = self
+                .org_cache
+                .read()
+                .unwrap_or_else(|p| p.into_inner())
+                .as_ref()
+            && *v == version
+        {
+            return Ok(tree.clone());
+        }
         let Some((version, body)) = self.storage.reference(api::ORG_TREE).await? else {
             return Ok(Arc::new(OrgTree {
                 version: 0,
@@ -92,15 +111,6 @@ impl AppState {
                 staff: vec![],
             }));
         };
-        if let Some((v, tree)) = self
-            .org_cache
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .as_ref()
-            && *v == version
-        {
-            return Ok(tree.clone());
-        }
         let tree: OrgTree = serde_json::from_str(&body).map_err(|e| {
             storage::StorageError::Other(format!("stored org tree is unreadable: {e}"))
         })?;
