@@ -356,10 +356,25 @@ pub async fn enrol(
         "13905180000",
     )
     .await?;
+    approve(url, admin, &reg.registration_id, staff).await?;
+    let client = SyncClient::new(url, &reg.token, "1.0.0")?;
+    Ok(SimPhone {
+        store,
+        client,
+        staff: staff.to_owned(),
+    })
+}
+
+/// The administrator approves a pending registration as `staff`, over HTTP.
+pub async fn approve(
+    url: &str,
+    admin: &str,
+    registration_id: &str,
+    staff: &str,
+) -> Result<(), BoxError> {
     let status = reqwest::Client::new()
         .post(format!(
-            "{url}/v1/admin/registrations/{}/approve",
-            reg.registration_id
+            "{url}/v1/admin/registrations/{registration_id}/approve"
         ))
         .bearer_auth(admin)
         .json(&serde_json::json!({ "staff_id": staff }))
@@ -369,12 +384,48 @@ pub async fn enrol(
     if !status.is_success() {
         return Err(format!("approving {staff} failed: {status}").into());
     }
-    let client = SyncClient::new(url, &reg.token, "1.0.0")?;
-    Ok(SimPhone {
-        store,
-        client,
-        staff: staff.to_owned(),
-    })
+    Ok(())
+}
+
+/// What a simulated phone reports: a new incident with one photo taken on the spot.
+pub struct Report<'a> {
+    /// The grid it is in.
+    pub grid: &'a str,
+    /// Category code from the catalogue.
+    pub category: &'a str,
+    /// What the worker wrote.
+    pub description: &'a str,
+    /// Where (lat, lon).
+    pub at: (f64, f64),
+    /// When (unix seconds).
+    pub reported_at: i64,
+    /// The camera's JPEG.
+    pub photo: Vec<u8>,
+}
+
+/// Stores the photo, reports the incident naming it, and attaches the photo to
+/// it, as the app's report screen does. Returns the incident id.
+pub fn report_incident(phone: &SimPhone, report: Report<'_>) -> Result<String, BoxError> {
+    let s = &phone.store;
+    let p = s.add_photo(&report.photo)?;
+    let id = s.create(&Incident {
+        grid_code: report.grid.to_owned(),
+        category: report.category.to_owned(),
+        description: report.description.to_owned(),
+        location: Some(GeoPoint {
+            lat: report.at.0,
+            lon: report.at.1,
+        }),
+        reporter_id: phone.staff.clone(),
+        reported_at: report.reported_at,
+        urgency: Default::default(),
+        transitions: vec![],
+        resident_id: None,
+        satisfaction: None,
+        photos: vec![p.hash.clone()],
+    })?;
+    s.attach_photo(&p.hash, &id, "report")?;
+    Ok(id)
 }
 
 /// A JPEG as a phone camera would produce (a random gradient with noise).
@@ -477,8 +528,8 @@ pub async fn run(
         report.fixes += s.ingest_fixes(&patrol, &fixes)?.accepted;
         s.stop_patrol(&patrol)?;
         for i in 0..cfg.incidents {
-            let p = s.add_photo(&photo(&mut rng))?;
-            let (lat, lon) = offset(
+            let photo = photo(&mut rng);
+            let at = offset(
                 origin,
                 rng.random_range(0.0..800.0),
                 rng.random_range(0.0..600.0),
@@ -489,26 +540,23 @@ pub async fn run(
                 "dispute.neighbour.noise",
                 "service.infrastructure.road",
             ];
-            let id = s.create(&Incident {
-                grid_code: grid.code.clone(),
-                category: categories[(k + i) % categories.len()].into(),
-                description: [
-                    "路口流动摊贩占道经营",
-                    "楼道堆放杂物堵塞消防通道",
-                    "邻里噪音纠纷",
-                    "路灯损坏需维修",
-                ][(k + i) % 4]
-                    .into(),
-                location: Some(GeoPoint { lat, lon }),
-                reporter_id: phone.staff.clone(),
-                reported_at: now_ms / 1000 - 600 - hours_ago,
-                urgency: Default::default(),
-                transitions: vec![],
-                resident_id: None,
-                satisfaction: None,
-                photos: vec![p.hash.clone()],
-            })?;
-            s.attach_photo(&p.hash, &id, "report")?;
+            let descriptions = [
+                "路口流动摊贩占道经营",
+                "楼道堆放杂物堵塞消防通道",
+                "邻里噪音纠纷",
+                "路灯损坏需维修",
+            ];
+            report_incident(
+                phone,
+                Report {
+                    grid: &grid.code,
+                    category: categories[(k + i) % 4],
+                    description: descriptions[(k + i) % 4],
+                    at,
+                    reported_at: now_ms / 1000 - 600 - hours_ago,
+                    photo,
+                },
+            )?;
             report.incidents += 1;
         }
         if late {

@@ -20,9 +20,9 @@ use fieldgrid_core::FieldStore;
 use fieldgrid_core::forms::sample::example_values;
 use fieldgrid_core::patrol::TravelMode;
 use fieldgrid_core::patrol::synthetic::{Walk, offset};
-use fieldgrid_core::records::{FieldValue, GeoPoint, Incident, RecordKind};
+use fieldgrid_core::records::{FieldValue, RecordKind};
 use fieldgrid_core::sync::SyncClient;
-use fieldgrid_sim::{SimConfig, SimPhone, county, enrol, nth_worker_of};
+use fieldgrid_sim::{Report, SimConfig, SimPhone, county, enrol, nth_worker_of, report_incident};
 use fieldgrid_tests::process::{Server, cpu_secs, peak_mb, reset_peak};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -93,24 +93,17 @@ fn prepare_day(
     // 10 incidents with a photo each.
     let mut rng = StdRng::seed_from_u64(k as u64);
     for i in 0..10 {
-        let p = s.add_photo(&fieldgrid_sim::photo(&mut rng))?;
-        let id = s.create(&Incident {
-            grid_code: grid.code.clone(),
-            category: "urban.street.stalls".into(),
-            description: "占道经营".into(),
-            location: Some(GeoPoint {
-                lat: origin.0,
-                lon: origin.1 + i as f64 * 0.0005,
-            }),
-            reporter_id: phone.staff.clone(),
-            reported_at: now_ms / 1000 - 3_600 + i as i64 * 60,
-            urgency: Default::default(),
-            transitions: vec![],
-            resident_id: None,
-            satisfaction: None,
-            photos: vec![p.hash.clone()],
-        })?;
-        s.attach_photo(&p.hash, &id, "report")?;
+        report_incident(
+            phone,
+            Report {
+                grid: &grid.code,
+                category: "urban.street.stalls",
+                description: "占道经营",
+                at: (origin.0, origin.1 + i as f64 * 0.0005),
+                reported_at: now_ms / 1000 - 3_600 + i as i64 * 60,
+                photo: fieldgrid_sim::photo(&mut rng),
+            },
+        )?;
     }
     Ok(())
 }

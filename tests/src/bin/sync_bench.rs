@@ -239,19 +239,7 @@ async fn enrol(
 ) -> Result<String, BoxError> {
     let reg =
         SyncClient::register(&server.url, store, "测试", &id_number(n), "13912345678").await?;
-    let status = reqwest::Client::new()
-        .post(format!(
-            "{}/v1/admin/registrations/{}/approve",
-            server.url, reg.registration_id
-        ))
-        .bearer_auth(admin)
-        .json(&serde_json::json!({ "staff_id": staff }))
-        .send()
-        .await?
-        .status();
-    if !status.is_success() {
-        return Err(format!("approval failed: {status}").into());
-    }
+    fieldgrid_sim::approve(&server.url, admin, &reg.registration_id, staff).await?;
     Ok(reg.token)
 }
 
