@@ -22,7 +22,8 @@ pub mod sync;
 
 pub use automerge::ChangeHash;
 pub use docs::{
-    DocumentInfo, FieldChange, FieldConflict, MergeOutcome, merge_document, read_record,
+    ChangeAuthor, DocumentInfo, FieldChange, FieldConflict, MergeOutcome, merge_document,
+    read_record,
 };
 pub use error::{Error, Result};
 pub use search::{SearchFilter, SearchHit};

@@ -56,6 +56,8 @@ pub trait BlobStore: Send + Sync + 'static {
     /// Turns a whole unfinished upload into the blob after checking its hash; on a
     /// mismatch the upload is discarded.
     async fn complete_partial(&self, hash: &str) -> Result<(), BlobError>;
+    /// Discards an unfinished upload (nothing happens if there is none).
+    async fn remove_partial(&self, hash: &str) -> Result<(), BlobError>;
 }
 
 /// Blobs as files under a folder, fanned out by the first two bytes of the hash.
@@ -177,6 +179,13 @@ impl BlobStore for FsBlobStore {
         let result = self.put(hash, &bytes).await;
         let _ = tokio::fs::remove_file(&partial).await;
         result
+    }
+
+    async fn remove_partial(&self, hash: &str) -> Result<(), BlobError> {
+        match tokio::fs::remove_file(self.partial_path(hash)?).await {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e.into()),
+            _ => Ok(()),
+        }
     }
 }
 

@@ -30,6 +30,24 @@ pub struct Config {
     pub log_format: String,
     /// Seconds in-flight requests get to finish on shutdown.
     pub shutdown_grace_secs: u64,
+    /// Serve the pages over plain HTTP on a loopback address: session cookies then
+    /// lack `Secure`. Refused for any other listen address. Off by default: behind a
+    /// TLS proxy cookies are always `Secure`, whatever Host the proxy forwards.
+    pub plain_http_loopback: bool,
+    /// Read the client address from `X-Forwarded-For` (only behind a proxy that
+    /// sets it; otherwise clients could pick their own address).
+    pub trust_forwarded_for: bool,
+    /// Connections served at once.
+    pub max_connections: usize,
+    /// Seconds a client gets to send a request's headers (and to start the next one
+    /// on a kept-alive connection).
+    pub header_timeout_secs: u64,
+    /// Seconds a request, body included, gets to be answered.
+    pub request_timeout_secs: u64,
+    /// Unfinished photo uploads older than this many hours are removed.
+    pub upload_max_age_hours: u64,
+    /// Registrations accepted per client address per hour.
+    pub registrations_per_hour: u64,
 }
 
 impl Default for Config {
@@ -44,6 +62,13 @@ impl Default for Config {
             max_body_bytes: settings.max_body_bytes,
             log_format: "text".into(),
             shutdown_grace_secs: 30,
+            plain_http_loopback: false,
+            trust_forwarded_for: false,
+            max_connections: 1024,
+            header_timeout_secs: 15,
+            request_timeout_secs: 120,
+            upload_max_age_hours: 7 * 24,
+            registrations_per_hour: settings.registrations_per_hour,
         }
     }
 }
@@ -121,7 +146,54 @@ impl Config {
         if let Some(v) = var("FIELDGRID_LOG_FORMAT") {
             config.log_format = v;
         }
+        if let Some(v) = var("FIELDGRID_PLAIN_HTTP_LOOPBACK") {
+            config.plain_http_loopback = matches!(v.as_str(), "1" | "true" | "yes");
+        }
+        if let Some(v) = var("FIELDGRID_TRUST_FORWARDED_FOR") {
+            config.trust_forwarded_for = matches!(v.as_str(), "1" | "true" | "yes");
+        }
+        if let Some(v) = var("FIELDGRID_REGISTRATIONS_PER_HOUR") {
+            config.registrations_per_hour = number("FIELDGRID_REGISTRATIONS_PER_HOUR", v)? as u64;
+        }
+        if let Some(v) = var("FIELDGRID_MAX_CONNECTIONS") {
+            config.max_connections = number("FIELDGRID_MAX_CONNECTIONS", v)?;
+        }
+        config.check()?;
         Ok(config)
+    }
+
+    /// Refuses settings that would weaken the server silently.
+    pub fn check(&self) -> Result<(), ConfigError> {
+        let loopback = self
+            .listen
+            .parse::<std::net::SocketAddr>()
+            .is_ok_and(|a| a.ip().is_loopback())
+            || self.listen.starts_with("localhost:");
+        if self.plain_http_loopback && !loopback {
+            return Err(ConfigError::Env {
+                name: "FIELDGRID_PLAIN_HTTP_LOOPBACK",
+                message: format!(
+                    "plain HTTP cookies are allowed on a loopback listen address only, not {}",
+                    self.listen
+                ),
+            });
+        }
+        if self.max_connections == 0 {
+            return Err(ConfigError::Env {
+                name: "FIELDGRID_MAX_CONNECTIONS",
+                message: "must be at least 1".into(),
+            });
+        }
+        Ok(())
+    }
+
+    /// The HTTP front's limits.
+    pub fn http_limits(&self) -> crate::http::HttpLimits {
+        crate::http::HttpLimits {
+            max_connections: self.max_connections,
+            header_timeout: std::time::Duration::from_secs(self.header_timeout_secs.max(1)),
+            request_timeout: std::time::Duration::from_secs(self.request_timeout_secs.max(1)),
+        }
     }
 
     /// Opens the storage and blob store this configuration names.
@@ -141,6 +213,10 @@ impl Config {
             Settings {
                 min_app_version: self.min_app_version.clone(),
                 max_body_bytes: self.max_body_bytes,
+                secure_cookies: !self.plain_http_loopback,
+                trust_forwarded_for: self.trust_forwarded_for,
+                upload_max_age_s: (self.upload_max_age_hours * 3600) as i64,
+                registrations_per_hour: self.registrations_per_hour,
             },
         ))
     }

@@ -7,7 +7,9 @@ mod api;
 pub mod blobs;
 pub mod config;
 pub mod demo;
+pub mod http;
 pub mod metrics;
+pub mod service;
 pub mod storage;
 pub mod web;
 
@@ -33,7 +35,7 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     org_cache: Arc<RwLock<Option<CachedTree>>>,
     /// The supervisor pages' read model, built on first use (a cache).
-    pub(crate) replica: Arc<tokio::sync::OnceCell<Arc<web::replica::Replica>>>,
+    pub(crate) replica: Arc<tokio::sync::OnceCell<Arc<service::replica::Replica>>>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -54,6 +56,17 @@ pub struct Settings {
     pub min_app_version: String,
     /// The largest request body accepted.
     pub max_body_bytes: usize,
+    /// Whether session cookies carry `Secure` (sent over HTTPS only). On unless the
+    /// server is explicitly configured for plain HTTP on loopback.
+    pub secure_cookies: bool,
+    /// Whether the client address is read from `X-Forwarded-For` (behind a proxy
+    /// that sets it) rather than from the connection.
+    pub trust_forwarded_for: bool,
+    /// Unfinished photo uploads older than this many seconds are removed.
+    pub upload_max_age_s: i64,
+    /// Registrations accepted per client address per hour (a township's office
+    /// enrolling its workers shares one address).
+    pub registrations_per_hour: u64,
 }
 
 impl Default for Settings {
@@ -61,6 +74,10 @@ impl Default for Settings {
         Settings {
             min_app_version: "0.0.0".into(),
             max_body_bytes: fieldgrid_core::sync::protocol::MAX_REQUEST_BYTES,
+            secure_cookies: true,
+            trust_forwarded_for: false,
+            upload_max_age_s: 7 * 86_400,
+            registrations_per_hour: 500,
         }
     }
 }

@@ -48,8 +48,14 @@ enum Command {
         #[arg(long)]
         listen: Option<String>,
         /// Seed the demo county (东海县安峰镇) if the server has no org tree yet.
+        /// On a loopback address it implies `--plain-http`.
         #[arg(long)]
         demo: bool,
+        /// Session cookies without `Secure`, for a browser talking plain HTTP to a
+        /// loopback address (refused on any other address). Without it cookies are
+        /// always `Secure`: put a TLS proxy in front.
+        #[arg(long)]
+        plain_http: bool,
     },
     /// Administration, directly on the configured storage.
     #[command(subcommand)]
@@ -134,10 +140,24 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         config.database_url = Some(u);
     }
     match cli.command {
-        Command::Serve { listen, demo } => {
+        Command::Serve {
+            listen,
+            demo,
+            plain_http,
+        } => {
             if let Some(l) = listen {
                 config.listen = l;
             }
+            if plain_http || demo {
+                // The demo runs on this machine, in a browser talking plain HTTP to
+                // loopback; `check` refuses this for any other address (and the
+                // demo on another address keeps Secure cookies).
+                config.plain_http_loopback = true;
+                if demo && !plain_http && config.check().is_err() {
+                    config.plain_http_loopback = false;
+                }
+            }
+            config.check()?;
             init_logs(&config.log_format);
             serve(config, demo).await
         }
@@ -195,8 +215,20 @@ async fn serve(config: Config, seed_demo: bool) -> Result<(), Box<dyn std::error
         tokio::spawn(demo::simulate(url, pending));
     }
     let grace = Duration::from_secs(config.shutdown_grace_secs);
+    // Unfinished uploads past their age are removed every hour.
+    let sweeper = state.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            every.tick().await;
+            let age = sweeper.settings.upload_max_age_s;
+            if let Err(e) = fieldgrid_server::service::uploads::remove_stale(&sweeper, age).await {
+                tracing::warn!(error = %e, "removing stale uploads failed");
+            }
+        }
+    });
     let router = app(state).layer(tower_http::trace::TraceLayer::new_for_http());
-    let server = axum::serve(listener, router).with_graceful_shutdown(async {
+    let server = fieldgrid_server::http::serve(listener, router, config.http_limits(), async {
         shutdown_signal().await;
         tracing::info!("shutting down: finishing in-flight requests");
     });

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use fieldgrid_core::org::demo::demo_county;
 use fieldgrid_core::sync::token_hash;
 use fieldgrid_server::blobs::FsBlobStore;
+use fieldgrid_server::http::HttpLimits;
 use fieldgrid_server::storage::{PostgresStorage, SqliteStorage, Storage};
 use fieldgrid_server::{AppState, Settings, admin, app};
 use tokio::sync::oneshot;
@@ -70,12 +71,11 @@ impl TestServer {
         let (tx, rx) = oneshot::channel::<()>();
         let router = app(state.clone());
         let task = tokio::spawn(async move {
-            axum::serve(listener, router)
-                .with_graceful_shutdown(async {
-                    let _ = rx.await;
-                })
-                .await
-                .unwrap();
+            fieldgrid_server::http::serve(listener, router, HttpLimits::default(), async {
+                let _ = rx.await;
+            })
+            .await
+            .unwrap();
         });
         let admin_token = format!("adm_{}", uuid::Uuid::new_v4().simple());
         state

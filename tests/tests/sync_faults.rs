@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use fieldgrid_core::records::{Household, HouseholdMember};
+use fieldgrid_core::records::{Household, HouseholdMember, Person};
 use fieldgrid_tests::proxy::{FaultProxy, Faults};
 use fieldgrid_tests::{Backend, Device, TestServer};
 
@@ -60,10 +60,16 @@ async fn converge_after_faults(backend: Backend) {
                     ))
                     .unwrap();
             }
+            // A member must be a person the server holds (or receives in the same
+            // push) in the phone's area.
+            let person = p
+                .store
+                .create(&Person::new(&g, &format!("吴{n}{round}")))
+                .unwrap();
             p.store
                 .update::<Household>(&shared, |h| {
                     h.members.push(HouseholdMember {
-                        person_id: format!("p-{n}-{round}"),
+                        person_id: person,
                         relation: "child".into(),
                     })
                 })
@@ -83,7 +89,7 @@ async fn converge_after_faults(backend: Backend) {
         }
     }
 
-    let expected_records = 1 + phones.len() * ROUNDS * NEW_PER_ROUND;
+    let expected_records = 1 + phones.len() * ROUNDS * (NEW_PER_ROUND + 1);
     let ids = |p: &Device| {
         let mut v: Vec<String> = p
             .store

@@ -22,6 +22,13 @@ pub(crate) fn device_of(actor: &ActorId) -> Option<String> {
     (bytes.len() == DEVICE_BYTES + USER_BYTES).then(|| hex::encode(&bytes[..DEVICE_BYTES]))
 }
 
+/// Whether `actor` is an actor id of ours written for `user_id` (on any device).
+pub(crate) fn is_actor_of(actor: &ActorId, user_id: &str) -> bool {
+    let bytes = actor.to_bytes();
+    bytes.len() == DEVICE_BYTES + USER_BYTES
+        && bytes[DEVICE_BYTES..] == blake3::hash(user_id.as_bytes()).as_bytes()[..USER_BYTES]
+}
+
 /// The commit message that carries the author's user id with every change.
 pub(crate) fn commit_message(user_id: &str) -> String {
     format!("by:{user_id}")

@@ -55,6 +55,14 @@ impl AnyRecord {
         each_kind!(self, r => r.title())
     }
 
+    pub(crate) fn references(&self) -> Vec<crate::records::Reference> {
+        each_kind!(self, r => r.references())
+    }
+
+    pub(crate) fn claims(&self) -> Vec<(String, String)> {
+        each_kind!(self, r => r.claims())
+    }
+
     pub(crate) fn search_text(&self) -> String {
         each_kind!(self, r => r.search_text())
     }

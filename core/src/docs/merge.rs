@@ -66,6 +66,37 @@ pub struct MergeOutcome {
     pub grid_code: String,
     /// The merged record's label.
     pub title: String,
+    /// What the merged record names that the stored version did not (members,
+    /// households, residents, photos): a server checks each against the pusher's area.
+    pub new_references: Vec<crate::records::Reference>,
+    /// Who the merged record says acted, where the stored version did not say so
+    /// (a new visit's visitor, a new incident's reporter, a new step's actor): a
+    /// server checks that each names the pusher.
+    pub new_claims: Vec<(String, String)>,
+    /// Who made each new change, in order: a server accepts a push only when every
+    /// new change is the pushing device's and its user's.
+    pub authors: Vec<ChangeAuthor>,
+}
+
+/// Who made one change, as the change itself records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeAuthor {
+    /// The device part of the change's actor id (hex), if the actor follows our layout.
+    pub device: Option<String>,
+    /// The user id in the change's commit message, if any.
+    pub user: Option<String>,
+    /// Whether the actor id's user part is the hash of `user` (a change whose message
+    /// names someone else than the actor wrote for is forged).
+    pub actor_matches_user: bool,
+}
+
+impl ChangeAuthor {
+    /// Whether the change was made on `device` (hex) by `user`.
+    pub fn is(&self, device: &str, user: &str) -> bool {
+        self.actor_matches_user
+            && self.device.as_deref() == Some(device)
+            && self.user.as_deref() == Some(user)
+    }
 }
 
 /// Merges `incoming` (changes or a whole document) into `stored` (a saved document,
@@ -78,13 +109,25 @@ pub fn merge_document(
     incoming: &[u8],
 ) -> Result<MergeOutcome> {
     super::check_id(id)?;
-    let heads_before = match stored {
-        Some(bytes) => load_strict(id, bytes, &[])?.get_heads(),
-        None => Vec::new(),
-    };
+    let mut before = stored.map(|b| load_strict(id, b, &[])).transpose()?;
+    let heads_before = before.as_mut().map(|d| d.get_heads()).unwrap_or_default();
     let mut doc = load_strict(id, stored.unwrap_or_default(), incoming)?;
     let record = AnyRecord::hydrate(kind, &doc, id)?;
-    let new_changes = doc.get_changes_meta(&heads_before).len();
+    let authors: Vec<ChangeAuthor> = doc
+        .get_changes_meta(&heads_before)
+        .iter()
+        .map(|c| {
+            let user = super::actor::author_of(c.message.as_deref());
+            ChangeAuthor {
+                device: super::actor::device_of(&c.actor),
+                actor_matches_user: user
+                    .as_deref()
+                    .is_some_and(|u| super::actor::is_actor_of(&c.actor, u)),
+                user,
+            }
+        })
+        .collect();
+    let new_changes = authors.len();
     let (document, delta) = match (stored, new_changes) {
         (_, 0) => (stored.unwrap_or_default().to_vec(), Vec::new()),
         (None, _) => (incoming.to_vec(), incoming.to_vec()),
@@ -97,13 +140,31 @@ pub fn merge_document(
             (doc.save(), delta)
         }
     };
+    let mut new_references = record.references();
+    let mut new_claims = record.claims();
+    if new_changes == 0 {
+        new_references.clear();
+        new_claims.clear();
+    } else if let Some(before) = &before {
+        // A stored version that no longer reads as this kind names nothing.
+        if let Ok(old) = AnyRecord::hydrate(kind, before, id) {
+            let (named, claimed) = (old.references(), old.claims());
+            new_references.retain(|r| !named.contains(r));
+            new_claims.retain(|c| !claimed.contains(c));
+        }
+    }
+    new_references.sort();
+    new_references.dedup();
     Ok(MergeOutcome {
+        new_references,
+        new_claims,
         document,
         delta,
         new_changes,
         heads: doc.get_heads(),
         grid_code: record.grid_code().to_owned(),
         title: record.title(),
+        authors,
     })
 }
 

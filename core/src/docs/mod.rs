@@ -16,7 +16,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 pub use history::{FieldChange, FieldConflict};
-pub use merge::{MergeOutcome, merge_document, read_record};
+pub use merge::{ChangeAuthor, MergeOutcome, merge_document, read_record};
 
 use crate::error::{Error, Result, mask_values};
 use crate::records::{Record, RecordKind};

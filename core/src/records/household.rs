@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use rusqlite::{Connection, params};
 use serde::{Deserialize, Serialize};
 
-use super::{FieldValue, GeoPoint, Record, RecordKind};
+use super::{FieldValue, GeoPoint, Record, RecordKind, Reference};
 use crate::forms::FormValues;
 use crate::household::{FormRecord, Visit, index};
 
@@ -198,6 +198,28 @@ impl Record for Household {
         )?;
         Ok(())
     }
+
+    fn references(&self) -> Vec<Reference> {
+        let mut refs: Vec<Reference> = self
+            .members
+            .iter()
+            .map(|m| Reference::Record(m.person_id.clone()))
+            .collect();
+        refs.extend(
+            self.visits
+                .iter()
+                .flat_map(|v| v.photos.iter().map(|h| Reference::Photo(h.clone()))),
+        );
+        refs.extend(super::photo_answers(self.fields.values()));
+        refs
+    }
+
+    fn claims(&self) -> Vec<(String, String)> {
+        self.visits
+            .iter()
+            .map(|v| (format!("visit:{}", v.id), v.by.clone()))
+            .collect()
+    }
 }
 
 /// A resident's record (人员信息, about 177 fields in 11 modules).
@@ -323,5 +345,15 @@ impl Record for Person {
             ],
         )?;
         Ok(())
+    }
+
+    fn references(&self) -> Vec<Reference> {
+        let mut refs: Vec<Reference> = self
+            .household_id
+            .iter()
+            .map(|h| Reference::Record(h.clone()))
+            .collect();
+        refs.extend(super::photo_answers(self.fields.values()));
+        refs
     }
 }

@@ -3,7 +3,7 @@
 use rusqlite::{Connection, params};
 use serde::{Deserialize, Serialize};
 
-use super::{GeoPoint, Record, RecordKind};
+use super::{GeoPoint, Record, RecordKind, Reference};
 
 /// How urgent the reporter judged the incident.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -128,5 +128,24 @@ impl Record for Incident {
             ],
         )?;
         Ok(())
+    }
+
+    fn references(&self) -> Vec<Reference> {
+        self.resident_id
+            .iter()
+            .map(|r| Reference::Record(r.clone()))
+            .chain(self.photos.iter().map(|h| Reference::Photo(h.clone())))
+            .collect()
+    }
+
+    fn claims(&self) -> Vec<(String, String)> {
+        std::iter::once(("reporter".to_owned(), self.reporter_id.clone()))
+            .chain(self.transitions.iter().map(|t| {
+                (
+                    format!("step:{}:{}:{}:{}", t.at, t.role, t.from, t.to),
+                    t.by.clone(),
+                )
+            }))
+            .collect()
     }
 }

@@ -88,4 +88,50 @@ pub trait Record: Serialize + DeserializeOwned + Clone {
 
     /// Writes this record's row of its kind's query table (replacing any old one).
     fn write_index(&self, conn: &Connection, doc: i64) -> rusqlite::Result<()>;
+
+    /// The other records and the photos this record names. A server checks that
+    /// each one a push adds lies in the pusher's area.
+    fn references(&self) -> Vec<Reference> {
+        Vec::new()
+    }
+
+    /// Who the record says acted, keyed by what they did (`("visit:ID", person)`,
+    /// `("reporter", person)`...). A server checks that each claim a push adds names
+    /// the pusher.
+    fn claims(&self) -> Vec<(String, String)> {
+        Vec::new()
+    }
+}
+
+/// Something a record names that lives elsewhere.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Reference {
+    /// Another record, by id (a household's member, a person's household, an
+    /// incident's resident).
+    Record(String),
+    /// A photo, by content hash (an incident's or a visit's photos, a photo field).
+    Photo(String),
+}
+
+/// The photo hashes among a form's answers (photo fields hold content hashes).
+pub(crate) fn photo_answers<'a>(
+    fields: impl IntoIterator<Item = &'a FieldValue>,
+) -> impl Iterator<Item = Reference> {
+    fn walk(v: &FieldValue, out: &mut Vec<Reference>) {
+        match v {
+            FieldValue::Choices(c) => out.extend(
+                c.iter()
+                    .filter(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()))
+                    .map(|h| Reference::Photo(h.clone())),
+            ),
+            FieldValue::Rows(rows) => rows
+                .iter()
+                .flat_map(|r| r.values())
+                .for_each(|v| walk(v, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    fields.into_iter().for_each(|v| walk(v, &mut out));
+    out.into_iter()
 }

@@ -61,6 +61,10 @@ pub struct PatrolLog {
 impl Record for PatrolLog {
     const KIND: RecordKind = RecordKind::PatrolLog;
 
+    fn claims(&self) -> Vec<(String, String)> {
+        vec![("worker".to_owned(), self.worker_id.clone())]
+    }
+
     fn grid_code(&self) -> &str {
         &self.grid_code
     }

@@ -97,6 +97,11 @@ pub enum RejectCode {
     WrongKind,
     /// The id is not a valid record id.
     InvalidId,
+    /// A change was made on another device or by another person than the pushing
+    /// device's user, or the record names someone else as having acted.
+    NotAuthor,
+    /// The record names a record that does not exist in the pusher's area.
+    UnknownReference,
 }
 
 /// What became of one pushed document.
@@ -168,6 +173,8 @@ pub enum ErrorCode {
     NotFound,
     /// The server failed; try again later.
     Internal,
+    /// Too many attempts from this client or for this name: wait and try again.
+    TooManyRequests,
 }
 
 /// The JSON body of every error response.

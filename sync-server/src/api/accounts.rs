@@ -6,7 +6,11 @@ use axum::http::StatusCode;
 use fieldgrid_core::identity::{check_id_card, is_mobile_number};
 use fieldgrid_core::sync::{RegisterRequest, RegisterResponse, RegistrationState};
 
+use fieldgrid_core::sync::protocol::ErrorCode;
+
 use super::{ApiError, Token};
+use crate::http::ClientAddr;
+use crate::service::throttle;
 use crate::storage::{DeviceAccount, DeviceStatus};
 use crate::{AppState, now};
 
@@ -17,8 +21,20 @@ fn is_hex(s: &str, len: usize) -> bool {
 /// `POST /v1/registrations`. Every problem is named; none repeats the data sent.
 pub(crate) async fn register(
     State(state): State<AppState>,
+    ClientAddr(address): ClientAddr,
     Json(req): Json<RegisterRequest>,
 ) -> Result<(StatusCode, Json<RegisterResponse>), ApiError> {
+    if !throttle::registration_allowed(&state, &address).await? {
+        tracing::warn!("registrations from one address over the hourly limit");
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            ErrorCode::TooManyRequests,
+            format!(
+                "too many registrations from this network: at most {} an hour; try again later",
+                state.settings.registrations_per_hour
+            ),
+        ));
+    }
     let mut problems = Vec::new();
     let name = req.name.trim();
     if name.is_empty() || name.chars().count() > 50 {

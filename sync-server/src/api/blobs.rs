@@ -1,28 +1,18 @@
-//! Photo uploads: content-addressed, resumable from the last byte the server
-//! confirmed, verified by hash on arrival, stored once.
+//! Photo uploads over HTTP: content-addressed, resumable from the last byte the
+//! server confirmed, verified by hash on arrival, stored once (rules in
+//! `service::uploads`).
 
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use fieldgrid_core::sync::protocol::ErrorCode;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
-use super::{ApiError, Device};
+use super::{ApiError, Device, caller_of};
 use crate::AppState;
-use crate::blobs::{BlobError, check_name};
-
-/// The largest photo accepted, bytes.
-pub(crate) const MAX_BLOB: u64 = 64 * 1024 * 1024;
-
-/// Where an upload stands.
-#[derive(Debug, Serialize, Deserialize)]
-pub(crate) struct UploadState {
-    /// Bytes the server durably holds: send from here.
-    confirmed: u64,
-    /// The whole blob is stored and verified.
-    complete: bool,
-}
+use crate::blobs::BlobError;
+use crate::service::uploads::{self, UploadError, UploadState};
 
 impl From<BlobError> for ApiError {
     fn from(e: BlobError) -> Self {
@@ -50,27 +40,27 @@ impl From<BlobError> for ApiError {
     }
 }
 
-async fn state_of(state: &AppState, hash: &str) -> Result<UploadState, ApiError> {
-    if let Some(size) = state.blobs.size(hash).await? {
-        return Ok(UploadState {
-            confirmed: size,
-            complete: true,
-        });
+impl From<UploadError> for ApiError {
+    fn from(e: UploadError) -> Self {
+        match e {
+            UploadError::Blob(b) => b.into(),
+            UploadError::BadPart(m) => ApiError::bad_request(m),
+            UploadError::Busy => {
+                ApiError::new(StatusCode::CONFLICT, ErrorCode::BadRequest, e.to_string())
+            }
+            UploadError::Service(s) => s.into(),
+        }
     }
-    Ok(UploadState {
-        confirmed: state.blobs.partial_size(hash).await?,
-        complete: false,
-    })
 }
 
 /// `GET /v1/blobs/{hash}/status`.
 pub(crate) async fn status(
     State(state): State<AppState>,
-    _device: Device,
+    Device(account): Device,
     Path(hash): Path<String>,
 ) -> Result<Json<UploadState>, ApiError> {
-    check_name(&hash)?;
-    Ok(Json(state_of(&state, &hash).await?))
+    let caller = caller_of(&state, &account).await?;
+    Ok(Json(uploads::status(&state, &caller, &hash).await?))
 }
 
 #[derive(Debug, Deserialize)]
@@ -80,41 +70,16 @@ pub(crate) struct Part {
 }
 
 /// `PUT /v1/blobs/{hash}?offset=N&total=T`: bytes from `offset` of a blob of
-/// `total` bytes. A part at any other offset than the one held changes nothing;
-/// the answer always says what is held, so a retry after a lost answer is harmless.
+/// `total` bytes, from the device that started the upload.
 pub(crate) async fn put_part(
     State(state): State<AppState>,
-    _device: Device,
+    Device(account): Device,
     Path(hash): Path<String>,
     Query(part): Query<Part>,
     body: Bytes,
 ) -> Result<Json<UploadState>, ApiError> {
-    check_name(&hash)?;
-    if part.total > MAX_BLOB {
-        return Err(BlobError::TooLarge(MAX_BLOB).into());
-    }
-    if part.offset + body.len() as u64 > part.total {
-        return Err(ApiError::bad_request(
-            "the part runs past the declared total size",
-        ));
-    }
-    let held = state_of(&state, &hash).await?;
-    if held.complete {
-        return Ok(Json(held));
-    }
-    let confirmed = state
-        .blobs
-        .append_partial(&hash, part.offset, &body)
-        .await?;
-    if confirmed == part.total {
-        state.blobs.complete_partial(&hash).await?;
-        return Ok(Json(UploadState {
-            confirmed,
-            complete: true,
-        }));
-    }
-    Ok(Json(UploadState {
-        confirmed,
-        complete: false,
-    }))
+    let caller = caller_of(&state, &account).await?;
+    Ok(Json(
+        uploads::put_part(&state, &caller, &hash, part.offset, part.total, &body).await?,
+    ))
 }

@@ -18,6 +18,7 @@ use fieldgrid_core::sync::protocol::{ErrorBody, ErrorCode};
 use fieldgrid_core::sync::token_hash;
 
 use crate::AppState;
+use crate::service::ServiceError;
 use crate::storage::{DeviceAccount, DeviceStatus, StorageError};
 
 /// The reference-data name of the org tree.
@@ -48,6 +49,10 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .route("/metrics", get(metrics))
         .merge(crate::web::routes())
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::http::security_headers,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             crate::metrics::track,
@@ -141,6 +146,44 @@ impl From<StorageError> for ApiError {
             "the server failed; try again later",
         )
     }
+}
+
+impl From<ServiceError> for ApiError {
+    fn from(e: ServiceError) -> Self {
+        match e {
+            ServiceError::NotFound => ApiError::not_found("not found"),
+            ServiceError::Refused(m) => {
+                ApiError::new(StatusCode::FORBIDDEN, ErrorCode::Forbidden, m)
+            }
+            ServiceError::Busy => ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                ErrorCode::Internal,
+                e.to_string(),
+            ),
+            ServiceError::Storage(s) => s.into(),
+            ServiceError::Core(_) | ServiceError::Corrupt(_) => {
+                tracing::error!(error = %e, "stored data failed to load");
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    ErrorCode::Internal,
+                    "the server failed; try again later",
+                )
+            }
+        }
+    }
+}
+
+/// The caller a device account acts as: its person, on its device.
+pub(crate) async fn caller_of(
+    state: &AppState,
+    account: &DeviceAccount,
+) -> Result<crate::service::Caller, ApiError> {
+    Ok(crate::service::Caller::new(
+        state,
+        account.staff_id.as_deref().unwrap_or_default(),
+        &account.device_id,
+    )
+    .await?)
 }
 
 fn bearer(parts: &Parts) -> Option<&str> {

@@ -1,27 +1,20 @@
 //! `POST /v1/sync`: one round of pushes and pulls for an approved device.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use fieldgrid_core::org::OrgTree;
 use fieldgrid_core::org::StaffScope;
-use fieldgrid_core::records::{Incident, IncidentTransition, RecordKind};
 use fieldgrid_core::sync::protocol::{
-    self, CBOR, DocPayload, ErrorCode, MAX_PULL_DOCS, PROTOCOL_VERSION, PushResult,
-    ReferenceVersion, RejectCode, ServerCursor, SyncRequest, SyncResponse,
+    self, CBOR, DocPayload, ErrorCode, MAX_PULL_DOCS, PROTOCOL_VERSION, ReferenceVersion,
+    ServerCursor, SyncRequest, SyncResponse,
 };
-use fieldgrid_core::{Error as CoreError, MergeOutcome, merge_document, read_record};
 
 use super::{ApiError, Device};
-use crate::storage::{DocumentSave, SaveOutcome, StoredDoc};
+use crate::service::{self, Caller};
 use crate::{AppState, now};
-
-/// Merges retried when another device saved the same record in between.
-const MERGE_ATTEMPTS: usize = 8;
 /// Change rows read per pull.
 const CHANGE_ROWS: u32 = 5_000;
 
@@ -54,9 +47,9 @@ pub(crate) async fn sync(
     let cursor = ServerCursor::from_cursor_with_scope(request.cursor.as_ref())
         .map_err(|e| ApiError::bad_request(e.0))?;
 
-    let tree = state.org_tree().await?;
     let staff = account.staff_id.clone().unwrap_or_default();
-    let scope = tree.scope_of(&staff);
+    let caller = Caller::new(&state, &staff, &account.device_id).await?;
+    let scope = caller.scope.clone();
     // A cursor issued for another scope (grids added or taken away since): page
     // through the whole current scope again. Records the phone has merge as no-ops.
     let fingerprint = protocol::scope_fingerprint(&scope.all);
@@ -73,15 +66,7 @@ pub(crate) async fn sync(
     };
 
     let pushed_count = request.push.len();
-    let pushed = push_all(
-        &state,
-        &account.device_id,
-        &staff,
-        &scope,
-        tree.clone(),
-        request.push,
-    )
-    .await?;
+    let pushed = service::push::push(&state, &caller, &account.device_id, request.push).await?;
     let rejected = pushed.iter().filter(|p| p.rejected.is_some()).count();
 
     let max_pull = if request.max_pull == 0 {
@@ -118,240 +103,6 @@ pub(crate) async fn sync(
     );
     state.storage.touch_account(&account.id, now()).await?;
     Ok(([(header::CONTENT_TYPE, CBOR)], bytes).into_response())
-}
-
-/// What a pushed document comes to after the checks and the merge.
-enum Plan {
-    /// Answered already: refused, or nothing new in it.
-    Done(PushResult),
-    /// To be saved over the stored version it was merged onto.
-    Save {
-        merged: MergeOutcome,
-        expected: Option<i64>,
-        previous_grid: Option<String>,
-    },
-}
-
-fn accepted(id: &str) -> PushResult {
-    PushResult {
-        id: id.to_owned(),
-        rejected: None,
-        reason: String::new(),
-    }
-}
-
-/// Checks one pushed document against the writer's scope and merges it. Pure CPU.
-/// For an incident: every transition the push adds is by the pusher, in a role the
-/// pusher holds over the incident's grid; a new incident is reported by the pusher.
-/// (The workflow's own rules, such as who may verify, are applied by every replay.)
-fn check_incident(
-    tree: &OrgTree,
-    staff: &str,
-    id: &str,
-    stored: Option<&StoredDoc>,
-    merged: &MergeOutcome,
-) -> Result<(), String> {
-    let after: Incident = read_record(id, &merged.document).map_err(|e| e.to_string())?;
-    let mut known: Vec<IncidentTransition> = match stored {
-        Some(s) => {
-            read_record::<Incident>(id, &s.data)
-                .map_err(|e| e.to_string())?
-                .transitions
-        }
-        None => {
-            if after.reporter_id != staff {
-                return Err(format!(
-                    "an incident reported by {} cannot come from {staff}'s device",
-                    after.reporter_id
-                ));
-            }
-            Vec::new()
-        }
-    };
-    let roles = tree.roles_over(staff, &after.grid_code);
-    for t in &after.transitions {
-        if let Some(pos) = known.iter().position(|k| k == t) {
-            known.swap_remove(pos);
-            continue;
-        }
-        if t.by != staff {
-            return Err(format!(
-                "a step by {} cannot come from {staff}'s device",
-                t.by
-            ));
-        }
-        if !roles.iter().any(|r| r.as_str() == t.role) {
-            return Err(format!(
-                "{staff} does not hold the role {} over grid {}",
-                t.role, after.grid_code
-            ));
-        }
-    }
-    Ok(())
-}
-
-/// Checks one pushed document against the writer's scope and merges it. Pure CPU.
-fn plan(
-    device: &str,
-    staff: &str,
-    scope: &StaffScope,
-    tree: &OrgTree,
-    doc: &DocPayload,
-    stored: Option<&StoredDoc>,
-) -> Plan {
-    let refuse = |code: RejectCode, reason: String| {
-        // Logged by ids and codes only: grid codes and record ids are not personal.
-        tracing::warn!(device, staff, record = %doc.id, ?code, "push refused: {reason}");
-        Plan::Done(PushResult {
-            id: doc.id.clone(),
-            rejected: Some(code),
-            reason,
-        })
-    };
-    if let Some(s) = stored {
-        if s.kind != doc.kind {
-            return refuse(
-                RejectCode::WrongKind,
-                format!("record {} is a {} record", doc.id, s.kind),
-            );
-        }
-        if !scope.contains(&s.grid_code) {
-            return refuse(
-                RejectCode::OutOfScope,
-                format!("grid {} is not one of your grids", s.grid_code),
-            );
-        }
-    }
-    let merged = match merge_document(
-        doc.kind,
-        &doc.id,
-        stored.map(|s| s.data.as_slice()),
-        &doc.data,
-    ) {
-        Ok(m) => m,
-        Err(CoreError::InvalidRecordId { .. }) => {
-            return refuse(RejectCode::InvalidId, "not a valid record id".into());
-        }
-        Err(e @ CoreError::InvalidDocument { .. }) => {
-            return refuse(RejectCode::InvalidDocument, e.to_string());
-        }
-        Err(e @ CoreError::MissingHistory { .. }) => {
-            return refuse(RejectCode::MissingHistory, e.to_string());
-        }
-        Err(e) => return refuse(RejectCode::InvalidChanges, e.to_string()),
-    };
-    if !scope.contains(&merged.grid_code) {
-        return refuse(
-            RejectCode::OutOfScope,
-            format!("grid {} is not one of your grids", merged.grid_code),
-        );
-    }
-    if doc.kind == RecordKind::Incident
-        && let Err(reason) = check_incident(tree, staff, &doc.id, stored, &merged)
-    {
-        return refuse(RejectCode::OutOfScope, reason);
-    }
-    if merged.new_changes == 0 {
-        // Everything was known already: a retry of an earlier push.
-        return Plan::Done(accepted(&doc.id));
-    }
-    Plan::Save {
-        merged,
-        expected: stored.map(|s| s.version),
-        previous_grid: stored.map(|s| s.grid_code.clone()),
-    }
-}
-
-/// Checks, merges and saves every pushed document: one query to load them, one
-/// transaction to save them; documents another device saved in between are merged
-/// again on the new version.
-async fn push_all(
-    state: &AppState,
-    device: &str,
-    staff: &str,
-    scope: &StaffScope,
-    tree: Arc<OrgTree>,
-    docs: Vec<DocPayload>,
-) -> Result<Vec<PushResult>, ApiError> {
-    let docs = Arc::new(docs);
-    let mut results: Vec<Option<PushResult>> = vec![None; docs.len()];
-    let mut pending: Vec<usize> = (0..docs.len()).collect();
-    for _ in 0..MERGE_ATTEMPTS {
-        if pending.is_empty() {
-            break;
-        }
-        let ids: Vec<String> = pending.iter().map(|&i| docs[i].id.clone()).collect();
-        let stored = state.storage.documents(&ids).await?;
-        // Merging is CPU work: off the async runtime.
-        let (d, dev, st, sc, tr, p) = (
-            docs.clone(),
-            device.to_owned(),
-            staff.to_owned(),
-            scope.clone(),
-            tree.clone(),
-            pending.clone(),
-        );
-        let plans: Vec<(usize, Plan)> = tokio::task::spawn_blocking(move || {
-            p.into_iter()
-                .map(|i| (i, plan(&dev, &st, &sc, &tr, &d[i], stored.get(&d[i].id))))
-                .collect()
-        })
-        .await
-        .map_err(|e| {
-            ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                ErrorCode::Internal,
-                e.to_string(),
-            )
-        })?;
-        let at = now();
-        let mut to_save = Vec::new();
-        let mut saves = Vec::new();
-        for (i, plan) in &plans {
-            match plan {
-                Plan::Done(result) => results[*i] = Some(result.clone()),
-                Plan::Save {
-                    merged,
-                    expected,
-                    previous_grid,
-                } => {
-                    to_save.push(*i);
-                    saves.push(DocumentSave {
-                        doc_id: &docs[*i].id,
-                        kind: docs[*i].kind,
-                        expected_version: *expected,
-                        previous_grid: previous_grid.as_deref(),
-                        merged,
-                        origin_device: device,
-                        at,
-                    });
-                }
-            }
-        }
-        let outcomes = if saves.is_empty() {
-            Vec::new()
-        } else {
-            state.storage.save_documents(&saves).await?
-        };
-        pending = Vec::new();
-        for (i, outcome) in to_save.into_iter().zip(outcomes) {
-            match outcome {
-                SaveOutcome::Saved => results[i] = Some(accepted(&docs[i].id)),
-                SaveOutcome::Conflict => pending.push(i),
-            }
-        }
-    }
-    if let Some(&i) = pending.first() {
-        return Err(ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            ErrorCode::Internal,
-            format!(
-                "record {} is being changed by many devices at once; try again",
-                docs[i].id
-            ),
-        ));
-    }
-    Ok(results.into_iter().flatten().collect())
 }
 
 /// The documents or changes the device lacks, the cursor after them, whether more

@@ -175,6 +175,14 @@ pub struct DocumentSave<'a> {
 }
 
 impl DocumentSave<'_> {
+    /// The photos the save newly names.
+    pub(crate) fn new_photos(&self) -> impl Iterator<Item = &str> {
+        self.merged.new_references.iter().filter_map(|r| match r {
+            fieldgrid_core::records::Reference::Photo(h) => Some(h.as_str()),
+            fieldgrid_core::records::Reference::Record(_) => None,
+        })
+    }
+
     /// The bytes to append to the change sequence: the new changes, or the whole
     /// document when the record moved to another grid (readers of the new grid may
     /// never have seen it).
@@ -365,6 +373,25 @@ pub trait Storage: Send + Sync + 'static {
     async fn delete_web_session(&self, id_hash: &str) -> StorageResult<()>;
     /// The last sequence number (0 when empty).
     async fn last_seq(&self) -> StorageResult<i64>;
+
+    /// The grids of the stored records that name photo `hash`.
+    async fn photo_grids(&self, hash: &str) -> StorageResult<Vec<String>>;
+
+    /// Starts an upload of `hash` for `device` unless one is under way: answers the
+    /// device that owns the upload (the one given, or the earlier one).
+    async fn claim_upload(&self, hash: &str, device: &str, at: i64) -> StorageResult<String>;
+    /// Forgets the upload of `hash` (finished, or removed).
+    async fn end_upload(&self, hash: &str) -> StorageResult<()>;
+    /// Uploads started before `before` (unix seconds).
+    async fn stale_uploads(&self, before: i64) -> StorageResult<Vec<String>>;
+
+    /// Notes an attempt under each of `keys` (failed logins, registrations).
+    async fn record_attempt(&self, keys: &[String], at: i64) -> StorageResult<()>;
+    /// Attempts under `key` since `since`; attempts of any key older than a day
+    /// before `since` are dropped.
+    async fn attempts_since(&self, key: &str, since: i64) -> StorageResult<u64>;
+    /// Forgets the attempts under `key` (a successful login).
+    async fn clear_attempts(&self, key: &str) -> StorageResult<()>;
     /// Counts for metrics.
     async fn stats(&self) -> StorageResult<StorageStats>;
 }

@@ -17,6 +17,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/001_init.sql"),
     include_str!("../../migrations/postgres/002_tracks.sql"),
     include_str!("../../migrations/postgres/003_web.sql"),
+    include_str!("../../migrations/postgres/004_security.sql"),
 ];
 
 /// The PostgreSQL backend.
@@ -363,6 +364,13 @@ impl Storage for PostgresStorage {
             };
             if n == 1 {
                 outcomes[i] = SaveOutcome::Saved;
+                for hash in save.new_photos() {
+                    tx.execute(
+                        "INSERT INTO blob_refs (hash, doc_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                        &[&hash, &save.doc_id],
+                    )
+                    .await?;
+                }
                 if !save.sequence_bytes().is_empty() {
                     rows.push(save);
                 }
@@ -606,6 +614,91 @@ impl Storage for PostgresStorage {
         self.client()
             .await?
             .execute("DELETE FROM web_sessions WHERE id_hash = $1", &[&id_hash])
+            .await?;
+        Ok(())
+    }
+
+    async fn photo_grids(&self, hash: &str) -> StorageResult<Vec<String>> {
+        Ok(self
+            .client()
+            .await?
+            .query(
+                "SELECT DISTINCT d.grid_code FROM blob_refs r JOIN documents d ON d.doc_id = r.doc_id
+                 WHERE r.hash = $1",
+                &[&hash],
+            )
+            .await?
+            .iter()
+            .map(|r| r.get(0))
+            .collect())
+    }
+
+    async fn claim_upload(&self, hash: &str, device: &str, at: i64) -> StorageResult<String> {
+        let client = self.client().await?;
+        client
+            .execute(
+                "INSERT INTO uploads (hash, device_id, started_at) VALUES ($1, $2, $3)
+                 ON CONFLICT (hash) DO NOTHING",
+                &[&hash, &device, &at],
+            )
+            .await?;
+        Ok(client
+            .query_one("SELECT device_id FROM uploads WHERE hash = $1", &[&hash])
+            .await?
+            .get(0))
+    }
+
+    async fn end_upload(&self, hash: &str) -> StorageResult<()> {
+        self.client()
+            .await?
+            .execute("DELETE FROM uploads WHERE hash = $1", &[&hash])
+            .await?;
+        Ok(())
+    }
+
+    async fn stale_uploads(&self, before: i64) -> StorageResult<Vec<String>> {
+        Ok(self
+            .client()
+            .await?
+            .query("SELECT hash FROM uploads WHERE started_at < $1", &[&before])
+            .await?
+            .iter()
+            .map(|r| r.get(0))
+            .collect())
+    }
+
+    async fn record_attempt(&self, keys: &[String], at: i64) -> StorageResult<()> {
+        let client = self.client().await?;
+        for k in keys {
+            client
+                .execute("INSERT INTO attempts (key, at) VALUES ($1, $2)", &[k, &at])
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn attempts_since(&self, key: &str, since: i64) -> StorageResult<u64> {
+        let client = self.client().await?;
+        client
+            .execute(
+                "DELETE FROM attempts WHERE at < $1::BIGINT - 86400",
+                &[&since],
+            )
+            .await?;
+        let n: i64 = client
+            .query_one(
+                "SELECT count(*) FROM attempts WHERE key = $1 AND at >= $2",
+                &[&key, &since],
+            )
+            .await?
+            .get(0);
+        Ok(n as u64)
+    }
+
+    async fn clear_attempts(&self, key: &str) -> StorageResult<()> {
+        self.client()
+            .await?
+            .execute("DELETE FROM attempts WHERE key = $1", &[&key])
             .await?;
         Ok(())
     }

@@ -18,6 +18,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/001_init.sql"),
     include_str!("../../migrations/sqlite/002_tracks.sql"),
     include_str!("../../migrations/sqlite/003_web.sql"),
+    include_str!("../../migrations/sqlite/004_security.sql"),
 ];
 const READERS: usize = 4;
 
@@ -152,6 +153,7 @@ struct OwnedSave {
     delta: Vec<u8>,
     origin: String,
     at: i64,
+    photos: Vec<String>,
 }
 
 impl From<&DocumentSave<'_>> for OwnedSave {
@@ -165,6 +167,7 @@ impl From<&DocumentSave<'_>> for OwnedSave {
             delta: s.sequence_bytes().to_vec(),
             origin: s.origin_device.to_owned(),
             at: s.at,
+            photos: s.new_photos().map(str::to_owned).collect(),
         }
     }
 }
@@ -406,6 +409,12 @@ impl Storage for SqliteStorage {
                     )?
                     .execute(params![s.doc_id, s.kind, s.grid, s.delta, s.origin])?;
                 }
+                for hash in &s.photos {
+                    tx.prepare_cached(
+                        "INSERT OR IGNORE INTO blob_refs (hash, doc_id) VALUES (?1, ?2)",
+                    )?
+                    .execute(params![hash, s.doc_id])?;
+                }
                 outcomes.push(SaveOutcome::Saved);
             }
             tx.commit()?;
@@ -613,6 +622,92 @@ impl Storage for SqliteStorage {
         let h = id_hash.to_owned();
         self.write(move |c| {
             c.execute("DELETE FROM web_sessions WHERE id_hash = ?1", params![h])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn photo_grids(&self, hash: &str) -> StorageResult<Vec<String>> {
+        let hash = hash.to_owned();
+        self.read(move |c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT DISTINCT d.grid_code FROM blob_refs r JOIN documents d ON d.doc_id = r.doc_id
+                 WHERE r.hash = ?1",
+            )?;
+            let rows = stmt.query_map([hash], |r| r.get(0))?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+        .await
+    }
+
+    async fn claim_upload(&self, hash: &str, device: &str, at: i64) -> StorageResult<String> {
+        let (hash, device) = (hash.to_owned(), device.to_owned());
+        self.write(move |c| {
+            c.execute(
+                "INSERT OR IGNORE INTO uploads (hash, device_id, started_at) VALUES (?1, ?2, ?3)",
+                params![hash, device, at],
+            )?;
+            Ok(c.query_row(
+                "SELECT device_id FROM uploads WHERE hash = ?1",
+                [hash],
+                |r| r.get(0),
+            )?)
+        })
+        .await
+    }
+
+    async fn end_upload(&self, hash: &str) -> StorageResult<()> {
+        let hash = hash.to_owned();
+        self.write(move |c| {
+            c.execute("DELETE FROM uploads WHERE hash = ?1", [hash])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn stale_uploads(&self, before: i64) -> StorageResult<Vec<String>> {
+        self.read(move |c| {
+            let mut stmt = c.prepare("SELECT hash FROM uploads WHERE started_at < ?1")?;
+            let rows = stmt.query_map([before], |r| r.get(0))?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+        .await
+    }
+
+    async fn record_attempt(&self, keys: &[String], at: i64) -> StorageResult<()> {
+        let keys = keys.to_vec();
+        self.write(move |c| {
+            let tx = c.transaction()?;
+            for k in &keys {
+                tx.execute(
+                    "INSERT INTO attempts (key, at) VALUES (?1, ?2)",
+                    params![k, at],
+                )?;
+            }
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn attempts_since(&self, key: &str, since: i64) -> StorageResult<u64> {
+        let key = key.to_owned();
+        self.write(move |c| {
+            c.execute("DELETE FROM attempts WHERE at < ?1 - 86400", [since])?;
+            let n: i64 = c.query_row(
+                "SELECT count(*) FROM attempts WHERE key = ?1 AND at >= ?2",
+                params![key, since],
+                |r| r.get(0),
+            )?;
+            Ok(n as u64)
+        })
+        .await
+    }
+
+    async fn clear_attempts(&self, key: &str) -> StorageResult<()> {
+        let key = key.to_owned();
+        self.write(move |c| {
+            c.execute("DELETE FROM attempts WHERE key = ?1", [key])?;
             Ok(())
         })
         .await

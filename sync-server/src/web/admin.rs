@@ -1,14 +1,13 @@
 //! Administration: pending registrations to approve (as an org-tree person) or
 //! reject, devices to revoke, and printable door-plate QR sheets for a village.
 
-use axum::Form;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use fieldgrid_core::household::{HouseholdQuery, plate_payload};
 use serde::Deserialize;
 
-use super::auth::{SignedIn, check_csrf};
+use super::auth::{CsrfForm, SignedIn};
 use super::page::{escape, layout, table, time};
 use super::{PageError, replica_store};
 use crate::AppState;
@@ -111,22 +110,18 @@ pub async fn page(
 /// The approve form.
 #[derive(Deserialize)]
 pub struct ApproveForm {
-    csrf: String,
     staff_id: String,
 }
 
 /// The reject form.
 #[derive(Deserialize)]
 pub struct RejectForm {
-    csrf: String,
     reason: String,
 }
 
 /// The revoke form.
 #[derive(Deserialize)]
-pub struct RevokeForm {
-    csrf: String,
-}
+pub struct RevokeForm {}
 
 fn done(result: Result<(), crate::admin::AdminError>) -> Response {
     match result {
@@ -138,15 +133,10 @@ fn done(result: Result<(), crate::admin::AdminError>) -> Response {
 /// `POST /ui/admin/registrations/{id}/approve`.
 pub async fn approve(
     State(state): State<AppState>,
-    signed: SignedIn,
-    headers: HeaderMap,
     Path(id): Path<String>,
-    Form(f): Form<ApproveForm>,
+    CsrfForm { signed, form: f }: CsrfForm<ApproveForm>,
 ) -> Result<Response, PageError> {
     admin_only(&signed)?;
-    if let Err(e) = check_csrf(&signed, &f.csrf, &headers) {
-        return Ok(e.into_response());
-    }
     tracing::info!(registration = %id, admin = %signed.user.username, "approved from the web");
     Ok(done(crate::admin::approve(&state, &id, &f.staff_id).await))
 }
@@ -154,30 +144,20 @@ pub async fn approve(
 /// `POST /ui/admin/registrations/{id}/reject`.
 pub async fn reject(
     State(state): State<AppState>,
-    signed: SignedIn,
-    headers: HeaderMap,
     Path(id): Path<String>,
-    Form(f): Form<RejectForm>,
+    CsrfForm { signed, form: f }: CsrfForm<RejectForm>,
 ) -> Result<Response, PageError> {
     admin_only(&signed)?;
-    if let Err(e) = check_csrf(&signed, &f.csrf, &headers) {
-        return Ok(e.into_response());
-    }
     Ok(done(crate::admin::reject(&state, &id, &f.reason).await))
 }
 
 /// `POST /ui/admin/devices/{id}/revoke`.
 pub async fn revoke(
     State(state): State<AppState>,
-    signed: SignedIn,
-    headers: HeaderMap,
     Path(id): Path<String>,
-    Form(f): Form<RevokeForm>,
+    CsrfForm { signed, .. }: CsrfForm<RevokeForm>,
 ) -> Result<Response, PageError> {
     admin_only(&signed)?;
-    if let Err(e) = check_csrf(&signed, &f.csrf, &headers) {
-        return Ok(e.into_response());
-    }
     Ok(done(crate::admin::revoke(&state, &id).await))
 }
 
@@ -196,6 +176,7 @@ pub async fn plates(
         .find(|u| u.level == fieldgrid_core::org::UnitLevel::County)
         .map(|u| u.code.clone())
         .ok_or_else(|| PageError::bad("the org tree has no county"))?;
+    let caller = super::caller(&state, &signed).await?;
     let store = replica_store(&state).await?;
     let v = village.clone();
     let houses = tokio::task::spawn_blocking(move || {
@@ -209,7 +190,11 @@ pub async fn plates(
     .map_err(|e| PageError::bad(e.to_string()))??;
     let (w, h) = (210.0, 297.0);
     let mut cells = String::new();
-    for (i, house) in houses.iter().filter(|h| h.door_plate.is_some()).enumerate() {
+    let houses: Vec<_> = houses
+        .into_iter()
+        .filter(|h| h.door_plate.is_some() && caller.sees(&h.grid_code))
+        .collect();
+    for (i, house) in houses.iter().enumerate() {
         let plate = house.door_plate.as_deref().unwrap_or_default();
         let code = qrcode::QrCode::with_error_correction_level(
             plate_payload(&county, plate).as_bytes(),

@@ -17,6 +17,11 @@ const FILES: &[(&str, &str, &[u8])] = &[
         include_bytes!("../../web/assets/map.js"),
     ),
     (
+        "incident-map.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../web/assets/incident-map.js"),
+    ),
+    (
         "leaflet.js",
         "text/javascript; charset=utf-8",
         include_bytes!("../../web/node_modules/leaflet/dist/leaflet.js"),

@@ -13,6 +13,8 @@ use serde::Deserialize;
 
 use super::page::{escape, layout_bare};
 use crate::AppState;
+use crate::http::ClientAddr;
+use crate::service::throttle;
 use crate::storage::{WebSession, WebUser};
 
 const COOKIE: &str = "fg_session";
@@ -141,6 +143,47 @@ impl FromRequestParts<AppState> for SignedIn {
     }
 }
 
+/// A page action's form, taken only from a signed-in user whose session's CSRF
+/// token it carries (field `csrf`) and, when the browser names one, from this
+/// server's origin. Every page action takes its form through this extractor, so
+/// none can forget the check.
+pub struct CsrfForm<T> {
+    /// Who sent it.
+    pub signed: SignedIn,
+    /// The form, less its `csrf` field.
+    pub form: T,
+}
+
+#[derive(Deserialize)]
+struct CsrfField {
+    #[serde(default)]
+    csrf: String,
+}
+
+impl<T: serde::de::DeserializeOwned + Send> axum::extract::FromRequest<AppState> for CsrfForm<T> {
+    type Rejection = Response;
+
+    async fn from_request(
+        req: axum::extract::Request,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = req.into_parts();
+        let signed = SignedIn::from_request_parts(&mut parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let bytes = axum::body::to_bytes(body, 64 * 1024)
+            .await
+            .map_err(|_| (StatusCode::PAYLOAD_TOO_LARGE, "表单过大").into_response())?;
+        let token = serde_urlencoded::from_bytes::<CsrfField>(&bytes)
+            .map(|f| f.csrf)
+            .unwrap_or_default();
+        check_csrf(&signed, &token, &parts.headers).map_err(IntoResponse::into_response)?;
+        let form = serde_urlencoded::from_bytes::<T>(&bytes)
+            .map_err(|_| (StatusCode::BAD_REQUEST, "表单内容无效").into_response())?;
+        Ok(CsrfForm { signed, form })
+    }
+}
+
 /// Checks an action's CSRF token and, when the browser sends one, its Origin.
 pub fn check_csrf(
     signed: &SignedIn,
@@ -194,51 +237,40 @@ pub struct Login {
     password: String,
 }
 
-fn secure_flag(headers: &HeaderMap) -> &'static str {
-    // Browsers on the same machine talk plain HTTP to 127.0.0.1; everywhere else
-    // the server is behind TLS and the cookie must never travel in the clear.
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("");
-    let name = host.rsplit_once(':').map_or(host, |(h, _)| h);
-    if matches!(name, "127.0.0.1" | "localhost" | "[::1]") {
-        ""
-    } else {
+fn secure_flag(state: &AppState) -> &'static str {
+    // From configuration, never from the request: a proxy forwarding any Host still
+    // gets Secure cookies. Only an explicit plain-HTTP loopback setting drops it.
+    if state.settings.secure_cookies {
         "; Secure"
+    } else {
+        ""
     }
-}
-
-/// Failed logins per user name: after [`MAX_FAILURES`] within [`LOCKOUT_S`], that
-/// name is locked for [`LOCKOUT_S`]. Kept per server instance (a guard against
-/// guessing, not state other instances need).
-static FAILURES: std::sync::Mutex<Vec<(String, i64)>> = std::sync::Mutex::new(Vec::new());
-const MAX_FAILURES: usize = 5;
-const LOCKOUT_S: i64 = 15 * 60;
-
-fn locked(username: &str, now: i64) -> bool {
-    let mut f = FAILURES.lock().unwrap_or_else(|e| e.into_inner());
-    f.retain(|(_, at)| now - at < LOCKOUT_S);
-    f.iter().filter(|(u, _)| u == username).count() >= MAX_FAILURES
-}
-
-fn failed(username: &str, now: i64) {
-    let mut f = FAILURES.lock().unwrap_or_else(|e| e.into_inner());
-    f.push((username.to_owned(), now));
-    // Bound the memory a flood of made-up names could take.
-    let excess = f.len().saturating_sub(100_000);
-    f.drain(..excess);
 }
 
 /// `POST /ui/login`.
 pub async fn login(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    ClientAddr(address): ClientAddr,
     Form(form): Form<Login>,
 ) -> Response {
-    if locked(&form.username, crate::now()) {
-        tracing::warn!("web login locked after repeated failures");
-        return login_form(Some("尝试次数过多，请 15 分钟后再试"));
+    match throttle::login_allowed(&state, &form.username, &address).await {
+        Ok(true) => {}
+        Ok(false) => {
+            tracing::warn!("web login locked after repeated failures");
+            return (
+                StatusCode::TOO_MANY_REQUESTS,
+                login_form(Some("尝试次数过多，请 15 分钟后再试")),
+            )
+                .into_response();
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "login throttle unavailable");
+            return (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "服务器暂时不可用，请稍后再试",
+            )
+                .into_response();
+        }
     }
     let user = state.storage.web_user(&form.username).await.ok().flatten();
     // Verify against a dummy hash for unknown names too, so timing does not tell.
@@ -250,10 +282,17 @@ pub async fn login(
             .map_or(dummy.as_str(), |u| u.password_hash.as_str()),
     ) && user.is_some();
     let Some(user) = user.filter(|_| ok) else {
-        failed(&form.username, crate::now());
+        if let Err(e) = throttle::login_failed(&state, &form.username, &address).await {
+            tracing::error!(error = %e, "a failed login could not be counted");
+        }
         tracing::info!("web login refused");
-        return login_form(Some("用户名或密码不正确"));
+        return (
+            StatusCode::UNAUTHORIZED,
+            login_form(Some("用户名或密码不正确")),
+        )
+            .into_response();
     };
+    let _ = throttle::login_succeeded(&state, &user.username).await;
     let token = hex::encode(rand::random::<[u8; 32]>());
     let session = WebSession {
         id_hash: token_hash(&token),
@@ -267,7 +306,7 @@ pub async fn login(
     tracing::info!(user = %user.username, role = %user.role, "web login");
     let cookie = format!(
         "{COOKIE}={token}; Path=/ui; HttpOnly; SameSite=Strict; Max-Age={SESSION_S}{}",
-        secure_flag(&headers)
+        secure_flag(&state)
     );
     let mut response = Redirect::to("/ui/").into_response();
     response.headers_mut().insert(
@@ -277,28 +316,24 @@ pub async fn login(
     response
 }
 
-/// The logout form.
+/// A form with nothing but its CSRF token.
 #[derive(Deserialize)]
-pub struct CsrfOnly {
-    csrf: String,
-}
+pub struct Empty {}
 
 /// `POST /ui/logout`.
 pub async fn logout(
     State(state): State<AppState>,
-    signed: SignedIn,
-    headers: HeaderMap,
-    Form(f): Form<CsrfOnly>,
+    CsrfForm { signed, .. }: CsrfForm<Empty>,
 ) -> Response {
-    if let Err(e) = check_csrf(&signed, &f.csrf, &headers) {
-        return e.into_response();
-    }
     let _ = state
         .storage
         .delete_web_session(&signed.session.id_hash)
         .await;
     let mut response = Redirect::to("/ui/login").into_response();
-    let gone = format!("{COOKIE}=; Path=/ui; HttpOnly; SameSite=Strict; Max-Age=0");
+    let gone = format!(
+        "{COOKIE}=; Path=/ui; HttpOnly; SameSite=Strict; Max-Age=0{}",
+        secure_flag(&state)
+    );
     response.headers_mut().insert(
         header::SET_COOKIE,
         HeaderValue::from_str(&gone).expect("ASCII cookie"),

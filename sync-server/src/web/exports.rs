@@ -4,19 +4,21 @@
 use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use fieldgrid_core::patrol::codec::decode_track;
 use fieldgrid_core::patrol::export::{to_geojson, to_gpx};
 
-use super::PageError;
 use super::auth::SignedIn;
 use super::incidents::{QueueFilter, queue};
+use super::map::{DayQuery, valid_day};
 use super::stats::{StatsQuery, compute};
+use super::{PageError, caller};
 use crate::AppState;
-use crate::api::tracks::review_of;
+use crate::service::ServiceError;
+use crate::service::tracks;
 
 fn csv_cell(s: &str) -> String {
-    // Quote everything; neutralise formula injection in spreadsheet apps.
-    let s = if s.starts_with(['=', '+', '-', '@']) {
+    // Quote everything; neutralise formula injection in spreadsheet apps (a cell
+    // starting with a formula sign, or with a tab or carriage return before one).
+    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r', '\n']) {
         format!("'{s}")
     } else {
         s.to_owned()
@@ -55,19 +57,17 @@ fn csv(name: &str, head: &[&str], rows: Vec<Vec<String>>) -> Response {
 pub async fn patrols_geojson(
     State(state): State<AppState>,
     signed: SignedIn,
-    Query(q): Query<std::collections::HashMap<String, String>>,
+    Query(q): Query<DayQuery>,
 ) -> Result<Response, PageError> {
-    let day = q.get("day").cloned().unwrap_or_else(super::page::today);
-    let tree = state.org_tree().await?;
-    let scope = tree.scope_of(&signed.user.staff_id);
+    let day = valid_day(q.day)?;
+    let caller = caller(&state, &signed).await?;
     let mut features = Vec::new();
     for (patrol, _) in super::day_patrols(&state, &day).await? {
-        if review_of(&state, &tree, &scope, &patrol).await.is_err() {
-            continue;
+        match tracks::track(&state, &caller, &patrol).await {
+            Ok(track) => features.push(to_geojson(&patrol, &track)),
+            Err(ServiceError::NotFound) => continue,
+            Err(e) => return Err(e.into()),
         }
-        let track = decode_track(&state.storage.track_chunks(&patrol).await?)
-            .map_err(|e| PageError::bad(e.to_string()))?;
-        features.push(to_geojson(&patrol, &track));
     }
     let body = serde_json::json!({"type": "FeatureCollection", "features": features});
     Ok((
@@ -90,13 +90,9 @@ pub async fn patrol_gpx(
     Path(file): Path<String>,
 ) -> Result<Response, PageError> {
     let id = file.trim_end_matches(".gpx").to_owned();
-    let tree = state.org_tree().await?;
-    let scope = tree.scope_of(&signed.user.staff_id);
-    let review = review_of(&state, &tree, &scope, &id)
-        .await
-        .map_err(|_| PageError::not_found("the patrol"))?;
-    let track = decode_track(&state.storage.track_chunks(&id).await?)
-        .map_err(|e| PageError::bad(e.to_string()))?;
+    let caller = caller(&state, &signed).await?;
+    let log = tracks::patrol_log(&state, &caller, &id).await?;
+    let track = tracks::track(&state, &caller, &id).await?;
     Ok((
         [
             (header::CONTENT_TYPE, "application/gpx+xml".to_owned()),
@@ -105,10 +101,7 @@ pub async fn patrol_gpx(
                 format!("attachment; filename=\"{id}.gpx\""),
             ),
         ],
-        to_gpx(
-            &format!("{} {}", review.worker_id, review.grid_code),
-            &track,
-        ),
+        to_gpx(&format!("{} {}", log.worker_id, log.grid_code), &track),
     )
         .into_response())
 }

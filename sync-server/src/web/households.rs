@@ -4,23 +4,48 @@
 use axum::extract::{Path, Query, State};
 use axum::response::Html;
 use fieldgrid_core::household::{FormRecord, HouseholdQuery};
-use fieldgrid_core::records::{FieldValue, Household, Person, RecordKind};
+use fieldgrid_core::records::{FieldValue, Household, RecordKind};
 use serde::Deserialize;
 
-use super::auth::SignedIn;
+use super::auth::{CsrfForm, SignedIn};
+use super::incidents::is_code;
 use super::page::{escape, layout, table, time};
-use super::{PageError, replica_store};
+use super::{PageError, caller, replica_store};
 use crate::AppState;
+use crate::service::records;
 
-/// List filters.
+/// List filters (in the URL: nothing personal).
 #[derive(Deserialize, Default)]
 pub struct ListQuery {
-    q: Option<String>,
     grid: Option<String>,
     filter: Option<String>,
     #[serde(default)]
     problems: Option<String>,
 }
+
+/// The search form: a name, address, door plate, ID-card number or phone. It goes
+/// by POST so that numbers never sit in URLs, browser history or proxy logs.
+#[derive(Deserialize, Default)]
+pub struct SearchForm {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    grid: Option<String>,
+    #[serde(default)]
+    filter: Option<String>,
+    #[serde(default)]
+    problems: Option<String>,
+}
+
+/// The list's filter choices: `module.field=value` and their names.
+const FILTERS: [(&str, &str); 6] = [
+    ("", "全部"),
+    ("income.low_income=yes", "低收入户"),
+    ("poverty.status=monitored", "监测户"),
+    ("poverty.status=dibao", "低保户"),
+    ("safety.dangerous=yes", "危房"),
+    ("safety.rectify=yes", "需整改"),
+];
 
 /// `GET /ui/households`.
 pub async fn list(
@@ -28,15 +53,51 @@ pub async fn list(
     signed: SignedIn,
     Query(q): Query<ListQuery>,
 ) -> Result<Html<String>, PageError> {
-    let store = replica_store(&state).await?;
-    let tree = state.org_tree().await?;
-    let scope = tree.scope_of(&signed.user.staff_id);
-    let grids: Vec<String> = match q.grid.as_deref().filter(|g| !g.is_empty()) {
-        Some(g) if scope.contains(g) => vec![g.to_owned()],
-        Some(_) => return Err(PageError::not_found("the grid")),
-        None => scope.all.iter().cloned().collect(),
+    render_list(&state, &signed, q, String::new()).await
+}
+
+/// `POST /ui/households`: the same page, with a search.
+pub async fn search(
+    State(state): State<AppState>,
+    CsrfForm { signed, form }: CsrfForm<SearchForm>,
+) -> Result<Html<String>, PageError> {
+    if form.q.chars().count() > 100 {
+        return Err(PageError::bad("查找内容过长"));
+    }
+    let q = ListQuery {
+        grid: form.grid,
+        filter: form.filter,
+        problems: form.problems,
     };
-    let text = q.q.clone().unwrap_or_default();
+    render_list(&state, &signed, q, form.q).await
+}
+
+async fn render_list(
+    state: &AppState,
+    signed: &SignedIn,
+    q: ListQuery,
+    text: String,
+) -> Result<Html<String>, PageError> {
+    if q.grid.as_deref().is_some_and(|g| !is_code(g)) {
+        return Err(PageError::bad("参数 grid 的值无效"));
+    }
+    if q.filter
+        .as_deref()
+        .is_some_and(|f| !FILTERS.iter().any(|(v, _)| *v == f))
+    {
+        return Err(PageError::bad("参数 filter 的值无效"));
+    }
+    if q.problems.as_deref().is_some_and(|p| p != "1") {
+        return Err(PageError::bad("参数 problems 的值无效"));
+    }
+    let store = replica_store(state).await?;
+    let caller = caller(state, signed).await?;
+    let grids: Vec<String> = match q.grid.as_deref().filter(|g| !g.is_empty()) {
+        Some(g) if caller.sees(g) => vec![g.to_owned()],
+        Some(_) => return Err(PageError::not_found()),
+        None => caller.scope.all.iter().cloned().collect(),
+    };
+    let shown_text = text.clone();
     let filters: Vec<(String, String)> = q
         .filter
         .as_deref()
@@ -111,15 +172,7 @@ pub async fn list(
     )
     .await
     .map_err(|e| PageError::bad(e.to_string()))??;
-    let filter_options = [
-        ("", "全部"),
-        ("income.low_income=yes", "低收入户"),
-        ("poverty.status=monitored", "监测户"),
-        ("poverty.status=dibao", "低保户"),
-        ("safety.dangerous=yes", "危房"),
-        ("safety.rectify=yes", "需整改"),
-    ];
-    let opts: String = filter_options
+    let opts: String = FILTERS
         .iter()
         .map(|(v, l)| {
             format!(
@@ -134,13 +187,15 @@ pub async fn list(
         .collect();
     let body = format!(
         r#"<h1>户籍信息 <small id="household-total">{total} 户</small></h1>
-<form class="filters" method="get">
+<form class="filters" method="post" action="/ui/households">
+<input type="hidden" name="csrf" value="{csrf}">
 <label>查找<input name="q" id="household-search" value="{text}" placeholder="姓名、身份证号、电话、地址"></label>
 <label>网格<input name="grid" value="{grid}"></label>
 <label>筛选<select name="filter">{opts}</select></label>
 <label><span>仅待完善</span><input type="checkbox" name="problems" value="1"{p}></label>
 <button>查询</button></form>{t}"#,
-        text = escape(q.q.as_deref().unwrap_or("")),
+        text = escape(&shown_text),
+        csrf = escape(&signed.session.csrf),
         grid = escape(q.grid.as_deref().unwrap_or("")),
         p = if with_problems { " checked" } else { "" },
         t = table(
@@ -149,7 +204,7 @@ pub async fn list(
             &rows
         ),
     );
-    Ok(layout(&signed, "户籍", "households", "", &body))
+    Ok(layout(signed, "户籍", "households", "", &body))
 }
 
 fn show(v: &FieldValue, form: &fieldgrid_core::forms::CompiledForm, key: &str) -> String {
@@ -194,40 +249,27 @@ pub async fn detail(
     Path(id): Path<String>,
 ) -> Result<Html<String>, PageError> {
     let store = replica_store(&state).await?;
-    let tree = state.org_tree().await?;
-    let scope = tree.scope_of(&signed.user.staff_id);
+    let caller = caller(&state, &signed).await?;
+    let house: Household = records::get_in(&store, &caller, &id).await?;
+    let members = records::members(&store, &caller, &house).await?;
     let hid = id.clone();
-    let (house, members, report, history) =
+    let s = store.clone();
+    let fields: Vec<String> = house.fields.keys().take(400).cloned().collect();
+    let (report, history) =
         tokio::task::spawn_blocking(move || -> Result<_, fieldgrid_core::Error> {
-            let house: Household = store.get(&hid)?;
-            let members: Vec<(String, Person)> = house
-                .members
-                .iter()
-                .filter_map(|m| {
-                    store
-                        .get::<Person>(&m.person_id)
-                        .ok()
-                        .map(|p| (m.relation.clone(), p))
-                })
-                .collect();
-            let report = store.form_report(&hid)?;
+            let report = s.form_report(&hid)?;
             let mut history = Vec::new();
-            for key in house.fields.keys().take(400) {
-                for change in store.field_history(&hid, &format!("fields/{key}"))? {
+            for key in fields {
+                for change in s.field_history(&hid, &format!("fields/{key}"))? {
                     history.push((key.clone(), change));
                 }
             }
             history.sort_by_key(|h| std::cmp::Reverse(h.1.time));
             history.truncate(30);
-            Ok((house, members, report, history))
+            Ok((report, history))
         })
         .await
-        .map_err(|e| PageError::bad(e.to_string()))?
-        .map_err(|_| PageError::not_found("the household"))?;
-    if !scope.contains(&house.grid_code) {
-        return Err(PageError::not_found("the household"));
-    }
-    let store = replica_store(&state).await?;
+        .map_err(|e| PageError::bad(e.to_string()))??;
     let form = {
         let s = store.clone();
         tokio::task::spawn_blocking(move || s.form(RecordKind::Household))
@@ -263,9 +305,17 @@ pub async fn detail(
             t = table(&format!("fields-{}", module.code), &["项目", "内容"], &rows),
         ));
     }
+    // A member outside the user's area shows as such, nothing of the person.
     let member_rows: Vec<Vec<String>> = members
         .iter()
-        .map(|(rel, p)| vec![escape(&p.name), escape(rel), escape(p.status.as_str())])
+        .map(|(m, p)| match p {
+            Some(p) => vec![
+                escape(&p.name),
+                escape(&m.relation),
+                escape(p.status.as_str()),
+            ],
+            None => vec!["（不在本辖区）".into(), escape(&m.relation), String::new()],
+        })
         .collect();
     let mut visits = house.visits.clone();
     visits.sort_by_key(|v| std::cmp::Reverse(v.at));

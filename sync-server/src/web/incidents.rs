@@ -3,18 +3,18 @@
 //! (accept, dispatch, return, verify, close...), written as transitions that sync
 //! to the phones.
 
-use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::header;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use fieldgrid_core::incident::{Action, DayCount, replay};
 use fieldgrid_core::records::{Incident, IncidentTransition};
 use serde::Deserialize;
 
-use super::auth::{SignedIn, check_csrf};
+use super::auth::{CsrfForm, SignedIn};
 use super::page::{escape, layout, table, time};
-use super::{PageError, replica, replica_store};
+use super::{PageError, caller, replica_store};
 use crate::AppState;
+use crate::service::records;
 
 /// The four platforms and their handlers' org-tree ids.
 pub const PLATFORMS: [(&str, &str); 4] = [
@@ -24,7 +24,8 @@ pub const PLATFORMS: [(&str, &str); 4] = [
     ("handler-bianmin", "便民服务平台"),
 ];
 
-/// Queue filters.
+/// Queue filters. Each is checked against what it may be; an unknown value is a
+/// 400 naming the parameter, never echoed.
 #[derive(Deserialize, Default)]
 pub struct QueueFilter {
     stage: Option<String>,
@@ -40,15 +41,66 @@ fn opt(v: &Option<String>) -> Option<&str> {
     v.as_deref().filter(|s| !s.is_empty())
 }
 
+/// A code-like value: letters, digits, `.`, `-`, `_`, at most 64 characters.
+pub(crate) fn is_code(s: &str) -> bool {
+    s.len() <= 64
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
+}
+
+impl QueueFilter {
+    /// Refuses values no filter can take.
+    pub(crate) fn check(&self) -> Result<(), PageError> {
+        let bad = |name: &str| Err(PageError::bad(format!("参数 {name} 的值无效")));
+        if opt(&self.stage).is_some_and(|v| !STAGES.iter().any(|(c, _)| *c == v)) {
+            return bad("stage");
+        }
+        if opt(&self.colour).is_some_and(|v| !COLOURS.iter().any(|(c, _)| *c == v)) {
+            return bad("colour");
+        }
+        if opt(&self.platform).is_some_and(|v| !PLATFORMS.iter().any(|(c, _)| *c == v)) {
+            return bad("platform");
+        }
+        if opt(&self.category).is_some_and(|v| !is_code(v)) {
+            return bad("category");
+        }
+        if opt(&self.grid).is_some_and(|v| !is_code(v)) {
+            return bad("grid");
+        }
+        if opt(&self.done).is_some_and(|v| v != "1") {
+            return bad("done");
+        }
+        Ok(())
+    }
+}
+
+/// Workflow stages and their names.
+const STAGES: [(&str, &str); 7] = [
+    ("reported", "待受理"),
+    ("accepted", "已受理"),
+    ("dispatched", "已派遣"),
+    ("handling", "处置中"),
+    ("handled", "已处置"),
+    ("verified", "已核查"),
+    ("closed", "已结案"),
+];
+
+/// Deadline colours and their names.
+const COLOURS: [(&str, &str); 3] = [
+    ("overdue", "超期"),
+    ("warning", "预警"),
+    ("pending", "待处"),
+];
+
 /// The incidents a user may see, filtered, as queue rows.
 pub(crate) async fn queue(
     state: &AppState,
     signed: &SignedIn,
     f: &QueueFilter,
 ) -> Result<Vec<fieldgrid_core::incident::QueueItem>, PageError> {
+    f.check()?;
     let store = replica_store(state).await?;
-    let tree = state.org_tree().await?;
-    let scope = tree.scope_of(&signed.user.staff_id);
+    let caller = caller(state, signed).await?;
     let include_done = opt(&f.done).is_some();
     let items = tokio::task::spawn_blocking(move || {
         store.incident_queue(crate::now(), DayCount::WorkDays, include_done)
@@ -57,7 +109,7 @@ pub(crate) async fn queue(
     .map_err(|e| PageError::bad(e.to_string()))??;
     Ok(items
         .into_iter()
-        .filter(|i| scope.contains(&i.grid_code))
+        .filter(|i| caller.sees(&i.grid_code))
         .filter(|i| opt(&f.stage).is_none_or(|s| i.stage == s))
         .filter(|i| {
             opt(&f.colour).is_none_or(|c| format!("{:?}", i.colour).eq_ignore_ascii_case(c))
@@ -115,20 +167,6 @@ pub async fn list(
             key = name_key(name)
         )
     };
-    let stages = [
-        ("reported", "待受理"),
-        ("accepted", "已受理"),
-        ("dispatched", "已派遣"),
-        ("handling", "处置中"),
-        ("handled", "已处置"),
-        ("verified", "已核查"),
-        ("closed", "已结案"),
-    ];
-    let colours = [
-        ("overdue", "超期"),
-        ("warning", "预警"),
-        ("pending", "待处"),
-    ];
     let body = format!(
         r#"<h1>事件处置 <small>{n} 件</small></h1>
 <form class="filters" method="get">{s}{c}{p}
@@ -138,8 +176,8 @@ pub async fn list(
 <button>筛选</button> <a href="/ui/export/incidents.csv">导出 CSV</a></form>
 {t}"#,
         n = items.len(),
-        s = sel("阶段", &f.stage, &stages),
-        c = sel("颜色", &f.colour, &colours),
+        s = sel("阶段", &f.stage, &STAGES),
+        c = sel("颜色", &f.colour, &COLOURS),
         p = sel("平台", &f.platform, &PLATFORMS),
         cat = escape(opt(&f.category).unwrap_or("")),
         grid = escape(opt(&f.grid).unwrap_or("")),
@@ -181,18 +219,25 @@ pub async fn detail(
     Path(id): Path<String>,
     Query(q): Query<Notice>,
 ) -> Result<Html<String>, PageError> {
-    let store = replica_store(&state).await?;
-    let tree = state.org_tree().await?;
-    let i: Incident = {
-        let (s, id) = (store.clone(), id.clone());
-        tokio::task::spawn_blocking(move || s.get::<Incident>(&id))
-            .await
-            .map_err(|e| PageError::bad(e.to_string()))?
-            .map_err(|_| PageError::not_found("the incident"))?
+    let notice = match q.notice.as_deref() {
+        None => None,
+        Some("sent") => Some("已提交，将同步到相关人员的手机"),
+        Some(_) => return Err(PageError::bad("参数 notice 的值无效")),
     };
-    if !tree.scope_of(&signed.user.staff_id).contains(&i.grid_code) {
-        return Err(PageError::not_found("the incident"));
-    }
+    render_detail(&state, &signed, &id, notice, None).await
+}
+
+/// The incident page, with a notice or an error above it.
+async fn render_detail(
+    state: &AppState,
+    signed: &SignedIn,
+    id: &str,
+    notice: Option<&str>,
+    error: Option<&str>,
+) -> Result<Html<String>, PageError> {
+    let caller = caller(state, signed).await?;
+    let i: Incident = records::get(state, &caller, id).await?;
+    let tree = caller.tree.clone();
     let state_now = replay(&i);
     let transitions: Vec<Vec<String>> = i
         .transitions
@@ -243,16 +288,10 @@ pub async fn detail(
         .map(|r| r.iter().map(|p| [p[1], p[0]]).collect())
         .unwrap_or_default();
     let minimap = match i.location {
+        // Drawn by a script file from data attributes: the CSP allows no inline script.
         Some(p) => format!(
-            r#"<div id="incident-map" style="height:220px;margin-top:8px"></div><script>
-(function () {{
-  const m = L.map('incident-map', {{ preferCanvas: true }});
-  const grid = L.polygon({ring}, {{ color: '#555', weight: 1, fillOpacity: 0.1 }}).addTo(m);
-  L.circleMarker([{lat}, {lon}], {{ radius: 8, color: '#c0392b', fillOpacity: 0.9 }}).addTo(m);
-  m.fitBounds(grid.getBounds().extend([{lat}, {lon}]));
-}})();
-</script>"#,
-            ring = serde_json::to_string(&ring).unwrap_or_else(|_| "[]".into()),
+            r#"<div id="incident-map" class="minimap" data-ring="{ring}" data-lat="{lat}" data-lon="{lon}"></div><script src="/ui/assets/incident-map.js"></script>"#,
+            ring = escape(&serde_json::to_string(&ring).unwrap_or_else(|_| "[]".into())),
             lat = p.lat,
             lon = p.lon,
         ),
@@ -262,14 +301,10 @@ pub async fn detail(
         .iter()
         .map(|(v, n)| format!(r#"<option value="{v}">{n}</option>"#))
         .collect();
-    let notice = q
-        .notice
-        .as_deref()
+    let notice = notice
         .map(|n| format!(r#"<p class="notice" id="notice">{}</p>"#, escape(n)))
         .unwrap_or_default();
-    let error = q
-        .error
-        .as_deref()
+    let error = error
         .map(|n| format!(r#"<p class="error" id="step-error">{}</p>"#, escape(n)))
         .unwrap_or_default();
     let body = format!(
@@ -290,7 +325,7 @@ pub async fn detail(
 <button id="step-submit">提交</button></form></div></div>
 <h3>流转记录</h3>{t}"#,
         short = escape(&id[..8.min(id.len())]),
-        id = escape(&id),
+        id = escape(id),
         cat = escape(&i.category),
         grid = escape(&i.grid_code),
         stage = escape(state_now.stage.as_str()),
@@ -311,20 +346,18 @@ pub async fn detail(
         ),
     );
     let head = r#"<link rel="stylesheet" href="/ui/assets/leaflet.css"><script src="/ui/assets/leaflet.js"></script>"#;
-    Ok(layout(&signed, "事件", "incidents", head, &body))
+    Ok(layout(signed, "事件", "incidents", head, &body))
 }
 
-/// A message carried back to a page after an action.
+/// A fixed message shown after an action (`?notice=sent`).
 #[derive(Deserialize, Default)]
 pub struct Notice {
     notice: Option<String>,
-    error: Option<String>,
 }
 
 /// The step form.
 #[derive(Deserialize)]
 pub struct StepForm {
-    csrf: String,
     to: String,
     #[serde(default)]
     note: String,
@@ -337,32 +370,19 @@ pub struct StepForm {
 /// with the reason instead of becoming a conflict.
 pub async fn step(
     State(state): State<AppState>,
-    signed: SignedIn,
-    headers: HeaderMap,
     Path(id): Path<String>,
-    Form(f): Form<StepForm>,
+    CsrfForm { signed, form: f }: CsrfForm<StepForm>,
 ) -> Result<Response, PageError> {
-    if let Err(e) = check_csrf(&signed, &f.csrf, &headers) {
-        return Ok(e.into_response());
-    }
     if Action::parse(&f.to).is_none() {
-        return Err(PageError::bad(format!("unknown step {:?}", f.to)));
+        return Err(PageError::bad("参数 to 的值无效"));
     }
-    let store = replica_store(&state).await?;
-    let tree = state.org_tree().await?;
-    let incident: Incident = {
-        let (s, i) = (store.clone(), id.clone());
-        tokio::task::spawn_blocking(move || s.get::<Incident>(&i))
-            .await
-            .map_err(|e| PageError::bad(e.to_string()))?
-            .map_err(|_| PageError::not_found("the incident"))?
-    };
-    let staff = signed.user.staff_id.clone();
-    let roles = tree.roles_over(&staff, &incident.grid_code);
-    let back = |key: &str, msg: &str| {
-        let q = format!("{key}={}", urlencode(msg));
-        Redirect::to(&format!("/ui/incidents/{id}?{q}")).into_response()
-    };
+    if !f.assignee.is_empty() && !PLATFORMS.iter().any(|(p, _)| *p == f.assignee) {
+        return Err(PageError::bad("参数 assignee 的值无效"));
+    }
+    let caller = caller(&state, &signed).await?;
+    let incident: Incident = records::get(&state, &caller, &id).await?;
+    let staff = caller.staff.clone();
+    let roles = caller.roles_over(&incident.grid_code);
     let current = replay(&incident);
     let assignee = Some(f.assignee.clone()).filter(|a| !a.is_empty());
     // Try each role the user holds over the grid; write with the first that applies.
@@ -381,12 +401,9 @@ pub async fn step(
         if replay(&trial).conflicts.len() > current.conflicts.len() {
             continue;
         }
-        replica(&state)
-            .await?
-            .incident_step(&state, &staff, &id, t)
-            .await?;
+        records::incident_step(&state, &caller, &id, t).await?;
         tracing::info!(incident = %id, to = %f.to, by = %staff, "incident step from the web");
-        return Ok(back("notice", "已提交，将同步到相关人员的手机"));
+        return Ok(Redirect::to(&format!("/ui/incidents/{id}?notice=sent")).into_response());
     }
     let mut trial = incident.clone();
     trial.transitions.push(IncidentTransition {
@@ -403,36 +420,25 @@ pub async fn step(
         .last()
         .map(|c| c.reason.clone())
         .unwrap_or_else(|| "not allowed".into());
-    Ok(back("error", &format!("无法执行：{reason}")))
+    let page = render_detail(
+        &state,
+        &signed,
+        &id,
+        None,
+        Some(&format!("无法执行：{reason}")),
+    )
+    .await?;
+    Ok((axum::http::StatusCode::CONFLICT, page).into_response())
 }
 
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-/// `GET /ui/photos/{hash}`: an uploaded photo, for signed-in users.
+/// `GET /ui/photos/{hash}`: an uploaded photo, for signed-in users whose area holds
+/// a record naming it.
 pub async fn photo(
     State(state): State<AppState>,
-    _signed: SignedIn,
+    signed: SignedIn,
     Path(hash): Path<String>,
-) -> Response {
-    match state.blobs.get(&hash).await {
-        Ok(Some(bytes)) => (
-            [
-                (header::CONTENT_TYPE, "image/jpeg"),
-                (header::CACHE_CONTROL, "private, max-age=86400"),
-            ],
-            bytes,
-        )
-            .into_response(),
-        Ok(None) => (StatusCode::NOT_FOUND, "the photo has not been uploaded yet").into_response(),
-        Err(e) => (StatusCode::BAD_REQUEST, e.to_string()).into_response(),
-    }
+) -> Result<Response, PageError> {
+    let caller = caller(&state, &signed).await?;
+    let bytes = records::photo(&state, &caller, &hash).await?;
+    Ok(([(header::CONTENT_TYPE, "image/jpeg")], bytes).into_response())
 }

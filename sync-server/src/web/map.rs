@@ -7,28 +7,25 @@ use std::sync::Arc;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse, Response};
-use fieldgrid_core::patrol::codec::decode_track;
 use fieldgrid_core::patrol::fix::flags;
 use serde::{Deserialize, Serialize};
 
-use super::PageError;
 use super::auth::SignedIn;
 use super::page::{escape, layout, today};
+use super::{PageError, caller};
 use crate::AppState;
-use crate::api::tracks::review_of;
+use crate::service::tracks;
 
 /// `?day=YYYY-MM-DD` (China time; default today).
 #[derive(Deserialize)]
 pub struct DayQuery {
-    day: Option<String>,
+    pub(crate) day: Option<String>,
 }
 
-fn valid_day(day: Option<String>) -> Result<String, PageError> {
+pub(crate) fn valid_day(day: Option<String>) -> Result<String, PageError> {
     let day = day.unwrap_or_else(today);
     if fieldgrid_core::forms::parse_date(&day).is_none() {
-        return Err(PageError::bad(format!(
-            "{day:?} is not a date (YYYY-MM-DD)"
-        )));
+        return Err(PageError::bad("参数 day 的值无效（应为 YYYY-MM-DD）"));
     }
     Ok(day)
 }
@@ -110,8 +107,8 @@ pub async fn data(
     Query(q): Query<DayQuery>,
 ) -> Result<Response, PageError> {
     let day = valid_day(q.day)?;
-    let tree = state.org_tree().await?;
-    let scope = tree.scope_of(&signed.user.staff_id);
+    let caller = caller(&state, &signed).await?;
+    let tree = caller.tree.clone();
     let mut workers: BTreeMap<String, MapWorker> = BTreeMap::new();
     let mut coverage: BTreeMap<String, f64> = BTreeMap::new();
     // Reviews decode and measure every track: run them on all cores, in order.
@@ -121,11 +118,10 @@ pub async fn data(
     ));
     let mut tasks = Vec::with_capacity(patrols.len());
     for (patrol, worker) in patrols {
-        let (state, tree, scope, limit) =
-            (state.clone(), tree.clone(), scope.clone(), limit.clone());
+        let (state, caller, limit) = (state.clone(), caller.clone(), limit.clone());
         tasks.push(tokio::spawn(async move {
             let _permit = limit.acquire_owned().await.ok();
-            let review = review_of(&state, &tree, &scope, &patrol).await.ok();
+            let review = tracks::review(&state, &caller, &patrol).await.ok();
             (patrol, worker, review)
         }));
     }
@@ -165,7 +161,7 @@ pub async fn data(
     let grids = tree
         .grids
         .iter()
-        .filter(|g| scope.contains(&g.code))
+        .filter(|g| caller.sees(&g.code))
         .map(|g| MapGrid {
             code: g.code.clone(),
             name: g.name.clone(),
@@ -205,13 +201,9 @@ pub async fn patrol(
     signed: SignedIn,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    let tree = state.org_tree().await?;
-    let scope = tree.scope_of(&signed.user.staff_id);
-    let review = review_of(&state, &tree, &scope, &id)
-        .await
-        .map_err(|_| PageError::not_found("the patrol"))?;
-    let chunks = state.storage.track_chunks(&id).await?;
-    let track = decode_track(&chunks).map_err(|e| PageError::bad(e.to_string()))?;
+    let caller = caller(&state, &signed).await?;
+    let review = tracks::review(&state, &caller, &id).await?;
+    let track = tracks::track(&state, &caller, &id).await?;
     Ok(Json(Replay {
         patrol: id,
         worker: review.worker_id,

@@ -13,7 +13,6 @@ mod households;
 mod incidents;
 mod map;
 mod page;
-pub mod replica;
 mod stats;
 
 use std::sync::Arc;
@@ -26,7 +25,7 @@ use axum::routing::{get, post};
 pub use auth::create_web_user;
 
 use crate::AppState;
-use replica::{Replica, ReplicaError};
+use crate::service::{Caller, ServiceError, replica};
 
 /// The pages' routes (merged into the API router).
 pub fn routes() -> Router<AppState> {
@@ -43,7 +42,10 @@ pub fn routes() -> Router<AppState> {
         .route("/ui/incidents/{id}", get(incidents::detail))
         .route("/ui/incidents/{id}/step", post(incidents::step))
         .route("/ui/photos/{hash}", get(incidents::photo))
-        .route("/ui/households", get(households::list))
+        .route(
+            "/ui/households",
+            get(households::list).post(households::search),
+        )
         .route("/ui/households/{id}", get(households::detail))
         .route("/ui/stats", get(stats::page))
         .route("/ui/admin", get(admin::page))
@@ -70,40 +72,60 @@ pub(crate) async fn day_patrols(
         .await?)
 }
 
-/// The replica, built on first use and caught up now.
+/// The replica's store, caught up now.
 pub(crate) async fn replica_store(
     state: &AppState,
 ) -> Result<Arc<fieldgrid_core::FieldStore>, PageError> {
-    let replica = state
-        .replica
-        .get_or_try_init(|| async { Replica::new().map(Arc::new) })
-        .await?;
-    Ok(replica.current(state).await?)
+    Ok(replica::store(state).await.map_err(ServiceError::from)?)
 }
 
-pub(crate) async fn replica(state: &AppState) -> Result<Arc<Replica>, PageError> {
-    Ok(state
-        .replica
-        .get_or_try_init(|| async { Replica::new().map(Arc::new) })
-        .await?
-        .clone())
+/// The signed-in user as a caller of the service: their person, writing through
+/// the pages' replica.
+pub(crate) async fn caller(state: &AppState, signed: &auth::SignedIn) -> Result<Caller, PageError> {
+    let device = replica::get(state)
+        .await
+        .map_err(ServiceError::from)?
+        .device_id();
+    Ok(Caller::new(state, &signed.user.staff_id, &device).await?)
 }
 
 /// A page that failed; the message is shown (never personal data).
 #[derive(Debug)]
 pub struct PageError(StatusCode, String);
 
-impl<E: Into<ReplicaError>> From<E> for PageError {
-    fn from(e: E) -> Self {
-        let e = e.into();
-        tracing::warn!(error = %e, "page failed");
-        PageError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())
+impl From<ServiceError> for PageError {
+    fn from(e: ServiceError) -> Self {
+        match e {
+            ServiceError::NotFound => PageError::not_found(),
+            ServiceError::Refused(m) => PageError(StatusCode::FORBIDDEN, m),
+            e => {
+                // The details go to the log only; the page says the server failed.
+                tracing::warn!(error = %e, "page failed");
+                PageError(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "服务器出错，请稍后再试".into(),
+                )
+            }
+        }
+    }
+}
+
+impl From<crate::storage::StorageError> for PageError {
+    fn from(e: crate::storage::StorageError) -> Self {
+        ServiceError::from(e).into()
+    }
+}
+
+impl From<fieldgrid_core::Error> for PageError {
+    fn from(e: fieldgrid_core::Error) -> Self {
+        ServiceError::from(e).into()
     }
 }
 
 impl PageError {
-    pub(crate) fn not_found(what: &str) -> Self {
-        PageError(StatusCode::NOT_FOUND, format!("{what} is not in your area"))
+    /// Not there or not in the user's area: one answer for both.
+    pub(crate) fn not_found() -> Self {
+        PageError(StatusCode::NOT_FOUND, "没有找到".into())
     }
 
     pub(crate) fn bad(what: impl Into<String>) -> Self {

@@ -14,7 +14,7 @@ use super::auth::SignedIn;
 use super::page::{bars, escape, layout, table, today};
 use super::{PageError, replica_store};
 use crate::AppState;
-use crate::api::tracks::review_of;
+use crate::service::tracks;
 
 /// Period and grouping.
 #[derive(Deserialize, Default, Clone)]
@@ -44,9 +44,12 @@ pub(crate) async fn compute(
         return Err(PageError::bad("dates are written YYYY-MM-DD"));
     };
     let by = q.by.clone().unwrap_or_else(|| "village".into());
+    if !matches!(by.as_str(), "village" | "grid" | "platform") {
+        return Err(PageError::bad("参数 by 的值无效"));
+    }
     let store = replica_store(state).await?;
-    let tree = state.org_tree().await?;
-    let scope = tree.scope_of(&signed.user.staff_id);
+    let caller = super::caller(state, signed).await?;
+    let tree = caller.tree.clone();
     let docs = {
         let s = store.clone();
         tokio::task::spawn_blocking(move || -> Result<Vec<Incident>, fieldgrid_core::Error> {
@@ -61,7 +64,7 @@ pub(crate) async fn compute(
     };
     let incidents: Vec<Incident> = docs
         .into_iter()
-        .filter(|i| scope.contains(&i.grid_code))
+        .filter(|i| caller.sees(&i.grid_code))
         .collect();
     let states: Vec<_> = incidents.iter().map(replay).collect();
     let catalogue = store.catalogue()?.unwrap_or_else(default_catalogue);
@@ -129,8 +132,8 @@ pub async fn page(
         )
     };
     // Patrols per worker over the period (days in the user's scope).
-    let tree = state.org_tree().await?;
-    let scope = tree.scope_of(&signed.user.staff_id);
+    let caller = super::caller(&state, &signed).await?;
+    let tree = caller.tree.clone();
     let mut per_worker: BTreeMap<String, (f64, f64, u32)> = BTreeMap::new();
     let (Some(start), Some(end)) = (day_start(&from), day_start(&to)) else {
         return Err(PageError::bad("bad dates"));
@@ -140,7 +143,7 @@ pub async fn page(
         .patrols_between(start * 1000, (end + 86_400) * 1000)
         .await?
     {
-        if let Ok(r) = review_of(&state, &tree, &scope, &patrol).await {
+        if let Ok(r) = tracks::review(&state, &caller, &patrol).await {
             let e = per_worker.entry(worker).or_default();
             e.0 += r.figures.duration_s / 3600.0;
             e.1 = e.1.max(r.figures.coverage.unwrap_or(0.0));
@@ -178,6 +181,9 @@ pub async fn page(
 {t}
 <div class="cards"><div class="card">{c1}</div><div class="card">{c2}</div><div class="card">{c3}</div></div>
 <h3>人员巡查</h3>{w}"#,
+        from = escape(&from),
+        to = escape(&to),
+        by = escape(&by),
         a = sel("village", "按村（社区）"),
         b = sel("grid", "按网格"),
         c = sel("platform", "按平台"),

@@ -3,17 +3,17 @@
 //! queues, statistics, form checks and field history. It is a cache: each server
 //! instance builds its own from the shared storage, in a temporary directory, and
 //! catches up before every page. Actions taken on a page (dispatching an
-//! incident...) are written here as the supervisor and merged into the storage
-//! like a phone's push, so they reach the phones on their next sync.
+//! incident...) are written here as the supervisor and pushed through the same
+//! path as a phone's changes, so they reach the phones on their next sync.
 
 use std::sync::Arc;
 
-use fieldgrid_core::records::{Incident, IncidentTransition, RecordKind};
-use fieldgrid_core::{FieldStore, merge_document};
+use fieldgrid_core::FieldStore;
+use fieldgrid_core::records::{Incident, IncidentTransition};
 use tokio::sync::Mutex;
 
 use crate::AppState;
-use crate::storage::{DocumentSave, SaveOutcome, StorageError};
+use crate::storage::StorageError;
 
 /// The replica and how far it has followed the change sequence.
 pub struct Replica {
@@ -130,20 +130,23 @@ impl Replica {
         Ok(store)
     }
 
-    /// Appends a transition to an incident as `staff` in `role`, and merges it into
-    /// the storage so that it syncs to the phones.
-    pub async fn incident_step(
+    /// This replica's device id: the pages' changes are written with it.
+    pub fn device_id(&self) -> String {
+        self.store.device_id()
+    }
+
+    /// Appends `transition` to incident `id` in the replica as `staff` and returns
+    /// the new changes, for the caller to push like a phone's. One writer at a time:
+    /// the store's signed-in user is the author.
+    pub(crate) async fn incident_step_changes(
         &self,
-        state: &AppState,
         staff: &str,
-        incident: &str,
+        id: &str,
         transition: IncidentTransition,
-    ) -> Result<(), ReplicaError> {
-        let store = self.current(state).await?;
-        // One writer at a time: the store's signed-in user is the author.
+    ) -> Result<Vec<u8>, ReplicaError> {
         let _writer = self.applied.lock().await;
-        let (s, id, who) = (store.clone(), incident.to_owned(), staff.to_owned());
-        let bytes = blocking(move || -> Result<Vec<u8>, fieldgrid_core::Error> {
+        let (s, id, who) = (self.store.clone(), id.to_owned(), staff.to_owned());
+        Ok(blocking(move || -> Result<Vec<u8>, fieldgrid_core::Error> {
             let before = s.heads(&id)?;
             s.sign_in(&who);
             let result = s.update::<Incident>(&id, |i| i.transitions.push(transition));
@@ -151,26 +154,20 @@ impl Replica {
             result?;
             s.changes_since(&id, &before)
         })
-        .await?;
-        let stored = state.storage.document(incident).await?;
-        let merged = merge_document(
-            RecordKind::Incident,
-            incident,
-            stored.as_ref().map(|d| d.data.as_slice()),
-            &bytes,
-        )?;
-        let save = DocumentSave {
-            doc_id: incident,
-            kind: RecordKind::Incident,
-            expected_version: stored.as_ref().map(|d| d.version),
-            previous_grid: stored.as_ref().map(|d| d.grid_code.as_str()),
-            merged: &merged,
-            origin_device: "web",
-            at: crate::now(),
-        };
-        match state.storage.save_document(&save).await? {
-            SaveOutcome::Conflict => Err(ReplicaError::Conflict),
-            _ => Ok(()),
-        }
+        .await?)
     }
+}
+
+/// The replica of this instance, built on first use.
+pub async fn get(state: &AppState) -> Result<Arc<Replica>, ReplicaError> {
+    Ok(state
+        .replica
+        .get_or_try_init(|| async { Replica::new().map(Arc::new) })
+        .await?
+        .clone())
+}
+
+/// The replica's store, caught up now.
+pub async fn store(state: &AppState) -> Result<Arc<FieldStore>, ReplicaError> {
+    get(state).await?.current(state).await
 }

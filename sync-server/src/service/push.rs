@@ -1,0 +1,325 @@
+//! Pushing documents: the one write path for phones (`POST /v1/sync`) and for the
+//! supervisor pages (their steps are changes of the pages' replica). Each pushed
+//! document is checked, merged and saved, or refused with a reason:
+//! - its record, stored or merged, lies in the pusher's area (outside it is refused
+//!   exactly as an unknown record would be, naming nothing);
+//! - every change it adds was made on the pushing device by its user (the actor id
+//!   and the author in the commit message), and everyone the record newly says acted
+//!   (a visit's visitor, an incident's reporter, a step's actor) is the pusher;
+//! - every record it newly names (a household's member, a person's household, an
+//!   incident's resident) exists in the pusher's area, stored or in the same push;
+//! - an incident's new steps are in roles the pusher holds over its grid.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+
+use fieldgrid_core::records::{Incident, RecordKind, Reference};
+use fieldgrid_core::sync::protocol::{DocPayload, PushResult, RejectCode};
+use fieldgrid_core::{Error as CoreError, MergeOutcome, merge_document, read_record};
+
+use super::{Caller, ServiceError};
+use crate::storage::{DocumentSave, SaveOutcome, StoredDoc};
+use crate::{AppState, now};
+
+/// Merges retried when another device saved the same record in between.
+const MERGE_ATTEMPTS: usize = 8;
+
+/// The one refusal for a record outside the pusher's area, placed there or stored
+/// there: the same words whether or not it exists.
+const NOT_IN_AREA: &str = "this record is not in your area";
+
+/// What a pushed document comes to after the checks and the merge.
+enum Plan {
+    /// Answered already: refused, or nothing new in it.
+    Done(PushResult),
+    /// To be saved over the stored version it was merged onto.
+    Save {
+        merged: MergeOutcome,
+        expected: Option<i64>,
+        previous_grid: Option<String>,
+    },
+}
+
+fn accepted(id: &str) -> PushResult {
+    PushResult {
+        id: id.to_owned(),
+        rejected: None,
+        reason: String::new(),
+    }
+}
+
+fn refused(caller: &Caller, id: &str, code: RejectCode, reason: String) -> PushResult {
+    // Logged by ids and codes only: record ids and staff ids are not personal data.
+    tracing::warn!(device = %caller.device, staff = %caller.staff, record = %id, ?code, "push refused: {reason}");
+    PushResult {
+        id: id.to_owned(),
+        rejected: Some(code),
+        reason,
+    }
+}
+
+/// The merge of `incoming` alone, as for a record the server does not hold.
+fn merge_fresh(doc: &DocPayload) -> Result<MergeOutcome, (RejectCode, String)> {
+    merge(doc, None)
+}
+
+fn merge(
+    doc: &DocPayload,
+    stored: Option<&StoredDoc>,
+) -> Result<MergeOutcome, (RejectCode, String)> {
+    merge_document(
+        doc.kind,
+        &doc.id,
+        stored.map(|s| s.data.as_slice()),
+        &doc.data,
+    )
+    .map_err(|e| match e {
+        CoreError::InvalidRecordId { .. } => {
+            (RejectCode::InvalidId, "not a valid record id".into())
+        }
+        e @ CoreError::InvalidDocument { .. } => (RejectCode::InvalidDocument, e.to_string()),
+        e @ CoreError::MissingHistory { .. } => (RejectCode::MissingHistory, e.to_string()),
+        e => (RejectCode::InvalidChanges, e.to_string()),
+    })
+}
+
+/// Every new incident step is in a role the pusher holds over the incident's grid.
+/// (Who made each step is checked with the other claims; the workflow's own rules,
+/// such as who may verify, are applied by every replay.)
+fn check_roles(
+    caller: &Caller,
+    id: &str,
+    stored: Option<&StoredDoc>,
+    merged: &MergeOutcome,
+) -> Result<(), String> {
+    let after: Incident = read_record(id, &merged.document).map_err(|e| e.to_string())?;
+    let mut known = match stored {
+        Some(s) => {
+            read_record::<Incident>(id, &s.data)
+                .map_err(|e| e.to_string())?
+                .transitions
+        }
+        None => Vec::new(),
+    };
+    let roles = caller.roles_over(&after.grid_code);
+    for t in &after.transitions {
+        if let Some(pos) = known.iter().position(|k| k == t) {
+            known.swap_remove(pos);
+            continue;
+        }
+        if !roles.iter().any(|r| r.as_str() == t.role) {
+            return Err(format!(
+                "{} does not hold the role {} over this record's grid",
+                caller.staff, t.role
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Checks one pushed document against the caller and merges it. Pure CPU.
+fn plan(caller: &Caller, doc: &DocPayload, stored: Option<&StoredDoc>) -> Plan {
+    let refuse =
+        |code: RejectCode, reason: String| Plan::Done(refused(caller, &doc.id, code, reason));
+    // A stored record outside the area is treated as absent: the answer is the one
+    // the same bytes would get if the record did not exist.
+    let stored = match stored {
+        Some(s) if !caller.sees(&s.grid_code) => {
+            return match merge_fresh(doc) {
+                Err((code, reason)) => refuse(code, reason),
+                Ok(_) => refuse(RejectCode::OutOfScope, NOT_IN_AREA.into()),
+            };
+        }
+        s => s,
+    };
+    if let Some(s) = stored
+        && s.kind != doc.kind
+    {
+        return refuse(
+            RejectCode::WrongKind,
+            format!("record {} is a {} record", doc.id, s.kind),
+        );
+    }
+    let merged = match merge(doc, stored) {
+        Ok(m) => m,
+        Err((code, reason)) => return refuse(code, reason),
+    };
+    if !caller.sees(&merged.grid_code) {
+        return refuse(RejectCode::OutOfScope, NOT_IN_AREA.into());
+    }
+    if let Some(n) = merged
+        .authors
+        .iter()
+        .position(|a| !a.is(&caller.device, &caller.staff))
+    {
+        return refuse(
+            RejectCode::NotAuthor,
+            format!(
+                "change {} of {} was not made on this device by its user; only your own changes can be sent",
+                n + 1,
+                merged.authors.len()
+            ),
+        );
+    }
+    if let Some((what, _)) = merged
+        .new_claims
+        .iter()
+        .find(|(_, who)| *who != caller.staff)
+    {
+        let what = what.split(':').next().unwrap_or("");
+        return refuse(
+            RejectCode::NotAuthor,
+            format!("the record names someone else as the {what} of what you added"),
+        );
+    }
+    if doc.kind == RecordKind::Incident
+        && let Err(reason) = check_roles(caller, &doc.id, stored, &merged)
+    {
+        return refuse(RejectCode::OutOfScope, reason);
+    }
+    if merged.new_changes == 0 {
+        // Everything was known already: a retry of an earlier push.
+        return Plan::Done(accepted(&doc.id));
+    }
+    Plan::Save {
+        merged,
+        expected: stored.map(|s| s.version),
+        previous_grid: stored.map(|s| s.grid_code.clone()),
+    }
+}
+
+/// The records that the planned saves newly name and that are neither in the same
+/// push (in the area) nor stored in the area: each is refused.
+async fn unknown_references(
+    state: &AppState,
+    caller: &Caller,
+    docs: &[DocPayload],
+    plans: &[(usize, Plan)],
+) -> Result<BTreeSet<usize>, ServiceError> {
+    let in_push: HashMap<&str, &str> = plans
+        .iter()
+        .filter_map(|(i, p)| match p {
+            Plan::Save { merged, .. } => Some((docs[*i].id.as_str(), merged.grid_code.as_str())),
+            Plan::Done(r) if r.rejected.is_none() => None,
+            Plan::Done(_) => None,
+        })
+        .collect();
+    let named: BTreeSet<String> = plans
+        .iter()
+        .filter_map(|(_, p)| match p {
+            Plan::Save { merged, .. } => Some(merged.new_references.iter()),
+            Plan::Done(_) => None,
+        })
+        .flatten()
+        .filter_map(|r| match r {
+            Reference::Record(id) if !in_push.contains_key(id.as_str()) => Some(id.clone()),
+            _ => None,
+        })
+        .collect();
+    let stored = if named.is_empty() {
+        HashMap::new()
+    } else {
+        state
+            .storage
+            .documents(&named.into_iter().collect::<Vec<_>>())
+            .await?
+    };
+    let known = |id: &str| {
+        in_push
+            .get(id)
+            .copied()
+            .or_else(|| stored.get(id).map(|s| s.grid_code.as_str()))
+            .is_some_and(|grid| caller.sees(grid))
+    };
+    Ok(plans
+        .iter()
+        .filter(|(_, p)| match p {
+            Plan::Save { merged, .. } => merged.new_references.iter().any(|r| match r {
+                Reference::Record(id) => !known(id),
+                Reference::Photo(_) => false,
+            }),
+            Plan::Done(_) => false,
+        })
+        .map(|(i, _)| *i)
+        .collect())
+}
+
+/// Checks, merges and saves every pushed document: one query to load them, one
+/// transaction to save them; documents another device saved in between are merged
+/// again on the new version. `origin` is stored with each change (the pushing
+/// device, or `web` for the pages) so a device is not sent its own changes back.
+pub async fn push(
+    state: &AppState,
+    caller: &Caller,
+    origin: &str,
+    docs: Vec<DocPayload>,
+) -> Result<Vec<PushResult>, ServiceError> {
+    let docs = Arc::new(docs);
+    let mut results: Vec<Option<PushResult>> = vec![None; docs.len()];
+    let mut pending: Vec<usize> = (0..docs.len()).collect();
+    for _ in 0..MERGE_ATTEMPTS {
+        if pending.is_empty() {
+            break;
+        }
+        let ids: Vec<String> = pending.iter().map(|&i| docs[i].id.clone()).collect();
+        let stored = state.storage.documents(&ids).await?;
+        // Merging is CPU work: off the async runtime.
+        let (d, c, p) = (docs.clone(), caller.clone(), pending.clone());
+        let plans: Vec<(usize, Plan)> = tokio::task::spawn_blocking(move || {
+            p.into_iter()
+                .map(|i| (i, plan(&c, &d[i], stored.get(&d[i].id))))
+                .collect()
+        })
+        .await
+        .map_err(|e| ServiceError::Refused(format!("the merge failed: {e}")))?;
+        let unknown = unknown_references(state, caller, &docs, &plans).await?;
+        let at = now();
+        let mut to_save = Vec::new();
+        let mut saves = Vec::new();
+        for (i, plan) in &plans {
+            match plan {
+                Plan::Done(result) => results[*i] = Some(result.clone()),
+                Plan::Save { .. } if unknown.contains(i) => {
+                    results[*i] = Some(refused(
+                        caller,
+                        &docs[*i].id,
+                        RejectCode::UnknownReference,
+                        "the record names a record that does not exist in your area".into(),
+                    ));
+                }
+                Plan::Save {
+                    merged,
+                    expected,
+                    previous_grid,
+                } => {
+                    to_save.push(*i);
+                    saves.push(DocumentSave {
+                        doc_id: &docs[*i].id,
+                        kind: docs[*i].kind,
+                        expected_version: *expected,
+                        previous_grid: previous_grid.as_deref(),
+                        merged,
+                        origin_device: origin,
+                        at,
+                    });
+                }
+            }
+        }
+        let outcomes = if saves.is_empty() {
+            Vec::new()
+        } else {
+            state.storage.save_documents(&saves).await?
+        };
+        pending = Vec::new();
+        for (i, outcome) in to_save.into_iter().zip(outcomes) {
+            match outcome {
+                SaveOutcome::Saved => results[i] = Some(accepted(&docs[i].id)),
+                SaveOutcome::Conflict => pending.push(i),
+            }
+        }
+    }
+    if !pending.is_empty() {
+        return Err(ServiceError::Busy);
+    }
+    Ok(results.into_iter().flatten().collect())
+}

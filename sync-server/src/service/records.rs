@@ -1,0 +1,110 @@
+//! Reading records and photos through the caller's area, from the pages' replica.
+//! A record outside the area, an id of another kind and an unknown id are answered
+//! alike ([`ServiceError::NotFound`]); records a visible record names (a household's
+//! members) are shown only when they too lie in the area.
+
+use std::sync::Arc;
+
+use fieldgrid_core::FieldStore;
+use fieldgrid_core::records::{
+    Household, HouseholdMember, Incident, IncidentTransition, Person, Record, RecordKind,
+};
+use fieldgrid_core::sync::protocol::DocPayload;
+
+use super::{Caller, ServiceError, blocking, push, replica};
+use crate::AppState;
+
+/// A record of type `R` in the caller's area, from the caught-up replica.
+pub async fn get<R: Record + Send + 'static>(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+) -> Result<R, ServiceError> {
+    let store = replica::store(state).await?;
+    get_in(&store, caller, id).await
+}
+
+/// A record of type `R` in the caller's area, from `store`.
+pub async fn get_in<R: Record + Send + 'static>(
+    store: &Arc<FieldStore>,
+    caller: &Caller,
+    id: &str,
+) -> Result<R, ServiceError> {
+    let (s, i) = (store.clone(), id.to_owned());
+    let record = tokio::task::spawn_blocking(move || s.get::<R>(&i))
+        .await
+        .map_err(|e| ServiceError::Corrupt(e.to_string()))?
+        .map_err(|_| ServiceError::NotFound)?;
+    caller.check(record.grid_code())?;
+    Ok(record)
+}
+
+/// A household's members, each with their person record when it lies in the
+/// caller's area (`None`: not shown, whatever the household says).
+pub async fn members(
+    store: &Arc<FieldStore>,
+    caller: &Caller,
+    household: &Household,
+) -> Result<Vec<(HouseholdMember, Option<Person>)>, ServiceError> {
+    let mut out = Vec::with_capacity(household.members.len());
+    for m in &household.members {
+        let person = get_in::<Person>(store, caller, &m.person_id).await.ok();
+        out.push((m.clone(), person));
+    }
+    Ok(out)
+}
+
+/// Photo `hash`, when a stored record in the caller's area names it.
+pub async fn photo(state: &AppState, caller: &Caller, hash: &str) -> Result<Vec<u8>, ServiceError> {
+    crate::blobs::check_name(hash).map_err(|_| ServiceError::NotFound)?;
+    let grids = state.storage.photo_grids(hash).await?;
+    if !grids.iter().any(|g| caller.sees(g)) {
+        return Err(ServiceError::NotFound);
+    }
+    match state.blobs.get(hash).await {
+        Ok(Some(bytes)) => Ok(bytes),
+        Ok(None) => Err(ServiceError::NotFound),
+        Err(e) => Err(ServiceError::Corrupt(e.to_string())),
+    }
+}
+
+/// Appends a step to an incident in the caller's area as the caller (a supervisor
+/// on the pages) and pushes it through the one push path, as the pages' replica
+/// device. The push's checks (author, roles, area) apply as to a phone's.
+pub async fn incident_step(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    transition: IncidentTransition,
+) -> Result<(), ServiceError> {
+    get::<Incident>(state, caller, id).await?;
+    let replica = replica::get(state).await?;
+    let changes = replica
+        .incident_step_changes(&caller.staff, id, transition)
+        .await?;
+    let results = push::push(
+        state,
+        caller,
+        "web",
+        vec![DocPayload {
+            id: id.to_owned(),
+            kind: RecordKind::Incident,
+            data: changes,
+        }],
+    )
+    .await?;
+    match results.into_iter().next() {
+        Some(r) if r.rejected.is_none() => Ok(()),
+        Some(r) => Err(ServiceError::Refused(r.reason)),
+        None => Err(ServiceError::Busy),
+    }
+}
+
+/// Runs a query on the caught-up replica off the async runtime.
+pub async fn query<T: Send + 'static>(
+    state: &AppState,
+    f: impl FnOnce(&FieldStore) -> Result<T, fieldgrid_core::Error> + Send + 'static,
+) -> Result<T, ServiceError> {
+    let store = replica::store(state).await?;
+    blocking(move || f(&store)).await
+}

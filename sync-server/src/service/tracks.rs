@@ -1,0 +1,114 @@
+//! GPS tracks through the caller's area: a patrol is read only by callers whose area
+//! holds its grid, and its chunks are written only by its own worker. A patrol
+//! outside the area, an id of another kind and an unknown id are answered alike.
+
+use fieldgrid_core::patrol::authenticity::{self, CheckContext, Finding};
+use fieldgrid_core::patrol::codec::decode_track;
+use fieldgrid_core::patrol::{FigureConfig, PatrolFigures, figures, simplified};
+use fieldgrid_core::read_record;
+use fieldgrid_core::records::{PatrolLog, RecordKind};
+use serde::Serialize;
+
+use super::{Caller, ServiceError};
+use crate::AppState;
+
+/// The patrol's log, if it is in the caller's area.
+pub async fn patrol_log(
+    state: &AppState,
+    caller: &Caller,
+    patrol: &str,
+) -> Result<PatrolLog, ServiceError> {
+    let doc = state
+        .storage
+        .document(patrol)
+        .await?
+        .filter(|d| d.kind == RecordKind::PatrolLog && caller.sees(&d.grid_code))
+        .ok_or(ServiceError::NotFound)?;
+    Ok(read_record(patrol, &doc.data)?)
+}
+
+/// The caller's own patrol (the one patrol whose track they may upload).
+pub async fn own_patrol(
+    state: &AppState,
+    caller: &Caller,
+    patrol: &str,
+) -> Result<PatrolLog, ServiceError> {
+    let log = patrol_log(state, caller, patrol).await?;
+    if log.worker_id != caller.staff {
+        tracing::warn!(device = %caller.device, patrol, "track upload for someone else's patrol refused");
+        return Err(ServiceError::Refused(
+            "only the patrol's own worker uploads its track".into(),
+        ));
+    }
+    Ok(log)
+}
+
+/// A patrol as a supervisor reviews it.
+#[derive(Debug, Serialize)]
+pub struct PatrolReview {
+    /// The patrol (its log's id).
+    pub patrol: String,
+    /// Whose patrol.
+    pub worker_id: String,
+    /// The grid patrolled.
+    pub grid_code: String,
+    /// Why.
+    pub purpose: String,
+    /// Fixes in the track.
+    pub fixes: usize,
+    /// Distance, time, stops and coverage.
+    pub figures: PatrolFigures,
+    /// What the authenticity checks found.
+    pub findings: Vec<Finding>,
+    /// The track simplified to 10 m, `[lat, lon]` pairs, for the map.
+    pub line: Vec<(f64, f64)>,
+}
+
+/// The review of a patrol in the caller's area.
+pub async fn review(
+    state: &AppState,
+    caller: &Caller,
+    patrol: &str,
+) -> Result<PatrolReview, ServiceError> {
+    let log = patrol_log(state, caller, patrol).await?;
+    let chunks = state.storage.track_chunks(patrol).await?;
+    let track = decode_track(&chunks)?;
+    let polygon = caller
+        .tree
+        .grids
+        .iter()
+        .find(|g| g.code == log.grid_code)
+        .and_then(|g| g.polygon());
+    let figures = figures(&track, polygon.as_ref(), &FigureConfig::default());
+    let findings = authenticity::check(
+        &track,
+        &CheckContext {
+            mode: log.travel_mode,
+            clock_backwards: 0,
+            max_clock_skew_ms: 0,
+            paused: &[],
+            earlier: &[],
+        },
+    );
+    Ok(PatrolReview {
+        patrol: patrol.to_owned(),
+        fixes: track.len(),
+        line: simplified(&track, 10.0),
+        worker_id: log.worker_id,
+        grid_code: log.grid_code,
+        purpose: log.purpose,
+        figures,
+        findings,
+    })
+}
+
+/// The decoded track of a patrol in the caller's area.
+pub async fn track(
+    state: &AppState,
+    caller: &Caller,
+    patrol: &str,
+) -> Result<Vec<fieldgrid_core::patrol::fix::StoredFix>, ServiceError> {
+    patrol_log(state, caller, patrol).await?;
+    let chunks = state.storage.track_chunks(patrol).await?;
+    Ok(decode_track(&chunks)?)
+}
