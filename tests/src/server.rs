@@ -62,21 +62,16 @@ impl TestServer {
 
     /// Starts a server with the given settings.
     pub async fn start_with(backend: Backend, settings: Settings) -> Self {
+        Self::start_full(backend, settings, HttpLimits::default()).await
+    }
+
+    /// Starts a server with the given settings and HTTP limits.
+    pub async fn start_full(backend: Backend, settings: Settings, limits: HttpLimits) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let storage = backend.open(dir.path()).await;
         let blobs = Arc::new(FsBlobStore::new(dir.path().join("blobs")).unwrap());
         let state = AppState::new(storage, blobs, settings);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let (tx, rx) = oneshot::channel::<()>();
-        let router = app(state.clone());
-        let task = tokio::spawn(async move {
-            fieldgrid_server::http::serve(listener, router, HttpLimits::default(), async {
-                let _ = rx.await;
-            })
-            .await
-            .unwrap();
-        });
+        let (addr, tx, task) = serve(state.clone(), limits).await;
         let admin_token = format!("adm_{}", uuid::Uuid::new_v4().simple());
         state
             .storage
@@ -138,6 +133,60 @@ impl TestServer {
             .unwrap()
             .status()
     }
+}
+
+/// Another server instance on the same storage and blobs (as a second instance
+/// behind a load balancer, or the same server after a restart): its own process
+/// state, nothing shared in memory.
+pub struct Instance {
+    /// `http://127.0.0.1:PORT`.
+    pub url: String,
+    /// Its state.
+    pub state: AppState,
+    shutdown: Option<oneshot::Sender<()>>,
+}
+
+impl Instance {
+    /// Starts an instance over `storage` and `blobs` with `settings`.
+    pub async fn start(
+        storage: Arc<dyn Storage>,
+        blobs: Arc<dyn fieldgrid_server::blobs::BlobStore>,
+        settings: Settings,
+    ) -> Instance {
+        let state = AppState::new(storage, blobs, settings);
+        let (addr, tx, _task) = serve(state.clone(), HttpLimits::default()).await;
+        Instance {
+            url: format!("http://{addr}"),
+            state,
+            shutdown: Some(tx),
+        }
+    }
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+async fn serve(
+    state: AppState,
+    limits: HttpLimits,
+) -> (SocketAddr, oneshot::Sender<()>, JoinHandle<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (tx, rx) = oneshot::channel::<()>();
+    let router = app(state);
+    let task = tokio::spawn(async move {
+        fieldgrid_server::http::serve(listener, router, limits, async {
+            let _ = rx.await;
+        })
+        .await
+        .unwrap();
+    });
+    (addr, tx, task)
 }
 
 impl Drop for TestServer {

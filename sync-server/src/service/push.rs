@@ -166,10 +166,18 @@ fn plan(caller: &Caller, doc: &DocPayload, stored: Option<&StoredDoc>) -> Plan {
         .iter()
         .find(|(_, who)| *who != caller.staff)
     {
-        let what = what.split(':').next().unwrap_or("");
+        let what = match what.split(':').next().unwrap_or("") {
+            "visit" => "visitor of a visit",
+            "reporter" => "reporter",
+            "step" => "actor of a workflow step",
+            "worker" => "worker of the patrol",
+            _ => "author",
+        };
         return refuse(
             RejectCode::NotAuthor,
-            format!("the record names someone else as the {what} of what you added"),
+            format!(
+                "the record names someone else as the {what} you added; only your own actions can be recorded"
+            ),
         );
     }
     if doc.kind == RecordKind::Incident
