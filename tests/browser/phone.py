@@ -76,6 +76,15 @@ async def main():
         meta.update(patrol=patrol, incident=incident)
         print(json.dumps({"patrol": patrol, "incident": incident, "fixes": got.accepted, "pushed": done.pushed,
                           "chunks": done.track_chunks}))
+    elif cmd == "evil":
+        # A report whose text carries markup and script: pages must show it as text.
+        store.sign_in(meta["staff"])
+        grid = sys.argv[3]
+        evil = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>'
+        incident = store.report_incident(fg.NewIncident(grid_code=grid, category="urban.street.stalls",
+                                                        description=evil, lat=34.5, lon=118.7, photos=[]))
+        await store.sync(URL, meta["token"], None)
+        print(incident)
     elif cmd == "stage":
         store.sign_in(meta["staff"])
         await store.sync(URL, meta["token"], None)

@@ -144,13 +144,44 @@ test('the supervisor accepts and dispatches the incident, and the phone receives
   await supervisor.fill('#step-note', '请综合执法处置');
   await supervisor.click('#step-submit');
   await supervisor.waitForSelector('#notice');
-  assert.equal(await supervisor.textContent('#incident-stage'), 'dispatched');
+  assert.equal(await supervisor.getAttribute('#incident-stage', 'data-stage'), 'dispatched');
   await supervisor.screenshot({ path: `${SHOTS}/incident.png`, fullPage: true });
   // A step the workflow does not allow now is refused with the reason.
   await supervisor.selectOption('#step-to', 'verified');
   await supervisor.click('#step-submit');
   await supervisor.waitForSelector('#step-error');
   assert.equal(phone('stage', work.incident), 'dispatched', 'the dispatch reached the phone');
+});
+
+test('scripts in a parameter or a stored field never run', async () => {
+  const pwned = () => supervisor.evaluate(() => window.__pwned);
+  // Reflected: a script in a query parameter is refused, not echoed.
+  const r = await supervisor.goto(URL + '/ui/stats?by=%3Cscript%3Ewindow.__pwned%3D3%3C%2Fscript%3E');
+  assert.equal(r.status(), 400);
+  assert.equal(await pwned(), undefined);
+  assert.ok(!(await supervisor.content()).includes('window.__pwned=3'));
+  // Stored: a phone's report carrying markup shows as text on the incident page.
+  const evil = phone('evil', GRID);
+  const page = await supervisor.goto(URL + `/ui/incidents/${evil}`);
+  assert.equal(page.status(), 200);
+  await supervisor.waitForTimeout(300);
+  assert.equal(await pwned(), undefined, 'a stored script ran');
+  assert.match(await supervisor.textContent('main'), /<script>window.__pwned=2<\/script>/);
+  assert.equal(await supervisor.locator('main img[src="x"]').count(), 0);
+  // And the policy itself: an inline script added to the page is blocked and reported.
+  const violations = [];
+  await supervisor.exposeFunction('reportViolation', (v) => violations.push(v));
+  await supervisor.evaluate(() => document.addEventListener('securitypolicyviolation',
+    (e) => window.reportViolation(e.violatedDirective)));
+  await supervisor.evaluate(() => {
+    const s = document.createElement('script');
+    s.textContent = 'window.__pwned = 4';
+    document.body.appendChild(s);
+  });
+  await supervisor.waitForTimeout(200);
+  assert.equal(await pwned(), undefined, 'an inline script ran');
+  assert.ok(violations.some((v) => v.startsWith('script-src')), JSON.stringify(violations));
+  await supervisor.screenshot({ path: `${SHOTS}/stored-script-as-text.png`, fullPage: true });
 });
 
 test('households, statistics and exports render for the supervisor', async () => {

@@ -6,6 +6,7 @@
 //! what does not exist ([`ServiceError::NotFound`]), and a refusal never names the
 //! kind, grid, stage or existence of anything outside it.
 
+pub mod accounts;
 pub mod push;
 pub mod records;
 pub mod replica;

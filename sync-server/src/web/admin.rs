@@ -3,15 +3,18 @@
 
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use fieldgrid_core::household::{HouseholdQuery, plate_payload};
 use serde::Deserialize;
 
 use super::auth::{CsrfForm, SignedIn};
-use super::page::{escape, layout, table, time};
+use maud::{Markup, PreEscaped, html};
+
+use super::page::{Head, csrf_field, layout, table, time};
 use super::{PageError, replica_store};
 use crate::AppState;
 use crate::admin::mask;
+use crate::service::accounts;
 use crate::storage::DeviceStatus;
 
 fn admin_only(signed: &SignedIn) -> Result<(), PageError> {
@@ -26,85 +29,85 @@ fn admin_only(signed: &SignedIn) -> Result<(), PageError> {
 }
 
 /// `GET /ui/admin`.
-pub async fn page(
-    State(state): State<AppState>,
-    signed: SignedIn,
-) -> Result<Html<String>, PageError> {
+pub async fn page(State(state): State<AppState>, signed: SignedIn) -> Result<Markup, PageError> {
     admin_only(&signed)?;
-    let csrf = escape(&signed.session.csrf);
-    let tree = state.org_tree().await?;
-    let staff_options: String = tree
+    let caller = super::caller(&state, &signed).await?;
+    let tree = caller.tree.clone();
+    // Only people whose whole area lies in the administrator's can be assigned.
+    let staff: Vec<(&str, String)> = tree
         .staff
         .iter()
-        .map(|s| {
-            format!(
-                r#"<option value="{id}">{name}（{id}）</option>"#,
-                id = escape(&s.id),
-                name = escape(&s.name)
-            )
-        })
+        .filter(|s| accounts::assignable(&caller, &s.id))
+        .map(|s| (s.id.as_str(), format!("{}（{}）", s.name, s.id)))
         .collect();
-    let pending: Vec<Vec<String>> = state
+    let staff_options: Vec<(&str, &str)> = staff.iter().map(|(id, l)| (*id, l.as_str())).collect();
+    let pending: Vec<Vec<Markup>> = state
         .storage
         .accounts(Some(DeviceStatus::Pending))
         .await?
         .into_iter()
         .map(|a| {
-            let id = escape(&a.id);
             vec![
-                time(a.created_at),
-                escape(&a.name),
-                escape(&mask(&a.id_number, 4, 2)),
-                escape(&mask(&a.phone, 3, 2)),
-                format!(
-                    r#"<form method="post" action="/ui/admin/registrations/{id}/approve" class="approve"><input type="hidden" name="csrf" value="{csrf}">
-<select name="staff_id" class="approve-staff">{staff_options}</select><button class="approve-button" data-id="{id}">批准</button></form>
-<form method="post" action="/ui/admin/registrations/{id}/reject"><input type="hidden" name="csrf" value="{csrf}"><input name="reason" placeholder="理由" required><button>拒绝</button></form>"#
-                ),
+                html! { (time(a.created_at)) },
+                html! { (a.name) },
+                html! { (mask(&a.id_number, 4, 2)) },
+                html! { (mask(&a.phone, 3, 2)) },
+                html! {
+                    form.approve method="post" action={ "/ui/admin/registrations/" (a.id) "/approve" } {
+                        (csrf_field(&signed))
+                        select.approve-staff name="staff_id" {
+                            @for (id, label) in &staff_options { option value=(id) { (label) } }
+                        }
+                        button.approve-button data-id=(a.id) { "批准" }
+                    }
+                    form method="post" action={ "/ui/admin/registrations/" (a.id) "/reject" } {
+                        (csrf_field(&signed))
+                        input name="reason" placeholder="理由" required;
+                        button { "拒绝" }
+                    }
+                },
             ]
         })
         .collect();
-    let devices: Vec<Vec<String>> = state
+    let devices: Vec<Vec<Markup>> = state
         .storage
         .accounts(Some(DeviceStatus::Approved))
         .await?
         .into_iter()
+        .filter(|a| {
+            a.staff_id
+                .as_deref()
+                .is_some_and(|s| accounts::assignable(&caller, s))
+        })
         .map(|a| {
-            let id = escape(&a.id);
+            let staff = a.staff_id.as_deref().unwrap_or_default();
             vec![
-                escape(&a.name),
-                escape(a.staff_id.as_deref().unwrap_or("")),
-                escape(&a.device_id[..8.min(a.device_id.len())]),
-                format!(r#"<form method="post" action="/ui/admin/devices/{id}/revoke"><input type="hidden" name="csrf" value="{csrf}"><button class="revoke-button">停用并清除</button></form>"#),
+                html! { (a.name) },
+                html! { (super::incidents::person_name(&tree, staff)) },
+                html! { (a.device_id.chars().take(8).collect::<String>()) },
+                html! {
+                    form method="post" action={ "/ui/admin/devices/" (a.id) "/revoke" } {
+                        (csrf_field(&signed))
+                        button.revoke-button { "停用并清除" }
+                    }
+                },
             ]
         })
         .collect();
-    let villages: String = tree
-        .units
-        .iter()
-        .filter(|u| u.level == fieldgrid_core::org::UnitLevel::Village)
-        .map(|u| {
-            format!(
-                r#"<li><a href="/ui/admin/plates/{code}" class="plate-sheet">{name}</a></li>"#,
-                code = escape(&u.code),
-                name = escape(&u.name)
-            )
-        })
-        .collect();
-    let body = format!(
-        r#"<h1>管理</h1>
-<h3>待审核注册 <small id="pending-count">{n}</small></h3>{p}
-<h3>已批准设备</h3>{d}
-<h3>门牌二维码打印</h3><ul>{villages}</ul>"#,
-        n = pending.len(),
-        p = table(
-            "pending",
-            &["申请时间", "姓名", "身份证号", "手机", "操作"],
-            &pending
-        ),
-        d = table("devices", &["姓名", "人员", "设备", "操作"], &devices),
-    );
-    Ok(layout(&signed, "管理", "admin", "", &body))
+    let body = html! {
+        h1 { "管理" }
+        h3 { "待审核注册 " small #pending-count { (pending.len()) } }
+        (table("pending", &["申请时间", "姓名", "身份证号", "手机", "操作"], &pending))
+        h3 { "已批准设备" }
+        (table("devices", &["姓名", "人员", "设备", "操作"], &devices))
+        h3 { "门牌二维码打印" }
+        ul {
+            @for u in tree.units.iter().filter(|u| u.level == fieldgrid_core::org::UnitLevel::Village) {
+                li { a.plate-sheet href={ "/ui/admin/plates/" (u.code) } { (u.name) } }
+            }
+        }
+    };
+    Ok(layout(&signed, "管理", "admin", Head::default(), body))
 }
 
 /// The approve form.
@@ -137,6 +140,10 @@ pub async fn approve(
     CsrfForm { signed, form: f }: CsrfForm<ApproveForm>,
 ) -> Result<Response, PageError> {
     admin_only(&signed)?;
+    let caller = super::caller(&state, &signed).await?;
+    if !accounts::assignable(&caller, &f.staff_id) {
+        return Err(PageError::not_found());
+    }
     tracing::info!(registration = %id, admin = %signed.user.username, "approved from the web");
     Ok(done(crate::admin::approve(&state, &id, &f.staff_id).await))
 }
@@ -158,6 +165,14 @@ pub async fn revoke(
     CsrfForm { signed, .. }: CsrfForm<RevokeForm>,
 ) -> Result<Response, PageError> {
     admin_only(&signed)?;
+    let caller = super::caller(&state, &signed).await?;
+    let account = state.storage.account(&id).await?;
+    if !account
+        .and_then(|a| a.staff_id)
+        .is_some_and(|s| accounts::assignable(&caller, &s))
+    {
+        return Err(PageError::not_found());
+    }
     Ok(done(crate::admin::revoke(&state, &id).await))
 }
 
@@ -188,12 +203,12 @@ pub async fn plates(
     })
     .await
     .map_err(|e| PageError::bad(e.to_string()))??;
-    let (w, h) = (210.0, 297.0);
-    let mut cells = String::new();
     let houses: Vec<_> = houses
         .into_iter()
         .filter(|h| h.door_plate.is_some() && caller.sees(&h.grid_code))
         .collect();
+    let (w, h) = (210.0, 297.0);
+    let mut cells = Vec::new();
     for (i, house) in houses.iter().enumerate() {
         let plate = house.door_plate.as_deref().unwrap_or_default();
         let code = qrcode::QrCode::with_error_correction_level(
@@ -201,12 +216,13 @@ pub async fn plates(
             qrcode::EcLevel::M,
         )
         .map_err(|e| PageError::bad(e.to_string()))?;
-        let svg = code
+        // The QR library's SVG holds only its own shapes (no text of ours).
+        let qr = code
             .render::<qrcode::render::svg::Color<'_>>()
             .min_dimensions(120, 120)
             .quiet_zone(true)
             .build();
-        let svg = svg.trim_start_matches(|c| c != '<').replacen(
+        let qr = qr.trim_start_matches(|c| c != '<').replacen(
             "<?xml version=\"1.0\" standalone=\"yes\"?>",
             "",
             1,
@@ -216,18 +232,22 @@ pub async fn plates(
             10.0 + col as f64 * 48.0,
             page as f64 * h + 12.0 + row as f64 * 56.0,
         );
-        cells.push_str(&format!(
-            r#"<g transform="translate({x},{y})" class="plate"><svg width="40" height="40" viewBox="0 0 120 120" x="2" y="0">{svg}</svg>
-<text x="22" y="45" font-size="4" text-anchor="middle">{plate}</text><text x="22" y="50" font-size="3" text-anchor="middle">{addr}</text></g>"#,
-            plate = escape(plate),
-            addr = escape(&house.address),
-        ));
+        cells.push(html! {
+            g.plate transform=(format!("translate({x},{y})")) {
+                svg width="40" height="40" viewBox="0 0 120 120" x="2" y="0" { (PreEscaped(qr)) }
+                text x="22" y="45" font-size="4" text-anchor="middle" { (plate) }
+                text x="22" y="50" font-size="3" text-anchor="middle" { (house.address) }
+            }
+        });
     }
     let pages = houses.len().div_ceil(20).max(1);
-    let doc = format!(
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}mm" height="{th}mm" viewBox="0 0 {w} {th}">{cells}</svg>"#,
-        th = h * pages as f64
-    );
+    let th = h * pages as f64;
+    let doc = html! {
+        svg xmlns="http://www.w3.org/2000/svg" width={ (w) "mm" } height={ (th) "mm" } viewBox=(format!("0 0 {w} {th}")) {
+            @for c in &cells { (c) }
+        }
+    }
+    .into_string();
     Ok((
         [(header::CONTENT_TYPE, "image/svg+xml; charset=utf-8")],
         doc,

@@ -11,7 +11,9 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::page::{escape, layout_bare};
+use maud::html;
+
+use super::page::layout_bare;
 use crate::AppState;
 use crate::http::ClientAddr;
 use crate::service::throttle;
@@ -215,19 +217,16 @@ pub async fn login_page() -> Response {
 }
 
 fn login_form(error: Option<&str>) -> Response {
-    let error = error
-        .map(|e| format!(r#"<p class="error" id="login-error">{}</p>"#, escape(e)))
-        .unwrap_or_default();
-    let body = format!(
-        r#"<form class="login" method="post" action="/ui/login">
-  <h1>网格化社会治理 · 指挥中心</h1>
-  {error}
-  <label>用户名 <input name="username" id="username" autocomplete="username" required></label>
-  <label>密码 <input name="password" id="password" type="password" autocomplete="current-password" required></label>
-  <button type="submit" id="login-button">登录</button>
-</form>"#
-    );
-    layout_bare("登录", &body).into_response()
+    let body = html! {
+        form.login method="post" action="/ui/login" {
+            h1 { "网格化社会治理 · 指挥中心" }
+            @if let Some(e) = error { p.error #login-error { (e) } }
+            label { "用户名 " input name="username" #username autocomplete="username" required; }
+            label { "密码 " input name="password" #password type="password" autocomplete="current-password" required; }
+            button type="submit" #login-button { "登录" }
+        }
+    };
+    layout_bare("登录", body).into_response()
 }
 
 /// The login form.

@@ -2,14 +2,15 @@
 //! by modules with its members, visit timeline and field history.
 
 use axum::extract::{Path, Query, State};
-use axum::response::Html;
 use fieldgrid_core::household::{FormRecord, HouseholdQuery};
 use fieldgrid_core::records::{FieldValue, Household, RecordKind};
 use serde::Deserialize;
 
 use super::auth::{CsrfForm, SignedIn};
-use super::incidents::is_code;
-use super::page::{escape, layout, table, time};
+use maud::{Markup, html};
+
+use super::incidents::{is_code, person_name};
+use super::page::{Head, csrf_field, layout, select, table, time};
 use super::{PageError, caller, replica_store};
 use crate::AppState;
 use crate::service::records;
@@ -52,7 +53,7 @@ pub async fn list(
     State(state): State<AppState>,
     signed: SignedIn,
     Query(q): Query<ListQuery>,
-) -> Result<Html<String>, PageError> {
+) -> Result<Markup, PageError> {
     render_list(&state, &signed, q, String::new()).await
 }
 
@@ -60,7 +61,7 @@ pub async fn list(
 pub async fn search(
     State(state): State<AppState>,
     CsrfForm { signed, form }: CsrfForm<SearchForm>,
-) -> Result<Html<String>, PageError> {
+) -> Result<Markup, PageError> {
     if form.q.chars().count() > 100 {
         return Err(PageError::bad("查找内容过长"));
     }
@@ -77,7 +78,7 @@ async fn render_list(
     signed: &SignedIn,
     q: ListQuery,
     text: String,
-) -> Result<Html<String>, PageError> {
+) -> Result<Markup, PageError> {
     if q.grid.as_deref().is_some_and(|g| !is_code(g)) {
         return Err(PageError::bad("参数 grid 的值无效"));
     }
@@ -106,30 +107,23 @@ async fn render_list(
         .unwrap_or_default();
     let with_problems = q.problems.is_some();
     let (rows, total) = tokio::task::spawn_blocking(
-        move || -> Result<(Vec<Vec<String>>, u64), fieldgrid_core::Error> {
+        move || -> Result<(Vec<Vec<Markup>>, u64), fieldgrid_core::Error> {
             if !text.trim().is_empty() {
                 let found = store.find_residents(&text, &grids, 100)?;
                 let rows = found
                     .into_iter()
                     .map(|f| {
-                        let href = if f.kind == RecordKind::Household {
-                            format!("/ui/households/{}", f.id)
-                        } else {
-                            String::new()
-                        };
+                        let kind = if f.kind == RecordKind::Household { "户" } else { "人员" };
                         vec![
-                            if href.is_empty() {
-                                escape(&f.title)
-                            } else {
-                                format!(
-                                    r#"<a href="{href}" class="household-link">{}</a>"#,
-                                    escape(&f.title)
-                                )
+                            html! {
+                                @if f.kind == RecordKind::Household {
+                                    a.household-link href={ "/ui/households/" (f.id) } { (f.title) }
+                                } @else { (f.title) }
                             },
-                            escape(f.kind.as_str()),
-                            escape(&f.grid_code),
-                            String::new(),
-                            String::new(),
+                            html! { (kind) },
+                            html! { (f.grid_code) },
+                            html! {},
+                            html! {},
                         ]
                     })
                     .collect::<Vec<_>>();
@@ -149,21 +143,14 @@ async fn render_list(
                 .into_iter()
                 .map(|h| {
                     vec![
-                        format!(
-                            r#"<a href="/ui/households/{}" class="household-link">{}</a>"#,
-                            escape(&h.id),
-                            escape(&h.head_name)
-                        ),
-                        escape(&h.address),
-                        escape(&h.grid_code),
-                        if h.problems > 0 {
-                            format!(r#"<span class="problem">{} 项待完善</span>"#, h.problems)
-                        } else if h.complete {
-                            "完整".into()
-                        } else {
-                            String::new()
+                        html! { a.household-link href={ "/ui/households/" (h.id) } { (h.head_name) } },
+                        html! { (h.address) },
+                        html! { (h.grid_code) },
+                        html! {
+                            @if h.problems > 0 { span.problem { (h.problems) " 项待完善" } }
+                            @else if h.complete { "完整" }
                         },
-                        h.last_visit_at.map(time).unwrap_or_else(|| "未走访".into()),
+                        html! { (h.last_visit_at.map(time).unwrap_or_else(|| "未走访".into())) },
                     ]
                 })
                 .collect();
@@ -172,41 +159,23 @@ async fn render_list(
     )
     .await
     .map_err(|e| PageError::bad(e.to_string()))??;
-    let opts: String = FILTERS
-        .iter()
-        .map(|(v, l)| {
-            format!(
-                r#"<option value="{v}"{s}>{l}</option>"#,
-                s = if q.filter.as_deref() == Some(*v) {
-                    " selected"
-                } else {
-                    ""
-                }
-            )
-        })
-        .collect();
-    let body = format!(
-        r#"<h1>户籍信息 <small id="household-total">{total} 户</small></h1>
-<form class="filters" method="post" action="/ui/households">
-<input type="hidden" name="csrf" value="{csrf}">
-<label>查找<input name="q" id="household-search" value="{text}" placeholder="姓名、身份证号、电话、地址"></label>
-<label>网格<input name="grid" value="{grid}"></label>
-<label>筛选<select name="filter">{opts}</select></label>
-<label><span>仅待完善</span><input type="checkbox" name="problems" value="1"{p}></label>
-<button>查询</button></form>{t}"#,
-        text = escape(&shown_text),
-        csrf = escape(&signed.session.csrf),
-        grid = escape(q.grid.as_deref().unwrap_or("")),
-        p = if with_problems { " checked" } else { "" },
-        t = table(
-            "households",
-            &["户主", "地址", "网格", "完整性", "最近走访"],
-            &rows
-        ),
-    );
-    Ok(layout(signed, "户籍", "households", "", &body))
+    let body = html! {
+        h1 { "户籍信息 " small #household-total { (total) " 户" } }
+        form.filters method="post" action="/ui/households" {
+            (csrf_field(signed))
+            label { "查找" input name="q" #household-search value=(shown_text) placeholder="姓名、身份证号、电话、地址"; }
+            label { "网格" input name="grid" value=(q.grid.as_deref().unwrap_or("")); }
+            label { "筛选" (select("filter", "filter-filter", None, &FILTERS, Some(q.filter.as_deref().unwrap_or("")))) }
+            label { span { "仅待完善" } input type="checkbox" name="problems" value="1" checked[with_problems]; }
+            button { "查询" }
+        }
+        (table("households", &["户主", "地址", "网格", "完整性", "最近走访"], &rows))
+    };
+    Ok(layout(signed, "户籍", "households", Head::default(), body))
 }
 
+/// A stored answer as a person reads it: choice names, masked ID numbers (text;
+/// the template escapes it).
 fn show(v: &FieldValue, form: &fieldgrid_core::forms::CompiledForm, key: &str) -> String {
     use fieldgrid_core::forms::FieldType;
     let label_of = |list: &str, code: &str| {
@@ -218,14 +187,13 @@ fn show(v: &FieldValue, form: &fieldgrid_core::forms::CompiledForm, key: &str) -
     };
     let field = form.field(key);
     match (v, field.map(|f| &f.field_type)) {
-        (FieldValue::Text(s), Some(FieldType::Single { choices })) => escape(&label_of(choices, s)),
-        (FieldValue::Choices(c), Some(FieldType::Multiple { choices, .. })) => escape(
-            &c.iter()
-                .map(|x| label_of(choices, x))
-                .collect::<Vec<_>>()
-                .join("、"),
-        ),
-        (FieldValue::Text(s), Some(FieldType::IdCard)) => escape(&crate::admin::mask(s, 4, 2)),
+        (FieldValue::Text(s), Some(FieldType::Single { choices })) => label_of(choices, s),
+        (FieldValue::Choices(c), Some(FieldType::Multiple { choices, .. })) => c
+            .iter()
+            .map(|x| label_of(choices, x))
+            .collect::<Vec<_>>()
+            .join("、"),
+        (FieldValue::Text(s), Some(FieldType::IdCard)) => crate::admin::mask(s, 4, 2),
         (FieldValue::Bool(b), _) => {
             if *b {
                 "是".into()
@@ -235,8 +203,8 @@ fn show(v: &FieldValue, form: &fieldgrid_core::forms::CompiledForm, key: &str) -
         }
         (FieldValue::Int(i), _) => i.to_string(),
         (FieldValue::Decimal(d), _) => format!("{d}"),
-        (FieldValue::Text(s), _) => escape(s),
-        (FieldValue::Choices(c), _) => escape(&c.join(", ")),
+        (FieldValue::Text(s), _) => s.clone(),
+        (FieldValue::Choices(c), _) => c.join(", "),
         (FieldValue::Point(p), _) => format!("{:.5}, {:.5}", p.lat, p.lon),
         (FieldValue::Rows(r), _) => format!("{} 行", r.len()),
     }
@@ -247,7 +215,7 @@ pub async fn detail(
     State(state): State<AppState>,
     signed: SignedIn,
     Path(id): Path<String>,
-) -> Result<Html<String>, PageError> {
+) -> Result<Markup, PageError> {
     let store = replica_store(&state).await?;
     let caller = caller(&state, &signed).await?;
     let house: Household = records::get_in(&store, &caller, &id).await?;
@@ -277,109 +245,95 @@ pub async fn detail(
             .map_err(|e| PageError::bad(e.to_string()))??
     };
     let values = house.form_values();
-    let mut modules = String::new();
-    for module in &form.definition.modules {
-        let rows: Vec<Vec<String>> = module
-            .sections
-            .iter()
-            .flat_map(|s| &s.fields)
-            .filter_map(|f| {
-                let key = format!("{}.{}", module.code, f.code);
-                let v = values.get(&key)?;
-                let problems: String = report
-                    .problems
-                    .iter()
-                    .filter(|p| p.field == key)
-                    .map(|p| format!(r#"<div class="problem">{}</div>"#, escape(&p.message)))
-                    .collect();
-                Some(vec![
-                    escape(&f.label.zh),
-                    format!("{}{problems}", show(v, &form, &key)),
-                ])
-            })
-            .collect();
-        modules.push_str(&format!(
-            r#"<div class="card module" id="module-{code}"><h3>{label}</h3>{t}</div>"#,
-            code = escape(&module.code),
-            label = escape(&module.label.zh),
-            t = table(&format!("fields-{}", module.code), &["项目", "内容"], &rows),
-        ));
-    }
+    let tree = caller.tree.clone();
+    let modules = html! {
+        @for module in &form.definition.modules {
+            @let rows: Vec<Vec<Markup>> = module
+                .sections
+                .iter()
+                .flat_map(|s| &s.fields)
+                .filter_map(|f| {
+                    let key = format!("{}.{}", module.code, f.code);
+                    let v = values.get(&key)?;
+                    Some(vec![
+                        html! { (f.label.zh) },
+                        html! {
+                            (show(v, &form, &key))
+                            @for p in report.problems.iter().filter(|p| p.field == key) {
+                                div.problem { (p.message) }
+                            }
+                        },
+                    ])
+                })
+                .collect();
+            div.card.module id={ "module-" (module.code) } {
+                h3 { (module.label.zh) }
+                (table(&format!("fields-{}", module.code), &["项目", "内容"], &rows))
+            }
+        }
+    };
     // A member outside the user's area shows as such, nothing of the person.
-    let member_rows: Vec<Vec<String>> = members
+    let member_rows: Vec<Vec<Markup>> = members
         .iter()
         .map(|(m, p)| match p {
             Some(p) => vec![
-                escape(&p.name),
-                escape(&m.relation),
-                escape(p.status.as_str()),
+                html! { (p.name) },
+                html! { (m.relation) },
+                html! { (p.status.as_str()) },
             ],
-            None => vec!["（不在本辖区）".into(), escape(&m.relation), String::new()],
+            None => vec![html! { "（不在本辖区）" }, html! { (m.relation) }, html! {}],
         })
         .collect();
     let mut visits = house.visits.clone();
     visits.sort_by_key(|v| std::cmp::Reverse(v.at));
-    let visit_rows: Vec<Vec<String>> = visits
+    let visit_rows: Vec<Vec<Markup>> = visits
         .iter()
         .map(|v| {
             vec![
-                time(v.at),
-                escape(&v.by),
-                escape(&v.purpose),
-                escape(&v.notes),
-                if v.follow_up {
-                    "需回访".into()
-                } else {
-                    String::new()
-                },
+                html! { (time(v.at)) },
+                html! { (person_name(&tree, &v.by)) },
+                html! { (v.purpose) },
+                html! { (v.notes) },
+                html! { @if v.follow_up { "需回访" } },
             ]
         })
         .collect();
-    let history_rows: Vec<Vec<String>> = history
+    // Values through the same display as the record: ID numbers stay masked.
+    let as_shown = |key: &str, v: &serde_json::Value| {
+        serde_json::from_value::<FieldValue>(v.clone())
+            .map_or_else(|_| v.to_string(), |f| show(&f, &form, key))
+    };
+    let history_rows: Vec<Vec<Markup>> = history
         .iter()
         .map(|(k, c)| {
-            let old: Vec<String> = c.old.iter().map(|v| v.to_string()).collect();
+            let old: Vec<String> = c.old.iter().map(|v| as_shown(k, v)).collect();
             let new = c
                 .new
                 .as_ref()
-                .map_or("（清除）".to_owned(), |v| v.to_string());
+                .map_or("（清除）".to_owned(), |v| as_shown(k, v));
             vec![
-                time(c.time),
-                escape(c.user_id.as_deref().unwrap_or("")),
-                escape(k),
-                escape(&format!("{} → {new}", old.join(" | "))),
+                html! { (time(c.time)) },
+                html! { (person_name(&tree, c.user_id.as_deref().unwrap_or(""))) },
+                html! { (form.field(k).map_or(k.as_str(), |f| f.label.zh.as_str())) },
+                html! { (old.join(" | ")) " → " (new) },
             ]
         })
         .collect();
-    let body = format!(
-        r#"<h1 id="household-title">{head} · {addr}</h1>
-<p>网格 {grid}　门牌 {plate}　表单版本 {ver}　{complete}　问题 {np} 项</p>
-<div class="cards"><div class="card"><h3>家庭成员</h3>{members}</div>
-<div class="card"><h3>走访记录</h3>{visits}</div></div>
-<div class="cards">{modules}</div>
-<div class="card"><h3>修改记录（最近 30 条）</h3>{history}</div>"#,
-        head = escape(&house.head_name),
-        addr = escape(&house.address),
-        grid = escape(&house.grid_code),
-        plate = escape(house.door_plate.as_deref().unwrap_or("—")),
-        ver = report.saved_with.map_or("—".into(), |v| v.to_string()),
-        complete = if house.complete {
-            "已完整"
-        } else {
-            "草稿"
-        },
-        np = report.problems.len(),
-        members = table("members", &["姓名", "与户主关系", "状态"], &member_rows),
-        visits = table(
-            "visits",
-            &["时间", "走访人", "目的", "情况", "回访"],
-            &visit_rows
-        ),
-        history = table(
-            "history",
-            &["时间", "修改人", "项目", "修改"],
-            &history_rows
-        ),
-    );
-    Ok(layout(&signed, "户籍", "households", "", &body))
+    let body = html! {
+        h1 #household-title { (house.head_name) " · " (house.address) }
+        p {
+            "网格 " (house.grid_code)
+            "　门牌 " (house.door_plate.as_deref().unwrap_or("—"))
+            "　表单版本 " (report.saved_with.map_or("—".into(), |v| v.to_string()))
+            "　" (if house.complete { "已完整" } else { "草稿" })
+            "　问题 " (report.problems.len()) " 项"
+        }
+        div.cards {
+            div.card { h3 { "家庭成员" } (table("members", &["姓名", "与户主关系", "状态"], &member_rows)) }
+            div.card { h3 { "走访记录" } (table("visits", &["时间", "走访人", "目的", "情况", "回访"], &visit_rows)) }
+        }
+        div.cards { (modules) }
+        div.card { h3 { "修改记录（最近 30 条）" } (table("history", &["时间", "修改人", "项目", "修改"], &history_rows)) }
+    };
+    Ok(layout(&signed, "户籍", "households", Head::default(), body))
 }

@@ -5,13 +5,15 @@
 
 use axum::extract::{Path, Query, State};
 use axum::http::header;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use fieldgrid_core::incident::{Action, DayCount, replay};
 use fieldgrid_core::records::{Incident, IncidentTransition};
 use serde::Deserialize;
 
 use super::auth::{CsrfForm, SignedIn};
-use super::page::{escape, layout, table, time};
+use maud::{Markup, html};
+
+use super::page::{Head, csrf_field, layout, select, table, time};
 use super::{PageError, caller, replica_store};
 use crate::AppState;
 use crate::service::records;
@@ -127,89 +129,75 @@ fn platform_name(id: &str) -> &str {
         .map_or(id, |(_, n)| n)
 }
 
+/// The Chinese name of a stage code (the code itself if unknown).
+pub(crate) fn stage_name(code: &str) -> &str {
+    STAGES
+        .iter()
+        .chain(
+            [
+                ("rejected", "不予受理"),
+                ("returned", "已退回"),
+                ("escalated", "已上报"),
+            ]
+            .iter(),
+        )
+        .find(|(c, _)| *c == code)
+        .map_or(code, |(_, n)| n)
+}
+
+/// A person's name from the org tree (the id if not there).
+pub(crate) fn person_name<'a>(tree: &'a fieldgrid_core::org::OrgTree, id: &'a str) -> &'a str {
+    tree.staff
+        .iter()
+        .find(|s| s.id == id)
+        .map_or(id, |s| s.name.as_str())
+}
+
 /// `GET /ui/incidents`.
 pub async fn list(
     State(state): State<AppState>,
     signed: SignedIn,
     Query(f): Query<QueueFilter>,
-) -> Result<Html<String>, PageError> {
+) -> Result<Markup, PageError> {
     let items = queue(&state, &signed, &f).await?;
-    let rows: Vec<Vec<String>> = items
+    let colour_name = |c: &str| {
+        COLOURS
+            .iter()
+            .find(|(k, _)| *k == c)
+            .map_or("已办结", |(_, n)| n)
+    };
+    let rows: Vec<Vec<Markup>> = items
         .iter()
         .map(|i| {
             let colour = format!("{:?}", i.colour).to_lowercase();
             vec![
-                format!(r#"<a href="/ui/incidents/{id}" class="incident-link" data-id="{id}">{short}</a>"#, id = escape(&i.id), short = escape(&i.id[..8.min(i.id.len())])),
-                escape(&i.grid_code),
-                escape(&i.category),
-                escape(&i.stage),
-                format!(r#"<span class="colour-{colour}">{colour}</span>"#),
-                i.assignee.as_deref().map(platform_name).map(escape).unwrap_or_default(),
-                i.due.map(time).unwrap_or_default(),
-                if i.conflicts > 0 { format!("⚠ {}", i.conflicts) } else { String::new() },
+                html! { a.incident-link href={ "/ui/incidents/" (i.id) } data-id=(i.id) { (i.id.chars().take(8).collect::<String>()) } },
+                html! { (i.grid_code) },
+                html! { (i.category) },
+                html! { span data-stage=(i.stage) { (stage_name(&i.stage)) } },
+                html! { span class={ "colour-" (colour) } { (colour_name(&colour)) } },
+                html! { (i.assignee.as_deref().map(platform_name).unwrap_or_default()) },
+                html! { (i.due.map(time).unwrap_or_default()) },
+                html! { @if i.conflicts > 0 { "⚠ " (i.conflicts) } },
             ]
         })
         .collect();
-    let sel = |name: &str, v: &Option<String>, options: &[(&str, &str)]| {
-        let opts: String = options
-            .iter()
-            .map(|(val, label)| {
-                let s = if opt(v) == Some(*val) {
-                    " selected"
-                } else {
-                    ""
-                };
-                format!(r#"<option value="{val}"{s}>{label}</option>"#)
-            })
-            .collect();
-        format!(
-            r#"<label>{name}<select name="{key}" id="filter-{key}"><option value="">全部</option>{opts}</select></label>"#,
-            key = name_key(name)
-        )
+    let body = html! {
+        h1 { "事件处置 " small { (items.len()) " 件" } }
+        form.filters method="get" {
+            label { "阶段" (select("stage", "filter-stage", Some("全部"), &STAGES, opt(&f.stage))) }
+            label { "颜色" (select("colour", "filter-colour", Some("全部"), &COLOURS, opt(&f.colour))) }
+            label { "平台" (select("platform", "filter-platform", Some("全部"), &PLATFORMS, opt(&f.platform))) }
+            label { "类别" input name="category" value=(opt(&f.category).unwrap_or("")) placeholder="如 fire"; }
+            label { "网格" input name="grid" value=(opt(&f.grid).unwrap_or("")); }
+            label { span { "含已办结" } input type="checkbox" name="done" value="1" checked[opt(&f.done).is_some()]; }
+            button { "筛选" }
+            " "
+            a href="/ui/export/incidents.csv" { "导出 CSV" }
+        }
+        (table("incident-queue", &["编号", "网格", "类别", "阶段", "状态", "承办平台", "期限", "冲突"], &rows))
     };
-    let body = format!(
-        r#"<h1>事件处置 <small>{n} 件</small></h1>
-<form class="filters" method="get">{s}{c}{p}
-<label>类别<input name="category" value="{cat}" placeholder="如 fire"></label>
-<label>网格<input name="grid" value="{grid}"></label>
-<label><span>含已办结</span><input type="checkbox" name="done" value="1"{done}></label>
-<button>筛选</button> <a href="/ui/export/incidents.csv">导出 CSV</a></form>
-{t}"#,
-        n = items.len(),
-        s = sel("阶段", &f.stage, &STAGES),
-        c = sel("颜色", &f.colour, &COLOURS),
-        p = sel("平台", &f.platform, &PLATFORMS),
-        cat = escape(opt(&f.category).unwrap_or("")),
-        grid = escape(opt(&f.grid).unwrap_or("")),
-        done = if opt(&f.done).is_some() {
-            " checked"
-        } else {
-            ""
-        },
-        t = table(
-            "incident-queue",
-            &[
-                "编号",
-                "网格",
-                "类别",
-                "阶段",
-                "状态",
-                "承办平台",
-                "期限",
-                "冲突"
-            ],
-            &rows
-        ),
-    );
-    Ok(layout(&signed, "事件", "incidents", "", &body))
-}
-
-fn name_key(label: &str) -> &'static str {
-    match label {
-        "阶段" => "stage",
-        "颜色" => "colour",
-        _ => "platform",
-    }
+    Ok(layout(&signed, "事件", "incidents", Head::default(), body))
 }
 
 /// `GET /ui/incidents/{id}`.
@@ -218,7 +206,7 @@ pub async fn detail(
     signed: SignedIn,
     Path(id): Path<String>,
     Query(q): Query<Notice>,
-) -> Result<Html<String>, PageError> {
+) -> Result<Markup, PageError> {
     let notice = match q.notice.as_deref() {
         None => None,
         Some("sent") => Some("已提交，将同步到相关人员的手机"),
@@ -234,51 +222,28 @@ async fn render_detail(
     id: &str,
     notice: Option<&str>,
     error: Option<&str>,
-) -> Result<Html<String>, PageError> {
+) -> Result<Markup, PageError> {
     let caller = caller(state, signed).await?;
     let i: Incident = records::get(state, &caller, id).await?;
     let tree = caller.tree.clone();
     let state_now = replay(&i);
-    let transitions: Vec<Vec<String>> = i
+    let transitions: Vec<Vec<Markup>> = i
         .transitions
         .iter()
         .enumerate()
         .map(|(n, t)| {
-            let conflict = state_now
-                .conflicts
-                .iter()
-                .find(|c| c.index == n)
-                .map(|c| format!("⚠ {}", escape(&c.reason)))
-                .unwrap_or_default();
+            let conflict = state_now.conflicts.iter().find(|c| c.index == n);
             vec![
-                time(t.at),
-                escape(&t.by),
-                escape(&t.role),
-                format!("{} → {}", escape(&t.from), escape(&t.to)),
-                escape(&t.note),
-                t.assignee
-                    .as_deref()
-                    .map(platform_name)
-                    .map(escape)
-                    .unwrap_or_default(),
-                conflict,
+                html! { (time(t.at)) },
+                html! { (person_name(&tree, &t.by)) },
+                html! { (t.role) },
+                html! { (stage_name(&t.from)) " → " (stage_name(&t.to)) },
+                html! { (t.note) },
+                html! { (t.assignee.as_deref().map(platform_name).unwrap_or_default()) },
+                html! { @if let Some(c) = conflict { "⚠ " (c.reason) } },
             ]
         })
         .collect();
-    let photos: String = i
-        .photos
-        .iter()
-        .map(|h| {
-            format!(
-                r#"<img src="/ui/photos/{h}" alt="现场照片" class="incident-photo">"#,
-                h = escape(h)
-            )
-        })
-        .collect();
-    let place = i
-        .location
-        .map(|p| format!("{:.5}, {:.5}", p.lat, p.lon))
-        .unwrap_or_else(|| "未定位".into());
     // The incident's place on a small map with its grid's boundary.
     let ring: Vec<[f64; 2]> = tree
         .grids
@@ -287,66 +252,69 @@ async fn render_detail(
         .and_then(|g| g.boundary.first())
         .map(|r| r.iter().map(|p| [p[1], p[0]]).collect())
         .unwrap_or_default();
-    let minimap = match i.location {
-        // Drawn by a script file from data attributes: the CSP allows no inline script.
-        Some(p) => format!(
-            r#"<div id="incident-map" class="minimap" data-ring="{ring}" data-lat="{lat}" data-lon="{lon}"></div><script src="/ui/assets/incident-map.js"></script>"#,
-            ring = escape(&serde_json::to_string(&ring).unwrap_or_else(|_| "[]".into())),
-            lat = p.lat,
-            lon = p.lon,
-        ),
-        None => String::new(),
+    let steps = [
+        ("accepted", "受理"),
+        ("dispatched", "派遣"),
+        ("returned", "退回"),
+        ("verified", "核查通过"),
+        ("reopened", "核查不通过"),
+        ("closed", "结案"),
+        ("rejected", "不予受理"),
+        ("escalated", "上报上级"),
+    ];
+    let body = html! {
+        h1 { "事件 " (id.chars().take(8).collect::<String>()) }
+        @if let Some(n) = notice { p.notice #notice { (n) } }
+        @if let Some(e) = error { p.error #step-error { (e) } }
+        div.cards {
+            div.card {
+                p {
+                    b { "类别" } " " (i.category) "　"
+                    b { "网格" } " " (i.grid_code) "　"
+                    b { "阶段" } " " span #incident-stage data-stage=(state_now.stage.as_str()) { (stage_name(state_now.stage.as_str())) } "　"
+                    b { "承办" } " " (state_now.assignee.as_deref().map(platform_name).unwrap_or_default())
+                }
+                p { b { "描述" } " " (i.description) }
+                p {
+                    b { "上报" } " " (person_name(&tree, &i.reporter_id)) " · " (time(i.reported_at)) "　"
+                    b { "位置" } " "
+                    @match i.location {
+                        Some(p) => { (format!("{:.5}, {:.5}", p.lat, p.lon)) }
+                        None => { "未定位" }
+                    }
+                }
+                div.photos {
+                    @for h in &i.photos {
+                        img.incident-photo src={ "/ui/photos/" (h) } alt="现场照片";
+                    }
+                }
+                @if let Some(p) = i.location {
+                    // Drawn by a script file from data attributes: the CSP allows no inline script.
+                    div #incident-map .minimap data-ring=(serde_json::to_string(&ring).unwrap_or_else(|_| "[]".into())) data-lat=(p.lat) data-lon=(p.lon) {}
+                    script src="/ui/assets/incident-map.js" {}
+                }
+            }
+            div.card {
+                h3 { "处置" }
+                form #step-form method="post" action={ "/ui/incidents/" (id) "/step" } {
+                    (csrf_field(signed))
+                    label { "操作 " (select("to", "step-to", None, &steps, None)) }
+                    label { "派往 " (select("assignee", "step-assignee", Some("—"), &PLATFORMS, None)) }
+                    label { "说明 " input name="note" #step-note; }
+                    button #step-submit { "提交" }
+                }
+            }
+        }
+        h3 { "流转记录" }
+        (table("transitions", &["时间", "人员", "角色", "环节", "说明", "承办", "冲突"], &transitions))
     };
-    let platforms: String = PLATFORMS
-        .iter()
-        .map(|(v, n)| format!(r#"<option value="{v}">{n}</option>"#))
-        .collect();
-    let notice = notice
-        .map(|n| format!(r#"<p class="notice" id="notice">{}</p>"#, escape(n)))
-        .unwrap_or_default();
-    let error = error
-        .map(|n| format!(r#"<p class="error" id="step-error">{}</p>"#, escape(n)))
-        .unwrap_or_default();
-    let body = format!(
-        r#"<h1>事件 {short}</h1>{notice}{error}
-<div class="cards"><div class="card">
-<p><b>类别</b> {cat}　<b>网格</b> {grid}　<b>阶段</b> <span id="incident-stage">{stage}</span>　<b>承办</b> {assignee}</p>
-<p><b>描述</b> {desc}</p><p><b>上报</b> {reporter} · {reported}　<b>位置</b> {place}</p>
-<div class="photos">{photos}</div>{minimap}</div>
-<div class="card"><h3>处置</h3>
-<form method="post" action="/ui/incidents/{id}/step" id="step-form">
-<input type="hidden" name="csrf" value="{csrf}">
-<label>操作 <select name="to" id="step-to">
-<option value="accepted">受理</option><option value="dispatched">派遣</option><option value="returned">退回</option>
-<option value="verified">核查通过</option><option value="reopened">核查不通过</option><option value="closed">结案</option>
-<option value="rejected">不予受理</option><option value="escalated">上报上级</option></select></label>
-<label>派往 <select name="assignee" id="step-assignee"><option value="">—</option>{platforms}</select></label>
-<label>说明 <input name="note" id="step-note"></label>
-<button id="step-submit">提交</button></form></div></div>
-<h3>流转记录</h3>{t}"#,
-        short = escape(&id[..8.min(id.len())]),
-        id = escape(id),
-        cat = escape(&i.category),
-        grid = escape(&i.grid_code),
-        stage = escape(state_now.stage.as_str()),
-        assignee = state_now
-            .assignee
-            .as_deref()
-            .map(platform_name)
-            .map(escape)
-            .unwrap_or_default(),
-        desc = escape(&i.description),
-        reporter = escape(&i.reporter_id),
-        reported = time(i.reported_at),
-        csrf = escape(&signed.session.csrf),
-        t = table(
-            "transitions",
-            &["时间", "人员", "角色", "环节", "说明", "承办", "冲突"],
-            &transitions
-        ),
-    );
-    let head = r#"<link rel="stylesheet" href="/ui/assets/leaflet.css"><script src="/ui/assets/leaflet.js"></script>"#;
-    Ok(layout(signed, "事件", "incidents", head, &body))
+    Ok(layout(
+        signed,
+        "事件",
+        "incidents",
+        Head { leaflet: true },
+        body,
+    ))
 }
 
 /// A fixed message shown after an action (`?notice=sent`).

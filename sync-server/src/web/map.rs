@@ -6,12 +6,14 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use fieldgrid_core::patrol::fix::flags;
 use serde::{Deserialize, Serialize};
 
 use super::auth::SignedIn;
-use super::page::{escape, layout, today};
+use maud::{Markup, html};
+
+use super::page::{Head, layout, today};
 use super::{PageError, caller};
 use crate::AppState;
 use crate::service::tracks;
@@ -32,32 +34,36 @@ pub(crate) fn valid_day(day: Option<String>) -> Result<String, PageError> {
 
 /// `GET /ui/`: the map page. The optional `tiles` setting is a tile URL; without it
 /// the map draws grid polygons on a blank background (works with no internet).
-pub async fn page(signed: SignedIn, Query(q): Query<DayQuery>) -> Result<Html<String>, PageError> {
+pub async fn page(signed: SignedIn, Query(q): Query<DayQuery>) -> Result<Markup, PageError> {
     let day = valid_day(q.day)?;
     let tiles = std::env::var("FIELDGRID_TILE_URL").unwrap_or_default();
-    let head = r#"<link rel="stylesheet" href="/ui/assets/leaflet.css"><script src="/ui/assets/leaflet.js"></script>"#;
-    let body = format!(
-        r##"<section class="map-page">
-<aside>
-  <form><label>日期 <input type="date" name="day" id="day" value="{day}"></label> <button>查看</button></form>
-  <p id="map-summary">正在加载…</p>
-  <div id="legend"><span class="sw c0"></span>未巡查 <span class="sw c1"></span>&lt;30% <span class="sw c2"></span>30–70% <span class="sw c3"></span>&gt;70%</div>
-  <h3>人员</h3><ul id="workers"></ul>
-  <div id="replay" hidden>
-    <h3 id="replay-title">轨迹回放</h3>
-    <input type="range" id="replay-slider" min="0" max="0" value="0">
-    <p id="replay-time"></p><p id="replay-findings"></p>
-    <a id="replay-gpx" href="">导出 GPX</a>
-  </div>
-  <p><a href="/ui/export/patrols.geojson?day={day}" id="export-geojson">导出当日轨迹 GeoJSON</a></p>
-</aside>
-<div id="map" data-day="{day}" data-tiles="{tiles}"></div>
-</section>
-<script src="/ui/assets/map.js"></script>"##,
-        day = escape(&day),
-        tiles = escape(&tiles),
-    );
-    Ok(layout(&signed, "地图", "map", head, &body))
+    let body = html! {
+        section.map-page {
+            aside {
+                form {
+                    label { "日期 " input type="date" name="day" #day value=(day); }
+                    " " button { "查看" }
+                }
+                p #map-summary { "正在加载…" }
+                div #legend {
+                    span.sw.c0 {} "未巡查 " span.sw.c1 {} "<30% " span.sw.c2 {} "30–70% " span.sw.c3 {} ">70%"
+                }
+                h3 { "人员" }
+                ul #workers {}
+                div #replay hidden {
+                    h3 #replay-title { "轨迹回放" }
+                    input type="range" #replay-slider min="0" max="0" value="0";
+                    p #replay-time {}
+                    p #replay-findings {}
+                    a #replay-gpx href="" { "导出 GPX" }
+                }
+                p { a #export-geojson href={ "/ui/export/patrols.geojson?day=" (day) } { "导出当日轨迹 GeoJSON" } }
+            }
+            div #map data-day=(day) data-tiles=(tiles) {}
+        }
+        script src="/ui/assets/map.js" {}
+    };
+    Ok(layout(&signed, "地图", "map", Head { leaflet: true }, body))
 }
 
 /// A grid on the map.

@@ -135,13 +135,7 @@ impl PageError {
 
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
-        (
-            self.0,
-            page::layout_bare(
-                "出错了",
-                &format!("<p class=\"error\">{}</p>", page::escape(&self.1)),
-            ),
-        )
-            .into_response()
+        let body = maud::html! { p.error { (self.1) } };
+        (self.0, page::layout_bare("出错了", body)).into_response()
     }
 }

@@ -1,44 +1,36 @@
-//! HTML building blocks: escaping, the page layout with its navigation, tables and
-//! small SVG bar charts. Pages are rendered on the server; scripts only draw the map.
+//! HTML building blocks on maud, which escapes every value it is given: the page
+//! layout with its navigation, tables and small SVG bar charts. Pages are rendered
+//! on the server; scripts (files only, the CSP allows no inline script) draw maps.
 
-use axum::response::Html;
+use maud::{DOCTYPE, Markup, html};
 
 use super::auth::SignedIn;
 
-/// Escapes text for HTML.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
+/// Stylesheets and scripts a page adds to `<head>`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Head {
+    /// Leaflet's stylesheet and script (map pages).
+    pub leaflet: bool,
+}
+
+/// A page without navigation (the login, errors).
+pub fn layout_bare(title: &str, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="zh-CN" {
+            head {
+                meta charset="utf-8";
+                title { (title) " · 网格化治理" }
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                link rel="stylesheet" href="/ui/assets/app.css";
+            }
+            body { (body) }
         }
     }
-    out
 }
 
-/// A page without navigation (the login).
-pub fn layout_bare(title: &str, body: &str) -> Html<String> {
-    Html(format!(
-        r#"<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>{} · 网格化治理</title>
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<link rel="stylesheet" href="/ui/assets/app.css"></head><body>{body}</body></html>"#,
-        escape(title)
-    ))
-}
-
-/// A page with the navigation bar; `head` adds to `<head>`.
-pub fn layout(
-    signed: &SignedIn,
-    title: &str,
-    active: &str,
-    head: &str,
-    body: &str,
-) -> Html<String> {
+/// A page with the navigation bar.
+pub fn layout(signed: &SignedIn, title: &str, active: &str, head: Head, body: Markup) -> Markup {
     let tabs = [
         ("/ui/", "map", "地图"),
         ("/ui/incidents", "incidents", "事件"),
@@ -46,75 +38,99 @@ pub fn layout(
         ("/ui/stats", "stats", "统计"),
         ("/ui/admin", "admin", "管理"),
     ];
-    let nav: String = tabs
-        .iter()
-        .filter(|(_, key, _)| *key != "admin" || signed.is_admin())
-        .map(|(href, key, label)| {
-            let class = if *key == active {
-                " class=\"active\""
-            } else {
-                ""
-            };
-            format!(r#"<a href="{href}"{class} id="nav-{key}">{label}</a>"#)
-        })
-        .collect();
-    Html(format!(
-        r#"<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>{title} · 网格化治理</title>
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="csrf" content="{csrf}">
-<link rel="stylesheet" href="/ui/assets/app.css">{head}</head><body>
-<header><span class="brand">综合指挥中心</span><nav>{nav}</nav>
-<form method="post" action="/ui/logout" class="logout"><input type="hidden" name="csrf" value="{csrf}">
-<span class="who">{who}</span><button id="logout">退出</button></form></header>
-<main>{body}</main></body></html>"#,
-        title = escape(title),
-        csrf = escape(&signed.session.csrf),
-        who = escape(&signed.user.username),
-    ))
+    html! {
+        (DOCTYPE)
+        html lang="zh-CN" {
+            head {
+                meta charset="utf-8";
+                title { (title) " · 网格化治理" }
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                meta name="csrf" content=(signed.session.csrf);
+                link rel="stylesheet" href="/ui/assets/app.css";
+                @if head.leaflet {
+                    link rel="stylesheet" href="/ui/assets/leaflet.css";
+                    script src="/ui/assets/leaflet.js" {}
+                }
+            }
+            body {
+                header {
+                    span.brand { "综合指挥中心" }
+                    nav {
+                        @for (href, key, label) in tabs {
+                            @if key != "admin" || signed.is_admin() {
+                                a href=(href) id={ "nav-" (key) } class=[(key == active).then_some("active")] { (label) }
+                            }
+                        }
+                    }
+                    form.logout method="post" action="/ui/logout" {
+                        (csrf_field(signed))
+                        span.who { (signed.user.username) }
+                        button #logout { "退出" }
+                    }
+                }
+                main { (body) }
+            }
+        }
+    }
 }
 
-/// A table from a header row and body rows (cells already HTML).
-pub fn table(id: &str, head: &[&str], rows: &[Vec<String>]) -> String {
-    let th: String = head
-        .iter()
-        .map(|h| format!("<th>{}</th>", escape(h)))
-        .collect();
-    let body: String = rows
-        .iter()
-        .map(|r| {
-            format!(
-                "<tr>{}</tr>",
-                r.iter()
-                    .map(|c| format!("<td>{c}</td>"))
-                    .collect::<String>()
-            )
-        })
-        .collect();
-    format!(r#"<table id="{id}"><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>"#)
+/// The hidden CSRF field every page form carries.
+pub fn csrf_field(signed: &SignedIn) -> Markup {
+    html! { input type="hidden" name="csrf" value=(signed.session.csrf); }
+}
+
+/// A table from a header row and body rows.
+pub fn table(id: &str, head: &[&str], rows: &[Vec<Markup>]) -> Markup {
+    html! {
+        table id=(id) {
+            thead { tr { @for h in head { th { (h) } } } }
+            tbody {
+                @for r in rows {
+                    tr { @for c in r { td { (c) } } }
+                }
+            }
+        }
+    }
+}
+
+/// A `<select>` of `(value, label)` options with `current` selected, and an empty
+/// first option named `all` when given.
+pub fn select(
+    name: &str,
+    id: &str,
+    all: Option<&str>,
+    options: &[(&str, &str)],
+    current: Option<&str>,
+) -> Markup {
+    html! {
+        select name=(name) id=(id) {
+            @if let Some(all) = all { option value="" { (all) } }
+            @for (value, label) in options {
+                option value=(value) selected[current == Some(*value)] { (label) }
+            }
+        }
+    }
 }
 
 /// A horizontal bar chart (values 0..=1 shown as percentages) as inline SVG.
-pub fn bars(id: &str, title: &str, items: &[(String, Option<f64>)]) -> String {
+pub fn bars(id: &str, title: &str, items: &[(String, Option<f64>)]) -> Markup {
     let h = 22 * items.len() + 30;
-    let rows: String = items
-        .iter()
-        .enumerate()
-        .map(|(i, (label, v))| {
-            let y = 26 + i * 22;
-            let w = v.map_or(0.0, |v| v.clamp(0.0, 1.0) * 300.0);
-            let text = v.map_or("—".to_owned(), |v| format!("{:.0}%", v * 100.0));
-            format!(
-                r##"<text x="0" y="{ty}" class="label">{l}</text><rect x="160" y="{y}" width="{w:.1}" height="16" class="bar"/><text x="{tx:.1}" y="{ty}" class="value">{text}</text>"##,
-                ty = y + 13,
-                l = escape(label),
-                tx = 166.0 + w,
-            )
-        })
-        .collect();
-    format!(
-        r#"<figure class="chart"><figcaption>{}</figcaption><svg id="{id}" width="520" height="{h}" role="img">{rows}</svg></figure>"#,
-        escape(title)
-    )
+    html! {
+        figure.chart {
+            figcaption { (title) }
+            svg id=(id) width="520" height=(h) role="img" {
+                @for (i, (label, v)) in items.iter().enumerate() {
+                    @let y = 26 + i * 22;
+                    @let w = v.map_or(0.0, |v| v.clamp(0.0, 1.0) * 300.0);
+                    text x="0" y=(y + 13) class="label" { (label) }
+                    rect x="160" y=(y) width=(format!("{w:.1}")) height="16" class="bar" {}
+                    text x=(format!("{:.1}", 166.0 + w)) y=(y + 13) class="value" {
+                        (v.map_or("—".to_owned(), |v| format!("{:.0}%", v * 100.0)))
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// Formats unix seconds as China time, `YYYY-MM-DD HH:MM`.
@@ -126,4 +142,20 @@ pub fn time(unix: i64) -> String {
 /// Today's date in China time, `YYYY-MM-DD`.
 pub fn today() -> String {
     fieldgrid_core::forms::date_at(crate::now()).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_value_is_escaped() {
+        let rows = vec![vec![html! { ("<script>alert(1)</script>") }]];
+        let out = table("t\"><x", &["<b>"], &rows).into_string();
+        assert!(!out.contains("<script>"), "{out}");
+        assert!(out.contains("&lt;script&gt;"));
+        assert!(!out.contains("t\"><x"), "{out}");
+        let chart = bars("c", "<i>", &[("<svg onload=x>".into(), Some(0.5))]).into_string();
+        assert!(!chart.contains("<svg onload"), "{chart}");
+    }
 }

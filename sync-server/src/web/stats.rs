@@ -5,13 +5,14 @@
 use std::collections::BTreeMap;
 
 use axum::extract::{Query, State};
-use axum::response::Html;
 use fieldgrid_core::incident::{DayCount, IncidentStats, default_catalogue, replay, statistics};
 use fieldgrid_core::records::{Incident, RecordKind};
 use serde::Deserialize;
 
 use super::auth::SignedIn;
-use super::page::{bars, escape, layout, table, today};
+use maud::{Markup, html};
+
+use super::page::{Head, bars, layout, select, table, today};
 use super::{PageError, replica_store};
 use crate::AppState;
 use crate::service::tracks;
@@ -104,20 +105,19 @@ pub async fn page(
     State(state): State<AppState>,
     signed: SignedIn,
     Query(q): Query<StatsQuery>,
-) -> Result<Html<String>, PageError> {
+) -> Result<Markup, PageError> {
     let (from, to, by, figures) = compute(&state, &signed, &q).await?;
-    let rows: Vec<Vec<String>> = figures
+    let rows: Vec<Vec<Markup>> = figures
         .iter()
         .map(|(g, s)| {
             vec![
-                escape(g),
-                s.received.to_string(),
-                pct(s.acceptance_rate),
-                pct(s.on_time_close_rate),
-                pct(s.satisfaction_rate),
-                s.overdue_now.to_string(),
-                s.avg_handling_hours
-                    .map_or("—".into(), |h| format!("{h:.1}")),
+                html! { (g) },
+                html! { (s.received) },
+                html! { (pct(s.acceptance_rate)) },
+                html! { (pct(s.on_time_close_rate)) },
+                html! { (pct(s.satisfaction_rate)) },
+                html! { (s.overdue_now) },
+                html! { (s.avg_handling_hours.map_or("—".into(), |h| format!("{h:.1}"))) },
             ]
         })
         .collect();
@@ -150,7 +150,7 @@ pub async fn page(
             e.2 += 1;
         }
     }
-    let worker_rows: Vec<Vec<String>> = per_worker
+    let worker_rows: Vec<Vec<Markup>> = per_worker
         .iter()
         .map(|(w, (h, c, n))| {
             let name = tree
@@ -159,55 +159,35 @@ pub async fn page(
                 .find(|s| &s.id == w)
                 .map_or(w.as_str(), |s| s.name.as_str());
             vec![
-                escape(name),
-                n.to_string(),
-                format!("{h:.1}"),
-                format!("{:.0}%", c * 100.0),
+                html! { (name) },
+                html! { (n) },
+                html! { (format!("{h:.1}")) },
+                html! { (format!("{:.0}%", c * 100.0)) },
             ]
         })
         .collect();
-    let sel = |v: &str, l: &str| {
-        format!(
-            r#"<option value="{v}"{s}>{l}</option>"#,
-            s = if by == v { " selected" } else { "" }
-        )
+    let groupings = [
+        ("village", "按村（社区）"),
+        ("grid", "按网格"),
+        ("platform", "按平台"),
+    ];
+    let body = html! {
+        h1 { "统计分析" }
+        form.filters method="get" {
+            label { "开始" input type="date" name="from" value=(from); }
+            label { "结束" input type="date" name="to" value=(to); }
+            label { "分组" (select("by", "stats-by", None, &groupings, Some(&by))) }
+            button { "统计" }
+            a #export-stats href={ "/ui/export/stats.csv?from=" (from) "&to=" (to) "&by=" (by) } { "导出 CSV" }
+        }
+        (table("stats", &["分组", "受理量", "受理率", "按时办结率", "满意率", "当前超期", "平均处置（小时）"], &rows))
+        div.cards {
+            div.card { (chart("受理率", "chart-acceptance", &|s| s.acceptance_rate)) }
+            div.card { (chart("按时办结率", "chart-ontime", &|s| s.on_time_close_rate)) }
+            div.card { (chart("满意率", "chart-satisfaction", &|s| s.satisfaction_rate)) }
+        }
+        h3 { "人员巡查" }
+        (table("worker-stats", &["人员", "巡查次数", "巡查时长（小时）", "最高覆盖率"], &worker_rows))
     };
-    let body = format!(
-        r#"<h1>统计分析</h1>
-<form class="filters" method="get">
-<label>开始<input type="date" name="from" value="{from}"></label><label>结束<input type="date" name="to" value="{to}"></label>
-<label>分组<select name="by">{a}{b}{c}</select></label><button>统计</button>
-<a href="/ui/export/stats.csv?from={from}&amp;to={to}&amp;by={by}" id="export-stats">导出 CSV</a></form>
-{t}
-<div class="cards"><div class="card">{c1}</div><div class="card">{c2}</div><div class="card">{c3}</div></div>
-<h3>人员巡查</h3>{w}"#,
-        from = escape(&from),
-        to = escape(&to),
-        by = escape(&by),
-        a = sel("village", "按村（社区）"),
-        b = sel("grid", "按网格"),
-        c = sel("platform", "按平台"),
-        t = table(
-            "stats",
-            &[
-                "分组",
-                "受理量",
-                "受理率",
-                "按时办结率",
-                "满意率",
-                "当前超期",
-                "平均处置（小时）"
-            ],
-            &rows
-        ),
-        c1 = chart("受理率", "chart-acceptance", &|s| s.acceptance_rate),
-        c2 = chart("按时办结率", "chart-ontime", &|s| s.on_time_close_rate),
-        c3 = chart("满意率", "chart-satisfaction", &|s| s.satisfaction_rate),
-        w = table(
-            "worker-stats",
-            &["人员", "巡查次数", "巡查时长（小时）", "最高覆盖率"],
-            &worker_rows
-        ),
-    );
-    Ok(layout(&signed, "统计", "stats", "", &body))
+    Ok(layout(&signed, "统计", "stats", Head::default(), body))
 }

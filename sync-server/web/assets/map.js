@@ -2,6 +2,14 @@
 // latest position and track, and the replay of one patrol with a time slider.
 // Leaflet draws on a canvas (thousands of lines stay fast); a tile layer is added
 // only when a tile URL is configured, so the map also works with no internet.
+
+// Leaflet puts a string tooltip in as HTML: names go in as text nodes instead.
+function text(s) {
+  const span = document.createElement('span');
+  span.textContent = s;
+  return span;
+}
+
 (function () {
   'use strict';
   const el = document.getElementById('map');
@@ -32,7 +40,7 @@
       const poly = L.polygon(g.ring, {
         renderer, weight: g.level === 1 ? 1.2 : 0.6, color: '#555', fillColor: colour(g.coverage),
         fillOpacity: g.special ? 0.15 : 0.45, dashArray: g.special ? '4 3' : null,
-      }).bindTooltip(g.name + (g.coverage == null ? '：今日未巡查' : '：覆盖 ' + Math.round(g.coverage * 100) + '%'));
+      }).bindTooltip(text(g.name + (g.coverage == null ? '：今日未巡查' : '：覆盖 ' + Math.round(g.coverage * 100) + '%')));
       poly.addTo(gridLayer);
       bounds.extend(poly.getBounds());
       window.fieldgridMap.grids++;
@@ -41,11 +49,11 @@
     for (const w of data.workers) {
       for (const p of w.patrols) {
         L.polyline(p.line, { renderer, weight: 2, color: p.findings.length ? '#c0392b' : '#1f6fb2', opacity: 0.8 })
-          .bindTooltip(w.name).addTo(trackLayer);
+          .bindTooltip(text(w.name)).addTo(trackLayer);
         window.fieldgridMap.tracks++;
       }
       if (w.latest) {
-        L.circleMarker(w.latest, { renderer, radius: 5, color: '#1f6fb2', fillOpacity: 1 }).bindTooltip(w.name).addTo(trackLayer);
+        L.circleMarker(w.latest, { renderer, radius: 5, color: '#1f6fb2', fillOpacity: 1 }).bindTooltip(text(w.name)).addTo(trackLayer);
         window.fieldgridMap.markers++;
       }
       const li = document.createElement('li');
@@ -83,7 +91,7 @@
     L.polyline(pts, { renderer, weight: 4, color: '#6c3483' }).addTo(replayLayer);
     for (const s of p.stops) {
       L.circleMarker([s[0], s[1]], { renderer, radius: 8, color: '#e67e22' })
-        .bindTooltip('停留 ' + fmt(s[2]) + '–' + fmt(s[3])).addTo(replayLayer);
+        .bindTooltip(text('停留 ' + fmt(s[2]) + '–' + fmt(s[3]))).addTo(replayLayer);
     }
     for (const x of p.points) {
       if (x[3]) L.circleMarker([x[0], x[1]], { renderer, radius: 3, color: '#c0392b' }).addTo(replayLayer);
