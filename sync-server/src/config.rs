@@ -48,6 +48,8 @@ pub struct Config {
     pub upload_max_age_hours: u64,
     /// Registrations accepted per client address per hour.
     pub registrations_per_hour: u64,
+    /// A bearer token for `/metrics` from other machines.
+    pub metrics_token: Option<String>,
 }
 
 impl Default for Config {
@@ -69,6 +71,7 @@ impl Default for Config {
             request_timeout_secs: 120,
             upload_max_age_hours: 7 * 24,
             registrations_per_hour: settings.registrations_per_hour,
+            metrics_token: None,
         }
     }
 }
@@ -155,6 +158,9 @@ impl Config {
         if let Some(v) = var("FIELDGRID_REGISTRATIONS_PER_HOUR") {
             config.registrations_per_hour = number("FIELDGRID_REGISTRATIONS_PER_HOUR", v)? as u64;
         }
+        if let Some(v) = var("FIELDGRID_METRICS_TOKEN") {
+            config.metrics_token = Some(v);
+        }
         if let Some(v) = var("FIELDGRID_MAX_CONNECTIONS") {
             config.max_connections = number("FIELDGRID_MAX_CONNECTIONS", v)?;
         }
@@ -217,6 +223,7 @@ impl Config {
                 trust_forwarded_for: self.trust_forwarded_for,
                 upload_max_age_s: (self.upload_max_age_hours * 3600) as i64,
                 registrations_per_hour: self.registrations_per_hour,
+                metrics_token: self.metrics_token.clone(),
             },
         ))
     }

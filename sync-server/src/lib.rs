@@ -67,6 +67,9 @@ pub struct Settings {
     /// Registrations accepted per client address per hour (a township's office
     /// enrolling its workers shares one address).
     pub registrations_per_hour: u64,
+    /// A bearer token that opens `/metrics` from other machines (without it, only
+    /// a scraper on this machine reads them).
+    pub metrics_token: Option<String>,
 }
 
 impl Default for Settings {
@@ -78,6 +81,7 @@ impl Default for Settings {
             trust_forwarded_for: false,
             upload_max_age_s: 7 * 86_400,
             registrations_per_hour: 500,
+            metrics_token: None,
         }
     }
 }

@@ -1042,6 +1042,21 @@ async fn oversized_slow_and_flooding_requests_are_cut() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
 
+    // Metrics are for a scraper on this machine, not for requests a proxy forwarded.
+    let r = http()
+        .get(format!("{}/metrics", server.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let r = http()
+        .get(format!("{}/metrics", server.url))
+        .header("x-forwarded-for", "203.0.113.9")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+
     // Headers sent one byte at a time, never finished: the connection is closed.
     let mut slow = tokio::net::TcpStream::connect(server.addr).await.unwrap();
     slow.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")

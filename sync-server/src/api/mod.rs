@@ -68,7 +68,29 @@ async fn openapi() -> impl IntoResponse {
     )
 }
 
-async fn metrics(State(state): State<AppState>) -> Result<Response, ApiError> {
+/// `GET /metrics`: for a scraper on this machine (a loopback peer, not a request a
+/// proxy forwarded), or anywhere with `Settings::metrics_token` as a bearer token.
+/// Anyone else is answered as for a route that does not exist.
+async fn metrics(
+    State(state): State<AppState>,
+    request: axum::extract::Request,
+) -> Result<Response, ApiError> {
+    let headers = request.headers();
+    let connect = request
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>();
+    let local = connect.is_none_or(|c| c.0.ip().is_loopback())
+        && !headers.contains_key("x-forwarded-for")
+        && !headers.contains_key("forwarded");
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    let with_token = matches!((&state.settings.metrics_token, token), (Some(want), Some(got))
+        if blake3::hash(want.as_bytes()) == blake3::hash(got.as_bytes()));
+    if !(local || with_token) {
+        return Ok(StatusCode::NOT_FOUND.into_response());
+    }
     let stats = state.storage.stats().await?;
     Ok((
         [(
