@@ -215,6 +215,7 @@ async fn serve(config: Config, seed_demo: bool) -> Result<(), Box<dyn std::error
         tokio::spawn(demo::simulate(url, pending));
     }
     let grace = Duration::from_secs(config.shutdown_grace_secs);
+    fieldgrid_server::service::records::backfill_photo_refs(&state).await?;
     // Unfinished uploads past their age are removed every hour.
     let sweeper = state.clone();
     tokio::spawn(async move {

@@ -18,10 +18,10 @@ use fieldgrid_core::org::{OrgUnit, Role, RoleAssignment, Scope, StaffMember, Uni
 use fieldgrid_core::patrol::TravelMode;
 use fieldgrid_core::patrol::synthetic::{Walk, sweep};
 use fieldgrid_core::records::{Household, HouseholdMember, Incident, Person, RecordKind};
+use fieldgrid_core::sync::SyncClient;
 use fieldgrid_core::sync::protocol::{
     self, DocPayload, PROTOCOL_VERSION, RejectCode, SyncRequest, SyncResponse,
 };
-use fieldgrid_core::sync::{SyncClient, token_hash};
 use fieldgrid_server::Settings;
 use fieldgrid_server::http::HttpLimits;
 use fieldgrid_server::web::create_web_user;
@@ -994,7 +994,27 @@ async fn suite(backend: Backend) {
         StatusCode::TOO_MANY_REQUESTS,
         "registrations are not limited"
     );
-    let _ = token_hash("");
+    // A database from before photo references were kept: they are filled in.
+    if backend == Backend::Sqlite {
+        let db = rusqlite::Connection::open(server.dir.path().join("server.sqlite")).unwrap();
+        db.execute("DELETE FROM blob_refs", []).unwrap();
+        assert_eq!(
+            sup_a.get(&format!("/ui/photos/{photo}")).await.0,
+            StatusCode::NOT_FOUND
+        );
+        let read = fieldgrid_server::service::records::backfill_photo_refs(&server.state)
+            .await
+            .unwrap();
+        assert!(read > 5, "{read}");
+        assert_eq!(
+            sup_a.get(&format!("/ui/photos/{photo}")).await.0,
+            StatusCode::OK
+        );
+        assert_eq!(
+            sup_b.get(&format!("/ui/photos/{photo}")).await.0,
+            StatusCode::NOT_FOUND
+        );
+    }
     server.stop().await;
 }
 
@@ -1069,6 +1089,19 @@ async fn oversized_slow_and_flooding_requests_are_cut() {
         .unwrap_or(0);
     let answer = String::from_utf8_lossy(&buf[..n]).to_string();
     assert!(n == 0 || answer.starts_with("HTTP/1.1 408"), "{answer}");
+
+    // A kept-alive connection left idle after its answer is closed.
+    let mut kept = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    kept.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let n = kept.read(&mut buf).await.unwrap();
+    assert!(String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 200"));
+    let n = tokio::time::timeout(Duration::from_secs(5), kept.read(&mut buf))
+        .await
+        .expect("an idle kept-alive connection stays open")
+        .unwrap_or(0);
+    assert_eq!(n, 0);
 
     // A body that never arrives: the request times out.
     let mut stalled = tokio::net::TcpStream::connect(server.addr).await.unwrap();

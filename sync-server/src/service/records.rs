@@ -108,3 +108,50 @@ pub async fn query<T: Send + 'static>(
     let store = replica::store(state).await?;
     blocking(move || f(&store)).await
 }
+
+/// Notes the photos of every stored record when none are noted yet: a database
+/// from before the server kept them (its photos would otherwise show to nobody).
+/// Answers how many records were read.
+pub async fn backfill_photo_refs(state: &AppState) -> Result<usize, ServiceError> {
+    if state.storage.has_photo_refs().await? || state.storage.stats().await?.documents == 0 {
+        return Ok(0);
+    }
+    let tree = state.org_tree().await?;
+    let grids: Vec<String> = tree.grids.iter().map(|g| g.code.clone()).collect();
+    let (mut after, mut read) = (String::new(), 0);
+    loop {
+        let page = state.storage.documents_page(&grids, &after, 500).await?;
+        let Some(last) = page.last().map(|d| d.doc_id.clone()) else {
+            break;
+        };
+        read += page.len();
+        let found = blocking(move || {
+            Ok(page
+                .into_iter()
+                .filter_map(|d| {
+                    let merged =
+                        fieldgrid_core::merge_document(d.kind, &d.doc_id, None, &d.data).ok()?;
+                    let photos: Vec<String> = merged
+                        .new_references
+                        .into_iter()
+                        .filter_map(|r| match r {
+                            fieldgrid_core::records::Reference::Photo(h) => Some(h),
+                            fieldgrid_core::records::Reference::Record(_) => None,
+                        })
+                        .collect();
+                    (!photos.is_empty()).then_some((d.doc_id, photos))
+                })
+                .collect::<Vec<_>>())
+        })
+        .await?;
+        for (doc, photos) in found {
+            state.storage.add_photo_refs(&doc, &photos).await?;
+        }
+        after = last;
+    }
+    tracing::info!(
+        records = read,
+        "photo references noted for records stored before"
+    );
+    Ok(read)
+}

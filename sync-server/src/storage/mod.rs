@@ -376,6 +376,11 @@ pub trait Storage: Send + Sync + 'static {
 
     /// The grids of the stored records that name photo `hash`.
     async fn photo_grids(&self, hash: &str) -> StorageResult<Vec<String>>;
+    /// Notes that record `doc_id` names each photo of `hashes` (kept up by
+    /// `save_documents`; this fills it for records stored before it was kept).
+    async fn add_photo_refs(&self, doc_id: &str, hashes: &[String]) -> StorageResult<()>;
+    /// Whether any record's photos are noted.
+    async fn has_photo_refs(&self) -> StorageResult<bool>;
 
     /// Starts an upload of `hash` for `device` unless one is under way: answers the
     /// device that owns the upload (the one given, or the earlier one).

@@ -633,6 +633,28 @@ impl Storage for PostgresStorage {
             .collect())
     }
 
+    async fn add_photo_refs(&self, doc_id: &str, hashes: &[String]) -> StorageResult<()> {
+        let client = self.client().await?;
+        for h in hashes {
+            client
+                .execute(
+                    "INSERT INTO blob_refs (hash, doc_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                    &[h, &doc_id],
+                )
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn has_photo_refs(&self) -> StorageResult<bool> {
+        Ok(self
+            .client()
+            .await?
+            .query_one("SELECT EXISTS (SELECT 1 FROM blob_refs)", &[])
+            .await?
+            .get(0))
+    }
+
     async fn claim_upload(&self, hash: &str, device: &str, at: i64) -> StorageResult<String> {
         let client = self.client().await?;
         client

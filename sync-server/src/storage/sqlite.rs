@@ -640,6 +640,27 @@ impl Storage for SqliteStorage {
         .await
     }
 
+    async fn add_photo_refs(&self, doc_id: &str, hashes: &[String]) -> StorageResult<()> {
+        let (doc_id, hashes) = (doc_id.to_owned(), hashes.to_vec());
+        self.write(move |c| {
+            let tx = c.transaction()?;
+            for h in &hashes {
+                tx.execute(
+                    "INSERT OR IGNORE INTO blob_refs (hash, doc_id) VALUES (?1, ?2)",
+                    params![h, doc_id],
+                )?;
+            }
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn has_photo_refs(&self) -> StorageResult<bool> {
+        self.read(|c| Ok(c.query_row("SELECT EXISTS (SELECT 1 FROM blob_refs)", [], |r| r.get(0))?))
+            .await
+    }
+
     async fn claim_upload(&self, hash: &str, device: &str, at: i64) -> StorageResult<String> {
         let (hash, device) = (hash.to_owned(), device.to_owned());
         self.write(move |c| {
