@@ -343,3 +343,118 @@ fn a_patrol_exports_to_gpx_and_geojson_and_imports_back() {
     assert!(err.to_string().contains("GPX"), "{err}");
     assert_eq!(s.patrols_of("worker-1").unwrap().len(), before);
 }
+
+/// A walk recorded in three segments with 12-minute gaps, each starting a kilometre
+/// from where the last ended: the distance is the segments' sum (no straight line
+/// across a gap), and so are the moving time and the fixes used.
+#[test]
+fn segments_apart_in_time_are_never_joined() {
+    let cfg = FigureConfig::default();
+    let mut track = Vec::new();
+    let mut alone = Vec::new();
+    let mut t = T0;
+    for k in 0..3 {
+        let start = offset(ORIGIN, 1000.0 * k as f64, 300.0 * k as f64);
+        let walk = Walk {
+            route: vec![
+                start,
+                offset(start, 0.0, 600.0),
+                offset(start, 400.0, 600.0),
+            ],
+            speed_mps: 1.3,
+            interval_ms: 2000,
+            noise_m: 3.0,
+            seed: 40 + k,
+        };
+        let fixes: Vec<_> = walk
+            .fixes(t)
+            .into_iter()
+            .enumerate()
+            .map(|(i, fix)| fieldgrid_core::patrol::fix::StoredFix {
+                seq: (track.len() + i) as u64,
+                fix,
+                flags: 0,
+            })
+            .collect();
+        t = fixes.last().unwrap().fix.time_ms + 12 * 60_000;
+        alone.push(figures(&fixes, None, &cfg));
+        track.extend(fixes);
+    }
+    let whole = figures(&track, None, &cfg);
+    let sum: f64 = alone.iter().map(|f| f.distance_m).sum();
+    let moving: f64 = alone.iter().map(|f| f.moving_s).sum();
+    assert!(
+        (whole.distance_m - sum).abs() < 1.0,
+        "distance {:.0} m against the segments' {sum:.0} m",
+        whole.distance_m
+    );
+    // Three 1 km walks (noise adds some); joining them would add 2 × 1.04 km.
+    assert!((2_900.0..3_600.0).contains(&sum), "{sum}");
+    assert!((whole.moving_s - moving).abs() < 1.0);
+    assert_eq!(whole.fixes_used, track.len());
+}
+
+/// GPX files in the shapes other programs write (see `tests/fixtures/gpx/`).
+#[test]
+fn awkward_gpx_files_import_as_they_should() {
+    use fieldgrid_core::patrol::gpx::{GpxOptions, parse_gpx_with, parse_time};
+    let dir = tempfile::tempdir().unwrap();
+    let s = store(&dir);
+    let fixture = |name: &str| {
+        std::fs::read_to_string(format!(
+            "{}/tests/fixtures/gpx/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap()
+    };
+    let cfg = FigureConfig::default();
+
+    // Segments with gaps, points without a usable time.
+    let xml = fixture("segments-with-gaps.gpx");
+    let (id, report) = s
+        .import_gpx(GRID, "导入", TravelMode::Walking, &xml)
+        .unwrap();
+    assert_eq!(report.skipped_untimed, 2);
+    assert!(report.rejected.is_empty(), "{:?}", report.rejected);
+    let track = parse_gpx_with(&xml, &GpxOptions::default()).unwrap();
+    assert_eq!(track.segment_starts, vec![0, 100, 199]);
+    assert_eq!(report.accepted, 298);
+    let whole = figures(&s.track(&id).unwrap(), None, &cfg);
+    let stored = s.track(&id).unwrap();
+    let mut sum = 0.0;
+    for w in [0, 100, 199, stored.len()].windows(2) {
+        sum += figures(&stored[w[0]..w[1]], None, &cfg).distance_m;
+    }
+    assert!(
+        (whole.distance_m - sum).abs() < 1.0,
+        "{} against {sum}",
+        whole.distance_m
+    );
+    assert!(
+        (1_700.0..2_400.0).contains(&sum),
+        "three segments of about 650 m: {sum}"
+    );
+
+    // Times without a zone: refused unless the zone is set.
+    let xml = fixture("zoneless-local-time.gpx");
+    let err = s
+        .import_gpx(GRID, "导入", TravelMode::Walking, &xml)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("none of its 100 track points has a usable time"),
+        "{err}"
+    );
+    let china = GpxOptions {
+        zoneless_offset_min: Some(480),
+    };
+    let (id, report) = s
+        .import_gpx_with(GRID, "导入", TravelMode::Walking, &xml, &china)
+        .unwrap();
+    assert_eq!(report.accepted, 100);
+    assert_eq!(report.skipped_untimed, 0);
+    assert_eq!(
+        s.track(&id).unwrap()[0].fix.time_ms,
+        parse_time("2026-11-20T01:30:00Z").unwrap()
+    );
+}

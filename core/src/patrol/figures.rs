@@ -138,27 +138,42 @@ pub fn figures(
 
     // Distance and speed on a lightly smoothed line (each point averaged with its
     // neighbours): GPS noise zigzags across the true path and would add length.
-    let smooth: Vec<(f64, f64, i64)> = (0..used.len())
-        .map(|i| {
-            let f = &used[i].fix;
-            if i == 0 || i + 1 == used.len() {
-                return (f.lat, f.lon, f.time_ms);
+    // A gap longer than `max_gap_s` ends a segment: segments are measured apart,
+    // never joined by a straight line, and no point is averaged across a gap.
+    let gap = |a: &StoredFix, b: &StoredFix| {
+        (b.fix.time_ms - a.fix.time_ms) as f64 / 1000.0 > cfg.max_gap_s
+    };
+    let mut segments: Vec<&[&StoredFix]> = Vec::new();
+    let mut start = 0;
+    for i in 1..=used.len() {
+        if i == used.len() || gap(used[i - 1], used[i]) {
+            segments.push(&used[start..i]);
+            start = i;
+        }
+    }
+    for seg in segments {
+        let smooth: Vec<(f64, f64, i64)> = (0..seg.len())
+            .map(|i| {
+                let f = &seg[i].fix;
+                if i == 0 || i + 1 == seg.len() {
+                    return (f.lat, f.lon, f.time_ms);
+                }
+                let (a, c) = (&seg[i - 1].fix, &seg[i + 1].fix);
+                (
+                    (a.lat + f.lat + c.lat) / 3.0,
+                    (a.lon + f.lon + c.lon) / 3.0,
+                    f.time_ms,
+                )
+            })
+            .collect();
+        for w in smooth.windows(2) {
+            let (a, b) = (w[0], w[1]);
+            let d = Geodesic.distance(Point::new(a.1, a.0), Point::new(b.1, b.0));
+            out.distance_m += d;
+            let dt = (b.2 - a.2) as f64 / 1000.0;
+            if dt > 0.0 && d / dt >= cfg.moving_speed_mps {
+                out.moving_s += dt;
             }
-            let (a, c) = (&used[i - 1].fix, &used[i + 1].fix);
-            (
-                (a.lat + f.lat + c.lat) / 3.0,
-                (a.lon + f.lon + c.lon) / 3.0,
-                f.time_ms,
-            )
-        })
-        .collect();
-    for w in smooth.windows(2) {
-        let (a, b) = (w[0], w[1]);
-        let d = Geodesic.distance(Point::new(a.1, a.0), Point::new(b.1, b.0));
-        out.distance_m += d;
-        let dt = (b.2 - a.2) as f64 / 1000.0;
-        if dt <= cfg.max_gap_s && d / dt >= cfg.moving_speed_mps {
-            out.moving_s += dt;
         }
     }
 

@@ -78,7 +78,17 @@ pub enum RejectReason {
     TimeNotAdvancing,
     /// The patrol is paused or stopped.
     PatrolNotActive,
+    /// The time cannot belong to this patrol: before 2000, more than a day ahead of
+    /// this phone's clock, or more than [`MAX_SILENCE_MS`] after the fix before it
+    /// (a receiver's week-number rollover, a clock reset, a file's stray point).
+    TimeOutOfRange,
 }
+
+/// The longest silence inside one patrol: a fix later than this after the one
+/// before it belongs to another day's work, not this patrol.
+pub const MAX_SILENCE_MS: i64 = 24 * 3_600_000;
+/// 2000-01-01T00:00:00Z: no patrol's fix is older.
+const EARLIEST_MS: i64 = 946_684_800_000;
 
 impl std::fmt::Display for RejectReason {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -89,6 +99,9 @@ impl std::fmt::Display for RejectReason {
             RejectReason::PoorAccuracy => "the accuracy is missing or worse than the limit",
             RejectReason::TimeNotAdvancing => "the time is not later than the previous fix",
             RejectReason::PatrolNotActive => "the patrol is paused or stopped",
+            RejectReason::TimeOutOfRange => {
+                "the time is far from the patrol's own (before 2000, a day ahead of this phone, or a day after the fix before it)"
+            }
         })
     }
 }
@@ -125,6 +138,17 @@ pub(crate) fn judge(
     if state.last_time_ms.is_some_and(|t| fix.time_ms <= t) {
         return Err(RejectReason::TimeNotAdvancing);
     }
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(i64::MAX, |d| d.as_millis() as i64);
+    if fix.time_ms < EARLIEST_MS
+        || fix.time_ms > now_ms.saturating_add(86_400_000)
+        || state
+            .last_time_ms
+            .is_some_and(|t| fix.time_ms - t > MAX_SILENCE_MS)
+    {
+        return Err(RejectReason::TimeOutOfRange);
+    }
     state.last_time_ms = Some(fix.time_ms);
     let f = if fix.mock { flags::MOCK } else { 0 };
     if let Some((t, lat, lon)) = state.anchor {
@@ -150,6 +174,42 @@ pub(crate) fn judge(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn times_far_from_the_patrol_are_refused() {
+        let t = 1_795_000_000_000;
+        let fixes = [
+            Fix::new(t, 34.5, 118.7, 5.0),
+            // 1901: a 32-bit clock's overflow; refused, the patrol goes on.
+            Fix::new(-2_145_916_800_000, 34.5, 118.7, 5.0),
+            Fix::new(t + 1000, 34.50001, 118.7, 5.0),
+            // Two days of silence, then a fix: another day's work.
+            Fix::new(t + 2 * 86_400_000, 34.5, 118.7, 5.0),
+            // A week ahead of this phone's clock.
+            Fix::new(t + 300 * 86_400_000, 34.5, 118.7, 5.0),
+            Fix::new(t + 2000, 34.50002, 118.7, 5.0),
+        ];
+        let out = run(&fixes, TravelMode::Walking);
+        assert!(
+            out[0].is_ok() && out[2].is_ok() && out[5].is_ok(),
+            "{out:?}"
+        );
+        for i in [3, 4] {
+            assert_eq!(out[i], Err(RejectReason::TimeOutOfRange), "{i}");
+        }
+        // The 1901 fix is earlier than the one before it: refused either way.
+        assert!(out[1].is_err());
+        let mut s = FilterState::default();
+        assert_eq!(
+            judge(
+                &mut s,
+                &fixes[1],
+                TravelMode::Walking,
+                &FilterConfig::default()
+            ),
+            Err(RejectReason::TimeOutOfRange)
+        );
+    }
 
     fn run(fixes: &[Fix], mode: TravelMode) -> Vec<Result<u8, RejectReason>> {
         let mut s = FilterState::default();

@@ -17,10 +17,36 @@ pub const IMPORTED_ACCURACY_M: f32 = 5.0;
 #[error("not a usable GPX track: {0}")]
 pub struct GpxError(pub String);
 
+/// How to read a GPX file's times.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct GpxOptions {
+    /// The zone of times written without one, minutes east of UTC (480 for China
+    /// time). `None`: such points cannot be placed in time and are skipped.
+    pub zoneless_offset_min: Option<i32>,
+}
+
+/// A GPX file's track points, its segments, and what could not be placed in time.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GpxTrack {
+    /// Every point with a usable time, in document order.
+    pub fixes: Vec<Fix>,
+    /// The index in `fixes` where each `<trkseg>` begins.
+    pub segment_starts: Vec<usize>,
+    /// Points skipped: no time, an unreadable time, or a time without a zone when
+    /// no zone is set for those.
+    pub skipped_untimed: usize,
+}
+
 /// Parses `YYYY-MM-DDTHH:MM:SS[.fff](Z|±HH:MM)` into unix milliseconds.
 pub fn parse_time(s: &str) -> Option<i64> {
+    parse_time_with(s, None)
+}
+
+/// [`parse_time`], reading a time without a zone as `zoneless_offset_min` east of
+/// UTC when that is given.
+pub fn parse_time_with(s: &str, zoneless_offset_min: Option<i32>) -> Option<i64> {
     let b = s.as_bytes();
-    if b.len() < 20
+    if b.len() < 19
         || b[4] != b'-'
         || b[7] != b'-'
         || !matches!(b[10], b'T' | b't' | b' ')
@@ -51,6 +77,7 @@ pub fn parse_time(s: &str) -> Option<i64> {
     }
     let offset_min = match rest {
         "Z" | "z" => 0,
+        "" => i64::from(zoneless_offset_min?),
         _ if rest.len() == 6 && (rest.starts_with('+') || rest.starts_with('-')) => {
             let sign = if rest.starts_with('-') { -1 } else { 1 };
             sign * (rest[1..3].parse::<i64>().ok()? * 60 + rest[4..6].parse::<i64>().ok()?)
@@ -71,14 +98,35 @@ pub fn parse_time(s: &str) -> Option<i64> {
     Some(((days * 86_400 + h * 3600 + mi * 60 + sec) - offset_min * 60) * 1000 + ms)
 }
 
-/// Reads every track point of a GPX document, in document order.
+/// Reads every track point of a GPX document, in document order (times must carry
+/// a zone; a point without a usable time is an error).
 pub fn parse_gpx(xml: &str) -> Result<Vec<Fix>, GpxError> {
+    let track = parse_gpx_with(xml, &GpxOptions::default())?;
+    if track.skipped_untimed > 0 {
+        return Err(GpxError(format!(
+            "{} track points have no usable time",
+            track.skipped_untimed
+        )));
+    }
+    Ok(track.fixes)
+}
+
+/// Reads a GPX document's track points with their segments. A point whose time is
+/// missing, unreadable or without a zone (unless `options` gives one) is skipped
+/// and counted; the file is refused only when it is not GPX, is malformed, holds a
+/// point without a position, or has no point that can be placed in time.
+pub fn parse_gpx_with(xml: &str, options: &GpxOptions) -> Result<GpxTrack, GpxError> {
     let mut reader = Reader::from_str(xml);
     reader.config_mut().trim_text(true);
-    let mut out = Vec::new();
-    let mut current: Option<(f64, f64, Option<f32>, Option<i64>)> = None;
+    let mut out = GpxTrack::default();
+    let mut points = 0usize;
+    // The point being read: lat, lon, elevation, and its time once a <time> was
+    // seen (`Some(None)`: one that could not be read).
+    type Point = (f64, f64, Option<f32>, Option<Option<i64>>);
+    let mut current: Option<Point> = None;
     let mut field: Option<&'static str> = None;
     let mut seen_gpx = false;
+    let mut new_segment = true;
     loop {
         let event = reader.read_event().map_err(|e| {
             GpxError(format!(
@@ -90,7 +138,9 @@ pub fn parse_gpx(xml: &str) -> Result<Vec<Fix>, GpxError> {
             Event::Start(e) | Event::Empty(e) if e.local_name().as_ref() == "gpx" => {
                 seen_gpx = true
             }
+            Event::Start(e) if e.local_name().as_ref() == "trkseg" => new_segment = true,
             Event::Start(e) if e.local_name().as_ref() == "trkpt" => {
+                points += 1;
                 let (mut lat, mut lon) = (None, None);
                 for a in e.attributes().flatten() {
                     let v = a.value.trim().parse::<f64>().ok();
@@ -102,8 +152,7 @@ pub fn parse_gpx(xml: &str) -> Result<Vec<Fix>, GpxError> {
                 }
                 let (Some(lat), Some(lon)) = (lat, lon) else {
                     return Err(GpxError(format!(
-                        "track point {} has no valid lat and lon",
-                        out.len() + 1
+                        "track point {points} has no valid lat and lon"
                     )));
                 };
                 current = Some((lat, lon, None, None));
@@ -120,27 +169,24 @@ pub fn parse_gpx(xml: &str) -> Result<Vec<Fix>, GpxError> {
                     let text = t.xml10_content();
                     match f {
                         "ele" => p.2 = text.trim().parse().ok(),
-                        _ => {
-                            p.3 = Some(parse_time(text.trim()).ok_or_else(|| {
-                                GpxError(format!(
-                                    "track point {} has an unreadable time",
-                                    out.len() + 1
-                                ))
-                            })?)
-                        }
+                        _ => p.3 = Some(parse_time_with(text.trim(), options.zoneless_offset_min)),
                     }
                 }
             }
             Event::End(e) if e.local_name().as_ref() == "trkpt" => {
                 let (lat, lon, ele, time) = current.take().unwrap_or_default();
-                let time = time.ok_or_else(|| {
-                    GpxError(format!("track point {} has no time", out.len() + 1))
-                })?;
+                let Some(Some(time)) = time else {
+                    out.skipped_untimed += 1;
+                    continue;
+                };
                 let mut fix = Fix::new(time, lat, lon, IMPORTED_ACCURACY_M);
                 fix.altitude_m = ele;
                 fix.provider = Provider::Unknown;
-                out.push(fix);
-                if out.len() > MAX_POINTS {
+                if std::mem::take(&mut new_segment) {
+                    out.segment_starts.push(out.fixes.len());
+                }
+                out.fixes.push(fix);
+                if out.fixes.len() > MAX_POINTS {
                     return Err(GpxError(format!("more than {MAX_POINTS} track points")));
                 }
             }
@@ -152,8 +198,13 @@ pub fn parse_gpx(xml: &str) -> Result<Vec<Fix>, GpxError> {
     if !seen_gpx {
         return Err(GpxError("there is no <gpx> element".into()));
     }
-    if out.is_empty() {
+    if points == 0 {
         return Err(GpxError("it holds no track points".into()));
+    }
+    if out.fixes.is_empty() {
+        return Err(GpxError(format!(
+            "none of its {points} track points has a usable time"
+        )));
     }
     Ok(out)
 }
@@ -183,6 +234,12 @@ mod tests {
         ] {
             assert_eq!(parse_time(bad), None, "{bad}");
         }
+        // A time without a zone, read as China time by an explicit setting.
+        assert_eq!(
+            parse_time_with("2026-11-24T21:13:01", Some(480)),
+            Some(1_795_525_981_000)
+        );
+        assert_eq!(parse_time_with("2026-11-24T21:13:01", None), None);
         for ms in [0, 951_782_400_000, 1_795_525_981_250] {
             assert_eq!(parse_time(&iso8601(ms)), Some(ms));
         }
@@ -230,7 +287,7 @@ mod tests {
         );
         assert!(
             err("<gpx><trk><trkseg><trkpt lat=\"1\" lon=\"2\"></trkpt></trkseg></trk></gpx>")
-                .contains("no time")
+                .contains("usable time")
         );
         // Entities are not expanded: a "billion laughs" file is just an error.
         let bomb = "<?xml version=\"1.0\"?><!DOCTYPE g [<!ENTITY a \"aaaaaaaaaa\"><!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\">]><gpx><trk><trkseg><trkpt lat=\"1\" lon=\"2\"><time>&b;</time></trkpt></trkseg></trk></gpx>";

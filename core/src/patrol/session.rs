@@ -78,6 +78,9 @@ pub struct RejectedFix {
 pub struct IngestReport {
     /// Fixes accepted (stored, durably, before the call returned).
     pub accepted: u64,
+    /// Points of an imported file skipped because they could not be placed in time
+    /// (no time, an unreadable one, or one without a zone when none was set).
+    pub skipped_untimed: u64,
     /// The number of the first accepted fix of this batch (fixes are numbered
     /// 0, 1, 2… per patrol).
     pub first_seq: u64,
@@ -271,8 +274,9 @@ impl FieldStore {
     }
 
     /// Imports a recorded GPX track as a finished patrol of the signed-in worker:
-    /// its points pass the same filters as live fixes. Nothing is stored if the
-    /// file is not a usable GPX track.
+    /// its points pass the same filters as live fixes. Times must carry a zone
+    /// (see [`FieldStore::import_gpx_with`]). Nothing is stored if the file is not
+    /// a usable GPX track.
     pub fn import_gpx(
         &self,
         grid_code: &str,
@@ -280,23 +284,53 @@ impl FieldStore {
         mode: TravelMode,
         xml: &str,
     ) -> Result<(String, IngestReport)> {
-        let fixes = super::gpx::parse_gpx(xml)?;
+        self.import_gpx_with(
+            grid_code,
+            purpose,
+            mode,
+            xml,
+            &super::gpx::GpxOptions::default(),
+        )
+    }
+
+    /// [`FieldStore::import_gpx`] reading zone-less times as `options` says. Points
+    /// that cannot be placed in time are skipped and counted in the report; each
+    /// `<trkseg>` is ingested on its own, and the figures never join segments
+    /// further apart in time than their gap setting.
+    pub fn import_gpx_with(
+        &self,
+        grid_code: &str,
+        purpose: &str,
+        mode: TravelMode,
+        xml: &str,
+        options: &super::gpx::GpxOptions,
+    ) -> Result<(String, IngestReport)> {
+        let track = super::gpx::parse_gpx_with(xml, options)?;
         let id = self.start_patrol(grid_code, purpose, mode)?;
-        let mut total = IngestReport::default();
-        for batch in fixes.chunks(1_000) {
-            let r = self.ingest_fixes(&id, batch)?;
-            total.accepted += r.accepted;
-            total.jitter += r.jitter;
-            total.jumps += r.jumps;
-            total.mocked += r.mocked;
-            total.sealed += r.sealed;
-            let offset = total.rejected.len();
-            total
-                .rejected
-                .extend(r.rejected.into_iter().map(|x| RejectedFix {
-                    index: x.index + offset,
-                    ..x
-                }));
+        let mut total = IngestReport {
+            skipped_untimed: track.skipped_untimed as u64,
+            ..IngestReport::default()
+        };
+        let mut bounds = track.segment_starts.clone();
+        bounds.push(track.fixes.len());
+        let segments = bounds.windows(2).map(|w| &track.fixes[w[0]..w[1]]);
+        let mut index = 0;
+        for segment in segments {
+            for batch in segment.chunks(1_000) {
+                let r = self.ingest_fixes(&id, batch)?;
+                total.accepted += r.accepted;
+                total.jitter += r.jitter;
+                total.jumps += r.jumps;
+                total.mocked += r.mocked;
+                total.sealed += r.sealed;
+                total
+                    .rejected
+                    .extend(r.rejected.into_iter().map(|x| RejectedFix {
+                        index: x.index + index,
+                        ..x
+                    }));
+                index += batch.len();
+            }
         }
         self.stop_patrol(&id)?;
         Ok((id, total))
