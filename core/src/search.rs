@@ -2,11 +2,15 @@
 //!
 //! FTS5's unicode61 tokenizer takes a run of Han characters as one token, so 刘凤
 //! would never match 刘凤英's address line, and the trigram tokenizer cannot match
-//! two-character names at all. Text is therefore segmented here before FTS5 sees it:
-//! every run of CJK characters becomes its overlapping bigrams (column `grams`) and
-//! its single characters (column `unigrams`). A query of two or more CJK characters
-//! is the phrase of its bigrams, which matches exactly the records containing that
-//! substring; a single character searches `unigrams`; other words are prefix terms.
+//! two-character names at all. Text is therefore segmented here before FTS5 sees it.
+//! Both text and query are first NFKC-normalised (full-width ３组 and ＡＦ are 3组
+//! and AF) and lower-cased. Then each CJK character is a unit, and so is each run
+//! of Latin letters and digits (山口村12组 is 山 口 村 12 组); a run of units
+//! without spaces or punctuation becomes its overlapping unit bigrams (column
+//! `grams`: 山口 口村 村12 12组) and its units alone (column `unigrams`). A query
+//! of two or more units is the phrase of its bigrams, so it matches exactly the
+//! records where those units stand side by side (3组 finds 3组, never 5组3号); a
+//! query of one unit searches `unigrams` (a word as a prefix).
 
 use rusqlite::{Connection, params};
 use serde::Serialize;
@@ -136,69 +140,91 @@ struct Segmented {
     unigrams: String,
 }
 
-/// Splits text into runs of CJK characters and runs of everything else.
-fn runs(text: &str) -> impl Iterator<Item = (bool, &str)> {
-    let mut rest = text;
-    std::iter::from_fn(move || {
-        let first = rest.chars().next()?;
-        let cjk = is_cjk(first);
-        let end = rest
-            .char_indices()
-            .find(|&(_, c)| is_cjk(c) != cjk)
-            .map_or(rest.len(), |(i, _)| i);
-        let (run, tail) = rest.split_at(end);
-        rest = tail;
-        Some((cjk, run))
-    })
+/// The same text whatever width it was typed in (NFKC: full-width digits and
+/// letters become ASCII).
+pub(crate) fn nfkc(text: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    text.nfkc().collect()
 }
 
-fn bigrams(run: &str) -> Vec<String> {
-    let chars: Vec<char> = run.chars().collect();
-    if chars.len() == 1 {
-        return vec![run.to_owned()];
+/// The same text whatever width or case it was typed in.
+pub(crate) fn normalise(text: &str) -> String {
+    nfkc(text).to_lowercase()
+}
+
+/// A unit of search: one CJK character, or one run of letters and digits.
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() && !is_cjk(c)
+}
+
+/// The chains of units of normalised text: units side by side, with no space or
+/// punctuation between them.
+fn chains(text: &str) -> Vec<Vec<&str>> {
+    let mut out: Vec<Vec<&str>> = Vec::new();
+    let mut chain: Vec<&str> = Vec::new();
+    let mut word_start: Option<usize> = None;
+    for (i, c) in text.char_indices() {
+        if is_word_char(c) {
+            word_start.get_or_insert(i);
+            continue;
+        }
+        if let Some(start) = word_start.take() {
+            chain.push(&text[start..i]);
+        }
+        if is_cjk(c) {
+            chain.push(&text[i..i + c.len_utf8()]);
+        } else if !chain.is_empty() {
+            out.push(std::mem::take(&mut chain));
+        }
     }
-    chars.windows(2).map(|w| w.iter().collect()).collect()
+    if let Some(start) = word_start {
+        chain.push(&text[start..]);
+    }
+    if !chain.is_empty() {
+        out.push(chain);
+    }
+    out
+}
+
+/// The unit bigrams of a chain (a chain of one unit is itself).
+fn bigrams(chain: &[&str]) -> Vec<String> {
+    if chain.len() == 1 {
+        return vec![chain[0].to_owned()];
+    }
+    chain
+        .windows(2)
+        .map(|w| format!("{}{}", w[0], w[1]))
+        .collect()
 }
 
 fn segment(text: &str) -> Segmented {
+    let text = normalise(text);
     let mut grams = String::with_capacity(text.len() * 2);
     let mut unigrams = String::new();
-    for (cjk, run) in runs(text) {
+    for chain in chains(&text) {
         grams.push(' ');
-        if cjk {
-            grams.push_str(&bigrams(run).join(" "));
-            for c in run.chars() {
-                unigrams.push(c);
-                unigrams.push(' ');
-            }
-        } else {
-            grams.push_str(run);
+        grams.push_str(&bigrams(&chain).join(" "));
+        for unit in chain {
+            unigrams.push(' ');
+            unigrams.push_str(unit);
         }
     }
     Segmented { grams, unigrams }
 }
 
-/// Builds the FTS5 expression for a user's query: every word must match.
+/// Builds the FTS5 expression for a user's query: every chain must match.
 fn match_expression(query: &str) -> Option<String> {
-    let mut terms = Vec::new();
-    for (cjk, run) in runs(query) {
-        if cjk {
-            let chars = run.chars().count();
-            if chars == 1 {
-                terms.push(format!("unigrams : \"{run}\""));
-            } else {
-                terms.push(format!("grams : \"{}\"", bigrams(run).join(" ")));
-            }
-        } else {
-            // Only letters and digits reach FTS5, so the quotes need no escaping.
-            for word in run
-                .split(|c: char| !c.is_alphanumeric())
-                .filter(|w| !w.is_empty())
-            {
-                terms.push(format!("grams : \"{word}\"*"));
-            }
-        }
-    }
+    let query = normalise(query);
+    // Only letters, digits and CJK characters reach FTS5, so the quotes need no
+    // escaping.
+    let terms: Vec<String> = chains(&query)
+        .into_iter()
+        .map(|chain| match chain.as_slice() {
+            [unit] if unit.chars().all(is_cjk) => format!("unigrams : \"{unit}\""),
+            [word] => format!("unigrams : \"{word}\"*"),
+            _ => format!("grams : \"{}\"", bigrams(&chain).join(" ")),
+        })
+        .collect();
     (!terms.is_empty()).then(|| terms.join(" AND "))
 }
 
@@ -207,17 +233,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn han_text_becomes_bigrams_and_unigrams() {
-        let s = segment("刘凤英 安峰镇12号");
+    fn han_text_and_words_become_unit_bigrams() {
+        let s = segment("刘凤英 安峰镇12号 AF-0012");
         let tokens = |t: &str| t.split_whitespace().map(str::to_owned).collect::<Vec<_>>();
         assert_eq!(
             tokens(&s.grams),
-            ["刘凤", "凤英", "安峰", "峰镇", "12", "号"]
+            ["刘凤", "凤英", "安峰", "峰镇", "镇12", "12号", "af", "0012"]
         );
         assert_eq!(
             tokens(&s.unigrams),
-            ["刘", "凤", "英", "安", "峰", "镇", "号"]
+            ["刘", "凤", "英", "安", "峰", "镇", "12", "号", "af", "0012"]
         );
+        // Full width is the same text.
+        assert_eq!(segment("山口村３组"), segment("山口村3组"));
     }
 
     #[test]
@@ -225,9 +253,11 @@ mod tests {
         assert_eq!(match_expression("刘凤").unwrap(), "grams : \"刘凤\"");
         assert_eq!(match_expression("刘凤英").unwrap(), "grams : \"刘凤 凤英\"");
         assert_eq!(match_expression("凤").unwrap(), "unigrams : \"凤\"");
+        assert_eq!(match_expression("3组").unwrap(), "grams : \"3组\"");
+        assert_eq!(match_expression("３组").unwrap(), "grams : \"3组\"");
         assert_eq!(
             match_expression("AF-0012 \"x\" OR").unwrap(),
-            "grams : \"AF\"* AND grams : \"0012\"* AND grams : \"x\"* AND grams : \"OR\"*"
+            "unigrams : \"af\"* AND unigrams : \"0012\"* AND unigrams : \"x\"* AND unigrams : \"or\"*"
         );
         assert_eq!(match_expression(" \"*()- "), None);
     }

@@ -622,6 +622,17 @@ fn lists_filter_by_form_fields_village_and_lookups_are_exact() {
         ids[3]
     );
     assert_eq!(s.find_residents(&number, &[], 10).unwrap()[0].id, p);
+    // Typed with full-width digits (a Chinese input method's default), it is the
+    // same number.
+    let wide: String = number
+        .chars()
+        .map(|c| match c {
+            '0'..='9' => char::from_u32(c as u32 - '0' as u32 + 0xFF10).unwrap(),
+            'X' => 'Ｘ',
+            c => c,
+        })
+        .collect();
+    assert_eq!(s.find_residents(&wide, &[], 10).unwrap()[0].id, p);
     assert_eq!(
         s.find_residents(&number, &[grid(5, 1)], 10).unwrap().len(),
         0,

@@ -117,3 +117,34 @@ fn the_index_follows_edits_merges_and_every_kind() {
     assert_eq!(titles(&b, "孙磊", &all).len(), 1);
     assert_eq!(titles(&b, "宅基地", &all).len(), 1);
 }
+
+/// Digits and Latin letters are matched with the characters beside them: a query
+/// finds only addresses where it stands as written, and full-width input is the
+/// same as half-width.
+#[test]
+fn mixed_han_and_digit_addresses_match_only_real_substrings() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = store(&dir, "a.sqlite");
+    for (head, addr) in [
+        ("张伟", "山口村3组12号"),
+        ("李娜", "山口村5组3号"),
+        ("王芳", "山口村13组8号"),
+        ("赵磊", "东湖村3组1号"),
+        ("孙丽", "ＡＦ小区２栋"),
+    ] {
+        s.create(&Household::new(G1, addr, head)).unwrap();
+    }
+    let all = SearchFilter::default();
+    assert_eq!(
+        titles(&s, "3组", &all),
+        ["张伟 · 山口村3组12号", "赵磊 · 东湖村3组1号"]
+    );
+    assert_eq!(titles(&s, "山口村3组", &all), ["张伟 · 山口村3组12号"]);
+    assert_eq!(titles(&s, "３组", &all), titles(&s, "3组", &all));
+    assert_eq!(titles(&s, "山口村３组", &all), ["张伟 · 山口村3组12号"]);
+    assert_eq!(titles(&s, "3号", &all), ["李娜 · 山口村5组3号"]);
+    assert_eq!(titles(&s, "13组", &all), ["王芳 · 山口村13组8号"]);
+    // Written full-width in the record, found half-width, and the other way.
+    assert_eq!(titles(&s, "AF小区2栋", &all), ["孙丽 · ＡＦ小区２栋"]);
+    assert_eq!(titles(&s, "af", &all), ["孙丽 · ＡＦ小区２栋"]);
+}

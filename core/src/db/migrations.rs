@@ -77,6 +77,12 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../migrations/009_household_forms.sql"),
         after: Some(crate::household::reindex),
     },
+    Migration {
+        version: 10,
+        name: "010_search_units.sql",
+        sql: include_str!("../../migrations/010_search_units.sql"),
+        after: Some(crate::search::rebuild_index),
+    },
 ];
 
 /// The newest schema version this build knows.

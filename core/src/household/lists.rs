@@ -316,7 +316,9 @@ impl FieldStore {
         grids: &[String],
         limit: usize,
     ) -> Result<Vec<FoundRecord>> {
-        let t = text.trim();
+        // Full-width digits (３２０７…) are the same number.
+        let normalised = crate::search::nfkc(text);
+        let t = normalised.trim();
         let compact: String = t
             .chars()
             .filter(|c| !c.is_whitespace() && *c != '-')
