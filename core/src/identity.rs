@@ -1,6 +1,7 @@
 //! Checks of the identity data a person registers with: the resident ID-card number
-//! (GB 11643: 18 characters, a check character, a real birth date) and a mainland
-//! mobile number. Problems are described without repeating the number.
+//! (GB 11643: 18 characters, a region code of GB/T 2260 shipped as data in
+//! `core/data/gb2260/`, a real birth date, a check character) and a mainland mobile
+//! number. Problems are described without repeating the number.
 
 use std::fmt;
 
@@ -11,6 +12,8 @@ pub enum IdCardProblem {
     Length,
     /// The first 17 are not all digits, or the last is not a digit or X.
     Characters,
+    /// The first six digits are not an administrative division code (GB/T 2260).
+    Region,
     /// Positions 7–14 are not a real date between 1900 and today (China time).
     BirthDate,
     /// The check character does not match the first 17 digits.
@@ -22,6 +25,9 @@ impl fmt::Display for IdCardProblem {
         f.write_str(match self {
             IdCardProblem::Length => "an ID-card number has 18 characters",
             IdCardProblem::Characters => "an ID-card number is 17 digits followed by a digit or X",
+            IdCardProblem::Region => {
+                "the first six digits of the ID-card number are not an administrative division code"
+            }
             IdCardProblem::BirthDate => "the birth date in the ID-card number is not a real date",
             IdCardProblem::CheckCharacter => {
                 "the ID-card number's check character does not match (a digit is mistyped)"
@@ -45,6 +51,9 @@ pub fn check_id_card(number: &str) -> Result<(), IdCardProblem> {
     {
         return Err(IdCardProblem::Characters);
     }
+    if !is_division_code(&number[..6]) {
+        return Err(IdCardProblem::Region);
+    }
     let birth = format!("{}-{}-{}", &number[6..10], &number[10..12], &number[12..14]);
     let today = crate::forms::date_at(crate::store::now());
     match crate::forms::parse_date(&birth) {
@@ -60,6 +69,31 @@ pub fn check_id_card(number: &str) -> Result<(), IdCardProblem> {
         return Err(IdCardProblem::CheckCharacter);
     }
     Ok(())
+}
+
+/// Every county-level division code of every GB/T 2260 edition in the shipped
+/// data (current and retired: a card keeps the code of its first registration).
+static DIVISIONS: std::sync::LazyLock<std::collections::HashSet<u32>> =
+    std::sync::LazyLock::new(|| {
+        include_str!("../data/gb2260/codes.txt")
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .filter_map(|l| l.trim().parse().ok())
+            .collect()
+    });
+
+/// Whether `code` (six digits) is an administrative division code: listed, or a
+/// county code under a listed province and prefecture (the data holds the editions
+/// from 2002 on; a county retired before then still appears on valid cards).
+pub fn is_division_code(code: &str) -> bool {
+    let Ok(c) = code.parse::<u32>() else {
+        return false;
+    };
+    code.len() == 6
+        && (DIVISIONS.contains(&c)
+            || (c % 100 != 0
+                && DIVISIONS.contains(&(c / 100 * 100))
+                && DIVISIONS.contains(&(c / 10_000 * 10_000))))
 }
 
 /// Whether `phone` is a mainland mobile number (11 digits, `1[3-9]…`).
@@ -123,6 +157,37 @@ mod tests {
             .sum();
         future.push(CHECK[(sum % 11) as usize] as char);
         assert_eq!(check_id_card(&future), Err(IdCardProblem::BirthDate));
+    }
+
+    /// A number with a valid check character over `region` + a 1980 birth date.
+    fn with_region(region: &str) -> String {
+        let mut n = format!("{region}19800101123");
+        let sum: u32 = n
+            .bytes()
+            .zip(WEIGHTS)
+            .map(|(c, w)| u32::from(c - b'0') * w)
+            .sum();
+        n.push(CHECK[(sum % 11) as usize] as char);
+        n
+    }
+
+    #[test]
+    fn region_codes_come_from_the_division_list() {
+        // Current codes: 东海县, 北京市朝阳区, 连云港市 (a prefecture's own code);
+        // a retired one: 南京市白下区 (320103, merged into 秦淮区 in 2013); and a
+        // county under a listed prefecture that the editions since 2002 lack.
+        for ok in ["320722", "110105", "320700", "320103", "320798"] {
+            assert_eq!(check_id_card(&with_region(ok)), Ok(()), "{ok}");
+        }
+        // No such province, prefecture or place.
+        for bad in ["000000", "990101", "329901", "123456"] {
+            assert_eq!(
+                check_id_card(&with_region(bad)),
+                Err(IdCardProblem::Region),
+                "{bad}"
+            );
+        }
+        assert!(!IdCardProblem::Region.to_string().contains("000000"));
     }
 
     #[test]
