@@ -18,6 +18,8 @@ pub struct SaveOutcome {
     pub complete: bool,
     /// Answers cleared because the save hid their question.
     pub cleared: Vec<String>,
+    /// Worth a look, blocking nothing (the same ID-card number on another person).
+    pub warnings: Vec<FieldProblemInfo>,
 }
 
 impl From<fieldgrid_core::household::FormOutcome> for SaveOutcome {
@@ -27,6 +29,7 @@ impl From<fieldgrid_core::household::FormOutcome> for SaveOutcome {
             problems: o.problems.into_iter().map(Into::into).collect(),
             complete: o.complete,
             cleared: o.cleared,
+            warnings: o.warnings.into_iter().map(Into::into).collect(),
         }
     }
 }

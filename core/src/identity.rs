@@ -39,6 +39,16 @@ impl fmt::Display for IdCardProblem {
 const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
 const CHECK: &[u8; 11] = b"10X98765432";
 
+/// An ID-card number as typed, in the one form it is checked, stored and looked up
+/// in: full-width digits as ASCII (NFKC), spaces and hyphens dropped, `x` as `X`.
+pub fn normalise_id_number(typed: &str) -> String {
+    crate::search::nfkc(typed)
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
+}
+
 /// Checks an 18-character resident ID-card number (GB 11643-1999): its
 /// characters, the birth date inside it, and the check character.
 pub fn check_id_card(number: &str) -> Result<(), IdCardProblem> {

@@ -633,6 +633,7 @@ fn lists_filter_by_form_fields_village_and_lookups_are_exact() {
         })
         .collect();
     assert_eq!(s.find_residents(&wide, &[], 10).unwrap()[0].id, p);
+
     assert_eq!(
         s.find_residents(&number, &[grid(5, 1)], 10).unwrap().len(),
         0,
@@ -655,6 +656,38 @@ fn lists_filter_by_form_fields_village_and_lookups_are_exact() {
     assert!(
         count(&number) <= 2,
         "only inside the record document's own bytes"
+    );
+
+    // The same number on a second person: saved, with a warning that never shows
+    // the number; typed with spaces and full-width digits it is still the same
+    // number (validated, stored and looked up in one normal form).
+    let spaced = format!("{} {} {}", &wide[..18], &number[6..14], &number[14..]);
+    let mut v = FormValues::new();
+    v.insert("basic.name".into(), t("刘凤"));
+    v.insert("basic.id_number".into(), t(&spaced));
+    let twin = s.new_person(&grid(0, 1), v, None).unwrap();
+    assert_eq!(twin.warnings.len(), 1, "{:?}", twin.warnings);
+    assert_eq!(twin.warnings[0].field, "basic.id_number");
+    assert!(!twin.warnings[0].message.contains(&number[..6]));
+    let stored: Person = s.get(&twin.id).unwrap();
+    assert_eq!(stored.id_number.as_deref(), Some(number.as_str()));
+    let groups = s.duplicate_id_numbers(&[]).unwrap();
+    assert_eq!(groups.len(), 1);
+    let mut members: Vec<&str> = groups[0].iter().map(|f| f.id.as_str()).collect();
+    members.sort();
+    let mut want = vec![p.as_str(), twin.id.as_str()];
+    want.sort();
+    assert_eq!(members, want);
+    assert!(s.duplicate_id_numbers(&[grid(5, 1)]).unwrap().is_empty());
+    // A different number on a third person: no warning.
+    let mut v = FormValues::new();
+    v.insert("basic.name".into(), t("王磊"));
+    v.insert("basic.id_number".into(), t(&id_number(1980, 5)));
+    assert!(
+        s.new_person(&grid(0, 1), v, None)
+            .unwrap()
+            .warnings
+            .is_empty()
     );
 }
 

@@ -22,6 +22,9 @@ pub enum Severity {
     Invalid,
     /// Something is still missing. A draft may be saved; it cannot be marked complete.
     Incomplete,
+    /// Not wrong, but worth a look (the same ID-card number on another person).
+    /// Nothing is refused for it.
+    Warning,
 }
 
 /// One problem with one field of a record.

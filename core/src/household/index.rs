@@ -17,11 +17,9 @@ pub(crate) fn lookup_hash(value: Option<&FieldValue>) -> Option<Vec<u8>> {
     let FieldValue::Text(text) = value? else {
         return None;
     };
-    let normal: String = text
-        .chars()
-        .filter(|c| !c.is_whitespace() && *c != '-')
-        .map(|c| c.to_ascii_uppercase())
-        .collect();
+    // The same normalisation as ID numbers get on save (NFKC, no spaces or
+    // hyphens, upper case), so that any typing of a number finds it.
+    let normal = crate::identity::normalise_id_number(text);
     if normal.is_empty() {
         return None;
     }

@@ -292,6 +292,44 @@ impl FieldStore {
         )
     }
 
+    /// Persons of `grids` (every grid if empty) who share an ID-card number with
+    /// another person of those grids, in groups (one group a number), for a
+    /// supervisor to sort out. The numbers themselves are not returned.
+    pub fn duplicate_id_numbers(&self, grids: &[String]) -> Result<Vec<Vec<FoundRecord>>> {
+        let conn = self.conn();
+        let grids = serde_json::to_string(grids).unwrap_or_else(|_| "[]".into());
+        let mut stmt = conn.prepare_cached(
+            "WITH mine AS (
+                SELECT p.id_hash, d.doc_id, d.title, d.grid_code FROM persons p
+                JOIN documents d ON d.id = p.doc
+                WHERE p.id_hash IS NOT NULL
+                  AND (?1 = '[]' OR d.grid_code IN (SELECT value FROM json_each(?1))))
+             SELECT id_hash, doc_id, title, grid_code FROM mine
+             WHERE id_hash IN (SELECT id_hash FROM mine GROUP BY id_hash HAVING count(*) > 1)
+             ORDER BY id_hash, doc_id",
+        )?;
+        let rows = stmt.query_map([grids], |r| {
+            Ok((
+                r.get::<_, Vec<u8>>(0)?,
+                FoundRecord {
+                    kind: RecordKind::Person,
+                    id: r.get(1)?,
+                    title: r.get(2)?,
+                    grid_code: r.get(3)?,
+                },
+            ))
+        })?;
+        let mut groups: Vec<(Vec<u8>, Vec<FoundRecord>)> = Vec::new();
+        for row in rows {
+            let (hash, found) = row?;
+            match groups.last_mut() {
+                Some((h, g)) if *h == hash => g.push(found),
+                _ => groups.push((hash, vec![found])),
+            }
+        }
+        Ok(groups.into_iter().map(|(_, g)| g).collect())
+    }
+
     /// Households (by the head's phone) and persons with exactly this phone number.
     pub fn find_by_phone(&self, phone: &str) -> Result<Vec<FoundRecord>> {
         let Some(hash) = lookup_hash(Some(&FieldValue::Text(phone.to_owned()))) else {

@@ -71,6 +71,9 @@ pub struct FormOutcome {
     pub cleared: Vec<String>,
     /// Calculated fields whose value the save changed.
     pub calculated: Vec<String>,
+    /// Things worth a look that block nothing: the same ID-card number on another
+    /// person of this store ([`Severity::Warning`]; the message never has the number).
+    pub warnings: Vec<FieldProblem>,
 }
 
 /// A record checked against the form in force.
@@ -140,6 +143,17 @@ fn apply_form<R: FormRecord>(
             .as_ref()
             .filter(|v| !crate::forms::validate::is_empty(v))
         {
+            // An ID-card number is kept in its one normal form (full-width digits,
+            // spaces and hyphens as typed are not part of it), the form it is
+            // checked and looked up in.
+            Some(FieldValue::Text(t))
+                if matches!(field.field_type, crate::forms::FieldType::IdCard) =>
+            {
+                values.insert(
+                    key.clone(),
+                    FieldValue::Text(crate::identity::normalise_id_number(t)),
+                )
+            }
             Some(v) => values.insert(key.clone(), v.clone()),
             None => values.remove(key),
         };
@@ -206,7 +220,31 @@ fn outcome<R: FormRecord>(
         complete: *record.form_state().1,
         cleared: applied.cleared,
         calculated: applied.calculated,
+        warnings: Vec::new(),
     }
+}
+
+/// The warning for a person whose ID-card number another person of the store has.
+fn duplicate_warning(
+    rt: &RecordTx<'_>,
+    id: &str,
+    values: &crate::forms::FormValues,
+) -> Result<Option<FieldProblem>> {
+    let Some(hash) = index::lookup_hash(values.get("basic.id_number")) else {
+        return Ok(None);
+    };
+    let others: i64 = rt.tx().query_row(
+        "SELECT count(*) FROM persons p JOIN documents d ON d.id = p.doc
+         WHERE p.id_hash = ?1 AND d.doc_id <> ?2",
+        rusqlite::params![hash, id],
+        |r| r.get(0),
+    )?;
+    Ok((others > 0).then(|| FieldProblem {
+        field: "basic.id_number".into(),
+        label: "身份证号".into(),
+        severity: Severity::Warning,
+        message: format!("另有 {others} 人登记了同一身份证号，请核对"),
+    }))
 }
 
 fn form_for(rt: &RecordTx<'_>, kind: RecordKind) -> Result<std::sync::Arc<CompiledForm>> {
@@ -300,7 +338,10 @@ impl FieldStore {
                 check_relation(relation)?;
                 rt.update(household, |h: &mut Household| join(h, &id, relation))?;
             }
-            Ok(outcome(&form, id, &mut person, applied, rt.at))
+            let mut out = outcome(&form, id, &mut person, applied, rt.at);
+            out.warnings
+                .extend(duplicate_warning(rt, &out.id, &person.form_values())?);
+            Ok(out)
         })
     }
 
@@ -336,7 +377,12 @@ impl FieldStore {
             let (mut record, applied) = rt.update_settling(id, &settle, |r: &mut R| {
                 apply_form(&form, id, r, changes, rt.at)
             })?;
-            Ok(outcome(&form, id.to_owned(), &mut record, applied, rt.at))
+            let mut out = outcome(&form, id.to_owned(), &mut record, applied, rt.at);
+            if R::KIND == RecordKind::Person {
+                out.warnings
+                    .extend(duplicate_warning(rt, id, &record.form_values())?);
+            }
+            Ok(out)
         })
     }
 

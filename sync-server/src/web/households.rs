@@ -106,6 +106,11 @@ async fn render_list(
         .map(|(k, v)| vec![(k.to_owned(), v.to_owned())])
         .unwrap_or_default();
     let with_problems = q.problems.is_some();
+    let (dup_store, dup_grids) = (store.clone(), grids.clone());
+    let duplicates =
+        tokio::task::spawn_blocking(move || dup_store.duplicate_id_numbers(&dup_grids))
+            .await
+            .map_err(|e| PageError::bad(e.to_string()))??;
     let (rows, total) = tokio::task::spawn_blocking(
         move || -> Result<(Vec<Vec<Markup>>, u64), fieldgrid_core::Error> {
             if !text.trim().is_empty() {
@@ -170,6 +175,22 @@ async fn render_list(
             button { "查询" }
         }
         (table("households", &["户主", "地址", "网格", "完整性", "最近走访"], &rows))
+        @if !duplicates.is_empty() {
+            div.card #duplicate-ids {
+                h3 { "身份证号重复 " small { (duplicates.len()) " 组" } }
+                p { "以下人员登记了相同的身份证号，请核对后更正。" }
+                ul {
+                    @for group in &duplicates {
+                        li {
+                            @for (i, person) in group.iter().enumerate() {
+                                @if i > 0 { "、" }
+                                (person.title) "（" (person.grid_code) "）"
+                            }
+                        }
+                    }
+                }
+            }
+        }
     };
     Ok(layout(signed, "户籍", "households", Head::default(), body))
 }
