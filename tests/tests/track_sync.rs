@@ -218,3 +218,82 @@ async fn track_upload_survives_drops_and_cuts() {
     println!("track upload: {faults} faults injected, {failures} syncs failed and resumed");
     server.stop().await;
 }
+
+/// The same walk, `start_ms` on: twenty minutes of fixes every 2 s.
+fn walk_from(d: &Device, start_ms: i64) -> String {
+    let id = d
+        .store
+        .start_patrol(&grid(), "日常巡查", TravelMode::Walking)
+        .unwrap();
+    let walk = Walk {
+        route: sweep((34.502, 118.7005), 400.0, 400.0, 50.0),
+        speed_mps: 1.3,
+        interval_ms: 2000,
+        noise_m: 3.0,
+        seed: 21,
+    };
+    let fixes: Vec<_> = walk.fixes(start_ms).into_iter().take(600).collect();
+    for b in fixes.chunks(60) {
+        let r = d.store.ingest_fixes(&id, b).unwrap();
+        assert!(r.rejected.is_empty(), "{:?}", r.rejected);
+    }
+    d.store.stop_patrol(&id).unwrap();
+    id
+}
+
+async fn kinds(server: &TestServer, token: &str, patrol: &str) -> Vec<String> {
+    let (status, review) = get_json(server, token, &format!("/v1/tracks/{patrol}")).await;
+    assert_eq!(status, StatusCode::OK, "{review}");
+    review["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["kind"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// The server's review runs every authenticity check: a worker who uploads the
+/// same track on three days is flagged on the later ones (against their earlier
+/// patrols), and a phone whose clock was set back (fix times ahead of it) is
+/// flagged from what the phone sent with its chunks.
+async fn replays_and_clocks_are_flagged(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let dir = tempfile::tempdir().unwrap();
+    let worker = Device::worker(&server, dir.path(), "w", &grid()).await;
+    let sup = Device::enrol(&server, &server.url, dir.path(), "s", TOWN_SUPERVISOR).await;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    let days: Vec<String> = (1..=3)
+        .rev()
+        .map(|d| walk_from(&worker, now - d * 86_400_000))
+        .collect();
+    worker.sync().await.unwrap();
+    assert!(
+        !kinds(&server, &sup.token, &days[0])
+            .await
+            .contains(&"repeated_track".to_owned()),
+        "the first patrol repeats nothing"
+    );
+    for later in &days[1..] {
+        let k = kinds(&server, &sup.token, later).await;
+        assert!(k.contains(&"repeated_track".to_owned()), "{later}: {k:?}");
+    }
+    // Fix times 40 minutes ahead of the phone's clock: the clock was set back.
+    let ahead = walk_from(&worker, now + 40 * 60_000);
+    worker.sync().await.unwrap();
+    let k = kinds(&server, &sup.token, &ahead).await;
+    assert!(k.contains(&"clock_off_device".to_owned()), "{k:?}");
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replays_and_clocks_are_flagged_on_sqlite() {
+    replays_and_clocks_are_flagged(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replays_and_clocks_are_flagged_on_postgres() {
+    replays_and_clocks_are_flagged(Backend::Postgres).await;
+}

@@ -485,7 +485,8 @@ impl FieldStore {
     pub fn pending_track_chunks(&self, limit: usize) -> Result<Vec<PendingChunk>> {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(
-            "SELECT c.patrol, c.chunk, c.bytes FROM track_chunks c JOIN patrols p ON p.id = c.patrol
+            "SELECT c.patrol, c.chunk, c.bytes, p.clock_backwards, p.max_clock_skew_ms
+             FROM track_chunks c JOIN patrols p ON p.id = c.patrol
              WHERE c.uploaded = 0 ORDER BY p.started_at, c.patrol, c.chunk LIMIT ?1",
         )?;
         let rows = stmt
@@ -494,6 +495,8 @@ impl FieldStore {
                     patrol: r.get(0)?,
                     chunk: r.get::<_, i64>(1)? as u64,
                     bytes: r.get(2)?,
+                    clock_backwards: r.get::<_, i64>(3)? as u64,
+                    max_clock_skew_ms: r.get(4)?,
                 })
             })?
             .collect::<rusqlite::Result<_>>()?;
@@ -545,6 +548,11 @@ impl FieldStore {
 /// A sealed chunk not yet confirmed by the server.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PendingChunk {
+    /// Fixes of the patrol refused so far because the phone's clock went backwards
+    /// (sent with the chunk, for the server's review).
+    pub clock_backwards: u64,
+    /// How far the patrol's fix times ran ahead of the phone's clock so far, ms.
+    pub max_clock_skew_ms: i64,
     /// The patrol.
     pub patrol: String,
     /// The chunk's number in the patrol (0, 1, 2…).

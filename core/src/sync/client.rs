@@ -435,7 +435,16 @@ impl SyncClient {
                 return Ok(());
             }
             for chunk in pending {
-                let url = format!("{}/v1/tracks/{}/{}", self.base, chunk.patrol, chunk.chunk);
+                // The phone's clock findings so far go with each chunk: the server's
+                // review shows them to the supervisor.
+                let url = format!(
+                    "{}/v1/tracks/{}/{}?clock_backwards={}&clock_skew_ms={}",
+                    self.base,
+                    chunk.patrol,
+                    chunk.chunk,
+                    chunk.clock_backwards,
+                    chunk.max_clock_skew_ms
+                );
                 self.send(|| {
                     self.http
                         .put(&url)

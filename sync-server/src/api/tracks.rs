@@ -4,11 +4,12 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use fieldgrid_core::patrol::codec::check_chunk;
 use fieldgrid_core::patrol::export::iso8601;
 use fieldgrid_core::sync::protocol::ErrorCode;
+use serde::Deserialize;
 
 use super::{ApiError, Device, caller_of};
 use crate::service::tracks::{self, PatrolReview};
@@ -18,11 +19,21 @@ use crate::{AppState, now};
 /// China Standard Time, for "per day".
 const CST_MS: i64 = 8 * 3_600_000;
 
+/// What the phone measured of its clock so far, sent with each chunk.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct ClockQuery {
+    #[serde(default)]
+    clock_backwards: u64,
+    #[serde(default)]
+    clock_skew_ms: i64,
+}
+
 /// `PUT /v1/tracks/{patrol}/{chunk}`: a sealed chunk from the patrol's own worker.
 pub(crate) async fn put_chunk(
     State(state): State<AppState>,
     Device(account): Device,
     Path((patrol, chunk)): Path<(String, u64)>,
+    Query(clock): Query<ClockQuery>,
     body: Bytes,
 ) -> Result<StatusCode, ApiError> {
     let summary = check_chunk(&body).map_err(|e| ApiError::bad_request(e.to_string()))?;
@@ -41,6 +52,8 @@ pub(crate) async fn put_chunk(
         hash: blake3::hash(&body).to_hex().to_string(),
         bytes: body.to_vec(),
         received_at: now(),
+        clock_backwards: clock.clock_backwards,
+        clock_skew_ms: clock.clock_skew_ms.max(0),
     };
     match state.storage.put_track_chunk(&record).await? {
         ChunkOutcome::Stored => Ok(StatusCode::CREATED),

@@ -64,15 +64,63 @@ pub struct PatrolReview {
     pub line: Vec<(f64, f64)>,
 }
 
-/// The review of a patrol in the caller's area.
+/// Earlier patrols a review compares a track with (replay detection): the
+/// worker's latest this many, within [`REPLAY_WINDOW_MS`] before it.
+pub const REPLAY_WINDOW_PATROLS: u32 = 5;
+/// How far back a review looks for a replayed track.
+pub const REPLAY_WINDOW_MS: i64 = 30 * 86_400_000;
+
+/// The review of a patrol in the caller's area, with every check: the phone's
+/// clock findings sent with the chunks, and the worker's earlier patrols (a rolling
+/// window, [`REPLAY_WINDOW_PATROLS`] within [`REPLAY_WINDOW_MS`]) for a replayed
+/// track.
 pub async fn review(
     state: &AppState,
     caller: &Caller,
     patrol: &str,
 ) -> Result<PatrolReview, ServiceError> {
+    review_with(state, caller, patrol, true).await
+}
+
+/// The review without the comparison with earlier patrols: for lists of many
+/// patrols (the day's map), where each replay is opened with [`review`].
+pub async fn review_brief(
+    state: &AppState,
+    caller: &Caller,
+    patrol: &str,
+) -> Result<PatrolReview, ServiceError> {
+    review_with(state, caller, patrol, false).await
+}
+
+async fn review_with(
+    state: &AppState,
+    caller: &Caller,
+    patrol: &str,
+    with_earlier: bool,
+) -> Result<PatrolReview, ServiceError> {
     let log = patrol_log(state, caller, patrol).await?;
     let chunks = state.storage.track_chunks(patrol).await?;
     let track = decode_track(&chunks)?;
+    let (clock_backwards, max_clock_skew_ms) = state.storage.patrol_clock(patrol).await?;
+    let mut earlier = Vec::new();
+    if with_earlier && let Some(first) = track.first() {
+        let start = first.fix.time_ms;
+        for id in state
+            .storage
+            .worker_patrols_between(
+                &log.worker_id,
+                start - REPLAY_WINDOW_MS,
+                start,
+                REPLAY_WINDOW_PATROLS,
+            )
+            .await?
+        {
+            if id != patrol {
+                let t = decode_track(&state.storage.track_chunks(&id).await?)?;
+                earlier.push((id, t));
+            }
+        }
+    }
     let polygon = caller
         .tree
         .grids
@@ -84,10 +132,10 @@ pub async fn review(
         &track,
         &CheckContext {
             mode: log.travel_mode,
-            clock_backwards: 0,
-            max_clock_skew_ms: 0,
+            clock_backwards,
+            max_clock_skew_ms,
             paused: &[],
-            earlier: &[],
+            earlier: &earlier,
         },
     );
     Ok(PatrolReview {

@@ -225,6 +225,10 @@ pub struct TrackChunk {
     pub hash: String,
     /// When it arrived, unix seconds.
     pub received_at: i64,
+    /// Fixes the phone refused so far because its clock went backwards.
+    pub clock_backwards: u64,
+    /// How far fix times ran ahead of the phone's clock so far, ms.
+    pub clock_skew_ms: i64,
 }
 
 /// What storing a chunk did.
@@ -352,6 +356,18 @@ pub trait Storage: Send + Sync + 'static {
     async fn put_track_chunk(&self, chunk: &TrackChunk) -> StorageResult<ChunkOutcome>;
     /// A patrol's chunks, in order.
     async fn track_chunks(&self, patrol: &str) -> StorageResult<Vec<Vec<u8>>>;
+    /// The largest clock findings the phone sent with the patrol's chunks:
+    /// `(clock_backwards, clock_skew_ms)`.
+    async fn patrol_clock(&self, patrol: &str) -> StorageResult<(u64, i64)>;
+    /// A worker's patrols that started in `[from_ms, before_ms)`, latest first, at
+    /// most `limit`.
+    async fn worker_patrols_between(
+        &self,
+        worker_id: &str,
+        from_ms: i64,
+        before_ms: i64,
+        limit: u32,
+    ) -> StorageResult<Vec<String>>;
     /// The patrols a worker has track chunks of on a day, in time order.
     async fn worker_day_patrols(&self, worker_id: &str, day: &str) -> StorageResult<Vec<String>>;
     /// Every patrol with fixes in `[from_ms, to_ms)`, with its worker, in time order

@@ -18,6 +18,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/002_tracks.sql"),
     include_str!("../../migrations/postgres/003_web.sql"),
     include_str!("../../migrations/postgres/004_security.sql"),
+    include_str!("../../migrations/postgres/005_track_clock.sql"),
 ];
 
 /// The PostgreSQL backend.
@@ -473,10 +474,11 @@ impl Storage for PostgresStorage {
         let n = client
             .execute(
                 "INSERT INTO track_chunks (patrol, chunk, worker_id, grid_code, day, first_seq, fixes,
-                    first_ms, last_ms, bytes, hash, received_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT DO NOTHING",
+                    first_ms, last_ms, bytes, hash, received_at, clock_backwards, clock_skew_ms)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT DO NOTHING",
                 &[&c.patrol, &(c.chunk as i64), &c.worker_id, &c.grid_code, &c.day, &(c.first_seq as i64),
-                  &(c.fixes as i64), &c.first_ms, &c.last_ms, &c.bytes, &c.hash, &c.received_at],
+                  &(c.fixes as i64), &c.first_ms, &c.last_ms, &c.bytes, &c.hash, &c.received_at,
+                  &(c.clock_backwards as i64), &c.clock_skew_ms],
             )
             .await?;
         if n == 1 {
@@ -506,6 +508,41 @@ impl Storage for PostgresStorage {
             )
             .await?;
         Ok(rows.iter().map(|r| r.get(0)).collect())
+    }
+
+    async fn patrol_clock(&self, patrol: &str) -> StorageResult<(u64, i64)> {
+        let row = self
+            .client()
+            .await?
+            .query_one(
+                "SELECT coalesce(max(clock_backwards), 0)::BIGINT, coalesce(max(clock_skew_ms), 0)::BIGINT
+                 FROM track_chunks WHERE patrol = $1",
+                &[&patrol],
+            )
+            .await?;
+        Ok((row.get::<_, i64>(0) as u64, row.get(1)))
+    }
+
+    async fn worker_patrols_between(
+        &self,
+        worker_id: &str,
+        from_ms: i64,
+        before_ms: i64,
+        limit: u32,
+    ) -> StorageResult<Vec<String>> {
+        Ok(self
+            .client()
+            .await?
+            .query(
+                "SELECT patrol FROM track_chunks WHERE worker_id = $1 GROUP BY patrol
+                 HAVING min(first_ms) >= $2 AND min(first_ms) < $3
+                 ORDER BY min(first_ms) DESC LIMIT $4",
+                &[&worker_id, &from_ms, &before_ms, &i64::from(limit)],
+            )
+            .await?
+            .iter()
+            .map(|r| r.get(0))
+            .collect())
     }
 
     async fn worker_day_patrols(&self, worker_id: &str, day: &str) -> StorageResult<Vec<String>> {

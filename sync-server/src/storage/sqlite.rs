@@ -19,6 +19,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/002_tracks.sql"),
     include_str!("../../migrations/sqlite/003_web.sql"),
     include_str!("../../migrations/sqlite/004_security.sql"),
+    include_str!("../../migrations/sqlite/005_track_clock.sql"),
 ];
 const READERS: usize = 4;
 
@@ -486,10 +487,11 @@ impl Storage for SqliteStorage {
         self.write(move |conn| {
             let n = conn.execute(
                 "INSERT INTO track_chunks (patrol, chunk, worker_id, grid_code, day, first_seq, fixes,
-                    first_ms, last_ms, bytes, hash, received_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) ON CONFLICT DO NOTHING",
+                    first_ms, last_ms, bytes, hash, received_at, clock_backwards, clock_skew_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) ON CONFLICT DO NOTHING",
                 params![c.patrol, c.chunk as i64, c.worker_id, c.grid_code, c.day, c.first_seq as i64,
-                        c.fixes as i64, c.first_ms, c.last_ms, c.bytes, c.hash, c.received_at],
+                        c.fixes as i64, c.first_ms, c.last_ms, c.bytes, c.hash, c.received_at,
+                        c.clock_backwards as i64, c.clock_skew_ms],
             )?;
             if n == 1 {
                 return Ok(ChunkOutcome::Stored);
@@ -512,6 +514,41 @@ impl Storage for SqliteStorage {
             )?;
             let rows = stmt
                 .query_map([p], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    async fn patrol_clock(&self, patrol: &str) -> StorageResult<(u64, i64)> {
+        let p = patrol.to_owned();
+        self.read(move |c| {
+            Ok(c.query_row(
+                "SELECT coalesce(max(clock_backwards), 0), coalesce(max(clock_skew_ms), 0)
+                 FROM track_chunks WHERE patrol = ?1",
+                [p],
+                |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?)),
+            )?)
+        })
+        .await
+    }
+
+    async fn worker_patrols_between(
+        &self,
+        worker_id: &str,
+        from_ms: i64,
+        before_ms: i64,
+        limit: u32,
+    ) -> StorageResult<Vec<String>> {
+        let w = worker_id.to_owned();
+        self.read(move |c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT patrol FROM track_chunks WHERE worker_id = ?1 GROUP BY patrol
+                 HAVING min(first_ms) >= ?2 AND min(first_ms) < ?3
+                 ORDER BY min(first_ms) DESC LIMIT ?4",
+            )?;
+            let rows = stmt
+                .query_map(params![w, from_ms, before_ms, limit], |r| r.get(0))?
                 .collect::<rusqlite::Result<_>>()?;
             Ok(rows)
         })

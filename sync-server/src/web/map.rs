@@ -127,7 +127,7 @@ pub async fn data(
         let (state, caller, limit) = (state.clone(), caller.clone(), limit.clone());
         tasks.push(tokio::spawn(async move {
             let _permit = limit.acquire_owned().await.ok();
-            let review = tracks::review(&state, &caller, &patrol).await.ok();
+            let review = tracks::review_brief(&state, &caller, &patrol).await.ok();
             (patrol, worker, review)
         }));
     }

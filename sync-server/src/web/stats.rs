@@ -143,7 +143,7 @@ pub async fn page(
         .patrols_between(start * 1000, (end + 86_400) * 1000)
         .await?
     {
-        if let Ok(r) = tracks::review(&state, &caller, &patrol).await {
+        if let Ok(r) = tracks::review_brief(&state, &caller, &patrol).await {
             let e = per_worker.entry(worker).or_default();
             e.0 += r.figures.duration_s / 3600.0;
             e.1 = e.1.max(r.figures.coverage.unwrap_or(0.0));

@@ -142,6 +142,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                     hash: blake3::hash(&chunk.bytes).to_hex().to_string(),
                     bytes: chunk.bytes.clone(),
                     received_at: now_ms / 1000,
+                    clock_backwards: 0,
+                    clock_skew_ms: 0,
                 })
                 .await?;
             phone.mark_track_chunk_uploaded(&patrol, chunk.chunk)?;
