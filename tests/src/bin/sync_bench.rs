@@ -133,7 +133,9 @@ fn village(store: &FieldStore, grids: &[String]) -> Result<Vec<String>, BoxError
                 lat: 34.5 + n as f64 * 1e-5,
                 lon: 118.7,
             }),
-            reporter_id: "worker".into(),
+            // Reported by the phone that writes the village (the server takes an
+            // incident only from its reporter's device).
+            reporter_id: TOWN_SUPERVISOR.into(),
             reported_at: 1_760_000_000 + n as i64 * 600,
             urgency: Default::default(),
             transitions: vec![],
@@ -300,6 +302,17 @@ async fn bench() -> Result<(), BoxError> {
     let creator_client = SyncClient::new(&server.url, &creator_token, "1.0.0")?;
     let t = Instant::now();
     let pushed = creator_client.sync(&creator, |_| {}).await?;
+    // The whole workload must arrive: a refused record fails the benchmark.
+    if pushed.rejected > 0 || pushed.pushed as usize != ids.len() {
+        return Err(format!(
+            "the server took {} of {} records and refused {}: {:?}",
+            pushed.pushed,
+            ids.len(),
+            pushed.rejected,
+            creator.sync_rejections()?.first()
+        )
+        .into());
+    }
     rows.push(Row(
         format!(
             "village written on a phone ({} records, 3 edits each)",
@@ -332,6 +345,14 @@ async fn bench() -> Result<(), BoxError> {
         tokio::task::spawn_blocking(move || run_device(&db, &url, &token)).await??
     };
     let wire = proxy.counters.bytes() - wire0;
+    if run.pulled as usize != ids.len() {
+        return Err(format!(
+            "the new device received {} of the {} records pushed",
+            run.pulled,
+            ids.len()
+        )
+        .into());
+    }
     rows.push(Row(
         format!("initial sync of {} records to a new device", run.pulled),
         format!(
@@ -359,6 +380,9 @@ async fn bench() -> Result<(), BoxError> {
     let wire0 = proxy.counters.bytes();
     let t = Instant::now();
     let inc = device_client.sync(&device, |_| {}).await?;
+    if inc.pulled != 10 {
+        return Err(format!("the device received {} of 10 edited records", inc.pulled).into());
+    }
     rows.push(Row(
         format!("incremental sync of {} edited records", inc.pulled),
         format!(
