@@ -43,6 +43,13 @@ if [[ "$ONLY" == all || "$ONLY" == python ]]; then
   echo "== Python bindings suite"
   cp "$LIB" "$OUT/python/"
   PYTHONPATH="$OUT/python" python3 bindings/tests/python/test_bindings.py || status=1
+  # The process must end cleanly after async calls, every time (no abort at exit).
+  aborted=0
+  for n in $(seq 1 20); do
+    PYTHONPATH="$OUT/python" python3 bindings/tests/python/exit_probe.py "$n" >/dev/null 2>&1 || aborted=$((aborted + 1))
+  done
+  echo "exit probe: 20 runs with async calls, $aborted ended abnormally"
+  [[ $aborted -eq 0 ]] || status=1
 fi
 if [[ "$ONLY" == all || "$ONLY" == kotlin ]]; then
   echo "== Kotlin (JVM) bindings suite"
