@@ -8,8 +8,9 @@ pub mod pg;
 pub mod process;
 pub mod proxy;
 pub mod server;
+pub mod web;
 
-pub use devices::{Device, id_number};
+pub use devices::{Device, id_number, now_ms, walk_patrol};
 /// The county simulator (its own crate, so the server's demo can use it too).
 pub use fieldgrid_sim as sim;
 pub use server::{Backend, TestServer};

@@ -15,8 +15,6 @@ use fieldgrid_core::FieldStore;
 use fieldgrid_core::household::Visit;
 use fieldgrid_core::org::demo::{self, TOWN_SUPERVISOR};
 use fieldgrid_core::org::{OrgUnit, Role, RoleAssignment, Scope, StaffMember, UnitLevel};
-use fieldgrid_core::patrol::TravelMode;
-use fieldgrid_core::patrol::synthetic::{Walk, sweep};
 use fieldgrid_core::records::{Household, HouseholdMember, Incident, Person, RecordKind};
 use fieldgrid_core::sync::SyncClient;
 use fieldgrid_core::sync::protocol::{
@@ -26,7 +24,8 @@ use fieldgrid_server::Settings;
 use fieldgrid_server::http::HttpLimits;
 use fieldgrid_server::web::create_web_user;
 use fieldgrid_tests::server::Instance;
-use fieldgrid_tests::{Backend, Device, TestServer};
+use fieldgrid_tests::web::{client, form};
+use fieldgrid_tests::{Backend, Device, TestServer, now_ms, walk_patrol};
 use reqwest::StatusCode;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -95,31 +94,6 @@ async fn publish_two_towns(server: &TestServer) {
         .unwrap();
 }
 
-fn http() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
-
-fn form(pairs: &[(&str, &str)]) -> String {
-    let enc = |s: &str| {
-        s.bytes()
-            .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => {
-                    (b as char).to_string()
-                }
-                _ => format!("%{b:02X}"),
-            })
-            .collect::<String>()
-    };
-    pairs
-        .iter()
-        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
 /// A signed-in browser session: its cookie and CSRF token.
 struct Session {
     base: String,
@@ -129,7 +103,7 @@ struct Session {
 
 impl Session {
     async fn login(base: &str, user: &str, password: &str) -> Session {
-        let r = http()
+        let r = client()
             .post(format!("{base}/ui/login"))
             .header("content-type", "application/x-www-form-urlencoded")
             .body(form(&[("username", user), ("password", password)]))
@@ -144,7 +118,7 @@ impl Session {
         );
         assert!(set.contains("HttpOnly") && set.contains("SameSite=Strict"));
         let cookie = set.split(';').next().unwrap().to_owned();
-        let page = http()
+        let page = client()
             .get(format!("{base}/ui/incidents"))
             .header("cookie", &cookie)
             .send()
@@ -167,7 +141,7 @@ impl Session {
     }
 
     async fn get(&self, path: &str) -> (StatusCode, reqwest::header::HeaderMap, String) {
-        let r = http()
+        let r = client()
             .get(format!("{}{path}", self.base))
             .header("cookie", &self.cookie)
             .send()
@@ -179,7 +153,7 @@ impl Session {
     async fn post(&self, path: &str, pairs: &[(&str, &str)]) -> (StatusCode, String) {
         let mut all = vec![("csrf", self.csrf.as_str())];
         all.extend_from_slice(pairs);
-        let r = http()
+        let r = client()
             .post(format!("{}{path}", self.base))
             .header("cookie", &self.cookie)
             .header("content-type", "application/x-www-form-urlencoded")
@@ -211,7 +185,7 @@ async fn push_raw(server: &TestServer, token: &str, docs: Vec<DocPayload>) -> Sy
         push: docs,
         max_pull: 1,
     };
-    let r = http()
+    let r = client()
         .post(format!("{}/v1/sync", server.url))
         .bearer_auth(token)
         .header("content-type", protocol::CBOR)
@@ -239,31 +213,6 @@ fn photo_bytes(seed: u8) -> Vec<u8> {
     let mut out = std::io::Cursor::new(Vec::new());
     img.write_to(&mut out, image::ImageFormat::Jpeg).unwrap();
     out.into_inner()
-}
-
-fn walk_patrol(d: &Device, grid: &str) -> String {
-    let id = d
-        .store
-        .start_patrol(grid, "日常巡查", TravelMode::Walking)
-        .unwrap();
-    let start = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as i64
-        - 3_600_000;
-    let walk = Walk {
-        route: sweep((34.502, 118.7005), 300.0, 300.0, 50.0),
-        speed_mps: 1.3,
-        interval_ms: 1000,
-        noise_m: 3.0,
-        seed: 3,
-    };
-    let fixes: Vec<_> = walk.fixes(start).into_iter().take(600).collect();
-    for b in fixes.chunks(60) {
-        d.store.ingest_fixes(&id, b).unwrap();
-    }
-    d.store.stop_patrol(&id).unwrap();
-    id
 }
 
 /// What every device route answers without valid, approved credentials.
@@ -299,7 +248,7 @@ async fn device_routes_refuse_bad_credentials(
             (Some(pending), StatusCode::FORBIDDEN, "not_approved"),
             (Some(revoked), StatusCode::GONE, "device_revoked"),
         ] {
-            let mut r = http()
+            let mut r = client()
                 .request(method.clone(), format!("{}{path}", server.url))
                 .body(vec![1u8]);
             if let Some(t) = token {
@@ -322,7 +271,7 @@ async fn device_routes_refuse_bad_credentials(
         } else {
             reqwest::Method::POST
         };
-        let r = http()
+        let r = client()
             .request(method, format!("{}{path}", server.url))
             .bearer_auth(pending)
             .send()
@@ -386,7 +335,7 @@ async fn suite(backend: Backend) {
             description: "邻里噪音纠纷".into(),
             location: None,
             reporter_id: a.staff_id.clone(),
-            reported_at: fieldgrid_server_now(),
+            reported_at: now_ms() / 1000,
             urgency: Default::default(),
             transitions: vec![],
             resident_id: Some(house_a.clone()),
@@ -395,7 +344,7 @@ async fn suite(backend: Backend) {
         })
         .unwrap();
     a.store.attach_photo(&photo, &incident_a, "report").unwrap();
-    let patrol_a = walk_patrol(&a, &grid_a());
+    let patrol_a = walk_patrol(&a, &grid_a(), now_ms() - 3_600_000, 300.0, 1000, 600, 3);
     let p = a.sync().await.unwrap();
     assert_eq!(p.rejected, 0, "{:?}", a.store.sync_rejections().unwrap());
     // Town B's records.
@@ -425,7 +374,7 @@ async fn suite(backend: Backend) {
             let token = token.clone();
             let url = server.url.clone();
             async move {
-                let r = http()
+                let r = client()
                     .get(format!("{url}{path}"))
                     .bearer_auth(token)
                     .send()
@@ -440,7 +389,7 @@ async fn suite(backend: Backend) {
         assert_eq!(theirs.0, StatusCode::NOT_FOUND);
         assert_eq!(theirs, nothing, "a patrol outside the area is told apart");
         assert_eq!(not_a_patrol, nothing, "the kind of a record is told");
-        let r = http()
+        let r = client()
             .put(format!("{}/v1/tracks/{patrol_a}/99", server.url))
             .bearer_auth(token)
             .body(
@@ -459,7 +408,7 @@ async fn suite(backend: Backend) {
             "{}",
             r.status()
         );
-        let day = fieldgrid_core::forms::date_at(fieldgrid_server_now()).to_string();
+        let day = fieldgrid_core::forms::date_at(now_ms() / 1000).to_string();
         let (s, body) = get(format!("/v1/workers/{}/days/{day}/patrols", a.staff_id)).await;
         assert_eq!((s, body.as_str()), (StatusCode::OK, "[]"));
     }
@@ -519,7 +468,7 @@ async fn suite(backend: Backend) {
         .update::<Household>(&forged, |h| {
             h.visits.push(Visit {
                 id: uuid::Uuid::now_v7().to_string(),
-                at: fieldgrid_server_now(),
+                at: now_ms() / 1000,
                 by: a2.staff_id.clone(),
                 location: None,
                 purpose: "routine".into(),
@@ -590,7 +539,7 @@ async fn suite(backend: Backend) {
         );
         let token = token.to_owned();
         async move {
-            let r = http()
+            let r = client()
                 .put(url)
                 .bearer_auth(token)
                 .body(body)
@@ -604,7 +553,7 @@ async fn suite(backend: Backend) {
         let url = format!("{}/v1/blobs/{hash}/status", server.url);
         let token = token.to_owned();
         async move {
-            http()
+            client()
                 .get(url)
                 .bearer_auth(token)
                 .send()
@@ -637,7 +586,7 @@ async fn suite(backend: Backend) {
     // An abandoned upload is removed after the configured age.
     let left = vec![9u8; 1000];
     let left_hash = blake3::hash(&left).to_hex().to_string();
-    let r = http()
+    let r = client()
         .put(format!(
             "{}/v1/blobs/{left_hash}?offset=0&total=1000",
             server.url
@@ -696,7 +645,7 @@ async fn suite(backend: Backend) {
         &format!("/ui/export/patrols/{patrol_a}.gpx"),
     ] {
         for cookie in ["", "fg_session=forged"] {
-            let r = http()
+            let r = client()
                 .get(format!("{}{path}", server.url))
                 .header("cookie", cookie)
                 .send()
@@ -707,7 +656,7 @@ async fn suite(backend: Backend) {
         }
     }
     for path in ["/ui/api/map", &format!("/ui/api/patrols/{patrol_a}")] {
-        let r = http()
+        let r = client()
             .get(format!("{}{path}", server.url))
             .send()
             .await
@@ -778,7 +727,7 @@ async fn suite(backend: Backend) {
         "the stage leaks"
     );
     // And without the CSRF token, even town A's supervisor changes nothing.
-    let r = http()
+    let r = client()
         .post(format!("{}/ui/incidents/{incident_a}/step", server.url))
         .header("cookie", &sup_a.cookie)
         .header("content-type", "application/x-www-form-urlencoded")
@@ -897,7 +846,7 @@ async fn suite(backend: Backend) {
 
     // --- The login lockout holds across a restart and across a second instance.
     for _ in 0..5 {
-        let r = http()
+        let r = client()
             .post(format!("{}/ui/login", server.url))
             .header("content-type", "application/x-www-form-urlencoded")
             .body(form(&[("username", "sup-a"), ("password", "wrong")]))
@@ -930,7 +879,7 @@ async fn suite(backend: Backend) {
         Backend::Postgres => None,
     };
     for url in std::iter::once(&second.url).chain(reopened.as_ref().map(|i| &i.url)) {
-        let r = http()
+        let r = client()
             .post(format!("{url}/ui/login"))
             .header("content-type", "application/x-www-form-urlencoded")
             .body(form(&[
@@ -945,7 +894,7 @@ async fn suite(backend: Backend) {
     }
     // Per address: twenty failures across names lock the address for every name.
     for n in 0..20 {
-        http()
+        client()
             .post(format!("{}/ui/login", second.url))
             .header("content-type", "application/x-www-form-urlencoded")
             .body(form(&[
@@ -956,7 +905,7 @@ async fn suite(backend: Backend) {
             .await
             .unwrap();
     }
-    let r = http()
+    let r = client()
         .post(format!("{}/ui/login", server.url))
         .header("content-type", "application/x-www-form-urlencoded")
         .body(form(&[
@@ -1018,13 +967,6 @@ async fn suite(backend: Backend) {
     server.stop().await;
 }
 
-fn fieldgrid_server_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn attacks_fail_on_sqlite() {
     suite(Backend::Sqlite).await;
@@ -1053,7 +995,7 @@ async fn oversized_slow_and_flooding_requests_are_cut() {
     .await;
     let dir = tempfile::tempdir().unwrap();
     let a = Device::worker(&server, dir.path(), "a", &grid_a()).await;
-    let r = http()
+    let r = client()
         .post(format!("{}/v1/sync", server.url))
         .bearer_auth(&a.token)
         .body(vec![0u8; 200 * 1024])
@@ -1063,13 +1005,13 @@ async fn oversized_slow_and_flooding_requests_are_cut() {
     assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
 
     // Metrics are for a scraper on this machine, not for requests a proxy forwarded.
-    let r = http()
+    let r = client()
         .get(format!("{}/metrics", server.url))
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
-    let r = http()
+    let r = client()
         .get(format!("{}/metrics", server.url))
         .header("x-forwarded-for", "203.0.113.9")
         .send()
@@ -1142,7 +1084,7 @@ async fn oversized_slow_and_flooding_requests_are_cut() {
     // Once they time out, the server serves again.
     drop(idle);
     tokio::time::sleep(Duration::from_millis(700)).await;
-    let r = http()
+    let r = client()
         .get(format!("{}/healthz", server.url))
         .send()
         .await

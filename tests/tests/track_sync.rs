@@ -6,41 +6,19 @@ use std::time::Duration;
 
 use fieldgrid_core::org::demo::{self, TOWN_SUPERVISOR};
 use fieldgrid_core::patrol::export::iso8601;
-use fieldgrid_core::patrol::synthetic::{Walk, sweep};
-use fieldgrid_core::patrol::{FigureConfig, TravelMode, figures};
+use fieldgrid_core::patrol::{FigureConfig, figures};
 use fieldgrid_tests::proxy::{FaultProxy, Faults};
-use fieldgrid_tests::{Backend, Device, TestServer};
+use fieldgrid_tests::{Backend, Device, TestServer, now_ms, walk_patrol};
 use reqwest::StatusCode;
 
 fn grid() -> String {
     format!("{}001", demo::village_code(0))
 }
 
-/// Forty minutes of walking inside the grid, in batches of 60: four sealed chunks
-/// and a fifth at stop.
+/// Forty-five minutes of walking inside the grid, in batches of 60: four sealed
+/// chunks and a fifth at stop.
 fn patrol(d: &Device) -> String {
-    let id = d
-        .store
-        .start_patrol(&grid(), "日常巡查", TravelMode::Walking)
-        .unwrap();
-    let start = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as i64
-        - 3_600_000;
-    let walk = Walk {
-        route: sweep((34.502, 118.7005), 800.0, 800.0, 50.0),
-        speed_mps: 1.3,
-        interval_ms: 1000,
-        noise_m: 3.0,
-        seed: 9,
-    };
-    let fixes: Vec<_> = walk.fixes(start).into_iter().take(2_700).collect();
-    for b in fixes.chunks(60) {
-        d.store.ingest_fixes(&id, b).unwrap();
-    }
-    d.store.stop_patrol(&id).unwrap();
-    id
+    walk_patrol(d, &grid(), now_ms() - 3_600_000, 800.0, 1000, 2_700, 9)
 }
 
 async fn get_json(server: &TestServer, token: &str, path: &str) -> (StatusCode, serde_json::Value) {
@@ -221,24 +199,7 @@ async fn track_upload_survives_drops_and_cuts() {
 
 /// The same walk, `start_ms` on: twenty minutes of fixes every 2 s.
 fn walk_from(d: &Device, start_ms: i64) -> String {
-    let id = d
-        .store
-        .start_patrol(&grid(), "日常巡查", TravelMode::Walking)
-        .unwrap();
-    let walk = Walk {
-        route: sweep((34.502, 118.7005), 400.0, 400.0, 50.0),
-        speed_mps: 1.3,
-        interval_ms: 2000,
-        noise_m: 3.0,
-        seed: 21,
-    };
-    let fixes: Vec<_> = walk.fixes(start_ms).into_iter().take(600).collect();
-    for b in fixes.chunks(60) {
-        let r = d.store.ingest_fixes(&id, b).unwrap();
-        assert!(r.rejected.is_empty(), "{:?}", r.rejected);
-    }
-    d.store.stop_patrol(&id).unwrap();
-    id
+    walk_patrol(d, &grid(), start_ms, 400.0, 2000, 600, 21)
 }
 
 async fn kinds(server: &TestServer, token: &str, patrol: &str) -> Vec<String> {
@@ -261,10 +222,7 @@ async fn replays_and_clocks_are_flagged(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
     let worker = Device::worker(&server, dir.path(), "w", &grid()).await;
     let sup = Device::enrol(&server, &server.url, dir.path(), "s", TOWN_SUPERVISOR).await;
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as i64;
+    let now = now_ms();
     let days: Vec<String> = (1..=3)
         .rev()
         .map(|d| walk_from(&worker, now - d * 86_400_000))
