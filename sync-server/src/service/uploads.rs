@@ -52,18 +52,20 @@ pub async fn status(
     hash: &str,
 ) -> Result<UploadState, UploadError> {
     check_name(hash)?;
-    if let Some(size) = state.blobs.size(hash).await? {
-        return Ok(UploadState {
-            confirmed: size,
-            complete: true,
-        });
+    if let Some(done) = stored(state, hash).await? {
+        return Ok(done);
     }
-    let owner = state
-        .storage
-        .claim_upload(hash, &caller.device, now())
-        .await?;
-    let confirmed = if owner == caller.device {
-        state.blobs.partial_size(hash).await?
+    // Asking claims nothing: an upload is started by its first part. A partial
+    // upload already has its owner, so this only reads it.
+    let held = state.blobs.partial_size(hash).await?;
+    let confirmed = if held > 0
+        && state
+            .storage
+            .claim_upload(hash, &caller.device, now())
+            .await?
+            == caller.device
+    {
+        held
     } else {
         0
     };
@@ -71,6 +73,14 @@ pub async fn status(
         confirmed,
         complete: false,
     })
+}
+
+/// The state of a blob stored whole, if it is.
+async fn stored(state: &AppState, hash: &str) -> Result<Option<UploadState>, UploadError> {
+    Ok(state.blobs.size(hash).await?.map(|size| UploadState {
+        confirmed: size,
+        complete: true,
+    }))
 }
 
 /// Takes `bytes` at `offset` of a blob of `total` bytes from the caller. A part at
@@ -96,11 +106,8 @@ pub async fn put_part(
             "the part runs past the declared total size",
         ));
     }
-    if let Some(size) = state.blobs.size(hash).await? {
-        return Ok(UploadState {
-            confirmed: size,
-            complete: true,
-        });
+    if let Some(done) = stored(state, hash).await? {
+        return Ok(done);
     }
     let owner = state
         .storage

@@ -195,6 +195,17 @@ async fn render_list(
     Ok(layout(signed, "户籍", "households", Head::default(), body))
 }
 
+/// A record status as a person reads it.
+fn status_name(status: fieldgrid_core::records::RecordStatus) -> &'static str {
+    use fieldgrid_core::records::RecordStatus;
+    match status {
+        RecordStatus::Active => "在册",
+        RecordStatus::MovedAway => "已迁出",
+        RecordStatus::Deceased => "已故",
+        RecordStatus::Dissolved => "已注销",
+    }
+}
+
 /// A stored answer as a person reads it: choice names, masked ID numbers (text;
 /// the template escapes it).
 fn show(v: &FieldValue, form: &fieldgrid_core::forms::CompiledForm, key: &str) -> String {
@@ -300,7 +311,7 @@ pub async fn detail(
             Some(p) => vec![
                 html! { (p.name) },
                 html! { (m.relation) },
-                html! { (p.status.as_str()) },
+                html! { (status_name(p.status)) },
             ],
             None => vec![html! { "（不在本辖区）" }, html! { (m.relation) }, html! {}],
         })
