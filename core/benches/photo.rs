@@ -2,10 +2,20 @@
 //! its 320 px thumbnail, with the project's pipeline (`media::process`) next to the
 //! plain `image` crate pipeline (full decode, resize, encode) in the same run.
 //!
+//! A second table runs each awkward input of `core/tests/fixtures/photos/` (and the
+//! camera JPEG, and the same picture as a PNG) in a child process of its own and
+//! prints its time and how far the process grew while decoding (peak resident
+//! set above where it stood before), so the memory budget is seen on the process
+//! itself.
+//!
 //! `cargo bench -p fieldgrid-core --bench photo`
 
 use std::hint::black_box;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
+
+#[path = "../tests/support/peak.rs"]
+mod peak;
 
 use fieldgrid_core::media::{PhotoOptions, process};
 use image::imageops::FilterType;
@@ -59,7 +69,14 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
+/// The child's switch: the file to process.
+const CASE: &str = "FIELDGRID_PHOTO_CASE";
+
 fn main() {
+    if let Some(path) = std::env::var_os(CASE) {
+        peak::child(Path::new(&path));
+        return;
+    }
     let input = camera_jpeg();
     let options = PhotoOptions::default();
     let mut ours = Vec::new();
@@ -89,4 +106,111 @@ fn main() {
         plain_out.0, plain_out.1
     );
     println!("| speed-up | {:.2}× | |", p / o);
+    decoders(&input);
+    memory_table(&input);
+}
+
+/// The JPEG decoders alone: jpeg-decoder at the DCT scale the pipeline uses
+/// (half size for a 12 MP photo bound for 1600 px) and zune-jpeg (what `image`
+/// uses), which decodes only at full size.
+fn decoders(input: &[u8]) {
+    let mut scaled = Vec::new();
+    let mut zune = Vec::new();
+    let (mut scaled_px, mut zune_px) = (0, 0);
+    for _ in 0..7 {
+        let t = Instant::now();
+        let mut d = jpeg_decoder::Decoder::new(std::io::Cursor::new(input));
+        d.read_info().unwrap();
+        d.scale(2000, 1500).unwrap();
+        scaled_px = black_box(d.decode().unwrap()).len() / 3;
+        scaled.push(t.elapsed().as_secs_f64() * 1e3);
+        let t = Instant::now();
+        zune_px = black_box(image::load_from_memory(input).unwrap())
+            .to_rgb8()
+            .len()
+            / 3;
+        zune.push(t.elapsed().as_secs_f64() * 1e3);
+    }
+    println!("\n| 12 MP JPEG decode alone, median of 7 | ms | pixels out |");
+    println!("|---|---|---|");
+    println!(
+        "| jpeg-decoder at 1/2 DCT scale (used) | {:.0} | {scaled_px} |",
+        median(scaled)
+    );
+    println!(
+        "| zune-jpeg via `image`, full size only | {:.0} | {zune_px} |",
+        median(zune)
+    );
+}
+
+/// Each case in a child process, three runs: median time, highest peak.
+fn memory_table(camera: &[u8]) {
+    let tmp = std::env::temp_dir().join(format!("fieldgrid-photo-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).unwrap();
+    let jpeg = tmp.join("camera-12mp.jpg");
+    std::fs::write(&jpeg, camera).unwrap();
+    let png = tmp.join("camera-12mp.png");
+    image::load_from_memory(camera).unwrap().save(&png).unwrap();
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/photos");
+    let mut cases: Vec<PathBuf> = vec![jpeg.clone(), png.clone()];
+    for name in [
+        "cmyk-adobe.jpg",
+        "progressive-rotated.jpg",
+        "progressive-12000-420.jpg",
+        "progressive-12000-444.jpg",
+        "png16-8000.png",
+        "png-bomb-12000.png",
+        "png-ztxt-bomb.png",
+        "png-oversize-header.png",
+        "exif-length-too-short.jpg",
+    ] {
+        cases.push(corpus.join(name));
+    }
+    let budget = PhotoOptions::default().max_decode_bytes;
+    println!(
+        "\n| input (each in its own process, 3 runs) | file | outcome | ms (median) | peak growth MB (highest) | within {} MB |",
+        budget >> 20
+    );
+    println!("|---|---|---|---|---|---|");
+    let (mut accepted, mut refused) = (0, 0);
+    for case in &cases {
+        let runs: Vec<peak::Measured> = (0..3).map(|_| peak::measure(&[], (CASE, case))).collect();
+        let ms = median(runs.iter().map(|m| m.ms).collect());
+        let growth = runs.iter().map(|m| m.peak_growth).max().unwrap();
+        let outcome = match &runs[0].outcome {
+            Ok((w, h)) => {
+                accepted += 1;
+                format!("stored {w}×{h}")
+            }
+            Err(e) => {
+                refused += 1;
+                format!(
+                    "refused: {}",
+                    e.trim_start_matches("the photo was not accepted: ")
+                )
+            }
+        };
+        println!(
+            "| {} | {:.1} MB | {outcome} | {ms:.0} | {:.1} | {} |",
+            case.file_name().unwrap().to_string_lossy(),
+            std::fs::metadata(case).unwrap().len() as f64 / 1e6,
+            growth as f64 / 1048576.0,
+            if growth <= budget { "yes" } else { "**no**" }
+        );
+    }
+    println!(
+        "\n{} cases run: {accepted} stored, {refused} refused",
+        cases.len()
+    );
+    assert_eq!(accepted + refused, cases.len(), "every case reported back");
+    for must in [&jpeg, &png] {
+        let m = peak::measure(&[], (CASE, must));
+        assert!(
+            m.outcome.is_ok(),
+            "{} was refused: {:?}",
+            must.display(),
+            m.outcome
+        );
+    }
+    let _ = std::fs::remove_dir_all(&tmp);
 }

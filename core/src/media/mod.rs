@@ -3,6 +3,7 @@
 //! JPEG so the same photo is stored once, written atomically before their metadata
 //! row is committed, attached to records, and pruned only once the server has them.
 
+mod decode;
 mod process;
 
 use std::io::Write;

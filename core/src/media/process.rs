@@ -9,8 +9,10 @@
 
 use std::io::Cursor;
 
-use image::{DynamicImage, ImageFormat, ImageReader, Limits, RgbImage};
+use image::{ImageFormat, RgbImage};
 use serde::Serialize;
+
+use super::decode::{self, Pixels};
 
 /// How photos are processed.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -23,7 +25,8 @@ pub struct PhotoOptions {
     pub thumb_edge: u32,
     /// Larger images are refused (pixels per side).
     pub max_dimension: u32,
-    /// The most memory decoding may take, bytes.
+    /// The most memory processing one photo may take, bytes: checked from the
+    /// file's header before decoding (see [`process`]).
     pub max_decode_bytes: u64,
 }
 
@@ -149,105 +152,37 @@ pub fn read_capture(bytes: &[u8]) -> CaptureInfo {
 }
 
 /// Turns pixels upright as EXIF orientation `o` says.
-pub fn apply_orientation(img: DynamicImage, o: u32) -> DynamicImage {
+pub fn apply_orientation(img: RgbImage, o: u32) -> RgbImage {
+    use image::imageops::{flip_horizontal, flip_vertical, rotate90, rotate180, rotate270};
     match o {
-        2 => img.fliph(),
-        3 => img.rotate180(),
-        4 => img.flipv(),
-        5 => img.rotate90().fliph(),
-        6 => img.rotate90(),
-        7 => img.rotate270().fliph(),
-        8 => img.rotate270(),
+        2 => flip_horizontal(&img),
+        3 => rotate180(&img),
+        4 => flip_vertical(&img),
+        5 => flip_horizontal(&rotate90(&img)),
+        6 => rotate90(&img),
+        7 => flip_horizontal(&rotate270(&img)),
+        8 => rotate270(&img),
         _ => img,
     }
 }
 
-/// Decodes a JPEG at the smallest DCT scale (1/8, 1/4, 1/2 or 1) that still
-/// covers `edge` pixels: a 12 MP photo bound for 1600 px decodes at half size, a
-/// quarter of the work. Dimensions and memory are checked before decoding.
-fn decode_jpeg(
-    bytes: &[u8],
-    edge: u32,
-    options: &PhotoOptions,
-) -> Result<DynamicImage, PhotoError> {
-    let damaged = |e: jpeg_decoder::Error| PhotoError(format!("it is damaged or truncated ({e})"));
-    let mut decoder = jpeg_decoder::Decoder::new(Cursor::new(bytes));
-    decoder.read_info().map_err(damaged)?;
-    let info = decoder
-        .info()
-        .ok_or_else(|| PhotoError("it is damaged or truncated".into()))?;
-    let (w, h) = (u32::from(info.width), u32::from(info.height));
-    if w > options.max_dimension || h > options.max_dimension || w == 0 || h == 0 {
-        return Err(too_large(options));
-    }
-    let long = w.max(h);
-    let (w, h) = if long > edge {
-        let want = |side: u32| {
-            ((u64::from(side) * u64::from(edge)).div_ceil(u64::from(long))).max(1) as u16
-        };
-        let (sw, sh) = decoder.scale(want(w), want(h)).map_err(damaged)?;
-        (u32::from(sw), u32::from(sh))
-    } else {
-        (w, h)
-    };
-    if u64::from(w) * u64::from(h) * 4 > options.max_decode_bytes {
-        return Err(too_large(options));
-    }
-    let pixels = decoder.decode().map_err(damaged)?;
-    let format = decoder.info().map(|i| i.pixel_format);
-    let short = || PhotoError("it is damaged or truncated (fewer pixels than declared)".into());
-    Ok(match format {
-        Some(jpeg_decoder::PixelFormat::RGB24) => {
-            DynamicImage::ImageRgb8(RgbImage::from_raw(w, h, pixels).ok_or_else(short)?)
-        }
-        Some(jpeg_decoder::PixelFormat::L8) => {
-            DynamicImage::ImageLuma8(image::GrayImage::from_raw(w, h, pixels).ok_or_else(short)?)
-        }
-        Some(jpeg_decoder::PixelFormat::L16) => {
-            let gray: Vec<u8> = pixels.chunks_exact(2).map(|p| p[0]).collect();
-            DynamicImage::ImageLuma8(image::GrayImage::from_raw(w, h, gray).ok_or_else(short)?)
-        }
-        Some(jpeg_decoder::PixelFormat::CMYK32) => {
-            let rgb: Vec<u8> = pixels
-                .chunks_exact(4)
-                .flat_map(|p| {
-                    let k = u16::from(p[3]);
-                    [0, 1, 2].map(|i| ((u16::from(p[i]) * k) / 255) as u8)
-                })
-                .collect();
-            DynamicImage::ImageRgb8(RgbImage::from_raw(w, h, rgb).ok_or_else(short)?)
-        }
-        None => return Err(short()),
-    })
-}
-
-fn too_large(options: &PhotoOptions) -> PhotoError {
-    PhotoError(format!(
-        "it is larger than {0}×{0} pixels or needs too much memory to decode",
-        options.max_dimension
-    ))
-}
-
-/// Resizes to fit within `edge` pixels with a SIMD convolution (Catmull-Rom).
-fn fit(img: &RgbImage, edge: u32) -> Result<RgbImage, PhotoError> {
-    let (w, h) = img.dimensions();
+/// Resizes to fit within `edge` pixels with a SIMD convolution (Catmull-Rom),
+/// taking the buffer over: an image already small enough is returned as it is.
+fn fit(px: Pixels, edge: u32) -> Result<Pixels, PhotoError> {
+    let (w, h) = (px.width, px.height);
     if w.max(h) <= edge {
-        return Ok(img.clone());
+        return Ok(px);
     }
     let scale = f64::from(edge) / f64::from(w.max(h));
     let (dw, dh) = (
-        ((f64::from(w) * scale).round() as u32).max(1),
-        ((f64::from(h) * scale).round() as u32).max(1),
+        ((f64::from(w) * scale).round() as u32).clamp(1, edge),
+        ((f64::from(h) * scale).round() as u32).clamp(1, edge),
     );
     let failed = |e: String| PhotoError(format!("it could not be resized ({e})"));
-    let src = fast_image_resize::images::Image::from_vec_u8(
-        w,
-        h,
-        img.as_raw().clone(),
-        fast_image_resize::PixelType::U8x3,
-    )
-    .map_err(|e| failed(e.to_string()))?;
-    let mut dst = fast_image_resize::images::Image::new(dw, dh, fast_image_resize::PixelType::U8x3);
+    let kind = px.pixel_type();
+    let src = fast_image_resize::images::Image::from_vec_u8(w, h, px.buf, kind)
+        .map_err(|e| failed(e.to_string()))?;
+    let mut dst = fast_image_resize::images::Image::new(dw, dh, kind);
     fast_image_resize::Resizer::new()
         .resize(
             &src,
@@ -259,7 +194,36 @@ fn fit(img: &RgbImage, edge: u32) -> Result<RgbImage, PhotoError> {
             ),
         )
         .map_err(|e| failed(e.to_string()))?;
-    RgbImage::from_raw(dw, dh, dst.into_vec()).ok_or_else(|| failed("buffer size".into()))
+    Ok(Pixels {
+        buf: dst.into_vec(),
+        width: dw,
+        height: dh,
+        channels: px.channels,
+    })
+}
+
+/// Grey becomes RGB; alpha is laid over white paper (a screenshot's transparent
+/// parts show white, not black).
+fn to_rgb(px: Pixels) -> Result<RgbImage, PhotoError> {
+    let over_white = |v: u8, a: u8| {
+        ((u16::from(v) * u16::from(a) + 255 * (255 - u16::from(a)) + 127) / 255) as u8
+    };
+    let buf = match px.channels {
+        3 => px.buf,
+        1 => px.buf.iter().flat_map(|&g| [g, g, g]).collect(),
+        2 => px
+            .buf
+            .chunks_exact(2)
+            .flat_map(|p| [over_white(p[0], p[1]); 3])
+            .collect(),
+        _ => px
+            .buf
+            .chunks_exact(4)
+            .flat_map(|p| [0, 1, 2].map(|i| over_white(p[i], p[3])))
+            .collect(),
+    };
+    RgbImage::from_raw(px.width, px.height, buf)
+        .ok_or_else(|| PhotoError("it is damaged or truncated (fewer pixels than declared)".into()))
 }
 
 fn encode_rgb(img: &RgbImage, quality: u8) -> Result<Vec<u8>, PhotoError> {
@@ -276,6 +240,11 @@ fn encode_rgb(img: &RgbImage, quality: u8) -> Result<Vec<u8>, PhotoError> {
 }
 
 /// Processes camera bytes (JPEG or PNG) into the stored photo and its thumbnail.
+///
+/// Memory: the file's header says, before any pixel is decoded, what decoding
+/// and the steps after it will hold; more than `max_decode_bytes` is refused.
+/// There is one pixel buffer at full decoded size, resized without a copy; the
+/// picture is turned upright once it is small.
 pub fn process(bytes: &[u8], options: &PhotoOptions) -> Result<Processed, PhotoError> {
     if is_heic(bytes) {
         return Err(PhotoError(
@@ -283,33 +252,29 @@ pub fn process(bytes: &[u8], options: &PhotoOptions) -> Result<Processed, PhotoE
                 .into(),
         ));
     }
-    let reader = ImageReader::new(Cursor::new(bytes))
-        .with_guessed_format()
-        .map_err(|e| PhotoError(format!("it could not be read ({e})")))?;
-    let img = match reader.format() {
-        Some(ImageFormat::Jpeg) => decode_jpeg(bytes, options.max_edge, options)?,
-        Some(ImageFormat::Png) => {
-            let mut limits = Limits::default();
-            limits.max_image_width = Some(options.max_dimension);
-            limits.max_image_height = Some(options.max_dimension);
-            limits.max_alloc = Some(options.max_decode_bytes);
-            let mut reader = reader;
-            reader.limits(limits);
-            reader.decode().map_err(|e| match e {
-                image::ImageError::Limits(_) => too_large(options),
-                other => PhotoError(format!("it is damaged or truncated ({other})")),
-            })?
-        }
+    let px = match image::guess_format(bytes) {
+        Ok(ImageFormat::Jpeg) => decode::jpeg(bytes, options.max_edge, options)?,
+        Ok(ImageFormat::Png) => decode::png(bytes, options.max_edge, options)?,
         _ => return Err(PhotoError("it is not a JPEG or PNG image".into())),
     };
     let capture = read_capture(bytes);
-    let upright = apply_orientation(img, capture.orientation).to_rgb8();
-    let full = fit(&upright, options.max_edge)?;
-    let thumb = fit(&full, options.thumb_edge)?;
+    let full = apply_orientation(to_rgb(fit(px, options.max_edge)?)?, capture.orientation);
+    let jpeg = encode_rgb(&full, options.quality)?;
+    let (width, height) = full.dimensions();
+    let small = fit(
+        Pixels {
+            width,
+            height,
+            buf: full.into_raw(),
+            channels: 3,
+        },
+        options.thumb_edge,
+    )?;
+    let thumb = to_rgb(small)?;
     Ok(Processed {
-        jpeg: encode_rgb(&full, options.quality)?,
-        width: full.width(),
-        height: full.height(),
+        jpeg,
+        width,
+        height,
         thumb: encode_rgb(&thumb, 75)?,
         capture,
     })
