@@ -6,7 +6,7 @@ use fieldgrid_core::patrol::synthetic::{Walk, offset, sweep};
 use fieldgrid_core::patrol::{
     FigureConfig, Fix, PatrolState, RejectReason, SEAL_AFTER_FIXES, TravelMode, figures, simplified,
 };
-use fieldgrid_core::records::{PatrolEntry, PatrolEntryKind, PatrolLog};
+use fieldgrid_core::records::{BreakKind, PatrolEntry, PatrolEntryKind, PatrolLog};
 use fieldgrid_core::{Error, FieldStore};
 use geo::{LineString, Polygon};
 
@@ -80,9 +80,15 @@ fn a_patrol_starts_pauses_resumes_stops_and_keeps_a_log() {
     );
     let err = s.resume_patrol(&id).unwrap_err();
     assert!(err.to_string().contains("stopped"), "{err}");
+    let log = s.get::<PatrolLog>(&id).unwrap();
+    assert_eq!(log.entries[0].note, "到达村委会");
+    // The pause is in the log, where the server's review reads it.
+    assert_eq!(log.breaks.len(), 1, "{:?}", log.breaks);
+    assert_eq!(log.breaks[0].kind, BreakKind::Paused);
+    assert!(log.breaks[0].from_ms <= log.breaks[0].to_ms);
     assert_eq!(
-        s.get::<PatrolLog>(&id).unwrap().entries[0].note,
-        "到达村委会"
+        log.paused(),
+        vec![(log.breaks[0].from_ms, log.breaks[0].to_ms)]
     );
     // The log travels as a record; the track is not in it.
     assert_eq!(s.search("村委会", &Default::default(), 5).unwrap().len(), 1);
@@ -173,7 +179,7 @@ fn an_hour_of_noisy_walking_gives_true_figures() {
 
     let grid = rectangle(400.0, 400.0);
     let cfg = FigureConfig::default();
-    let fig = figures(&track, Some(&grid), &cfg);
+    let fig = figures(&track, Some(&grid), &[], &cfg);
     let true_length = walk.length_m();
     assert!(
         (fig.distance_m - true_length).abs() / true_length < 0.08,
@@ -218,7 +224,7 @@ fn an_hour_of_noisy_walking_gives_true_figures() {
     for batch in sparse.fixes(T0).chunks(1000) {
         s.ingest_fixes(&id2, batch).unwrap();
     }
-    let half_fig = figures(&s.track(&id2).unwrap(), Some(&grid), &cfg);
+    let half_fig = figures(&s.track(&id2).unwrap(), Some(&grid), &[], &cfg);
     let c = half_fig.coverage.unwrap();
     assert!((0.4..0.6).contains(&c), "coverage {c}");
     // Walking in a neighbouring grid counts as outside.
@@ -231,6 +237,7 @@ fn an_hour_of_noisy_walking_gives_true_figures() {
     let other = figures(
         &track,
         Some(&Polygon::new(LineString::from(elsewhere), vec![])),
+        &[],
         &cfg,
     );
     assert!(other.inside_s < 1.0 && other.coverage.unwrap() == 0.0);
@@ -322,7 +329,10 @@ fn a_patrol_exports_to_gpx_and_geojson_and_imports_back() {
     let imported = s.track(&copy).unwrap();
     assert_eq!(imported.len(), track.len());
     let cfg = FigureConfig::default();
-    let (a, b) = (figures(&track, None, &cfg), figures(&imported, None, &cfg));
+    let (a, b) = (
+        figures(&track, None, &[], &cfg),
+        figures(&imported, None, &[], &cfg),
+    );
     assert!(
         (a.distance_m - b.distance_m).abs() < 0.02 * a.distance_m,
         "{} vs {}",
@@ -377,10 +387,10 @@ fn segments_apart_in_time_are_never_joined() {
             })
             .collect();
         t = fixes.last().unwrap().fix.time_ms + 12 * 60_000;
-        alone.push(figures(&fixes, None, &cfg));
+        alone.push(figures(&fixes, None, &[], &cfg));
         track.extend(fixes);
     }
-    let whole = figures(&track, None, &cfg);
+    let whole = figures(&track, None, &[], &cfg);
     let sum: f64 = alone.iter().map(|f| f.distance_m).sum();
     let moving: f64 = alone.iter().map(|f| f.moving_s).sum();
     assert!(
@@ -419,11 +429,14 @@ fn awkward_gpx_files_import_as_they_should() {
     let track = parse_gpx_with(&xml, &GpxOptions::default()).unwrap();
     assert_eq!(track.segment_starts, vec![0, 100, 199]);
     assert_eq!(report.accepted, 298);
-    let whole = figures(&s.track(&id).unwrap(), None, &cfg);
+    let breaks = s.get::<PatrolLog>(&id).unwrap().breaks;
+    assert_eq!(breaks.len(), 2, "{breaks:?}");
+    assert!(breaks.iter().all(|b| b.kind == BreakKind::SignalLost));
+    let whole = figures(&s.track(&id).unwrap(), None, &breaks, &cfg);
     let stored = s.track(&id).unwrap();
     let mut sum = 0.0;
     for w in [0, 100, 199, stored.len()].windows(2) {
-        sum += figures(&stored[w[0]..w[1]], None, &cfg).distance_m;
+        sum += figures(&stored[w[0]..w[1]], None, &[], &cfg).distance_m;
     }
     assert!(
         (whole.distance_m - sum).abs() < 1.0,
@@ -433,6 +446,33 @@ fn awkward_gpx_files_import_as_they_should() {
     assert!(
         (1_700.0..2_400.0).contains(&sum),
         "three segments of about 650 m: {sum}"
+    );
+
+    // Segments a minute apart, closer in time than the gap setting: still not
+    // joined, because the recording stopped in between.
+    let xml = fixture("segments-short-gap.gpx");
+    let (id, report) = s
+        .import_gpx(GRID, "导入", TravelMode::Walking, &xml)
+        .unwrap();
+    assert_eq!(report.accepted, 80, "{:?}", report.rejected);
+    let breaks = s.get::<PatrolLog>(&id).unwrap().breaks;
+    assert_eq!(breaks.len(), 1, "{breaks:?}");
+    let stored = s.track(&id).unwrap();
+    let apart: f64 = [0, 40, stored.len()]
+        .windows(2)
+        .map(|w| figures(&stored[w[0]..w[1]], None, &[], &cfg).distance_m)
+        .sum();
+    let whole = figures(&stored, None, &breaks, &cfg);
+    let joined = figures(&stored, None, &[], &cfg);
+    assert!(
+        (whole.distance_m - apart).abs() < 1.0,
+        "{} against the segments' {apart}",
+        whole.distance_m
+    );
+    assert!(
+        joined.distance_m > apart + 80.0,
+        "without the break a 100 m line joins them: {} against {apart}",
+        joined.distance_m
     );
 
     // Times without a zone: refused unless the zone is set.

@@ -58,7 +58,7 @@ async fn tracks_reach_the_server_and_give_the_same_figures(backend: Backend) {
         .find(|g| g.code == grid())
         .unwrap()
         .polygon();
-    let local = figures(&track, polygon.as_ref(), &FigureConfig::default());
+    let local = figures(&track, polygon.as_ref(), &[], &FigureConfig::default());
     assert_eq!(review["fixes"], track.len());
     assert!((review["figures"]["distance_m"].as_f64().unwrap() - local.distance_m).abs() < 1e-6);
     assert_eq!(review["figures"]["coverage"].as_f64(), local.coverage);
@@ -254,4 +254,94 @@ async fn replays_and_clocks_are_flagged_on_sqlite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn replays_and_clocks_are_flagged_on_postgres() {
     replays_and_clocks_are_flagged(Backend::Postgres).await;
+}
+
+/// Pauses and recording breaks travel in the patrol's log and the server's
+/// review honours them: a paused hole is no "gap" finding (the same hole
+/// without the pause is one), and two GPX segments a minute apart are not
+/// joined by a line in the server's distance.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pauses_and_recording_breaks_reach_the_review() {
+    use fieldgrid_core::patrol::TravelMode;
+    use fieldgrid_core::patrol::synthetic::{Walk, sweep};
+    use fieldgrid_core::records::{BreakKind, PatrolLog, TrackBreak};
+
+    let server = TestServer::start(Backend::Sqlite).await;
+    let dir = tempfile::tempdir().unwrap();
+    let worker = Device::worker(&server, dir.path(), "w", &grid()).await;
+    let sup = Device::enrol(&server, &server.url, dir.path(), "s", TOWN_SUPERVISOR).await;
+
+    // Twenty minutes of walking with a seven-minute hole in the middle.
+    let start = now_ms() - 2 * 3_600_000;
+    let walk = Walk {
+        route: sweep((34.502, 118.7005), 400.0, 400.0, 50.0),
+        speed_mps: 1.3,
+        interval_ms: 2000,
+        noise_m: 3.0,
+        seed: 5,
+    };
+    let fixes = walk.fixes(start);
+    let (hole_from, hole_to) = (start + 6 * 60_000, start + 13 * 60_000);
+    let kept: Vec<_> = fixes
+        .into_iter()
+        .take(600)
+        .filter(|f| f.time_ms < hole_from || f.time_ms > hole_to)
+        .collect();
+    let mut patrols = Vec::new();
+    for paused in [true, false] {
+        let id = worker
+            .store
+            .start_patrol(&grid(), "日常巡查", TravelMode::Walking)
+            .unwrap();
+        for batch in kept.chunks(60) {
+            worker.store.ingest_fixes(&id, batch).unwrap();
+        }
+        if paused {
+            // As `resume_patrol` writes it, at the times the worker paused.
+            worker
+                .store
+                .update::<PatrolLog>(&id, |log| {
+                    log.breaks.push(TrackBreak {
+                        from_ms: hole_from,
+                        to_ms: hole_to,
+                        kind: BreakKind::Paused,
+                    })
+                })
+                .unwrap();
+        }
+        worker.store.stop_patrol(&id).unwrap();
+        patrols.push(id);
+    }
+    let xml = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../core/tests/fixtures/gpx/segments-short-gap.gpx"
+    ))
+    .unwrap();
+    let (imported, _) = worker
+        .store
+        .import_gpx(&grid(), "导入", TravelMode::Walking, &xml)
+        .unwrap();
+    worker.sync().await.unwrap();
+
+    let paused = kinds(&server, &sup.token, &patrols[0]).await;
+    assert!(!paused.contains(&"gap".to_owned()), "{paused:?}");
+    let unpaused = kinds(&server, &sup.token, &patrols[1]).await;
+    assert!(unpaused.contains(&"gap".to_owned()), "{unpaused:?}");
+
+    let (_, review) = get_json(&server, &sup.token, &format!("/v1/tracks/{imported}")).await;
+    let on_server = review["figures"]["distance_m"].as_f64().unwrap();
+    let log = worker.store.get::<PatrolLog>(&imported).unwrap();
+    let track = worker.store.track(&imported).unwrap();
+    let cfg = FigureConfig::default();
+    let phone = figures(&track, None, &log.breaks, &cfg).distance_m;
+    let joined = figures(&track, None, &[], &cfg).distance_m;
+    assert!(
+        (on_server - phone).abs() < 1.0,
+        "{on_server} against {phone}"
+    );
+    assert!(
+        joined > on_server + 80.0,
+        "{joined} joined, {on_server} apart"
+    );
+    server.stop().await;
 }

@@ -6,6 +6,7 @@ use geo::{Contains, Coord, Distance, Geodesic, LineString, Point, Polygon, Simpl
 use serde::Serialize;
 
 use super::fix::StoredFix;
+use crate::records::TrackBreak;
 
 /// Thresholds of the figures.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -105,10 +106,13 @@ impl Local {
     }
 }
 
-/// Computes the figures; `grid` is the patrolled grid's polygon (lon/lat).
+/// Computes the figures; `grid` is the patrolled grid's polygon (lon/lat);
+/// `breaks` are the patrol log's pauses and recording breaks, across which no
+/// line is drawn however short they are.
 pub fn figures(
     track: &[StoredFix],
     grid: Option<&Polygon<f64>>,
+    breaks: &[TrackBreak],
     cfg: &FigureConfig,
 ) -> PatrolFigures {
     let used: Vec<&StoredFix> = track.iter().filter(|f| f.counts()).collect();
@@ -141,7 +145,9 @@ pub fn figures(
     // A gap longer than `max_gap_s` ends a segment: segments are measured apart,
     // never joined by a straight line, and no point is averaged across a gap.
     let gap = |a: &StoredFix, b: &StoredFix| {
-        (b.fix.time_ms - a.fix.time_ms) as f64 / 1000.0 > cfg.max_gap_s
+        let (ta, tb) = (a.fix.time_ms, b.fix.time_ms);
+        (tb - ta) as f64 / 1000.0 > cfg.max_gap_s
+            || breaks.iter().any(|k| k.from_ms < tb && k.to_ms > ta)
     };
     let mut segments: Vec<&[&StoredFix]> = Vec::new();
     let mut start = 0;
@@ -182,7 +188,7 @@ pub fn figures(
     if let Some(poly) = grid {
         for w in timed.windows(2) {
             let dt = (w[1].fix.time_ms - w[0].fix.time_ms) as f64 / 1000.0;
-            if dt > cfg.max_gap_s {
+            if gap(w[0], w[1]) {
                 continue;
             }
             if poly.contains(&Point::new(w[0].fix.lon, w[0].fix.lat)) {

@@ -9,7 +9,7 @@ use super::codec::{self, Quantised};
 use super::filter::{self, FilterConfig, FilterState, RejectReason, TravelMode};
 use super::fix::{Fix, StoredFix, flags};
 use crate::error::{Error, Result};
-use crate::records::{PatrolEntry, PatrolLog};
+use crate::records::{BreakKind, PatrolEntry, PatrolLog, TrackBreak};
 use crate::store::FieldStore;
 
 /// A chunk is sealed after this many fixes (10 minutes at 1 Hz)…
@@ -145,6 +145,7 @@ impl FieldStore {
             started_at: at / 1000,
             travel_mode: mode,
             entries: Vec::new(),
+            breaks: Vec::new(),
         };
         let id = self.create(&log)?;
         self.write(|tx| {
@@ -164,13 +165,41 @@ impl FieldStore {
         self.move_patrol(id, PatrolState::Active, "paused", "pause")
     }
 
-    /// Resumes a paused patrol.
+    /// Resumes a paused patrol; the pause goes into its log, where the server's
+    /// review reads it.
     pub fn resume_patrol(&self, id: &str) -> Result<()> {
-        self.move_patrol(id, PatrolState::Paused, "active", "resume")
+        self.move_patrol(id, PatrolState::Paused, "active", "resume")?;
+        self.log_pause_ended(id)
+    }
+
+    /// Writes the pause that just ended (by a resume or a stop) into the log.
+    fn log_pause_ended(&self, id: &str) -> Result<()> {
+        if let Some(&(from_ms, to_ms)) = self.paused_intervals(id)?.last() {
+            self.update::<PatrolLog>(id, |log| {
+                let known = log.breaks.iter().any(|b| b.from_ms == from_ms);
+                if !known {
+                    log.breaks.push(TrackBreak {
+                        from_ms,
+                        to_ms,
+                        kind: BreakKind::Paused,
+                    });
+                }
+            })?;
+        }
+        Ok(())
     }
 
     /// Stops a patrol and seals the rest of its track into a chunk.
     pub fn stop_patrol(&self, id: &str) -> Result<PatrolInfo> {
+        let was_paused = self.patrol(id)?.state == PatrolState::Paused;
+        let info = self.stop_patrol_now(id)?;
+        if was_paused {
+            self.log_pause_ended(id)?;
+        }
+        Ok(info)
+    }
+
+    fn stop_patrol_now(&self, id: &str) -> Result<PatrolInfo> {
         let at = now_ms();
         self.write(|tx| {
             let p = patrol_row(tx, id)?;
@@ -331,6 +360,21 @@ impl FieldStore {
                     }));
                 index += batch.len();
             }
+        }
+        // Where one segment ends and the next begins the recording stopped: the
+        // figures must not draw a line there, however short the gap.
+        let breaks: Vec<TrackBreak> = track
+            .segment_starts
+            .iter()
+            .filter(|&&i| i > 0 && i < track.fixes.len())
+            .map(|&i| TrackBreak {
+                from_ms: track.fixes[i - 1].time_ms,
+                to_ms: track.fixes[i].time_ms,
+                kind: BreakKind::SignalLost,
+            })
+            .collect();
+        if !breaks.is_empty() {
+            self.update::<PatrolLog>(&id, |log| log.breaks.extend(breaks))?;
         }
         self.stop_patrol(&id)?;
         Ok((id, total))

@@ -15,7 +15,7 @@ use serde::de::DeserializeOwned;
 
 pub use household::{Household, HouseholdMember, Person, RecordStatus};
 pub use incident::{Incident, IncidentTransition, Satisfaction, Urgency};
-pub use patrol_log::{PatrolEntry, PatrolEntryKind, PatrolLog};
+pub use patrol_log::{BreakKind, PatrolEntry, PatrolEntryKind, PatrolLog, TrackBreak};
 pub use values::{FieldValue, GeoPoint};
 
 /// The kinds of record that live as documents.

@@ -38,6 +38,29 @@ pub struct PatrolEntry {
     pub link: Option<String>,
 }
 
+/// Why a patrol's track has no line over an interval.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BreakKind {
+    /// The worker paused the patrol.
+    Paused,
+    /// The recording itself stopped and started again (a new `<trkseg>` of an
+    /// imported GPX file): where the worker went meanwhile is not known.
+    SignalLost,
+}
+
+/// An interval with no track line: figures never join the fixes on either side,
+/// however close in time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrackBreak {
+    /// From, unix ms.
+    pub from_ms: i64,
+    /// To, unix ms.
+    pub to_ms: i64,
+    /// Why.
+    pub kind: BreakKind,
+}
+
 /// The log of one patrol.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PatrolLog {
@@ -56,6 +79,21 @@ pub struct PatrolLog {
     /// The entries so far.
     #[serde(default)]
     pub entries: Vec<PatrolEntry>,
+    /// Pauses and recording breaks, in order: the server's review reads them
+    /// with the track.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub breaks: Vec<TrackBreak>,
+}
+
+impl PatrolLog {
+    /// The paused intervals `(from, to)`, unix ms.
+    pub fn paused(&self) -> Vec<(i64, i64)> {
+        self.breaks
+            .iter()
+            .filter(|b| b.kind == BreakKind::Paused)
+            .map(|b| (b.from_ms, b.to_ms))
+            .collect()
+    }
 }
 
 impl Record for PatrolLog {

@@ -127,14 +127,19 @@ async fn review_with(
         .iter()
         .find(|g| g.code == log.grid_code)
         .and_then(|g| g.polygon());
-    let figures = figures(&track, polygon.as_ref(), &FigureConfig::default());
+    let figures = figures(
+        &track,
+        polygon.as_ref(),
+        &log.breaks,
+        &FigureConfig::default(),
+    );
     let findings = authenticity::check(
         &track,
         &CheckContext {
             mode: log.travel_mode,
             clock_backwards,
             max_clock_skew_ms,
-            paused: &[],
+            paused: &log.paused(),
             earlier: &earlier,
         },
     );

@@ -323,10 +323,13 @@ async fn bench() -> Result<(), BoxError> {
     rows.push(Row(
         "first push of the village to the server".into(),
         format!(
-            "{:.2} s, {} requests, {} body",
+            "{:.2} s, {} requests, {} body; taken {} of {}, refused {}",
             t.elapsed().as_secs_f64(),
             pushed.rounds,
-            mb(pushed.bytes_sent)
+            mb(pushed.bytes_sent),
+            pushed.pushed,
+            ids.len(),
+            pushed.rejected
         ),
     ));
 
@@ -356,10 +359,12 @@ async fn bench() -> Result<(), BoxError> {
     rows.push(Row(
         format!("initial sync of {} records to a new device", run.pulled),
         format!(
-            "{:.2} s, {} rounds, {} on the wire",
+            "{:.2} s, {} rounds, {} on the wire; received {} of {}",
             run.secs,
             run.rounds,
-            mb(wire)
+            mb(wire),
+            run.pulled,
+            ids.len()
         ),
     ));
     rows.push(Row(
@@ -386,10 +391,11 @@ async fn bench() -> Result<(), BoxError> {
     rows.push(Row(
         format!("incremental sync of {} edited records", inc.pulled),
         format!(
-            "{:.1} ms, {} round(s), {} bytes on the wire",
+            "{:.1} ms, {} round(s), {} bytes on the wire; received {} of 10",
             t.elapsed().as_secs_f64() * 1e3,
             inc.rounds,
-            proxy.counters.bytes() - wire0
+            proxy.counters.bytes() - wire0,
+            inc.pulled
         ),
     ));
     let wire0 = proxy.counters.bytes();
@@ -481,7 +487,7 @@ async fn throughput(
     }
 
     let mut out = Vec::new();
-    for label in ["push 5 records + first pull", "nothing new"] {
+    for (label, expect) in [("push 5 records + first pull", 5), ("nothing new", 0)] {
         let cpu0 = cpu_secs(server_pid);
         let start = Instant::now();
         let tasks: Vec<_> = devices
@@ -491,16 +497,26 @@ async fn throughput(
                 tokio::spawn(async move {
                     let t = Instant::now();
                     let p = d.1.sync(&d.0, |_| {}).await?;
-                    Ok::<_, BoxError>((t.elapsed().as_secs_f64(), p.rounds))
+                    Ok::<_, BoxError>((t.elapsed().as_secs_f64(), p.rounds, p.pushed, p.rejected))
                 })
             })
             .collect();
         let mut latencies = Vec::new();
         let mut requests = 0u64;
+        let (mut taken, mut refused) = (0u64, 0u64);
         for t in tasks {
-            let (secs, rounds) = t.await??;
+            let (secs, rounds, pushed, rejected) = t.await??;
             latencies.push(secs);
             requests += u64::from(rounds);
+            taken += pushed;
+            refused += rejected;
+        }
+        let want = (DEVICES * expect) as u64;
+        if taken != want || refused > 0 {
+            return Err(format!(
+                "{label}: the server took {taken} of {want} records and refused {refused}"
+            )
+            .into());
         }
         let wall = start.elapsed().as_secs_f64();
         let server_cpu = cpu_secs(server_pid) - cpu0;
@@ -508,7 +524,7 @@ async fn throughput(
         out.push(Row(
             format!("{DEVICES} devices at once, {label}"),
             format!(
-                "{:.2} s wall, {:.0} syncs/s, {:.0} requests/s, sync p50 {:.0} ms, p95 {:.0} ms; server CPU {:.2} s ({:.1} ms per sync)",
+                "taken {taken} of {want}; {:.2} s wall, {:.0} syncs/s, {:.0} requests/s, sync p50 {:.0} ms, p95 {:.0} ms; server CPU {:.2} s ({:.1} ms per sync)",
                 wall,
                 DEVICES as f64 / wall,
                 requests as f64 / wall,
