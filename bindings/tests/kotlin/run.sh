@@ -16,4 +16,14 @@ echo "compiling Kotlin (bindings + library layer + tests)..."
   "$GEN" "$ROOT/android/fieldgrid/src/main/kotlin" "$ROOT/android/fieldgrid/src/test/kotlin" \
   ${FIELDGRID_KOTLIN_EXTRA:-} 2>&1 | grep -v "^warning:" || true
 [[ -f "$OUT/org/fieldgrid/RunTestsKt.class" ]] || { echo "Kotlin compilation failed"; exit 1; }
-java -Djna.library.path="$NATIVE" -cp "$OUT:$CP:$LIB/kotlin-stdlib.jar" "${FIELDGRID_KOTLIN_MAIN:-org.fieldgrid.RunTestsKt}"
+status=0
+java -Djna.library.path="$NATIVE" -cp "$OUT:$CP:$LIB/kotlin-stdlib.jar" "${FIELDGRID_KOTLIN_MAIN:-org.fieldgrid.RunTestsKt}" || status=1
+# Each JVM must end by itself after async calls: no abort, no hang.
+abnormal=0
+for n in 1 2 3 4 5; do
+  timeout 60 java -Djna.library.path="$NATIVE" -cp "$OUT:$CP:$LIB/kotlin-stdlib.jar" org.fieldgrid.ExitProbeKt "$n" >/dev/null 2>&1 \
+    || abnormal=$((abnormal + 1))
+done
+echo "exit probe (JVM): 5 runs with async calls, $abnormal ended abnormally"
+[[ $abnormal -eq 0 ]] || status=1
+exit $status
