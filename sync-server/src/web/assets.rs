@@ -1,5 +1,5 @@
 //! Static files embedded in the binary: our stylesheet and scripts, and Leaflet
-//! (fetched by npm at build time, see `build.rs`).
+//! (checked in under `web/vendor/`, refreshed by `web/update-vendor.sh`).
 
 use axum::extract::Path;
 use axum::http::{StatusCode, header};
@@ -24,12 +24,12 @@ const FILES: &[(&str, &str, &[u8])] = &[
     (
         "leaflet.js",
         "text/javascript; charset=utf-8",
-        include_bytes!("../../web/node_modules/leaflet/dist/leaflet.js"),
+        include_bytes!("../../web/vendor/leaflet/leaflet.js"),
     ),
     (
         "leaflet.css",
         "text/css; charset=utf-8",
-        include_bytes!("../../web/node_modules/leaflet/dist/leaflet.css"),
+        include_bytes!("../../web/vendor/leaflet/leaflet.css"),
     ),
 ];
 
