@@ -8,6 +8,7 @@
 
 pub mod definition;
 pub mod expr;
+#[cfg(feature = "demo")]
 pub mod sample;
 pub mod validate;
 mod values;

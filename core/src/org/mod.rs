@@ -1,6 +1,7 @@
 //! The org tree: county → town → village → grids, and the people who work in them.
 //! Versioned reference data sent by the server; the phone only reads it.
 
+#[cfg(feature = "demo")]
 pub mod demo;
 mod queries;
 mod scope;

@@ -9,6 +9,7 @@ pub mod filter;
 pub mod fix;
 pub mod gpx;
 mod session;
+#[cfg(feature = "demo")]
 pub mod synthetic;
 
 pub use authenticity::{CheckContext, Finding, FindingKind};
