@@ -1,6 +1,8 @@
 //! One suite, run against both server storage backends (the embedded SQLite file
 //! and a fresh PostgreSQL database): accounts, reference data, optimistic document
-//! saves, and the change sequence that phones' cursors follow.
+//! saves, and the change sequence that phones' cursors follow. Each case is its
+//! own test on each backend (`sqlite::accounts`, `postgres::accounts`, …), on
+//! fresh storage, so one failure hides no other.
 
 use std::sync::Arc;
 
@@ -63,10 +65,36 @@ fn save<'a>(
     }
 }
 
-async fn suite(backend: Backend) {
+/// Fresh storage of `backend` in a temporary folder.
+async fn open(backend: Backend) -> (Arc<dyn Storage>, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let s: Arc<dyn Storage> = backend.open(dir.path()).await;
+    (s, dir)
+}
 
+/// A household saved, then edited from another device: version 2, sequence 2.
+/// Returns its id and the edit's merge.
+async fn saved_twice(s: &Arc<dyn Storage>, dir: &std::path::Path) -> (String, MergeOutcome) {
+    let (id, merged, edit) = household(dir, G1);
+    assert_eq!(
+        s.save_document(&save(&id, None, None, &merged, "dev-a"))
+            .await
+            .unwrap(),
+        SaveOutcome::Saved
+    );
+    let stored = s.document(&id).await.unwrap().unwrap();
+    let second = merge_document(RecordKind::Household, &id, Some(&stored.data), &edit).unwrap();
+    assert_eq!(
+        s.save_document(&save(&id, Some(1), Some(G1), &second, "dev-b"))
+            .await
+            .unwrap(),
+        SaveOutcome::Saved
+    );
+    (id, second)
+}
+
+async fn accounts(backend: Backend) {
+    let (s, _dir) = open(backend).await;
     // Accounts.
     s.create_account(&account("r1", "hash-1")).await.unwrap();
     s.create_account(&account("r2", "hash-2")).await.unwrap();
@@ -125,7 +153,10 @@ async fn suite(backend: Backend) {
         Some("张主任")
     );
     assert!(s.admin_by_token("hash-1").await.unwrap().is_none());
+}
 
+async fn reference_data(backend: Backend) {
+    let (s, _dir) = open(backend).await;
     // Reference data.
     assert!(s.reference("org_tree").await.unwrap().is_none());
     s.put_reference("org_tree", 1, "{\"v\":1}").await.unwrap();
@@ -138,7 +169,10 @@ async fn suite(backend: Backend) {
         s.reference_versions().await.unwrap(),
         vec![("org_tree".to_owned(), 2)]
     );
+}
 
+async fn optimistic_saves(backend: Backend) {
+    let (s, dir) = open(backend).await;
     // Documents: optimistic saves.
     assert_eq!(s.last_seq().await.unwrap(), 0);
     let (id, merged, edit) = household(dir.path(), G1);
@@ -175,7 +209,11 @@ async fn suite(backend: Backend) {
     );
     assert_eq!(s.document(&id).await.unwrap().unwrap().version, 2);
     assert_eq!(s.last_seq().await.unwrap(), 2);
+}
 
+async fn the_sequence_filters_and_replays(backend: Backend) {
+    let (s, dir) = open(backend).await;
+    let (id, _) = saved_twice(&s, dir.path()).await;
     // The sequence, filtered by grid, origin, range and count.
     let g1 = vec![G1.to_owned()];
     let all = s.changes_after(0, 2, &g1, "nobody", 10).await.unwrap();
@@ -216,7 +254,11 @@ async fn suite(backend: Backend) {
             .title,
         "刘凤英 · 安峰村1号"
     );
+}
 
+async fn a_record_moving_grids(backend: Backend) {
+    let (s, dir) = open(backend).await;
+    let (id, _) = saved_twice(&s, dir.path()).await;
     // A record moving grids appends its whole document for the new grid's readers.
     let store = FieldStore::open(dir.path().join("mover.sqlite")).unwrap();
     store.sign_in("u");
@@ -254,10 +296,13 @@ async fn suite(backend: Backend) {
         fresh.grid_code, G2,
         "a reader of the new grid gets the whole record"
     );
+}
 
-    // Pages of documents by grid, in id order.
-    let mut ids = vec![id.clone()];
-    for _ in 0..5 {
+async fn pages_by_grid(backend: Backend) {
+    let (s, dir) = open(backend).await;
+    let g1 = vec![G1.to_owned()];
+    let mut ids = Vec::new();
+    for _ in 0..6 {
         let (i, m, _) = household(dir.path(), G2);
         s.save_document(&save(&i, None, None, &m, "dev-a"))
             .await
@@ -278,7 +323,12 @@ async fn suite(backend: Backend) {
         .collect();
     assert_eq!(paged, ids);
     assert!(s.documents_page(&g1, "", 10).await.unwrap().is_empty());
+}
 
+async fn concurrent_saves_are_gap_free(backend: Backend) {
+    let (s, dir) = open(backend).await;
+    saved_twice(&s, dir.path()).await;
+    let g1 = vec![G1.to_owned()];
     // Concurrent saves: sequence numbers stay unique and gap-free.
     let before = s.last_seq().await.unwrap();
     let mut tasks = Vec::new();
@@ -302,7 +352,11 @@ async fn suite(backend: Backend) {
     let seqs: Vec<i64> = rows.iter().map(|r| r.seq).collect();
     assert_eq!(seqs, ((before + 1)..=after).collect::<Vec<_>>());
     assert_eq!(seqs.len(), 16);
+}
 
+async fn a_batch_with_one_conflict(backend: Backend) {
+    let (s, dir) = open(backend).await;
+    let (id, second) = saved_twice(&s, dir.path()).await;
     // A batch: one save conflicts, the others land, in one transaction.
     let (b1, m1, _) = household(dir.path(), G1);
     let (b2, m2, _) = household(dir.path(), G1);
@@ -311,7 +365,7 @@ async fn suite(backend: Backend) {
     let outcomes = s
         .save_documents(&[
             save(&b1, None, None, &m1, "dev-y"),
-            save(&id, Some(stale_version), Some(G2), &moved, "dev-y"),
+            save(&id, Some(stale_version), Some(G1), &second, "dev-y"),
             save(&b2, None, None, &m2, "dev-y"),
         ])
         .await
@@ -333,17 +387,39 @@ async fn suite(backend: Backend) {
     assert_eq!(found[&b1].version, 1);
 
     let stats = s.stats().await.unwrap();
-    assert_eq!(stats.documents, 1 + 5 + 16 + 2);
+    assert_eq!(stats.documents, 3);
     assert_eq!(stats.last_seq, seq0 + 2);
-    assert!(seq0 >= after);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn sqlite_backend() {
-    suite(Backend::Sqlite).await;
+/// Each case as one test per backend.
+macro_rules! on_both_backends {
+    ($($case:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $case() {
+                    super::$case(fieldgrid_tests::Backend::Sqlite).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $case() {
+                    super::$case(fieldgrid_tests::Backend::Postgres).await;
+                }
+            )*
+        }
+    };
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn postgres_backend() {
-    suite(Backend::Postgres).await;
-}
+on_both_backends!(
+    accounts,
+    reference_data,
+    optimistic_saves,
+    the_sequence_filters_and_replays,
+    a_record_moving_grids,
+    pages_by_grid,
+    concurrent_saves_are_gap_free,
+    a_batch_with_one_conflict,
+);
