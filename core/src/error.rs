@@ -5,7 +5,9 @@
 
 use std::path::PathBuf;
 
-use crate::records::RecordKind;
+use serde::Serialize;
+
+use crate::kind::RecordKind;
 
 /// Everything that can go wrong in the core.
 #[derive(Debug, thiserror::Error)]
@@ -133,11 +135,11 @@ pub enum Error {
 
     /// A photo was refused (format, size, damage); nothing was stored.
     #[error("{0}")]
-    InvalidPhoto(#[from] crate::media::PhotoError),
+    InvalidPhoto(#[from] PhotoError),
 
     /// A GPX file could not be imported; nothing was stored.
     #[error("{0}")]
-    InvalidGpx(#[from] crate::patrol::gpx::GpxError),
+    InvalidGpx(#[from] GpxError),
 
     /// A field path could not be parsed.
     #[error("invalid field path {path:?}: {reason}")]
@@ -182,7 +184,7 @@ pub enum Error {
         /// The record id.
         id: String,
         /// Every problem of the values written.
-        problems: Vec<crate::forms::FieldProblem>,
+        problems: Vec<FieldProblem>,
     },
 
     /// A record cannot be marked complete while it has problems.
@@ -191,7 +193,7 @@ pub enum Error {
         /// The record id.
         id: String,
         /// Every problem still open.
-        problems: Vec<crate::forms::FieldProblem>,
+        problems: Vec<FieldProblem>,
     },
 
     /// A household or person change breaks a rule (e.g. moving a person into the
@@ -201,7 +203,7 @@ pub enum Error {
 
     /// A scanned door plate could not be resolved.
     #[error("{0}")]
-    DoorPlate(#[from] crate::household::PlateError),
+    DoorPlate(#[from] PlateError),
 
     /// Reference data older than what the store holds was offered.
     #[error("{what} version {offered} is older than the stored version {current}")]
@@ -270,5 +272,82 @@ mod tests {
             mask_values("integer `42`, expected"),
             "integer `…`, expected"
         );
+    }
+}
+
+/// Why a photo was refused; nothing is stored.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the photo was not accepted: {0}")]
+pub struct PhotoError(pub String);
+
+/// Why a GPX file could not be imported.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("not a usable GPX track: {0}")]
+pub struct GpxError(pub String);
+
+/// Why a scanned payload does not open a household.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PlateError {
+    /// Not a Fieldgrid door plate at all (another QR code).
+    #[error("this QR code is not a Fieldgrid door plate")]
+    NotAPlate,
+    /// A plate of a newer format than this app reads.
+    #[error("this door plate uses format {0}; update the app to read it")]
+    UnsupportedVersion(u32),
+    /// The check characters do not match: a damaged or misread plate.
+    #[error(
+        "the door plate did not scan cleanly (check characters differ); scan again or type the plate code"
+    )]
+    Damaged,
+    /// A plate of another county.
+    #[error("this door plate belongs to county {county}, not to this county")]
+    OtherCounty {
+        /// The county code on the plate.
+        county: String,
+    },
+    /// A well-formed plate of this county that no household here carries (not
+    /// synced yet, or outside the user's grids).
+    #[error(
+        "no household on this phone carries door plate {plate}; sync, or it is outside your grids"
+    )]
+    Unknown {
+        /// The plate code.
+        plate: String,
+    },
+    /// The phone has no org tree yet, so it does not know its county.
+    #[error("this phone has not received its org tree yet; sync first")]
+    NoCounty,
+}
+
+/// How serious a problem is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// The value itself is wrong (type, range, pattern, check digit...). A save that
+    /// writes such a value is refused.
+    Invalid,
+    /// Something is still missing. A draft may be saved; it cannot be marked complete.
+    Incomplete,
+    /// Not wrong, but worth a look (the same ID-card number on another person).
+    /// Nothing is refused for it.
+    Warning,
+}
+
+/// One problem with one field of a record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldProblem {
+    /// Where: `module.field`, or `module.group[row].field` inside a repeat group.
+    pub field: String,
+    /// The field's question, in Chinese, to show next to the message.
+    pub label: String,
+    /// How serious.
+    pub severity: Severity,
+    /// What is wrong, in English, without the value.
+    pub message: String,
+}
+
+impl std::fmt::Display for FieldProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({}): {}", self.field, self.label, self.message)
     }
 }

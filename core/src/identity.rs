@@ -42,7 +42,7 @@ const CHECK: &[u8; 11] = b"10X98765432";
 /// An ID-card number as typed, in the one form it is checked, stored and looked up
 /// in: full-width digits as ASCII (NFKC), spaces and hyphens dropped, `x` as `X`.
 pub fn normalise_id_number(typed: &str) -> String {
-    crate::search::nfkc(typed)
+    crate::text::nfkc(typed)
         .chars()
         .filter(|c| !c.is_whitespace() && *c != '-')
         .map(|c| c.to_ascii_uppercase())
@@ -65,8 +65,8 @@ pub fn check_id_card(number: &str) -> Result<(), IdCardProblem> {
         return Err(IdCardProblem::Region);
     }
     let birth = format!("{}-{}-{}", &number[6..10], &number[10..12], &number[12..14]);
-    let today = crate::forms::date_at(crate::store::now());
-    match crate::forms::parse_date(&birth) {
+    let today = crate::time::date_at(crate::time::now());
+    match crate::time::parse_date(&birth) {
         Some(date) if date.year() >= 1900 && date <= today => {}
         _ => return Err(IdCardProblem::BirthDate),
     }
@@ -158,7 +158,7 @@ mod tests {
         );
         assert!(!IdCardProblem::CheckCharacter.to_string().contains("1101"));
         // A well-formed number whose birth date is next year.
-        let year = crate::forms::date_at(crate::store::now()).year() + 1;
+        let year = crate::time::date_at(crate::time::now()).year() + 1;
         let mut future = format!("320722{year}0101123");
         let sum: u32 = future
             .bytes()

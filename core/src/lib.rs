@@ -12,13 +12,17 @@ pub mod forms;
 pub mod household;
 pub mod identity;
 pub mod incident;
+mod kind;
 pub mod media;
 pub mod org;
 pub mod patrol;
 pub mod records;
+mod schema;
 mod search;
 mod store;
 pub mod sync;
+mod text;
+pub mod time;
 
 pub use automerge::ChangeHash;
 pub use docs::{
@@ -30,4 +34,4 @@ pub use search::{SearchFilter, SearchHit};
 pub use store::{FieldStore, StoreSettings};
 
 /// The newest database schema version this build reads and writes.
-pub const SCHEMA_VERSION: i64 = db::migrations::LATEST;
+pub const SCHEMA_VERSION: i64 = schema::LATEST;

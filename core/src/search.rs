@@ -20,6 +20,7 @@ use crate::docs::storage;
 use crate::error::Result;
 use crate::records::RecordKind;
 use crate::store::FieldStore;
+use crate::text::normalise;
 
 /// Which records a search looks at.
 #[derive(Debug, Clone, Default)]
@@ -138,18 +139,6 @@ fn is_cjk(c: char) -> bool {
 struct Segmented {
     grams: String,
     unigrams: String,
-}
-
-/// The same text whatever width it was typed in (NFKC: full-width digits and
-/// letters become ASCII).
-pub(crate) fn nfkc(text: &str) -> String {
-    use unicode_normalization::UnicodeNormalization;
-    text.nfkc().collect()
-}
-
-/// The same text whatever width or case it was typed in.
-pub(crate) fn normalise(text: &str) -> String {
-    nfkc(text).to_lowercase()
 }
 
 /// A unit of search: one CJK character, or one run of letters and digits.

@@ -2,7 +2,6 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior};
 
@@ -57,7 +56,7 @@ impl FieldStore {
 
     fn open_inner(path: &Path, key: Option<&[u8]>) -> Result<Self> {
         let path = path.to_owned();
-        let conn = db::open(&path, key)?;
+        let conn = db::open(&path, key, crate::schema::MIGRATIONS)?;
         let device_id = device_id(&conn)?;
         Ok(FieldStore {
             conn: Mutex::new(conn),
@@ -170,12 +169,6 @@ pub struct StoreSettings {
 }
 
 /// Seconds since the Unix epoch, by this device's clock.
-pub(crate) fn now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
-}
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // A panic in another thread cannot leave SQLite half-written (the transaction

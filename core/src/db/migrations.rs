@@ -1,5 +1,6 @@
-//! Schema migrations: numbered SQL files under `core/migrations/`, applied in order in
-//! one IMMEDIATE transaction, with the version kept in `PRAGMA user_version`.
+//! The schema migration runner: numbered steps applied in order in one IMMEDIATE
+//! transaction, the version kept in `PRAGMA user_version`. Which steps there are
+//! is the schema's business (`crate::schema`), above every layer it rebuilds.
 
 use std::path::Path;
 
@@ -21,99 +22,26 @@ pub(crate) struct Migration {
     pub after: Option<fn(&Transaction<'_>) -> Result<()>>,
 }
 
-/// Every migration, in order. Never edit a shipped file: add a new one.
-pub(crate) const MIGRATIONS: &[Migration] = &[
-    Migration {
-        version: 1,
-        name: "001_documents.sql",
-        sql: include_str!("../../migrations/001_documents.sql"),
-        after: None,
-    },
-    Migration {
-        version: 2,
-        name: "002_org_tree.sql",
-        sql: include_str!("../../migrations/002_org_tree.sql"),
-        after: None,
-    },
-    Migration {
-        version: 3,
-        name: "003_search.sql",
-        sql: include_str!("../../migrations/003_search.sql"),
-        after: Some(crate::search::rebuild_index),
-    },
-    Migration {
-        version: 4,
-        name: "004_sync.sql",
-        sql: include_str!("../../migrations/004_sync.sql"),
-        after: None,
-    },
-    Migration {
-        version: 5,
-        name: "005_patrols.sql",
-        sql: include_str!("../../migrations/005_patrols.sql"),
-        after: None,
-    },
-    Migration {
-        version: 6,
-        name: "006_media.sql",
-        sql: include_str!("../../migrations/006_media.sql"),
-        after: None,
-    },
-    Migration {
-        version: 7,
-        name: "007_reference_data.sql",
-        sql: include_str!("../../migrations/007_reference_data.sql"),
-        after: None,
-    },
-    Migration {
-        version: 8,
-        name: "008_incident_state.sql",
-        sql: include_str!("../../migrations/008_incident_state.sql"),
-        after: Some(crate::incident::reindex_incidents),
-    },
-    Migration {
-        version: 9,
-        name: "009_household_forms.sql",
-        sql: include_str!("../../migrations/009_household_forms.sql"),
-        after: Some(crate::household::reindex),
-    },
-    Migration {
-        version: 10,
-        name: "010_search_units.sql",
-        sql: include_str!("../../migrations/010_search_units.sql"),
-        after: Some(crate::search::rebuild_index),
-    },
-];
-
-/// The newest schema version this build knows.
-pub(crate) const LATEST: i64 = MIGRATIONS[MIGRATIONS.len() - 1].version;
-
-/// Brings the schema to [`LATEST`], or refuses a database from a newer app.
-pub(crate) fn migrate(conn: &Connection, path: &Path) -> Result<()> {
-    migrate_to(conn, path, LATEST)
-}
-
-/// Brings the schema to `target` (tests use this to build old-version files).
-pub(crate) fn migrate_to(conn: &Connection, path: &Path, target: i64) -> Result<()> {
+/// Brings the schema to the last of `migrations`, or refuses a database from a
+/// newer app.
+pub(crate) fn migrate(conn: &Connection, path: &Path, migrations: &[Migration]) -> Result<()> {
+    let latest = migrations.last().map_or(0, |m| m.version);
     let version = user_version(conn, path)?;
-    if version > LATEST {
+    if version > latest {
         return Err(Error::DatabaseTooNew {
             path: path.to_owned(),
             found: version,
-            supported: LATEST,
+            supported: latest,
         });
     }
-    if version >= target {
+    if version >= latest {
         return Ok(());
     }
     let tx = Transaction::new_unchecked(conn, TransactionBehavior::Immediate)
         .map_err(|e| classify(path, e))?;
     // Another process may have migrated while we waited for the lock.
     let version = user_version(&tx, path)?;
-    for m in MIGRATIONS
-        .iter()
-        .filter(|m| m.version > version && m.version <= target)
-    {
+    for m in migrations.iter().filter(|m| m.version > version) {
         tracing::info!(migration = m.name, "applying schema migration");
         tx.execute_batch(m.sql).map_err(|e| classify(path, e))?;
         if let Some(after) = m.after {
@@ -129,21 +57,4 @@ pub(crate) fn migrate_to(conn: &Connection, path: &Path, target: i64) -> Result<
 fn user_version(conn: &Connection, path: &Path) -> Result<i64> {
     conn.query_row("PRAGMA user_version", [], |r| r.get(0))
         .map_err(|e| classify(path, e))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn migrations_are_numbered_in_order_and_match_their_files() {
-        for (i, m) in MIGRATIONS.iter().enumerate() {
-            assert_eq!(m.version, i as i64 + 1, "{} is out of order", m.name);
-            assert!(
-                m.name.starts_with(&format!("{:03}_", m.version)),
-                "{} does not carry its number",
-                m.name
-            );
-        }
-    }
 }

@@ -17,7 +17,11 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Opens (or creates) the database file, checks that it is ours and not damaged,
 /// sets the pragmas and brings the schema up to date.
-pub(crate) fn open(path: &Path, key: Option<&[u8]>) -> Result<Connection> {
+pub(crate) fn open(
+    path: &Path,
+    key: Option<&[u8]>,
+    schema: &[migrations::Migration],
+) -> Result<Connection> {
     let conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_WRITE
@@ -53,7 +57,7 @@ pub(crate) fn open(path: &Path, key: Option<&[u8]>) -> Result<Connection> {
     )
     .map_err(|e| classify(path, e))?;
 
-    migrations::migrate(&conn, path)?;
+    migrations::migrate(&conn, path, schema)?;
     Ok(conn)
 }
 

@@ -20,7 +20,8 @@ pub use merge::{ChangeAuthor, MergeOutcome, merge_document, read_record};
 
 use crate::error::{Error, Result, mask_values};
 use crate::records::{Record, RecordKind};
-use crate::store::{FieldStore, now};
+use crate::store::FieldStore;
+use crate::time::now;
 use storage::Loaded;
 
 /// What the store knows of one document, without loading it.

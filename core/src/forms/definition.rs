@@ -311,7 +311,7 @@ impl FormDefinition {
             } if regex::Regex::new(p).is_err() => {
                 problems.push(format!("field {key} has an invalid pattern"));
             }
-            FieldType::Date { min: Some(d), .. } if super::values::parse_date(d).is_none() => {
+            FieldType::Date { min: Some(d), .. } if crate::time::parse_date(d).is_none() => {
                 problems.push(format!("field {key} has an invalid earliest date"));
             }
             FieldType::Repeat { fields, .. } => {

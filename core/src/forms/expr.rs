@@ -232,12 +232,12 @@ impl Context for Env<'_> {
                     .as_string()
                     .map_err(|_| wrong("years_since", "a date"))?;
                 let (Some(from), Some(to)) = (
-                    super::values::parse_date(&date),
-                    super::values::parse_date(&self.today),
+                    crate::time::parse_date(&date),
+                    crate::time::parse_date(&self.today),
                 ) else {
                     return Err(wrong("years_since", "a YYYY-MM-DD date"));
                 };
-                Ok(V::Int(super::values::whole_years(from, to)))
+                Ok(V::Int(crate::time::whole_years(from, to)))
             }
             "id_birth_date" => {
                 let id = argument

@@ -11,17 +11,16 @@ pub mod expr;
 #[cfg(feature = "demo")]
 pub mod sample;
 pub mod validate;
-mod values;
 
 use std::sync::{Arc, Mutex};
 
 use rusqlite::{Connection, OptionalExtension, params};
 
+pub use crate::time::{date_at, day_start, parse_date, whole_years};
 pub use definition::{
     Choice, Constraint, FieldDef, FieldType, FormDefinition, FormPack, Label, Module, Section,
 };
 pub use validate::{CompiledForm, FieldProblem, FormValues, Severity};
-pub use values::{date_at, day_start, parse_date, whole_years};
 
 use crate::error::{Error, Result};
 use crate::org::ImportOutcome;

@@ -68,7 +68,7 @@ pub fn example_values(form: &CompiledForm, seed: u64, today: &str) -> FormValues
                 &key,
                 Some(&value),
                 &values,
-                super::date_at(crate::store::now()),
+                super::date_at(crate::time::now()),
             )
             .is_empty()
         {
@@ -83,7 +83,7 @@ pub fn example_values(form: &CompiledForm, seed: u64, today: &str) -> FormValues
                     &key,
                     Some(&value),
                     &values,
-                    super::date_at(crate::store::now()),
+                    super::date_at(crate::time::now()),
                 )
                 .is_empty()
             {

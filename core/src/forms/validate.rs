@@ -5,46 +5,14 @@ use std::collections::{BTreeMap, HashMap};
 
 use jiff::civil::Date;
 use regex::Regex;
-use serde::Serialize;
 
 use super::definition::{FieldDef, FieldType, FormDefinition};
 use super::expr::{Env, Expr, to_field_value, to_values};
-use super::values::parse_date;
 use crate::identity::{check_id_card, is_landline_number, is_mobile_number};
 use crate::records::FieldValue;
+use crate::time::parse_date;
 
-/// How serious a problem is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Severity {
-    /// The value itself is wrong (type, range, pattern, check digit...). A save that
-    /// writes such a value is refused.
-    Invalid,
-    /// Something is still missing. A draft may be saved; it cannot be marked complete.
-    Incomplete,
-    /// Not wrong, but worth a look (the same ID-card number on another person).
-    /// Nothing is refused for it.
-    Warning,
-}
-
-/// One problem with one field of a record.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct FieldProblem {
-    /// Where: `module.field`, or `module.group[row].field` inside a repeat group.
-    pub field: String,
-    /// The field's question, in Chinese, to show next to the message.
-    pub label: String,
-    /// How serious.
-    pub severity: Severity,
-    /// What is wrong, in English, without the value.
-    pub message: String,
-}
-
-impl std::fmt::Display for FieldProblem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} ({}): {}", self.field, self.label, self.message)
-    }
-}
+pub use crate::error::{FieldProblem, Severity};
 
 /// Which expression of a field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

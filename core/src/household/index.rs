@@ -53,7 +53,7 @@ pub(crate) fn write_facets(
             insert.execute(params![key, code, doc])?;
         }
     }
-    let today = date_at(crate::store::now());
+    let today = date_at(crate::time::now());
     Ok(form.check(values, today).len() as i64)
 }
 

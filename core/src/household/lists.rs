@@ -184,7 +184,7 @@ fn household_filter(query: &HouseholdQuery) -> Where {
         query.with_problems,
     );
     if let Some(days) = query.not_visited_days {
-        let p = w.arg(crate::store::now() - i64::from(days) * 86_400);
+        let p = w.arg(crate::time::now() - i64::from(days) * 86_400);
         w.sql.push(format!(
             "(h.last_visit_at IS NULL OR h.last_visit_at < {p})"
         ));
@@ -355,7 +355,7 @@ impl FieldStore {
         limit: usize,
     ) -> Result<Vec<FoundRecord>> {
         // Full-width digits (３２０７…) are the same number.
-        let normalised = crate::search::nfkc(text);
+        let normalised = crate::text::nfkc(text);
         let t = normalised.trim();
         let compact: String = t
             .chars()

@@ -407,7 +407,7 @@ impl FieldStore {
             }
         };
         let form = self.form(kind)?;
-        let today = date_at(crate::store::now());
+        let today = date_at(crate::time::now());
         let repeat_sub = |k: &str| form.field(k).is_some();
         Ok(FormReport {
             id: id.to_owned(),

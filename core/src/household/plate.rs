@@ -15,39 +15,7 @@ const VERSION: u32 = 1;
 /// Crockford's base 32: no I, L, O or U to misread.
 const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
-/// Why a scanned payload does not open a household.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum PlateError {
-    /// Not a Fieldgrid door plate at all (another QR code).
-    #[error("this QR code is not a Fieldgrid door plate")]
-    NotAPlate,
-    /// A plate of a newer format than this app reads.
-    #[error("this door plate uses format {0}; update the app to read it")]
-    UnsupportedVersion(u32),
-    /// The check characters do not match: a damaged or misread plate.
-    #[error(
-        "the door plate did not scan cleanly (check characters differ); scan again or type the plate code"
-    )]
-    Damaged,
-    /// A plate of another county.
-    #[error("this door plate belongs to county {county}, not to this county")]
-    OtherCounty {
-        /// The county code on the plate.
-        county: String,
-    },
-    /// A well-formed plate of this county that no household here carries (not
-    /// synced yet, or outside the user's grids).
-    #[error(
-        "no household on this phone carries door plate {plate}; sync, or it is outside your grids"
-    )]
-    Unknown {
-        /// The plate code.
-        plate: String,
-    },
-    /// The phone has no org tree yet, so it does not know its county.
-    #[error("this phone has not received its org tree yet; sync first")]
-    NoCounty,
-}
+pub use crate::error::PlateError;
 
 /// A fresh plate code: 8 Crockford base-32 characters, four, a dash, four (40 random
 /// bits; a county of 100,000 households has about a 1 in 200 chance of any clash

@@ -20,7 +20,8 @@ use rusqlite::{OptionalExtension, params};
 use crate::error::{Error, Result};
 use crate::org::ImportOutcome;
 use crate::records::{Incident, IncidentTransition};
-use crate::store::{FieldStore, now};
+use crate::store::FieldStore;
+use crate::time::now;
 
 impl FieldStore {
     /// Moves an incident along as the signed-in user acting in `role`: appends

@@ -17,7 +17,8 @@ pub use process::{
 };
 
 use crate::error::{Error, Result};
-use crate::store::{FieldStore, now};
+use crate::store::FieldStore;
+use crate::time::now;
 
 /// A stored photo.
 #[derive(Debug, Clone, PartialEq, Serialize)]

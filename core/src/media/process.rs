@@ -58,10 +58,7 @@ pub struct CaptureInfo {
     pub orientation: u32,
 }
 
-/// Why a photo was refused; nothing is stored.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("the photo was not accepted: {0}")]
-pub struct PhotoError(pub String);
+pub use crate::error::PhotoError;
 
 /// A processed photo, ready to store.
 #[derive(Debug, Clone)]
@@ -115,7 +112,7 @@ pub fn read_capture(bytes: &[u8]) -> CaptureInfo {
         let offset = text(exif::Tag::OffsetTimeOriginal)
             .filter(|o| o.len() == 6)
             .unwrap_or_else(|| "+08:00".into());
-        crate::patrol::gpx::parse_time(&format!("{iso}{offset}"))
+        crate::time::parse_time(&format!("{iso}{offset}"))
     });
     let coord = |tag, reference, negative: &str| -> Option<f64> {
         let f = field(tag)?;

@@ -12,10 +12,7 @@ const MAX_POINTS: usize = 500_000;
 /// Accuracy given to imported fixes, which GPX does not carry (metres).
 pub const IMPORTED_ACCURACY_M: f32 = 5.0;
 
-/// Why a GPX file could not be imported.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("not a usable GPX track: {0}")]
-pub struct GpxError(pub String);
+pub use crate::error::GpxError;
 
 /// How to read a GPX file's times.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -37,66 +34,7 @@ pub struct GpxTrack {
     pub skipped_untimed: usize,
 }
 
-/// Parses `YYYY-MM-DDTHH:MM:SS[.fff](Z|±HH:MM)` into unix milliseconds.
-pub fn parse_time(s: &str) -> Option<i64> {
-    parse_time_with(s, None)
-}
-
-/// [`parse_time`], reading a time without a zone as `zoneless_offset_min` east of
-/// UTC when that is given.
-pub fn parse_time_with(s: &str, zoneless_offset_min: Option<i32>) -> Option<i64> {
-    let b = s.as_bytes();
-    if b.len() < 19
-        || b[4] != b'-'
-        || b[7] != b'-'
-        || !matches!(b[10], b'T' | b't' | b' ')
-        || b[13] != b':'
-        || b[16] != b':'
-    {
-        return None;
-    }
-    let num = |r: std::ops::Range<usize>| s.get(r)?.parse::<i64>().ok();
-    let (y, mo, d, h, mi, sec) = (
-        num(0..4)?,
-        num(5..7)?,
-        num(8..10)?,
-        num(11..13)?,
-        num(14..16)?,
-        num(17..19)?,
-    );
-    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || sec > 60 {
-        return None;
-    }
-    let mut rest = &s[19..];
-    let mut ms = 0;
-    if let Some(frac) = rest.strip_prefix('.') {
-        let digits = frac.bytes().take_while(u8::is_ascii_digit).count();
-        let f = &frac[..digits];
-        ms = format!("{f:0<3}")[..3].parse::<i64>().ok()?;
-        rest = &frac[digits..];
-    }
-    let offset_min = match rest {
-        "Z" | "z" => 0,
-        "" => i64::from(zoneless_offset_min?),
-        _ if rest.len() == 6 && (rest.starts_with('+') || rest.starts_with('-')) => {
-            let sign = if rest.starts_with('-') { -1 } else { 1 };
-            sign * (rest[1..3].parse::<i64>().ok()? * 60 + rest[4..6].parse::<i64>().ok()?)
-        }
-        _ => return None,
-    };
-    // Days from civil (H. Hinnant).
-    let (y, m) = if mo <= 2 {
-        (y - 1, mo + 9)
-    } else {
-        (y, mo - 3)
-    };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * m + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    Some(((days * 86_400 + h * 3600 + mi * 60 + sec) - offset_min * 60) * 1000 + ms)
-}
+pub use crate::time::{parse_time, parse_time_with};
 
 /// Reads every track point of a GPX document, in document order (times must carry
 /// a zone; a point without a usable time is an error).

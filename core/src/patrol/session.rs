@@ -97,7 +97,7 @@ pub struct IngestReport {
 }
 
 fn now_ms() -> i64 {
-    crate::store::now() * 1000
+    crate::time::now() * 1000
 }
 
 fn state_error(id: &str, from: PatrolState, action: &str) -> Error {

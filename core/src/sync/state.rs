@@ -10,7 +10,8 @@ use super::protocol::{
 use crate::docs::{self, storage};
 use crate::error::Result;
 use crate::records::RecordKind;
-use crate::store::{FieldStore, now};
+use crate::store::FieldStore;
+use crate::time::now;
 
 /// What the app shows about sync.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
