@@ -168,8 +168,6 @@ pub struct StoreSettings {
     pub schema_version: i64,
 }
 
-/// Seconds since the Unix epoch, by this device's clock.
-
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // A panic in another thread cannot leave SQLite half-written (the transaction
     // rolls back), so the data behind a poisoned lock is still sound.

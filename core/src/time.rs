@@ -39,29 +39,6 @@ pub fn whole_years(from: Date, to: Date) -> i64 {
     years
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn dates_parse_only_when_real() {
-        assert!(parse_date("2024-02-29").is_some());
-        assert!(parse_date("2023-02-29").is_none());
-        assert!(parse_date("2023-2-3").is_none());
-        assert!(parse_date("二〇二三年").is_none());
-    }
-
-    #[test]
-    fn ages_count_birthdays() {
-        let d = |s| parse_date(s).unwrap();
-        assert_eq!(whole_years(d("1990-06-15"), d("2026-06-14")), 35);
-        assert_eq!(whole_years(d("1990-06-15"), d("2026-06-15")), 36);
-        // 2026-11-24 00:30 in Beijing is still the 23rd in UTC.
-        assert_eq!(date_at(1_795_451_400).to_string(), "2026-11-24");
-        assert_eq!(day_start("2026-11-24"), Some(1_795_449_600));
-    }
-}
-
 /// Now, unix seconds.
 pub fn now() -> i64 {
     SystemTime::now()
@@ -129,4 +106,27 @@ pub fn parse_time_with(s: &str, zoneless_offset_min: Option<i32>) -> Option<i64>
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     let days = era * 146_097 + doe - 719_468;
     Some(((days * 86_400 + h * 3600 + mi * 60 + sec) - offset_min * 60) * 1000 + ms)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_parse_only_when_real() {
+        assert!(parse_date("2024-02-29").is_some());
+        assert!(parse_date("2023-02-29").is_none());
+        assert!(parse_date("2023-2-3").is_none());
+        assert!(parse_date("二〇二三年").is_none());
+    }
+
+    #[test]
+    fn ages_count_birthdays() {
+        let d = |s| parse_date(s).unwrap();
+        assert_eq!(whole_years(d("1990-06-15"), d("2026-06-14")), 35);
+        assert_eq!(whole_years(d("1990-06-15"), d("2026-06-15")), 36);
+        // 2026-11-24 00:30 in Beijing is still the 23rd in UTC.
+        assert_eq!(date_at(1_795_451_400).to_string(), "2026-11-24");
+        assert_eq!(day_start("2026-11-24"), Some(1_795_449_600));
+    }
 }
