@@ -2,50 +2,11 @@
 //! reason; standing-still jitter and impossible jumps are flagged, never deleted.
 
 use geo::{Distance, Haversine, Point};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::fix::{Fix, flags};
 
-/// How the worker travels on this patrol: it sets the fastest believable speed.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TravelMode {
-    /// On foot (up to 4 m/s, a run).
-    #[default]
-    Walking,
-    /// By bicycle or e-bike (up to 12 m/s).
-    Cycling,
-    /// By car or motorbike (up to 40 m/s).
-    Driving,
-}
-
-impl TravelMode {
-    /// The fastest believable speed, in m/s.
-    pub fn max_speed_mps(self) -> f64 {
-        match self {
-            TravelMode::Walking => 4.0,
-            TravelMode::Cycling => 12.0,
-            TravelMode::Driving => 40.0,
-        }
-    }
-
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TravelMode::Walking => "walking",
-            TravelMode::Cycling => "cycling",
-            TravelMode::Driving => "driving",
-        }
-    }
-
-    pub(crate) fn parse(s: &str) -> Self {
-        match s {
-            "cycling" => TravelMode::Cycling,
-            "driving" => TravelMode::Driving,
-            _ => TravelMode::Walking,
-        }
-    }
-}
+pub use crate::records::TravelMode;
 
 /// Thresholds of the filters.
 #[derive(Debug, Clone, Copy, PartialEq)]

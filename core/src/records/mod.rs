@@ -12,7 +12,7 @@ use serde::de::DeserializeOwned;
 
 pub use household::{Household, HouseholdMember, Person, RecordStatus};
 pub use incident::{Incident, IncidentTransition, Satisfaction, Urgency};
-pub use patrol_log::{BreakKind, PatrolEntry, PatrolEntryKind, PatrolLog, TrackBreak};
+pub use patrol_log::{BreakKind, PatrolEntry, PatrolEntryKind, PatrolLog, TrackBreak, TravelMode};
 pub use values::{FieldValue, GeoPoint};
 
 pub use crate::kind::RecordKind;
