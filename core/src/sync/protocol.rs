@@ -23,6 +23,33 @@
 //! issues: GPS track chunks (`PUT /v1/tracks/{patrol}/{chunk}`, idempotent by patrol
 //! and chunk number) and photos (`/v1/blobs/{blake3}`, chunked, content-addressed,
 //! resumable from the last byte the server confirmed).
+//!
+//! A request as the phone encodes it and the server decodes and checks it:
+//!
+//! ```
+//! use fieldgrid_core::records::RecordKind;
+//! use fieldgrid_core::sync::protocol::{self, DocPayload, PROTOCOL_VERSION, SyncRequest};
+//!
+//! let request = SyncRequest {
+//!     protocol: PROTOCOL_VERSION,
+//!     app_version: "1.4.2".into(),
+//!     cursor: None,
+//!     push: vec![DocPayload {
+//!         id: "0193a1b2-0000-7000-8000-000000000001".into(),
+//!         kind: RecordKind::Household,
+//!         data: vec![0x85, 0x6f, 0x4a, 0x83],
+//!     }],
+//!     max_pull: 500,
+//! };
+//! let bytes = protocol::encode(&request);
+//! assert_eq!(SyncRequest::decode(&bytes)?, request);
+//!
+//! // The server refuses what breaks the protocol's limits, saying what was wrong.
+//! let bad = SyncRequest { app_version: String::new(), ..request };
+//! let err = SyncRequest::decode(&protocol::encode(&bad)).unwrap_err();
+//! assert!(err.to_string().contains("app_version"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use serde::{Deserialize, Serialize};
 
