@@ -72,6 +72,7 @@ pub use docs::{
     read_record,
 };
 pub use error::{Error, Result};
+pub use kind::{ReferenceData, ReferenceKind};
 pub use search::{SearchFilter, SearchHit};
 pub use store::{FieldStore, StoreSettings};
 

@@ -1,7 +1,7 @@
 //! Administration, shared by the HTTP API and the CLI: deciding registrations,
 //! revoking devices, publishing the org tree.
 
-use fieldgrid_core::org::OrgTree;
+use fieldgrid_core::ReferenceData;
 
 use crate::storage::{DeviceStatus, StorageError};
 use crate::{AppState, now};
@@ -25,9 +25,9 @@ pub enum AdminError {
     /// The person is not in the published org tree.
     #[error("staff {0} is not in the org tree")]
     UnknownStaff(String),
-    /// The org tree (or catalogue) breaks rules.
+    /// The reference data (org tree, catalogue, form pack) breaks its rules.
     #[error("the reference data was rejected: {}", .0.join("; "))]
-    InvalidOrgTree(Vec<String>),
+    InvalidReference(Vec<String>),
     /// The reference data is not newer than the published version.
     #[error("version {offered} is not newer than the published {current}")]
     NotNewer {
@@ -121,77 +121,27 @@ async fn decide(
     }
 }
 
-/// Checks and publishes a newer org tree.
-pub async fn publish_org_tree(state: &AppState, tree: &OrgTree) -> Result<(), AdminError> {
-    let problems = tree.problems();
+/// Checks and publishes a newer version of any kind of reference data (the org
+/// tree, the category catalogue, the form pack): one path for every kind. Phones
+/// fetch it from `/v1/reference/{kind}` when the sync tells them it is newer.
+pub async fn publish<R: ReferenceData>(state: &AppState, data: &R) -> Result<(), AdminError> {
+    let problems = data.problems();
     if !problems.is_empty() {
-        return Err(AdminError::InvalidOrgTree(problems));
+        return Err(AdminError::InvalidReference(problems));
     }
-    if let Some((current, _)) = state.storage.reference(crate::api::ORG_TREE).await?
-        && current >= tree.version
+    let kind = R::KIND.as_str();
+    if let Some((current, _)) = state.storage.reference(kind).await?
+        && current >= data.version()
     {
         return Err(AdminError::NotNewer {
-            offered: tree.version,
+            offered: data.version(),
             current,
         });
     }
-    let body = serde_json::to_string(tree).map_err(|e| StorageError::Other(e.to_string()))?;
+    let body = serde_json::to_string(data).map_err(|e| StorageError::Other(e.to_string()))?;
     state
         .storage
-        .put_reference(crate::api::ORG_TREE, tree.version, &body)
-        .await?;
-    Ok(())
-}
-
-/// Checks and publishes a newer form pack (household and person forms).
-pub async fn publish_form_pack(
-    state: &AppState,
-    pack: &fieldgrid_core::forms::FormPack,
-) -> Result<(), AdminError> {
-    let problems = pack.problems();
-    if !problems.is_empty() {
-        return Err(AdminError::InvalidOrgTree(problems));
-    }
-    if let Some((current, _)) = state
-        .storage
-        .reference(fieldgrid_core::forms::FORMS)
-        .await?
-        && current >= pack.version
-    {
-        return Err(AdminError::NotNewer {
-            offered: pack.version,
-            current,
-        });
-    }
-    let body = serde_json::to_string(pack).map_err(|e| StorageError::Other(e.to_string()))?;
-    state
-        .storage
-        .put_reference(fieldgrid_core::forms::FORMS, pack.version, &body)
-        .await?;
-    Ok(())
-}
-
-/// Checks and publishes a newer category catalogue.
-pub async fn publish_catalogue(
-    state: &AppState,
-    catalogue: &fieldgrid_core::incident::Catalogue,
-) -> Result<(), AdminError> {
-    let problems = catalogue.problems();
-    if !problems.is_empty() {
-        return Err(AdminError::InvalidOrgTree(problems));
-    }
-    if let Some((current, _)) = state.storage.reference("catalogue").await?
-        && current >= catalogue.version
-    {
-        return Err(AdminError::NotNewer {
-            offered: catalogue.version,
-            current,
-        });
-    }
-    let body = serde_json::to_string(catalogue).map_err(|e| StorageError::Other(e.to_string()))?;
-    state
-        .storage
-        .put_reference("catalogue", catalogue.version, &body)
+        .put_reference(kind, data.version(), &body)
         .await?;
     Ok(())
 }

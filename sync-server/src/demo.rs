@@ -53,7 +53,7 @@ pub async fn seed(
 ) -> Result<Option<PendingSimulation>, Box<dyn std::error::Error>> {
     if state
         .storage
-        .reference(crate::api::ORG_TREE)
+        .reference(fieldgrid_core::ReferenceKind::OrgTree.as_str())
         .await?
         .is_some()
     {
@@ -61,9 +61,9 @@ pub async fn seed(
     }
     let config = demo_config();
     let tree = fieldgrid_sim::county(&config);
-    crate::admin::publish_org_tree(state, &tree).await?;
-    crate::admin::publish_catalogue(state, &fieldgrid_core::incident::default_catalogue()).await?;
-    crate::admin::publish_form_pack(state, &fieldgrid_core::forms::default_form_pack()).await?;
+    crate::admin::publish(state, &tree).await?;
+    crate::admin::publish(state, &fieldgrid_core::incident::default_catalogue()).await?;
+    crate::admin::publish(state, &fieldgrid_core::forms::default_form_pack()).await?;
     let (user, password) = DEMO_SUPERVISOR;
     crate::web::create_web_user(state, user, password, "supervisor", "sup-anfeng").await?;
     let (user, password) = DEMO_ADMIN;

@@ -112,7 +112,7 @@ impl AppState {
             .reference_versions()
             .await?
             .into_iter()
-            .find(|(what, _)| what == api::ORG_TREE)
+            .find(|(what, _)| what == fieldgrid_core::ReferenceKind::OrgTree.as_str())
             .map(|(_, v)| v);
         if let Some(version) = stored
             && let Some((v, tree)) = self
@@ -124,7 +124,11 @@ impl AppState {
         {
             return Ok(tree.clone());
         }
-        let Some((version, body)) = self.storage.reference(api::ORG_TREE).await? else {
+        let Some((version, body)) = self
+            .storage
+            .reference(fieldgrid_core::ReferenceKind::OrgTree.as_str())
+            .await?
+        else {
             return Ok(Arc::new(OrgTree {
                 version: 0,
                 units: vec![],

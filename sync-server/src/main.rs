@@ -321,7 +321,7 @@ async fn admin(state: &AppState, cmd: AdminCommand) -> Result<(), Box<dyn std::e
         }
         AdminCommand::PublishOrgTree { file } => {
             let tree: OrgTree = serde_json::from_str(&std::fs::read_to_string(&file)?)?;
-            admin::publish_org_tree(state, &tree).await?;
+            admin::publish(state, &tree).await?;
             println!("org tree version {} published", tree.version);
         }
         AdminCommand::CreateWebUser {
@@ -344,7 +344,7 @@ async fn admin(state: &AppState, cmd: AdminCommand) -> Result<(), Box<dyn std::e
         AdminCommand::PublishForms { file } => {
             let pack: fieldgrid_core::forms::FormPack =
                 serde_json::from_str(&std::fs::read_to_string(&file)?)?;
-            admin::publish_form_pack(state, &pack).await?;
+            admin::publish(state, &pack).await?;
             println!("form pack version {} published", pack.version);
         }
     }

@@ -78,13 +78,11 @@ impl TestServer {
             .create_admin("test-admin", &token_hash(&admin_token), 0)
             .await
             .unwrap();
-        admin::publish_org_tree(&state, &demo_county())
+        admin::publish(&state, &demo_county()).await.unwrap();
+        admin::publish(&state, &fieldgrid_core::incident::default_catalogue())
             .await
             .unwrap();
-        admin::publish_catalogue(&state, &fieldgrid_core::incident::default_catalogue())
-            .await
-            .unwrap();
-        admin::publish_form_pack(&state, &fieldgrid_core::forms::default_form_pack())
+        admin::publish(&state, &fieldgrid_core::forms::default_form_pack())
             .await
             .unwrap();
         TestServer {

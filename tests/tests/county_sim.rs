@@ -28,7 +28,7 @@ async fn a_small_county_runs_a_day(backend: Backend) {
     };
     let mut tree = county(&cfg);
     tree.version = 2; // newer than the demo county the test server starts with
-    admin::publish_org_tree(&server.state, &tree).await.unwrap();
+    admin::publish(&server.state, &tree).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let report = run(&server.url, &server.admin_token, dir.path(), &cfg)
         .await

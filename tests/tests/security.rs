@@ -89,7 +89,7 @@ async fn publish_two_towns(server: &TestServer) {
             roles: vec![RoleAssignment { role, scope }],
         });
     }
-    fieldgrid_server::admin::publish_org_tree(&server.state, &tree)
+    fieldgrid_server::admin::publish(&server.state, &tree)
         .await
         .unwrap();
 }

@@ -538,7 +538,7 @@ async fn a_grown_scope_brings_the_new_grids_records() {
         role: Role::FullTimeGridWorker,
         scope: Scope::Grid(gb.clone()),
     });
-    fieldgrid_server::admin::publish_org_tree(&server.state, &tree)
+    fieldgrid_server::admin::publish(&server.state, &tree)
         .await
         .unwrap();
 

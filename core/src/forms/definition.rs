@@ -378,6 +378,18 @@ pub struct FormPack {
     pub forms: Vec<FormDefinition>,
 }
 
+impl crate::ReferenceData for FormPack {
+    const KIND: crate::ReferenceKind = crate::ReferenceKind::FormPack;
+
+    fn version(&self) -> u64 {
+        self.version
+    }
+
+    fn problems(&self) -> Vec<String> {
+        FormPack::problems(self)
+    }
+}
+
 impl FormPack {
     /// The form for records of `kind`.
     pub fn form(&self, kind: RecordKind) -> Option<&FormDefinition> {

@@ -28,7 +28,7 @@ use crate::records::RecordKind;
 use crate::store::FieldStore;
 
 /// The reference-data name of the form pack.
-pub const FORMS: &str = "forms";
+pub const FORMS: &str = crate::kind::ReferenceKind::FormPack.as_str();
 
 /// The form pack shipped with the app: used until the server sends a newer one.
 pub fn default_form_pack() -> FormPack {

@@ -36,6 +36,18 @@ pub struct Catalogue {
     pub categories: Vec<Category>,
 }
 
+impl crate::ReferenceData for Catalogue {
+    const KIND: crate::ReferenceKind = crate::ReferenceKind::Catalogue;
+
+    fn version(&self) -> u64 {
+        self.version
+    }
+
+    fn problems(&self) -> Vec<String> {
+        Catalogue::problems(self)
+    }
+}
+
 impl Catalogue {
     /// The category with this code, if any.
     pub fn find(&self, code: &str) -> Option<&Category> {

@@ -23,6 +23,9 @@ use crate::records::{Incident, IncidentTransition};
 use crate::store::FieldStore;
 use crate::time::now;
 
+/// The catalogue's name among the reference data.
+const CATALOGUE: &str = crate::kind::ReferenceKind::Catalogue.as_str();
+
 impl FieldStore {
     /// Moves an incident along as the signed-in user acting in `role`: appends
     /// `action` from the stage the replay shows on this device now, and returns the
@@ -69,18 +72,26 @@ impl FieldStore {
         })?;
         self.write(|tx| {
             let current: Option<i64> = tx
-                .query_row("SELECT version FROM reference_blobs WHERE what = 'catalogue'", [], |r| r.get(0))
+                .query_row(
+                    "SELECT version FROM reference_blobs WHERE what = ?1",
+                    [CATALOGUE],
+                    |r| r.get(0),
+                )
                 .optional()?;
             match current.map(|v| v as u64) {
                 Some(v) if v == catalogue.version => return Ok(ImportOutcome::AlreadyCurrent),
                 Some(v) if v > catalogue.version => {
-                    return Err(Error::StaleReferenceData { what: "category catalogue", current: v, offered: catalogue.version });
+                    return Err(Error::StaleReferenceData {
+                        what: "category catalogue",
+                        current: v,
+                        offered: catalogue.version,
+                    });
                 }
                 _ => {}
             }
             tx.execute(
-                "INSERT OR REPLACE INTO reference_blobs (what, version, body) VALUES ('catalogue', ?1, ?2)",
-                params![catalogue.version as i64, body],
+                "INSERT OR REPLACE INTO reference_blobs (what, version, body) VALUES (?1, ?2, ?3)",
+                params![CATALOGUE, catalogue.version as i64, body],
             )?;
             Ok(ImportOutcome::Imported)
         })
@@ -91,8 +102,8 @@ impl FieldStore {
         let body: Option<String> = self
             .conn()
             .query_row(
-                "SELECT body FROM reference_blobs WHERE what = 'catalogue'",
-                [],
+                "SELECT body FROM reference_blobs WHERE what = ?1",
+                [CATALOGUE],
                 |r| r.get(0),
             )
             .optional()?;

@@ -216,6 +216,18 @@ impl Grid {
     }
 }
 
+impl crate::ReferenceData for OrgTree {
+    const KIND: crate::ReferenceKind = crate::ReferenceKind::OrgTree;
+
+    fn version(&self) -> u64 {
+        self.version
+    }
+
+    fn problems(&self) -> Vec<String> {
+        OrgTree::problems(self)
+    }
+}
+
 impl OrgTree {
     /// Every rule this tree breaks (empty when it may be imported), naming units,
     /// grids and staff by code or id only.

@@ -10,7 +10,7 @@ use crate::records::GeoPoint;
 use crate::store::FieldStore;
 
 /// The key of the org tree in `reference_versions`.
-const ORG_TREE: &str = "org_tree";
+const ORG_TREE: &str = crate::kind::ReferenceKind::OrgTree.as_str();
 
 /// A grid as the app lists it.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -15,6 +15,7 @@ use super::protocol::{
     self, CBOR, ErrorBody, ErrorCode, PROTOCOL_VERSION, SyncRequest, SyncResponse,
 };
 use crate::FieldStore;
+use crate::kind::{ReferenceData, ReferenceKind};
 use crate::org::OrgTree;
 
 /// Why a sync (or a registration call) failed.
@@ -461,56 +462,45 @@ impl SyncClient {
         }
     }
 
+    /// Imports every kind of reference data the server has a newer version of
+    /// than this phone (one mechanism for all kinds; see [`ReferenceKind`]).
     async fn refresh_reference(
         &self,
         store: &FieldStore,
         versions: &[protocol::ReferenceVersion],
     ) -> Result<(), SyncError> {
         for v in versions {
-            if v.what == "org_tree"
-                && store
-                    .org_tree_version()?
-                    .is_none_or(|have| have < v.version)
-            {
-                let url = format!("{}/v1/reference/org_tree", self.base);
-                let response = self
-                    .send(|| self.http.get(&url).bearer_auth(&self.token))
-                    .await?;
-                let tree: OrgTree = response
-                    .json()
-                    .await
-                    .map_err(|e| SyncError::Protocol(e.to_string()))?;
-                store.import_org_tree(&tree)?;
-            }
-            let have_catalogue = store.catalogue()?.map(|c| c.version);
-            if v.what == "catalogue" && have_catalogue.is_none_or(|have| have < v.version) {
-                let url = format!("{}/v1/reference/catalogue", self.base);
-                let response = self
-                    .send(|| self.http.get(&url).bearer_auth(&self.token))
-                    .await?;
-                let catalogue: crate::incident::Catalogue = response
-                    .json()
-                    .await
-                    .map_err(|e| SyncError::Protocol(e.to_string()))?;
-                store.import_catalogue(&catalogue)?;
-            }
-            if v.what == crate::forms::FORMS
-                && store
-                    .form_pack_version()?
-                    .is_none_or(|have| have < v.version)
-            {
-                let url = format!("{}/v1/reference/forms", self.base);
-                let response = self
-                    .send(|| self.http.get(&url).bearer_auth(&self.token))
-                    .await?;
-                let pack: crate::forms::FormPack = response
-                    .json()
-                    .await
-                    .map_err(|e| SyncError::Protocol(e.to_string()))?;
-                store.import_form_pack(&pack)?;
+            let newer = |have: Option<u64>| have.is_none_or(|have| have < v.version);
+            match ReferenceKind::parse(&v.what) {
+                Some(ReferenceKind::OrgTree) if newer(store.org_tree_version()?) => {
+                    store.import_org_tree(&self.fetch_reference::<OrgTree>().await?)?;
+                }
+                Some(ReferenceKind::Catalogue) if newer(store.catalogue()?.map(|c| c.version)) => {
+                    store.import_catalogue(
+                        &self.fetch_reference::<crate::incident::Catalogue>().await?,
+                    )?;
+                }
+                Some(ReferenceKind::FormPack) if newer(store.form_pack_version()?) => {
+                    store.import_form_pack(
+                        &self.fetch_reference::<crate::forms::FormPack>().await?,
+                    )?;
+                }
+                _ => {}
             }
         }
         Ok(())
+    }
+
+    /// `GET /v1/reference/{kind}`: the server's current version of one kind.
+    async fn fetch_reference<R: ReferenceData>(&self) -> Result<R, SyncError> {
+        let url = format!("{}/v1/reference/{}", self.base, R::KIND);
+        let response = self
+            .send(|| self.http.get(&url).bearer_auth(&self.token))
+            .await?;
+        response
+            .json()
+            .await
+            .map_err(|e| SyncError::Protocol(e.to_string()))
     }
 
     /// Sends a request, retrying network failures and 5xx/429 answers with backoff;

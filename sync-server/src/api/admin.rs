@@ -107,7 +107,7 @@ pub(crate) async fn put_org_tree(
     Admin(name): Admin,
     Json(tree): Json<OrgTree>,
 ) -> Result<StatusCode, ApiError> {
-    admin::publish_org_tree(&state, &tree).await?;
+    admin::publish(&state, &tree).await?;
     tracing::info!(version = tree.version, admin = %name, "org tree published");
     Ok(StatusCode::NO_CONTENT)
 }
@@ -118,7 +118,7 @@ pub(crate) async fn put_form_pack(
     Admin(name): Admin,
     Json(pack): Json<fieldgrid_core::forms::FormPack>,
 ) -> Result<StatusCode, ApiError> {
-    admin::publish_form_pack(&state, &pack).await?;
+    admin::publish(&state, &pack).await?;
     tracing::info!(version = pack.version, admin = %name, "form pack published");
     Ok(StatusCode::NO_CONTENT)
 }
@@ -130,7 +130,7 @@ impl From<AdminError> for ApiError {
             AdminError::WrongStatus { .. } | AdminError::NotNewer { .. } => {
                 ApiError::new(StatusCode::CONFLICT, ErrorCode::BadRequest, e.to_string())
             }
-            AdminError::UnknownStaff(_) | AdminError::InvalidOrgTree(_) => {
+            AdminError::UnknownStaff(_) | AdminError::InvalidReference(_) => {
                 ApiError::bad_request(e.to_string())
             }
             AdminError::Storage(s) => s.into(),

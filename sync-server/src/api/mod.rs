@@ -21,9 +21,6 @@ use crate::AppState;
 use crate::service::ServiceError;
 use crate::storage::{DeviceAccount, DeviceStatus, StorageError};
 
-/// The reference-data name of the org tree.
-pub(crate) const ORG_TREE: &str = "org_tree";
-
 /// The whole API.
 pub fn app(state: AppState) -> Router {
     Router::new()

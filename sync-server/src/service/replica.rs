@@ -70,7 +70,10 @@ impl Replica {
             let t = tree.clone();
             let s = store.clone();
             blocking(move || s.import_org_tree(&t)).await?;
-            for (what, import) in [("catalogue", 0), (fieldgrid_core::forms::FORMS, 1)] {
+            for (what, import) in [
+                (fieldgrid_core::ReferenceKind::Catalogue.as_str(), 0),
+                (fieldgrid_core::ReferenceKind::FormPack.as_str(), 1),
+            ] {
                 if let Some((_, body)) = state.storage.reference(what).await? {
                     let s = store.clone();
                     blocking(move || -> Result<(), fieldgrid_core::Error> {

@@ -62,7 +62,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         Settings::default(),
     );
     let t = tree(grids, workers);
-    admin::publish_org_tree(&state, &t).await?;
+    admin::publish(&state, &t).await?;
     fieldgrid_server::web::create_web_user(
         &state,
         "anfeng",
