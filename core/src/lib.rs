@@ -48,11 +48,11 @@
 //! ```
 
 mod db;
-pub(crate) mod docs;
+pub(crate) mod documents;
 mod error;
 pub mod forms;
 pub mod household;
-pub mod identity;
+pub mod id_checks;
 pub mod incident;
 mod kind;
 pub mod media;
@@ -67,7 +67,7 @@ mod text;
 pub mod time;
 
 pub use automerge::ChangeHash;
-pub use docs::{
+pub use documents::{
     ChangeAuthor, DocumentInfo, FieldChange, FieldConflict, MergeOutcome, merge_document,
     read_record,
 };

@@ -15,8 +15,8 @@
 use rusqlite::{Connection, params};
 use serde::Serialize;
 
-use crate::docs::any::AnyRecord;
-use crate::docs::storage;
+use crate::documents::any::AnyRecord;
+use crate::documents::storage;
 use crate::error::Result;
 use crate::records::RecordKind;
 use crate::store::FieldStore;

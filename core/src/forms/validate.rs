@@ -8,7 +8,7 @@ use regex::Regex;
 
 use super::definition::{FieldDef, FieldType, FormDefinition};
 use super::expr::{Env, Expr, to_field_value, to_values};
-use crate::identity::{check_id_card, is_landline_number, is_mobile_number};
+use crate::id_checks::{check_id_card, is_landline_number, is_mobile_number};
 use crate::records::FieldValue;
 use crate::time::parse_date;
 

@@ -19,7 +19,7 @@ pub(crate) fn lookup_hash(value: Option<&FieldValue>) -> Option<Vec<u8>> {
     };
     // The same normalisation as ID numbers get on save (NFKC, no spaces or
     // hyphens, upper case), so that any typing of a number finds it.
-    let normal = crate::identity::normalise_id_number(text);
+    let normal = crate::id_checks::normalise_id_number(text);
     if normal.is_empty() {
         return None;
     }
@@ -66,8 +66,8 @@ pub(crate) fn reindex(tx: &rusqlite::Transaction<'_>) -> crate::Result<()> {
         .collect::<rusqlite::Result<_>>()?;
     for (row, id, kind) in rows {
         let kind: RecordKind = kind.parse().map_err(crate::Error::InvalidChange)?;
-        let loaded = crate::docs::storage::load_kind(tx, &id, kind)?;
-        let record = crate::docs::any::AnyRecord::hydrate(kind, &loaded.doc, &id)?;
+        let loaded = crate::documents::storage::load_kind(tx, &id, kind)?;
+        let record = crate::documents::any::AnyRecord::hydrate(kind, &loaded.doc, &id)?;
         record.write_index(tx, row)?;
     }
     Ok(())

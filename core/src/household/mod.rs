@@ -20,7 +20,7 @@ pub use lists::{FoundRecord, HouseholdQuery, HouseholdSummary, PersonQuery, Pers
 pub use plate::{PlateError, new_plate_code, parse_plate_payload, plate_payload};
 pub use visits::{NewVisit, VISIT_PURPOSES, Visit};
 
-use crate::docs::RecordTx;
+use crate::documents::RecordTx;
 use crate::error::{Error, Result};
 use crate::forms::{CompiledForm, FieldProblem, FormValues, Severity, current_form, date_at};
 use crate::records::{
@@ -151,7 +151,7 @@ fn apply_form<R: FormRecord>(
             {
                 values.insert(
                     key.clone(),
-                    FieldValue::Text(crate::identity::normalise_id_number(t)),
+                    FieldValue::Text(crate::id_checks::normalise_id_number(t)),
                 )
             }
             Some(v) => values.insert(key.clone(), v.clone()),

@@ -140,8 +140,9 @@ pub(crate) fn reindex_incidents(tx: &rusqlite::Transaction<'_>) -> Result<()> {
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<rusqlite::Result<_>>()?;
     for (row, id) in rows {
-        if let Some(loaded) = crate::docs::storage::load(tx, &id)? {
-            let incident: crate::records::Incident = crate::docs::any::hydrate(&loaded.doc, &id)?;
+        if let Some(loaded) = crate::documents::storage::load(tx, &id)? {
+            let incident: crate::records::Incident =
+                crate::documents::any::hydrate(&loaded.doc, &id)?;
             crate::records::Record::write_index(&incident, tx, row)?;
         }
     }

@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::protocol::{
     Cursor, DocPayload, MAX_PUSH_DOCS, PUSH_BATCH_BYTES, RejectCode, SyncResponse,
 };
-use crate::docs::{self, storage};
+use crate::documents::{self, storage};
 use crate::error::Result;
 use crate::records::RecordKind;
 use crate::store::FieldStore;
@@ -268,8 +268,8 @@ impl FieldStore {
                         |r| Ok((r.get(0)?, r.get(1)?)),
                     )
                     .optional()?;
-                docs::check_id(&doc.id)?;
-                docs::apply_in(tx, doc.kind, &doc.id, &doc.data, at)?;
+                documents::check_id(&doc.id)?;
+                documents::apply_in(tx, doc.kind, &doc.id, &doc.data, at)?;
                 counts.pulled += 1;
                 // A record with nothing unpushed stays "in step" with the server;
                 // one with local edits keeps its old mark, so those edits get pushed.
