@@ -6,6 +6,7 @@ pub mod admin;
 mod api;
 pub mod blobs;
 pub mod config;
+#[cfg(feature = "demo")]
 pub mod demo;
 pub mod http;
 pub mod metrics;

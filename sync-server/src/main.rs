@@ -17,8 +17,10 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 use fieldgrid_core::org::OrgTree;
 use fieldgrid_core::sync::token_hash;
+#[cfg(feature = "demo")]
+use fieldgrid_server::demo;
 use fieldgrid_server::storage::DeviceStatus;
-use fieldgrid_server::{AppState, Config, admin, app, demo};
+use fieldgrid_server::{AppState, Config, admin, app};
 
 #[derive(Parser)]
 #[command(
@@ -180,17 +182,26 @@ fn init_logs(format: &str) {
 }
 
 async fn serve(config: Config, seed_demo: bool) -> Result<(), Box<dyn std::error::Error>> {
-    let state = config.open().await?;
-    let mut simulation = None;
+    #[cfg(not(feature = "demo"))]
     if seed_demo {
-        simulation = demo::seed(&state, &config.data_dir).await?;
+        return Err(
+            "this build has no demo county: build with the `demo` feature (on by default)".into(),
+        );
+    }
+    let state = config.open().await?;
+    #[cfg(feature = "demo")]
+    let simulation = if seed_demo {
+        let simulation = demo::seed(&state, &config.data_dir).await?;
         let (su, sp) = demo::DEMO_SUPERVISOR;
         let (au, ap) = demo::DEMO_ADMIN;
         println!(
             "supervisor pages: http://{}/ui/  (demo logins: supervisor {su} / {sp}, administrator {au} / {ap})",
             config.listen
         );
-    }
+        simulation
+    } else {
+        None
+    };
     if state
         .storage
         .accounts(Some(DeviceStatus::Pending))
@@ -209,6 +220,7 @@ async fn serve(config: Config, seed_demo: bool) -> Result<(), Box<dyn std::error
         data_dir = %config.data_dir.display(),
         "fieldgrid-server listening"
     );
+    #[cfg(feature = "demo")]
     if let Some(pending) = simulation {
         // The demo county's phones sync to this very server, over HTTP.
         let url = format!("http://{}", listener.local_addr()?);
