@@ -267,14 +267,8 @@ impl SyncClient {
         &self,
         registration_id: &str,
     ) -> Result<RegistrationState, SyncError> {
-        let url = format!("{}/v1/registrations/{registration_id}", self.base);
-        let response = self
-            .send(|| self.http.get(&url).bearer_auth(&self.token))
-            .await?;
-        response
-            .json()
+        self.get_json(&format!("/v1/registrations/{registration_id}"))
             .await
-            .map_err(|e| SyncError::Protocol(e.to_string()))
     }
 
     /// Pushes every pending change and pulls everything new, reporting progress
@@ -493,7 +487,12 @@ impl SyncClient {
 
     /// `GET /v1/reference/{kind}`: the server's current version of one kind.
     async fn fetch_reference<R: ReferenceData>(&self) -> Result<R, SyncError> {
-        let url = format!("{}/v1/reference/{}", self.base, R::KIND);
+        self.get_json(&format!("/v1/reference/{}", R::KIND)).await
+    }
+
+    /// `GET` a JSON answer at `path` with this device's token.
+    async fn get_json<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T, SyncError> {
+        let url = format!("{}{path}", self.base);
         let response = self
             .send(|| self.http.get(&url).bearer_auth(&self.token))
             .await?;
