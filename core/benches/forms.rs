@@ -68,6 +68,18 @@ fn main() {
         store.create_batch(chunk).unwrap();
     }
     let households_s = started.elapsed();
+    // The whole workload must be stored: counted back through the lists.
+    let stored_households = store
+        .count_households(&HouseholdQuery {
+            grids: grids.clone(),
+            ..HouseholdQuery::default()
+        })
+        .unwrap();
+    assert_eq!(
+        stored_households,
+        households.len() as u64,
+        "households stored"
+    );
 
     // 30,000 persons across the town with demo names.
     let started = Instant::now();
@@ -84,9 +96,11 @@ fn main() {
             p
         })
         .collect();
+    let mut stored_persons = 0;
     for chunk in persons.chunks(2000) {
-        store.create_batch(chunk).unwrap();
+        stored_persons += store.create_batch(chunk).unwrap().len();
     }
+    assert_eq!(stored_persons, persons.len(), "persons stored");
     let persons_s = started.elapsed();
 
     // One person with every one of the 177 questions answered.
@@ -190,8 +204,10 @@ fn main() {
 
     println!();
     println!(
-        "setup: 10,000 households in {:.1} s, 30,000 persons in {:.1} s",
+        "setup: {stored_households} of {} households stored in {:.1} s, {stored_persons} of {} persons in {:.1} s",
+        households.len(),
         households_s.as_secs_f64(),
+        persons.len(),
         persons_s.as_secs_f64()
     );
     println!();

@@ -62,9 +62,19 @@ fn bench_store(c: &mut Criterion) {
             h
         })
         .collect();
+    let mut stored = 0;
     for chunk in houses.chunks(1_000) {
-        store.create_batch(chunk).unwrap();
+        stored += store.create_batch(chunk).unwrap().len();
     }
+    let listed = store
+        .count_households(&fieldgrid_core::household::HouseholdQuery {
+            grids: vec![GRID.to_owned()],
+            ..Default::default()
+        })
+        .unwrap();
+    // The whole workload must be stored, counted on both sides.
+    assert_eq!((stored, listed), (houses.len(), houses.len() as u64));
+    println!("setup: {listed} of {} households stored", houses.len());
     let edited = store.create(&household_200(0)).unwrap();
     for i in 0..100 {
         store
