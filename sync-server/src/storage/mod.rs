@@ -281,13 +281,32 @@ pub struct WebSession {
     pub expires_at: i64,
 }
 
-/// Everything the server stores. Both backends pass the same test suite
-/// (`sync-server/tests/storage_suite.rs`).
+/// Everything the server stores, one trait per concern (accounts, reference
+/// data, documents and the change sequence, tracks, web sessions, uploads), each
+/// implemented by both backends side by side in `sqlite.rs` and `postgres.rs`.
+/// Both pass the same suite (`tests/tests/storage_suite.rs`), one test per case
+/// per backend. Callers hold an `Arc<dyn Storage>`.
 #[async_trait]
-pub trait Storage: Send + Sync + 'static {
+pub trait Storage:
+    AccountStore
+    + ReferenceStore
+    + DocumentStore
+    + TrackStore
+    + WebSessionStore
+    + UploadStore
+    + Send
+    + Sync
+    + 'static
+{
     /// Which backend, for logs.
     fn backend(&self) -> &'static str;
+    /// Counts for metrics.
+    async fn stats(&self) -> StorageResult<StorageStats>;
+}
 
+/// Device registrations and accounts, administrators, and sign-in attempts (throttling).
+#[async_trait]
+pub trait AccountStore: Send + Sync {
     /// Stores a new registration.
     async fn create_account(&self, account: &DeviceAccount) -> StorageResult<()>;
     /// A registration by id.
@@ -315,13 +334,29 @@ pub trait Storage: Send + Sync + 'static {
     /// The administrator with this token hash.
     async fn admin_by_token(&self, token_hash: &str) -> StorageResult<Option<String>>;
 
+    /// Notes an attempt under each of `keys` (failed logins, registrations).
+    async fn record_attempt(&self, keys: &[String], at: i64) -> StorageResult<()>;
+    /// Attempts under `key` since `since`; attempts of any key older than a day
+    /// before `since` are dropped.
+    async fn attempts_since(&self, key: &str, since: i64) -> StorageResult<u64>;
+    /// Forgets the attempts under `key` (a successful login).
+    async fn clear_attempts(&self, key: &str) -> StorageResult<()>;
+}
+
+/// Versioned reference data (org tree, catalogue, form pack).
+#[async_trait]
+pub trait ReferenceStore: Send + Sync {
     /// Stores a version of reference data.
     async fn put_reference(&self, what: &str, version: u64, body: &str) -> StorageResult<()>;
     /// The newest version of reference data.
     async fn reference(&self, what: &str) -> StorageResult<Option<(u64, String)>>;
     /// Every kind of reference data and its version.
     async fn reference_versions(&self) -> StorageResult<Vec<(String, u64)>>;
+}
 
+/// Record documents and the change sequence phones' cursors follow.
+#[async_trait]
+pub trait DocumentStore: Send + Sync {
     /// A stored document.
     async fn document(&self, doc_id: &str) -> StorageResult<Option<StoredDoc>>;
     /// Stored documents by id (missing ids are left out), in one query.
@@ -352,6 +387,13 @@ pub trait Storage: Send + Sync + 'static {
         after: &str,
         limit: u32,
     ) -> StorageResult<Vec<DocRow>>;
+    /// The last sequence number (0 when empty).
+    async fn last_seq(&self) -> StorageResult<i64>;
+}
+
+/// GPS track chunks and the patrols they make up.
+#[async_trait]
+pub trait TrackStore: Send + Sync {
     /// Stores a track chunk, idempotently by patrol and chunk number.
     async fn put_track_chunk(&self, chunk: &TrackChunk) -> StorageResult<ChunkOutcome>;
     /// A patrol's chunks, in order.
@@ -377,6 +419,11 @@ pub trait Storage: Send + Sync + 'static {
         from_ms: i64,
         to_ms: i64,
     ) -> StorageResult<Vec<(String, String)>>;
+}
+
+/// The pages' users and sessions.
+#[async_trait]
+pub trait WebSessionStore: Send + Sync {
     /// Creates or replaces a web-page account.
     async fn put_web_user(&self, user: &WebUser) -> StorageResult<()>;
     /// A web-page account by name.
@@ -387,9 +434,11 @@ pub trait Storage: Send + Sync + 'static {
     async fn web_session(&self, id_hash: &str, now: i64) -> StorageResult<Option<WebSession>>;
     /// Ends a session.
     async fn delete_web_session(&self, id_hash: &str) -> StorageResult<()>;
-    /// The last sequence number (0 when empty).
-    async fn last_seq(&self) -> StorageResult<i64>;
+}
 
+/// Photos: who may see them (by the records that refer to them) and unfinished uploads.
+#[async_trait]
+pub trait UploadStore: Send + Sync {
     /// The grids of the stored records that name photo `hash`.
     async fn photo_grids(&self, hash: &str) -> StorageResult<Vec<String>>;
     /// Notes that record `doc_id` names each photo of `hashes` (kept up by
@@ -405,14 +454,12 @@ pub trait Storage: Send + Sync + 'static {
     async fn end_upload(&self, hash: &str) -> StorageResult<()>;
     /// Uploads started before `before` (unix seconds).
     async fn stale_uploads(&self, before: i64) -> StorageResult<Vec<String>>;
+}
 
-    /// Notes an attempt under each of `keys` (failed logins, registrations).
-    async fn record_attempt(&self, keys: &[String], at: i64) -> StorageResult<()>;
-    /// Attempts under `key` since `since`; attempts of any key older than a day
-    /// before `since` are dropped.
-    async fn attempts_since(&self, key: &str, since: i64) -> StorageResult<u64>;
-    /// Forgets the attempts under `key` (a successful login).
-    async fn clear_attempts(&self, key: &str) -> StorageResult<()>;
-    /// Counts for metrics.
-    async fn stats(&self) -> StorageResult<StorageStats>;
+/// Every storage trait, for the backends that implement them.
+pub mod prelude {
+    pub use super::{
+        AccountStore, DocumentStore, ReferenceStore, Storage, TrackStore, UploadStore,
+        WebSessionStore,
+    };
 }

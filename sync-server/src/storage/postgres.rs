@@ -8,6 +8,7 @@ use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use fieldgrid_core::records::RecordKind;
 use tokio_postgres::{NoTls, Row};
 
+use super::prelude::*;
 use super::{
     ChangeRow, ChunkOutcome, DeviceAccount, DeviceStatus, DocRow, DocumentSave, SaveOutcome,
     Storage, StorageError, StorageResult, StorageStats, StoredDoc, TrackChunk, WebSession, WebUser,
@@ -120,6 +121,32 @@ impl Storage for PostgresStorage {
         "postgres"
     }
 
+    async fn stats(&self) -> StorageResult<StorageStats> {
+        let client = self.client().await?;
+        let devices = client
+            .query("SELECT status, count(*) FROM accounts GROUP BY status", &[])
+            .await?
+            .iter()
+            .map(|r| (DeviceStatus::parse(r.get(0)), r.get(1)))
+            .collect();
+        let documents: i64 = client
+            .query_one("SELECT count(*) FROM documents", &[])
+            .await?
+            .get(0);
+        let last_seq: i64 = client
+            .query_one("SELECT value FROM counters WHERE name = 'seq'", &[])
+            .await?
+            .get(0);
+        Ok(StorageStats {
+            devices,
+            documents,
+            last_seq,
+        })
+    }
+}
+
+#[async_trait]
+impl AccountStore for PostgresStorage {
     async fn create_account(&self, a: &DeviceAccount) -> StorageResult<()> {
         self.client()
             .await?
@@ -228,6 +255,45 @@ impl Storage for PostgresStorage {
         Ok(row.map(|r| r.get(0)))
     }
 
+    async fn record_attempt(&self, keys: &[String], at: i64) -> StorageResult<()> {
+        let client = self.client().await?;
+        for k in keys {
+            client
+                .execute("INSERT INTO attempts (key, at) VALUES ($1, $2)", &[k, &at])
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn attempts_since(&self, key: &str, since: i64) -> StorageResult<u64> {
+        let client = self.client().await?;
+        client
+            .execute(
+                "DELETE FROM attempts WHERE at < $1::BIGINT - 86400",
+                &[&since],
+            )
+            .await?;
+        let n: i64 = client
+            .query_one(
+                "SELECT count(*) FROM attempts WHERE key = $1 AND at >= $2",
+                &[&key, &since],
+            )
+            .await?
+            .get(0);
+        Ok(n as u64)
+    }
+
+    async fn clear_attempts(&self, key: &str) -> StorageResult<()> {
+        self.client()
+            .await?
+            .execute("DELETE FROM attempts WHERE key = $1", &[&key])
+            .await?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl ReferenceStore for PostgresStorage {
     async fn put_reference(&self, what: &str, version: u64, body: &str) -> StorageResult<()> {
         self.client()
             .await?
@@ -266,7 +332,10 @@ impl Storage for PostgresStorage {
             .map(|r| (r.get(0), r.get::<_, i64>(1) as u64))
             .collect())
     }
+}
 
+#[async_trait]
+impl DocumentStore for PostgresStorage {
     async fn document(&self, doc_id: &str) -> StorageResult<Option<StoredDoc>> {
         let row = self
             .client()
@@ -469,6 +538,18 @@ impl Storage for PostgresStorage {
             .collect()
     }
 
+    async fn last_seq(&self) -> StorageResult<i64> {
+        Ok(self
+            .client()
+            .await?
+            .query_one("SELECT value FROM counters WHERE name = 'seq'", &[])
+            .await?
+            .get(0))
+    }
+}
+
+#[async_trait]
+impl TrackStore for PostgresStorage {
     async fn put_track_chunk(&self, c: &TrackChunk) -> StorageResult<ChunkOutcome> {
         let client = self.client().await?;
         let n = client
@@ -574,7 +655,10 @@ impl Storage for PostgresStorage {
             .await?;
         Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
     }
+}
 
+#[async_trait]
+impl WebSessionStore for PostgresStorage {
     async fn put_web_user(&self, user: &WebUser) -> StorageResult<()> {
         self.client()
             .await?
@@ -654,7 +738,10 @@ impl Storage for PostgresStorage {
             .await?;
         Ok(())
     }
+}
 
+#[async_trait]
+impl UploadStore for PostgresStorage {
     async fn photo_grids(&self, hash: &str) -> StorageResult<Vec<String>> {
         Ok(self
             .client()
@@ -724,73 +811,5 @@ impl Storage for PostgresStorage {
             .iter()
             .map(|r| r.get(0))
             .collect())
-    }
-
-    async fn record_attempt(&self, keys: &[String], at: i64) -> StorageResult<()> {
-        let client = self.client().await?;
-        for k in keys {
-            client
-                .execute("INSERT INTO attempts (key, at) VALUES ($1, $2)", &[k, &at])
-                .await?;
-        }
-        Ok(())
-    }
-
-    async fn attempts_since(&self, key: &str, since: i64) -> StorageResult<u64> {
-        let client = self.client().await?;
-        client
-            .execute(
-                "DELETE FROM attempts WHERE at < $1::BIGINT - 86400",
-                &[&since],
-            )
-            .await?;
-        let n: i64 = client
-            .query_one(
-                "SELECT count(*) FROM attempts WHERE key = $1 AND at >= $2",
-                &[&key, &since],
-            )
-            .await?
-            .get(0);
-        Ok(n as u64)
-    }
-
-    async fn clear_attempts(&self, key: &str) -> StorageResult<()> {
-        self.client()
-            .await?
-            .execute("DELETE FROM attempts WHERE key = $1", &[&key])
-            .await?;
-        Ok(())
-    }
-
-    async fn last_seq(&self) -> StorageResult<i64> {
-        Ok(self
-            .client()
-            .await?
-            .query_one("SELECT value FROM counters WHERE name = 'seq'", &[])
-            .await?
-            .get(0))
-    }
-
-    async fn stats(&self) -> StorageResult<StorageStats> {
-        let client = self.client().await?;
-        let devices = client
-            .query("SELECT status, count(*) FROM accounts GROUP BY status", &[])
-            .await?
-            .iter()
-            .map(|r| (DeviceStatus::parse(r.get(0)), r.get(1)))
-            .collect();
-        let documents: i64 = client
-            .query_one("SELECT count(*) FROM documents", &[])
-            .await?
-            .get(0);
-        let last_seq: i64 = client
-            .query_one("SELECT value FROM counters WHERE name = 'seq'", &[])
-            .await?
-            .get(0);
-        Ok(StorageStats {
-            devices,
-            documents,
-            last_seq,
-        })
     }
 }

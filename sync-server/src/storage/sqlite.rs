@@ -9,6 +9,7 @@ use async_trait::async_trait;
 use fieldgrid_core::records::RecordKind;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
+use super::prelude::*;
 use super::{
     ChangeRow, ChunkOutcome, DeviceAccount, DeviceStatus, DocRow, DocumentSave, SaveOutcome,
     Storage, StorageError, StorageResult, StorageStats, StoredDoc, TrackChunk, WebSession, WebUser,
@@ -183,6 +184,28 @@ impl Storage for SqliteStorage {
         "sqlite"
     }
 
+    async fn stats(&self) -> StorageResult<StorageStats> {
+        self.read(|c| {
+            let mut stmt = c.prepare("SELECT status, count(*) FROM accounts GROUP BY status")?;
+            let devices = stmt
+                .query_map([], |r| {
+                    Ok((DeviceStatus::parse(&r.get::<_, String>(0)?), r.get(1)?))
+                })?
+                .collect::<rusqlite::Result<_>>()?;
+            Ok(StorageStats {
+                devices,
+                documents: c.query_row("SELECT count(*) FROM documents", [], |r| r.get(0))?,
+                last_seq: c.query_row("SELECT coalesce(max(seq), 0) FROM changes", [], |r| {
+                    r.get(0)
+                })?,
+            })
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl AccountStore for SqliteStorage {
     async fn create_account(&self, a: &DeviceAccount) -> StorageResult<()> {
         let a = a.clone();
         self.write(move |c| {
@@ -297,6 +320,48 @@ impl Storage for SqliteStorage {
         .await
     }
 
+    async fn record_attempt(&self, keys: &[String], at: i64) -> StorageResult<()> {
+        let keys = keys.to_vec();
+        self.write(move |c| {
+            let tx = c.transaction()?;
+            for k in &keys {
+                tx.execute(
+                    "INSERT INTO attempts (key, at) VALUES (?1, ?2)",
+                    params![k, at],
+                )?;
+            }
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn attempts_since(&self, key: &str, since: i64) -> StorageResult<u64> {
+        let key = key.to_owned();
+        self.write(move |c| {
+            c.execute("DELETE FROM attempts WHERE at < ?1 - 86400", [since])?;
+            let n: i64 = c.query_row(
+                "SELECT count(*) FROM attempts WHERE key = ?1 AND at >= ?2",
+                params![key, since],
+                |r| r.get(0),
+            )?;
+            Ok(n as u64)
+        })
+        .await
+    }
+
+    async fn clear_attempts(&self, key: &str) -> StorageResult<()> {
+        let key = key.to_owned();
+        self.write(move |c| {
+            c.execute("DELETE FROM attempts WHERE key = ?1", [key])?;
+            Ok(())
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl ReferenceStore for SqliteStorage {
     async fn put_reference(&self, what: &str, version: u64, body: &str) -> StorageResult<()> {
         let (w, b) = (what.to_owned(), body.to_owned());
         self.write(move |c| {
@@ -334,7 +399,10 @@ impl Storage for SqliteStorage {
         })
         .await
     }
+}
 
+#[async_trait]
+impl DocumentStore for SqliteStorage {
     async fn document(&self, doc_id: &str) -> StorageResult<Option<StoredDoc>> {
         let id = doc_id.to_owned();
         self.read(move |c| {
@@ -482,6 +550,20 @@ impl Storage for SqliteStorage {
         .await
     }
 
+    async fn last_seq(&self) -> StorageResult<i64> {
+        self.read(|c| {
+            Ok(
+                c.query_row("SELECT coalesce(max(seq), 0) FROM changes", [], |r| {
+                    r.get(0)
+                })?,
+            )
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl TrackStore for SqliteStorage {
     async fn put_track_chunk(&self, c: &TrackChunk) -> StorageResult<ChunkOutcome> {
         let c = c.clone();
         self.write(move |conn| {
@@ -587,7 +669,10 @@ impl Storage for SqliteStorage {
         })
         .await
     }
+}
 
+#[async_trait]
+impl WebSessionStore for SqliteStorage {
     async fn put_web_user(&self, user: &WebUser) -> StorageResult<()> {
         let u = user.clone();
         self.write(move |c| {
@@ -663,7 +748,10 @@ impl Storage for SqliteStorage {
         })
         .await
     }
+}
 
+#[async_trait]
+impl UploadStore for SqliteStorage {
     async fn photo_grids(&self, hash: &str) -> StorageResult<Vec<String>> {
         let hash = hash.to_owned();
         self.read(move |c| {
@@ -728,75 +816,6 @@ impl Storage for SqliteStorage {
             let mut stmt = c.prepare("SELECT hash FROM uploads WHERE started_at < ?1")?;
             let rows = stmt.query_map([before], |r| r.get(0))?;
             Ok(rows.collect::<Result<_, _>>()?)
-        })
-        .await
-    }
-
-    async fn record_attempt(&self, keys: &[String], at: i64) -> StorageResult<()> {
-        let keys = keys.to_vec();
-        self.write(move |c| {
-            let tx = c.transaction()?;
-            for k in &keys {
-                tx.execute(
-                    "INSERT INTO attempts (key, at) VALUES (?1, ?2)",
-                    params![k, at],
-                )?;
-            }
-            tx.commit()?;
-            Ok(())
-        })
-        .await
-    }
-
-    async fn attempts_since(&self, key: &str, since: i64) -> StorageResult<u64> {
-        let key = key.to_owned();
-        self.write(move |c| {
-            c.execute("DELETE FROM attempts WHERE at < ?1 - 86400", [since])?;
-            let n: i64 = c.query_row(
-                "SELECT count(*) FROM attempts WHERE key = ?1 AND at >= ?2",
-                params![key, since],
-                |r| r.get(0),
-            )?;
-            Ok(n as u64)
-        })
-        .await
-    }
-
-    async fn clear_attempts(&self, key: &str) -> StorageResult<()> {
-        let key = key.to_owned();
-        self.write(move |c| {
-            c.execute("DELETE FROM attempts WHERE key = ?1", [key])?;
-            Ok(())
-        })
-        .await
-    }
-
-    async fn last_seq(&self) -> StorageResult<i64> {
-        self.read(|c| {
-            Ok(
-                c.query_row("SELECT coalesce(max(seq), 0) FROM changes", [], |r| {
-                    r.get(0)
-                })?,
-            )
-        })
-        .await
-    }
-
-    async fn stats(&self) -> StorageResult<StorageStats> {
-        self.read(|c| {
-            let mut stmt = c.prepare("SELECT status, count(*) FROM accounts GROUP BY status")?;
-            let devices = stmt
-                .query_map([], |r| {
-                    Ok((DeviceStatus::parse(&r.get::<_, String>(0)?), r.get(1)?))
-                })?
-                .collect::<rusqlite::Result<_>>()?;
-            Ok(StorageStats {
-                devices,
-                documents: c.query_row("SELECT count(*) FROM documents", [], |r| r.get(0))?,
-                last_seq: c.query_row("SELECT coalesce(max(seq), 0) FROM changes", [], |r| {
-                    r.get(0)
-                })?,
-            })
         })
         .await
     }
