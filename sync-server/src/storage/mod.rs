@@ -6,6 +6,7 @@
 //! number, and numbers become visible in order (a reader never sees 101 before
 //! 100), so a phone's cursor can be "the last number I have".
 
+mod migrations;
 mod postgres;
 mod sqlite;
 

@@ -14,14 +14,6 @@ use super::{
     Storage, StorageError, StorageResult, StorageStats, StoredDoc, TrackChunk, WebSession, WebUser,
 };
 
-const MIGRATIONS: &[&str] = &[
-    include_str!("../../migrations/postgres/001_init.sql"),
-    include_str!("../../migrations/postgres/002_tracks.sql"),
-    include_str!("../../migrations/postgres/003_web.sql"),
-    include_str!("../../migrations/postgres/004_security.sql"),
-    include_str!("../../migrations/postgres/005_track_clock.sql"),
-];
-
 /// The PostgreSQL backend.
 #[derive(Clone)]
 pub struct PostgresStorage {
@@ -94,16 +86,17 @@ impl PostgresStorage {
             .query_opt("SELECT version FROM schema_version", &[])
             .await?
             .map_or(0, |r| r.get(0));
-        if version > MIGRATIONS.len() as i64 {
-            return Err(StorageError::TooNew(version));
-        }
-        for sql in MIGRATIONS.iter().skip(version as usize) {
-            tx.batch_execute(sql).await?;
+        let steps = super::migrations::pending(version)?;
+        let Some(last) = steps.last() else {
+            return Ok(());
+        };
+        for step in steps {
+            tx.batch_execute(step.postgres).await?;
         }
         tx.execute("DELETE FROM schema_version", &[]).await?;
         tx.execute(
             "INSERT INTO schema_version (version) VALUES ($1)",
-            &[&(MIGRATIONS.len() as i64)],
+            &[&last.version],
         )
         .await?;
         tx.commit().await?;

@@ -15,13 +15,6 @@ use super::{
     Storage, StorageError, StorageResult, StorageStats, StoredDoc, TrackChunk, WebSession, WebUser,
 };
 
-const MIGRATIONS: &[&str] = &[
-    include_str!("../../migrations/sqlite/001_init.sql"),
-    include_str!("../../migrations/sqlite/002_tracks.sql"),
-    include_str!("../../migrations/sqlite/003_web.sql"),
-    include_str!("../../migrations/sqlite/004_security.sql"),
-    include_str!("../../migrations/sqlite/005_track_clock.sql"),
-];
 const READERS: usize = 4;
 
 struct Inner {
@@ -105,16 +98,14 @@ impl SqliteStorage {
 
 fn migrate(conn: &Connection) -> StorageResult<()> {
     let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    if version > MIGRATIONS.len() as i64 {
-        return Err(StorageError::TooNew(version));
-    }
+    let steps = super::migrations::pending(version)?;
     conn.execute_batch("BEGIN IMMEDIATE")?;
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
-        if let Err(e) = conn.execute_batch(sql) {
+    for step in steps {
+        if let Err(e) = conn.execute_batch(step.sqlite) {
             conn.execute_batch("ROLLBACK")?;
             return Err(e.into());
         }
-        conn.pragma_update(None, "user_version", i as i64 + 1)?;
+        conn.pragma_update(None, "user_version", step.version)?;
     }
     conn.execute_batch("COMMIT")?;
     Ok(())
