@@ -14,7 +14,7 @@ pub mod validate;
 
 use std::sync::{Arc, Mutex};
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension};
 
 pub use crate::time::{date_at, day_start, parse_date, whole_years};
 pub use definition::{
@@ -23,7 +23,6 @@ pub use definition::{
 pub use validate::{CompiledForm, FieldProblem, FormValues, Severity};
 
 use crate::error::{Error, Result};
-use crate::org::ImportOutcome;
 use crate::records::RecordKind;
 use crate::store::FieldStore;
 
@@ -120,43 +119,6 @@ pub(crate) fn current_form(
 }
 
 impl FieldStore {
-    /// Replaces the stored form pack with a newer version (checked whole: an older
-    /// version is refused, the same version changes nothing). Lists and problem
-    /// counts of households and persons are recomputed against the new forms in the
-    /// same transaction.
-    pub fn import_form_pack(&self, pack: &FormPack) -> Result<ImportOutcome> {
-        let problems = pack.problems();
-        if !problems.is_empty() {
-            return Err(Error::InvalidFormPack {
-                version: pack.version,
-                problems,
-            });
-        }
-        let body = serde_json::to_string(pack).map_err(|e| Error::InvalidFormPack {
-            version: pack.version,
-            problems: vec![e.to_string()],
-        })?;
-        let digest = blake3::hash(body.as_bytes());
-        self.write(|tx| {
-            let current: Option<i64> = tx
-                .query_row("SELECT version FROM reference_blobs WHERE what = ?1", [FORMS], |r| r.get(0))
-                .optional()?;
-            match current.map(|v| v as u64) {
-                Some(v) if v == pack.version => return Ok(ImportOutcome::AlreadyCurrent),
-                Some(v) if v > pack.version => {
-                    return Err(Error::StaleReferenceData { what: "form pack", current: v, offered: pack.version });
-                }
-                _ => {}
-            }
-            tx.execute(
-                "INSERT OR REPLACE INTO reference_blobs (what, version, body, digest) VALUES (?1, ?2, ?3, ?4)",
-                params![FORMS, pack.version as i64, body, digest.as_bytes().as_slice()],
-            )?;
-            crate::household::reindex(tx)?;
-            Ok(ImportOutcome::Imported)
-        })
-    }
-
     /// The form pack in force: the last one imported, or the shipped default.
     pub fn form_pack(&self) -> Result<FormPack> {
         let body: Option<String> = self

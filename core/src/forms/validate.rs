@@ -1,7 +1,7 @@
 //! Checking a record against its form: every problem, per field, with a message
 //! that names the field and never repeats the value (values are personal data).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use jiff::civil::Date;
 use regex::Regex;
@@ -34,8 +34,7 @@ pub struct CompiledForm {
     keys: Vec<String>,
 }
 
-/// Values of a record's fields by key, as the form engine sees them.
-pub type FormValues = BTreeMap<String, FieldValue>;
+pub use crate::records::FormValues;
 
 impl CompiledForm {
     /// Compiles a definition; fails with the definition's problems.

@@ -13,6 +13,7 @@ mod tests;
 
 use std::collections::BTreeSet;
 
+use rusqlite::OptionalExtension;
 use serde::Serialize;
 
 pub(crate) use index::reindex;
@@ -23,9 +24,7 @@ pub use visits::{NewVisit, VISIT_PURPOSES, Visit};
 use crate::documents::RecordTx;
 use crate::error::{Error, Result};
 use crate::forms::{CompiledForm, FieldProblem, FormValues, Severity, current_form, date_at};
-use crate::records::{
-    FieldValue, Household, HouseholdMember, Person, Record, RecordKind, RecordStatus,
-};
+use crate::records::{FieldValue, Household, HouseholdMember, Person, RecordKind, RecordStatus};
 use crate::store::FieldStore;
 
 /// Relations to the head of household (与户主关系) a member may have.
@@ -42,21 +41,7 @@ pub const RELATIONS: &[&str] = &[
     "other",
 ];
 
-/// A record whose answers the form engine reads and writes. Some form fields are
-/// kept as the record's own properties (a household's head and address, a person's
-/// name and ID-card number); this maps them.
-pub trait FormRecord: Record {
-    /// Every answer by `module.field` key, the mapped properties included.
-    fn form_values(&self) -> FormValues;
-    /// Sets (or with `None` clears) one answer.
-    fn put_form_value(&mut self, key: &str, value: Option<FieldValue>);
-    /// The form version the record was saved with, and whether it is complete.
-    fn form_state(&mut self) -> (&mut Option<u32>, &mut bool);
-    /// Where the answer under `key` lives in the document (map keys from the root).
-    fn field_path(key: &str) -> Vec<String> {
-        vec!["fields".to_owned(), key.to_owned()]
-    }
-}
+pub use crate::records::FormRecord;
 
 /// What a save through the form did.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -560,5 +545,49 @@ impl FieldStore {
         kind.ok_or_else(|| Error::NotFound { id: id.to_owned() })?
             .parse()
             .map_err(Error::InvalidChange)
+    }
+}
+
+/// Importing a form pack recomputes the problem counts and list filters of the
+/// households and persons its forms check, so it lives here, above the forms.
+impl FieldStore {
+    /// Replaces the stored form pack with a newer version (checked whole: an older
+    /// version is refused, the same version changes nothing). Lists and problem
+    /// counts of households and persons are recomputed against the new forms in the
+    /// same transaction.
+    pub fn import_form_pack(
+        &self,
+        pack: &crate::forms::FormPack,
+    ) -> Result<crate::org::ImportOutcome> {
+        let problems = pack.problems();
+        if !problems.is_empty() {
+            return Err(Error::InvalidFormPack {
+                version: pack.version,
+                problems,
+            });
+        }
+        let body = serde_json::to_string(pack).map_err(|e| Error::InvalidFormPack {
+            version: pack.version,
+            problems: vec![e.to_string()],
+        })?;
+        let digest = blake3::hash(body.as_bytes());
+        self.write(|tx| {
+            let current: Option<i64> = tx
+                .query_row("SELECT version FROM reference_blobs WHERE what = ?1", [crate::forms::FORMS], |r| r.get(0))
+                .optional()?;
+            match current.map(|v| v as u64) {
+                Some(v) if v == pack.version => return Ok(crate::org::ImportOutcome::AlreadyCurrent),
+                Some(v) if v > pack.version => {
+                    return Err(Error::StaleReferenceData { what: "form pack", current: v, offered: pack.version });
+                }
+                _ => {}
+            }
+            tx.execute(
+                "INSERT OR REPLACE INTO reference_blobs (what, version, body, digest) VALUES (?1, ?2, ?3, ?4)",
+                rusqlite::params![crate::forms::FORMS, pack.version as i64, body, digest.as_bytes().as_slice()],
+            )?;
+            reindex(tx)?;
+            Ok(crate::org::ImportOutcome::Imported)
+        })
     }
 }

@@ -3,7 +3,6 @@
 //! append-only list, so two cadres' visits made offline both survive the merge.
 
 use rusqlite::params;
-use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::records::{GeoPoint, Household};
@@ -21,33 +20,7 @@ pub const VISIT_PURPOSES: &[&str] = &[
     "other",
 ];
 
-/// One visit to a household.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Visit {
-    /// A unique id (UUIDv7).
-    pub id: String,
-    /// When (unix seconds).
-    pub at: i64,
-    /// Who visited (staff id).
-    pub by: String,
-    /// Where the phone was.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub location: Option<GeoPoint>,
-    /// Why (one of [`VISIT_PURPOSES`]).
-    pub purpose: String,
-    /// What was found or done.
-    #[serde(default)]
-    pub notes: String,
-    /// Photos taken (content hashes).
-    #[serde(default)]
-    pub photos: Vec<String>,
-    /// Someone must come back.
-    #[serde(default)]
-    pub follow_up: bool,
-    /// What the follow-up is about.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub follow_up_note: Option<String>,
-}
+pub use crate::records::Visit;
 
 /// What a cadre enters for a visit.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -6,8 +6,8 @@ use rusqlite::{Connection, params};
 use serde::{Deserialize, Serialize};
 
 use super::{FieldValue, GeoPoint, Record, RecordKind, Reference};
-use crate::forms::FormValues;
-use crate::household::{FormRecord, Visit, index};
+use super::{FormRecord, FormValues};
+use crate::household::index;
 
 /// Whether a household or person is still current. Records are never deleted:
 /// an inactive record keeps its whole history.
@@ -356,4 +356,32 @@ impl Record for Person {
         refs.extend(super::photo_answers(self.fields.values()));
         refs
     }
+}
+
+/// One visit to a household.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Visit {
+    /// A unique id (UUIDv7).
+    pub id: String,
+    /// When (unix seconds).
+    pub at: i64,
+    /// Who visited (staff id).
+    pub by: String,
+    /// Where the phone was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<GeoPoint>,
+    /// Why (one of [`VISIT_PURPOSES`]).
+    pub purpose: String,
+    /// What was found or done.
+    #[serde(default)]
+    pub notes: String,
+    /// Photos taken (content hashes).
+    #[serde(default)]
+    pub photos: Vec<String>,
+    /// Someone must come back.
+    #[serde(default)]
+    pub follow_up: bool,
+    /// What the follow-up is about.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub follow_up_note: Option<String>,
 }

@@ -10,10 +10,10 @@ use rusqlite::Connection;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-pub use household::{Household, HouseholdMember, Person, RecordStatus};
+pub use household::{Household, HouseholdMember, Person, RecordStatus, Visit};
 pub use incident::{Incident, IncidentTransition, Satisfaction, Urgency};
 pub use patrol_log::{BreakKind, PatrolEntry, PatrolEntryKind, PatrolLog, TrackBreak, TravelMode};
-pub use values::{FieldValue, GeoPoint};
+pub use values::{FieldValue, FormValues, GeoPoint};
 
 pub use crate::kind::RecordKind;
 
@@ -82,4 +82,20 @@ pub(crate) fn photo_answers<'a>(
     let mut out = Vec::new();
     fields.into_iter().for_each(|v| walk(v, &mut out));
     out.into_iter()
+}
+
+/// A record whose answers the form engine reads and writes. Some form fields are
+/// kept as the record's own properties (a household's head and address, a person's
+/// name and ID-card number); this maps them.
+pub trait FormRecord: Record {
+    /// Every answer by `module.field` key, the mapped properties included.
+    fn form_values(&self) -> FormValues;
+    /// Sets (or with `None` clears) one answer.
+    fn put_form_value(&mut self, key: &str, value: Option<FieldValue>);
+    /// The form version the record was saved with, and whether it is complete.
+    fn form_state(&mut self) -> (&mut Option<u32>, &mut bool);
+    /// Where the answer under `key` lives in the document (map keys from the root).
+    fn field_path(key: &str) -> Vec<String> {
+        vec!["fields".to_owned(), key.to_owned()]
+    }
 }

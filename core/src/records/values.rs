@@ -94,3 +94,6 @@ impl From<bool> for FieldValue {
         FieldValue::Bool(b)
     }
 }
+
+/// Values of a record's fields by key, as the form engine sees them.
+pub type FormValues = std::collections::BTreeMap<String, FieldValue>;
