@@ -19,7 +19,6 @@ use crate::documents::any::AnyRecord;
 use crate::documents::storage;
 use crate::error::Result;
 use crate::records::RecordKind;
-use crate::store::FieldStore;
 use crate::text::normalise;
 
 /// Which records a search looks at.
@@ -45,55 +44,52 @@ pub struct SearchHit {
     pub title: String,
 }
 
-impl FieldStore {
-    /// Finds records whose names, addresses, door plates or notes contain every word
-    /// of `query`, best matches first. A query with nothing searchable finds nothing.
-    pub fn search(
-        &self,
-        query: &str,
-        filter: &SearchFilter,
-        limit: usize,
-    ) -> Result<Vec<SearchHit>> {
-        let Some(expr) = match_expression(query) else {
-            return Ok(Vec::new());
-        };
-        let kinds: Vec<&str> = filter.kinds.iter().map(|k| k.as_str()).collect();
-        let conn = self.conn();
-        let mut stmt = conn.prepare_cached(
-            "SELECT d.doc_id, d.kind, d.grid_code, d.title
+/// Finds records whose names, addresses, door plates or notes contain every word
+/// of `query`, best matches first. A query with nothing searchable finds nothing.
+pub(crate) fn search(
+    conn: &Connection,
+    query: &str,
+    filter: &SearchFilter,
+    limit: usize,
+) -> Result<Vec<SearchHit>> {
+    let Some(expr) = match_expression(query) else {
+        return Ok(Vec::new());
+    };
+    let kinds: Vec<&str> = filter.kinds.iter().map(|k| k.as_str()).collect();
+    let mut stmt = conn.prepare_cached(
+        "SELECT d.doc_id, d.kind, d.grid_code, d.title
              FROM search_index s JOIN documents d ON d.id = s.rowid
              WHERE search_index MATCH ?1
                AND (?2 = '[]' OR d.kind IN (SELECT value FROM json_each(?2)))
                AND (?3 = '[]' OR d.grid_code IN (SELECT value FROM json_each(?3)))
              ORDER BY bm25(search_index), d.id
              LIMIT ?4",
-        )?;
-        let rows = stmt.query_map(
-            params![
-                expr,
-                serde_json::to_string(&kinds).unwrap_or_default(),
-                serde_json::to_string(&filter.grid_codes).unwrap_or_default(),
-                limit as i64
-            ],
-            |r| {
-                let kind: String = r.get(1)?;
-                Ok((r.get(0)?, kind, r.get(2)?, r.get(3)?))
-            },
-        )?;
-        let mut hits = Vec::new();
-        for row in rows {
-            let (id, kind, grid_code, title): (String, String, String, String) = row?;
-            if let Ok(kind) = kind.parse() {
-                hits.push(SearchHit {
-                    id,
-                    kind,
-                    grid_code,
-                    title,
-                });
-            }
+    )?;
+    let rows = stmt.query_map(
+        params![
+            expr,
+            serde_json::to_string(&kinds).unwrap_or_default(),
+            serde_json::to_string(&filter.grid_codes).unwrap_or_default(),
+            limit as i64
+        ],
+        |r| {
+            let kind: String = r.get(1)?;
+            Ok((r.get(0)?, kind, r.get(2)?, r.get(3)?))
+        },
+    )?;
+    let mut hits = Vec::new();
+    for row in rows {
+        let (id, kind, grid_code, title): (String, String, String, String) = row?;
+        if let Ok(kind) = kind.parse() {
+            hits.push(SearchHit {
+                id,
+                kind,
+                grid_code,
+                title,
+            });
         }
-        Ok(hits)
     }
+    Ok(hits)
 }
 
 /// Replaces the search row of document `row` with `text`.

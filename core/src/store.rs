@@ -32,6 +32,18 @@ impl std::fmt::Debug for FieldStore {
 }
 
 impl FieldStore {
+    /// Finds records whose names, addresses, door plates or notes contain every
+    /// word of `query`, best matches first. A query with nothing searchable finds
+    /// nothing.
+    pub fn search(
+        &self,
+        query: &str,
+        filter: &crate::SearchFilter,
+        limit: usize,
+    ) -> Result<Vec<crate::SearchHit>> {
+        crate::search::search(&self.conn(), query, filter, limit)
+    }
+
     /// Opens the store at `path`, creating it if the file does not exist and
     /// upgrading its schema if it is older.
     ///
