@@ -24,6 +24,8 @@ pub use visits::{NewVisit, VISIT_PURPOSES, Visit};
 use crate::documents::RecordTx;
 use crate::error::{Error, Result};
 use crate::forms::{CompiledForm, FieldProblem, FormValues, Severity, current_form, date_at};
+use crate::forms::{FORMS, FormPack};
+use crate::org::ImportOutcome;
 use crate::records::{FieldValue, Household, HouseholdMember, Person, RecordKind, RecordStatus};
 use crate::store::FieldStore;
 
@@ -555,10 +557,7 @@ impl FieldStore {
     /// version is refused, the same version changes nothing). Lists and problem
     /// counts of households and persons are recomputed against the new forms in the
     /// same transaction.
-    pub fn import_form_pack(
-        &self,
-        pack: &crate::forms::FormPack,
-    ) -> Result<crate::org::ImportOutcome> {
+    pub fn import_form_pack(&self, pack: &FormPack) -> Result<ImportOutcome> {
         let problems = pack.problems();
         if !problems.is_empty() {
             return Err(Error::InvalidFormPack {
@@ -573,10 +572,10 @@ impl FieldStore {
         let digest = blake3::hash(body.as_bytes());
         self.write(|tx| {
             let current: Option<i64> = tx
-                .query_row("SELECT version FROM reference_blobs WHERE what = ?1", [crate::forms::FORMS], |r| r.get(0))
+                .query_row("SELECT version FROM reference_blobs WHERE what = ?1", [FORMS], |r| r.get(0))
                 .optional()?;
             match current.map(|v| v as u64) {
-                Some(v) if v == pack.version => return Ok(crate::org::ImportOutcome::AlreadyCurrent),
+                Some(v) if v == pack.version => return Ok(ImportOutcome::AlreadyCurrent),
                 Some(v) if v > pack.version => {
                     return Err(Error::StaleReferenceData { what: "form pack", current: v, offered: pack.version });
                 }
@@ -584,10 +583,10 @@ impl FieldStore {
             }
             tx.execute(
                 "INSERT OR REPLACE INTO reference_blobs (what, version, body, digest) VALUES (?1, ?2, ?3, ?4)",
-                rusqlite::params![crate::forms::FORMS, pack.version as i64, body, digest.as_bytes().as_slice()],
+                rusqlite::params![FORMS, pack.version as i64, body, digest.as_bytes().as_slice()],
             )?;
             reindex(tx)?;
-            Ok(crate::org::ImportOutcome::Imported)
+            Ok(ImportOutcome::Imported)
         })
     }
 }
