@@ -54,13 +54,14 @@ pub mod forms;
 pub mod household;
 pub mod id_checks;
 pub mod incident;
+mod index;
 mod kind;
 pub mod media;
 pub mod org;
 pub mod patrol;
+pub mod protocol;
 pub mod records;
 mod schema;
-mod search;
 mod store;
 pub mod sync;
 mod text;
@@ -72,8 +73,8 @@ pub use documents::{
     read_record,
 };
 pub use error::{Error, Result};
+pub use index::{SearchFilter, SearchHit};
 pub use kind::{ReferenceData, ReferenceKind};
-pub use search::{SearchFilter, SearchHit};
 pub use store::{FieldStore, StoreSettings};
 
 /// The newest database schema version this build reads and writes.

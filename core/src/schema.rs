@@ -23,7 +23,7 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         version: 3,
         name: "003_search.sql",
         sql: include_str!("../migrations/003_search.sql"),
-        after: Some(crate::search::rebuild_index),
+        after: Some(crate::index::rebuild_search),
     },
     Migration {
         version: 4,
@@ -53,19 +53,19 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         version: 8,
         name: "008_incident_state.sql",
         sql: include_str!("../migrations/008_incident_state.sql"),
-        after: Some(crate::incident::reindex_incidents),
+        after: Some(crate::index::rebuild_incidents),
     },
     Migration {
         version: 9,
         name: "009_household_forms.sql",
         sql: include_str!("../migrations/009_household_forms.sql"),
-        after: Some(crate::household::reindex),
+        after: Some(crate::index::rebuild_households),
     },
     Migration {
         version: 10,
         name: "010_search_units.sql",
         sql: include_str!("../migrations/010_search_units.sql"),
-        after: Some(crate::search::rebuild_index),
+        after: Some(crate::index::rebuild_search),
     },
 ];
 

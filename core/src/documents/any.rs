@@ -2,7 +2,6 @@
 //! (applying changes received from other devices, rebuilding indexes).
 
 use automerge::AutoCommit;
-use rusqlite::Connection;
 
 use super::tree;
 use crate::error::{Error, Result, mask_values};
@@ -65,9 +64,5 @@ impl AnyRecord {
 
     pub(crate) fn search_text(&self) -> String {
         each_kind!(self, r => r.search_text())
-    }
-
-    pub(crate) fn write_index(&self, conn: &Connection, doc: i64) -> rusqlite::Result<()> {
-        each_kind!(self, r => r.write_index(conn, doc))
     }
 }

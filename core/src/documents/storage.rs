@@ -1,5 +1,5 @@
-//! Keeping documents in SQLite: a compacted snapshot plus the changes since, and the
-//! query tables derived from the document in the same transaction.
+//! Keeping documents in SQLite: a compacted snapshot plus the changes since. The
+//! query tables derived from a document are the index layer's (`crate::index`).
 
 use automerge::{AutoCommit, ChangeHash};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -69,9 +69,10 @@ pub(crate) fn load_kind(conn: &Connection, doc_id: &str, kind: RecordKind) -> Re
 }
 
 /// Stores a document after changes were made to it (`heads_before` is where it
-/// stood when loaded) and rewrites its query rows. Call inside a transaction.
-/// `snapshot` may give loadable bytes of the whole document for a new record
-/// (otherwise it is saved). Returns the `documents.id` row.
+/// stood when loaded). Call inside a transaction, and project the record it
+/// returns into the index in the same one. `snapshot` may give loadable bytes of
+/// the whole document for a new record (otherwise it is saved). Returns the
+/// `documents.id` row and the record the document now holds.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn persist(
     conn: &Connection,
@@ -82,7 +83,7 @@ pub(crate) fn persist(
     heads_before: &[ChangeHash],
     snapshot: Option<&[u8]>,
     now: i64,
-) -> Result<i64> {
+) -> Result<(i64, AnyRecord)> {
     // Derive first: a document that does not fit its schema is never stored.
     let record = AnyRecord::hydrate(kind, doc, doc_id)?;
     let heads = encode_heads(&doc.get_heads());
@@ -133,9 +134,7 @@ pub(crate) fn persist(
             row
         }
     };
-    record.write_index(conn, row)?;
-    crate::search::index_text(conn, row, &record.search_text())?;
-    Ok(row)
+    Ok((row, record))
 }
 
 /// Heads as stored: 32-byte hashes, concatenated.

@@ -1,6 +1,7 @@
 use super::catalogue::default_catalogue;
 use super::*;
 use crate::records::{Incident, IncidentTransition};
+use crate::{Error, FieldStore};
 
 const T0: i64 = 1_795_500_000; // Tuesday 2026-11-24, 06:40 China time
 

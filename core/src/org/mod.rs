@@ -3,13 +3,13 @@
 
 #[cfg(feature = "demo")]
 pub mod demo;
-mod queries;
+mod grid_info;
 mod scope;
-mod validate;
+pub(crate) mod validate;
 
 use serde::{Deserialize, Serialize};
 
-pub use queries::GridInfo;
+pub use grid_info::GridInfo;
 pub use scope::StaffScope;
 
 /// The level of an administrative unit.

@@ -8,7 +8,7 @@ pub mod figures;
 pub mod filter;
 pub mod fix;
 pub mod gpx;
-mod session;
+pub(crate) mod session;
 #[cfg(feature = "demo")]
 pub mod synthetic;
 

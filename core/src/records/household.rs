@@ -2,12 +2,10 @@
 
 use std::collections::BTreeMap;
 
-use rusqlite::{Connection, params};
 use serde::{Deserialize, Serialize};
 
 use super::{FieldValue, GeoPoint, Record, RecordKind, Reference};
 use super::{FormRecord, FormValues};
-use crate::household::index;
 
 /// Whether a household or person is still current. Records are never deleted:
 /// an inactive record keeps its whole history.
@@ -172,33 +170,6 @@ impl Record for Household {
         text
     }
 
-    fn write_index(&self, conn: &Connection, doc: i64) -> rusqlite::Result<()> {
-        let values = self.form_values();
-        let problems = index::write_facets(conn, doc, RecordKind::Household, &values)?;
-        conn.execute(
-            "INSERT OR REPLACE INTO households
-                (doc, grid_code, address, head_name, door_plate, status, member_count,
-                 form_version, complete, problems, last_visit_at, visits, phone_hash)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-            params![
-                doc,
-                self.grid_code,
-                self.address,
-                self.head_name,
-                self.door_plate,
-                self.status.as_str(),
-                self.members.len() as i64,
-                self.form_version,
-                self.complete,
-                problems,
-                self.visits.iter().map(|v| v.at).max(),
-                self.visits.len() as i64,
-                index::lookup_hash(values.get("basic.phone")),
-            ],
-        )?;
-        Ok(())
-    }
-
     fn references(&self) -> Vec<Reference> {
         let mut refs: Vec<Reference> = self
             .members
@@ -321,30 +292,6 @@ impl Record for Person {
             .and_then(FieldValue::search_text)
             .unwrap_or_default();
         format!("{} {} {}", self.name, address, self.grid_code)
-    }
-
-    fn write_index(&self, conn: &Connection, doc: i64) -> rusqlite::Result<()> {
-        let values = self.form_values();
-        let problems = index::write_facets(conn, doc, RecordKind::Person, &values)?;
-        conn.execute(
-            "INSERT OR REPLACE INTO persons
-                (doc, grid_code, household_id, name, status, form_version, complete,
-                 problems, id_hash, phone_hash)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-            params![
-                doc,
-                self.grid_code,
-                self.household_id,
-                self.name,
-                self.status.as_str(),
-                self.form_version,
-                self.complete,
-                problems,
-                index::lookup_hash(self.id_number.clone().map(FieldValue::Text).as_ref()),
-                index::lookup_hash(values.get("basic.phone")),
-            ],
-        )?;
-        Ok(())
     }
 
     fn references(&self) -> Vec<Reference> {

@@ -1,6 +1,5 @@
 //! Incidents (事件): what grid workers report and the command centre drives to closure.
 
-use rusqlite::{Connection, params};
 use serde::{Deserialize, Serialize};
 
 use super::{GeoPoint, Record, RecordKind, Reference};
@@ -103,31 +102,6 @@ impl Record for Incident {
 
     fn search_text(&self) -> String {
         format!("{} {} {}", self.description, self.category, self.grid_code)
-    }
-
-    fn write_index(&self, conn: &Connection, doc: i64) -> rusqlite::Result<()> {
-        let state = crate::incident::replay(self);
-        conn.execute(
-            "INSERT OR REPLACE INTO incidents
-                (doc, grid_code, category, reporter_id, reported_at, transitions, stage, level,
-                 assignee, dispatched_at, closed_at, conflicts)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-            params![
-                doc,
-                self.grid_code,
-                self.category,
-                self.reporter_id,
-                self.reported_at,
-                self.transitions.len() as i64,
-                state.stage.as_str(),
-                state.level,
-                state.assignee,
-                state.dispatched_at,
-                state.closed_at,
-                state.conflicts.len() as i64
-            ],
-        )?;
-        Ok(())
     }
 
     fn references(&self) -> Vec<Reference> {

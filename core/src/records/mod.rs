@@ -1,12 +1,11 @@
-//! The record types kept as Automerge documents, and what each derives into the
-//! query tables.
+//! The record types kept as Automerge documents: plain serde types. What each
+//! derives into the query tables is the `index` module's business.
 
 mod household;
 mod incident;
 mod patrol_log;
 mod values;
 
-use rusqlite::Connection;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -33,9 +32,6 @@ pub trait Record: Serialize + DeserializeOwned + Clone {
 
     /// The text that full-text search looks into.
     fn search_text(&self) -> String;
-
-    /// Writes this record's row of its kind's query table (replacing any old one).
-    fn write_index(&self, conn: &Connection, doc: i64) -> rusqlite::Result<()>;
 
     /// The other records and the photos this record names. A server checks that
     /// each one a push adds lies in the pusher's area.

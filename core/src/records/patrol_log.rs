@@ -1,7 +1,6 @@
 //! Patrol logs (巡查日志): the notes a grid worker writes during a patrol. The GPS
 //! track is not a document; it is stored as encoded chunks.
 
-use rusqlite::{Connection, params};
 use serde::{Deserialize, Serialize};
 
 use super::{GeoPoint, Record, RecordKind};
@@ -163,20 +162,5 @@ impl Record for PatrolLog {
             text.push_str(&e.note);
         }
         text
-    }
-
-    fn write_index(&self, conn: &Connection, doc: i64) -> rusqlite::Result<()> {
-        conn.execute(
-            "INSERT OR REPLACE INTO patrol_logs (doc, grid_code, worker_id, started_at, entries)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![
-                doc,
-                self.grid_code,
-                self.worker_id,
-                self.started_at,
-                self.entries.len() as i64
-            ],
-        )?;
-        Ok(())
     }
 }

@@ -1,11 +1,12 @@
-//! Sync: the protocol both sides speak, the phone's bookkeeping, and its client.
+//! The phone's sync client: it drives a [`crate::FieldStore`] through rounds of
+//! pushing and pulling changes over HTTP. The protocol both sides speak is
+//! [`crate::protocol`]; the bookkeeping it reads and writes is in the store.
 
 mod client;
-pub mod protocol;
-mod state;
 
+pub use crate::protocol;
+pub use crate::store::sync::{SyncRejection, SyncStatus};
 pub use client::{
     RegisterRequest, RegisterResponse, Registration, RegistrationState, RetryPolicy, SyncClient,
     SyncError, SyncProgress, token_hash,
 };
-pub use state::{SyncRejection, SyncStatus};

@@ -4,11 +4,11 @@
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
-use super::protocol::{
-    Cursor, DocPayload, MAX_PUSH_DOCS, PUSH_BATCH_BYTES, RejectCode, SyncResponse,
-};
 use crate::documents::{self, storage};
 use crate::error::Result;
+use crate::protocol::{
+    Cursor, DocPayload, MAX_PUSH_DOCS, PUSH_BATCH_BYTES, RejectCode, SyncResponse,
+};
 use crate::records::RecordKind;
 use crate::store::FieldStore;
 use crate::time::now;
@@ -269,7 +269,7 @@ impl FieldStore {
                     )
                     .optional()?;
                 documents::check_id(&doc.id)?;
-                documents::apply_in(tx, doc.kind, &doc.id, &doc.data, at)?;
+                super::records::apply_in(tx, doc.kind, &doc.id, &doc.data, at)?;
                 counts.pulled += 1;
                 // A record with nothing unpushed stays "in step" with the server;
                 // one with local edits keeps its old mark, so those edits get pushed.

@@ -1,47 +1,15 @@
-//! Storing the org tree and asking it who works where and which grid is here.
+//! The org tree on the phone: importing it, and asking it who works where and
+//! which grid is here.
 
 use geo::{BoundingRect, Intersects, Point, Polygon};
 use rusqlite::{Connection, OptionalExtension, params};
-use serde::Serialize;
 
-use super::{GridKind, ImportOutcome, OrgTree, Role, RoleAssignment, Scope, validate};
+use super::FieldStore;
 use crate::error::{Error, Result};
+use crate::org::{
+    GridInfo, GridKind, ImportOutcome, OrgTree, Role, RoleAssignment, Scope, validate,
+};
 use crate::records::GeoPoint;
-use crate::store::FieldStore;
-
-/// The key of the org tree in `reference_versions`.
-const ORG_TREE: &str = crate::kind::ReferenceKind::OrgTree.as_str();
-
-/// A grid as the app lists it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct GridInfo {
-    /// The grid code.
-    pub code: String,
-    /// Its name.
-    pub name: String,
-    /// 1 or 2.
-    pub level: u8,
-    /// What it covers.
-    pub kind: GridKind,
-    /// Its town or village.
-    pub unit: String,
-    /// For a second-level grid, its first-level grid.
-    pub parent_grid: Option<String>,
-}
-
-const GRID_COLUMNS: &str = "g.code, g.name, g.level, g.kind, g.unit, g.parent_grid";
-
-fn grid_info(r: &rusqlite::Row<'_>) -> rusqlite::Result<GridInfo> {
-    let kind: String = r.get(3)?;
-    Ok(GridInfo {
-        code: r.get(0)?,
-        name: r.get(1)?,
-        level: r.get(2)?,
-        kind: serde_json::from_value(serde_json::Value::String(kind)).unwrap_or(GridKind::Regular),
-        unit: r.get(4)?,
-        parent_grid: r.get(5)?,
-    })
-}
 
 impl FieldStore {
     /// Replaces the stored org tree with a newer version, in one transaction.
@@ -176,6 +144,23 @@ impl FieldStore {
             .optional()?;
         Ok(boundary.as_deref().and_then(parse_boundary))
     }
+}
+
+/// The key of the org tree in `reference_versions`.
+const ORG_TREE: &str = crate::kind::ReferenceKind::OrgTree.as_str();
+
+const GRID_COLUMNS: &str = "g.code, g.name, g.level, g.kind, g.unit, g.parent_grid";
+
+fn grid_info(r: &rusqlite::Row<'_>) -> rusqlite::Result<GridInfo> {
+    let kind: String = r.get(3)?;
+    Ok(GridInfo {
+        code: r.get(0)?,
+        name: r.get(1)?,
+        level: r.get(2)?,
+        kind: serde_json::from_value(serde_json::Value::String(kind)).unwrap_or(GridKind::Regular),
+        unit: r.get(4)?,
+        parent_grid: r.get(5)?,
+    })
 }
 
 fn parse_boundary(json: &str) -> Option<Polygon<f64>> {

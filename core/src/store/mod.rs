@@ -1,4 +1,38 @@
 //! [`FieldStore`]: the handle the app holds on its offline database.
+//!
+//! Every operation on the phone's store is a method of [`FieldStore`], and every
+//! method lives in this folder, in the file named for its domain:
+//!
+//! | file | what it does |
+//! |---|---|
+//! | `mod.rs` | opening, signing in, settings, search |
+//! | `records.rs` | any record: create, read, update, history, conflicts, change exchange |
+//! | `org.rs` | the org tree: import, roles, grids |
+//! | `forms.rs` | the form pack in force |
+//! | `households.rs` | households and persons through their forms |
+//! | `household_lists.rs` | lists and exact lookups of households and persons |
+//! | `visits.rs` | home visits |
+//! | `door_plates.rs` | QR door plates |
+//! | `patrols.rs` | patrol sessions, GPS fixes, tracks, GPX import |
+//! | `photos.rs` | photos: adding, attaching, upload bookkeeping, clean-up |
+//! | `incidents.rs` | incident steps, the catalogue, the work queue |
+//! | `sync.rs` | the sync bookkeeping the client drives |
+//!
+//! The domain folders (`household/`, `patrol/`...) hold the rules these methods
+//! apply and the types they take and return; the `index` module holds the query
+//! tables they read. None of those calls back up into the store.
+
+mod door_plates;
+mod forms;
+mod household_lists;
+mod households;
+mod incidents;
+mod org;
+mod patrols;
+mod photos;
+mod records;
+pub(crate) mod sync;
+mod visits;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
@@ -41,7 +75,7 @@ impl FieldStore {
         filter: &crate::SearchFilter,
         limit: usize,
     ) -> Result<Vec<crate::SearchHit>> {
-        crate::search::search(&self.conn(), query, filter, limit)
+        crate::index::search::search(&self.conn(), query, filter, limit)
     }
 
     /// Opens the store at `path`, creating it if the file does not exist and

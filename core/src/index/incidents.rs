@@ -1,0 +1,50 @@
+//! The `incidents` query table: each incident's stage, level, assignee and times,
+//! replayed from its transitions.
+
+use rusqlite::{Connection, params};
+
+use crate::error::Result;
+use crate::incident::replay;
+use crate::records::Incident;
+
+/// Writes an incident's row of `incidents`.
+pub(crate) fn write_incident(conn: &Connection, doc: i64, incident: &Incident) -> Result<()> {
+    let state = replay(incident);
+    conn.prepare_cached(
+        "INSERT OR REPLACE INTO incidents
+            (doc, grid_code, category, reporter_id, reported_at, transitions, stage, level,
+             assignee, dispatched_at, closed_at, conflicts)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+    )?
+    .execute(params![
+        doc,
+        incident.grid_code,
+        incident.category,
+        incident.reporter_id,
+        incident.reported_at,
+        incident.transitions.len() as i64,
+        state.stage.as_str(),
+        state.level,
+        state.assignee,
+        state.dispatched_at,
+        state.closed_at,
+        state.conflicts.len() as i64
+    ])?;
+    Ok(())
+}
+
+/// Rebuilds every incident's row from its document (the migration that added the
+/// table runs this).
+pub(crate) fn rebuild(tx: &rusqlite::Transaction<'_>) -> Result<()> {
+    let rows: Vec<(i64, String)> = tx
+        .prepare("SELECT id, doc_id FROM documents WHERE kind = 'incident'")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (row, id) in rows {
+        if let Some(loaded) = crate::documents::storage::load(tx, &id)? {
+            let incident: Incident = crate::documents::any::hydrate(&loaded.doc, &id)?;
+            write_incident(tx, row, &incident)?;
+        }
+    }
+    Ok(())
+}

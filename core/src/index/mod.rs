@@ -1,0 +1,71 @@
+//! The index layer: the query tables (`households`, `persons`, `incidents`,
+//! `patrol_logs`, `record_facets`) and the search table, projected from a record
+//! in the same transaction that stores its document. This is the only code that
+//! writes them; lists and lookups read them.
+
+mod households;
+mod incidents;
+mod patrol_logs;
+pub(crate) mod search;
+
+pub use search::{SearchFilter, SearchHit};
+
+pub(crate) use households::lookup_hash;
+
+use rusqlite::Connection;
+
+use crate::documents::any::AnyRecord;
+use crate::error::Result;
+use crate::forms::CompiledForm;
+
+/// A record just checked against the form in force, so that projecting it does
+/// not check it again.
+#[derive(Clone, Copy)]
+pub(crate) struct Checked<'a> {
+    /// The form it was checked against (the one in force).
+    pub form: &'a CompiledForm,
+    /// How many problems the check found.
+    pub problems: usize,
+}
+
+/// Rewrites the query rows and the search row of document `row` from `record`.
+pub(crate) fn project(
+    conn: &Connection,
+    row: i64,
+    record: &AnyRecord,
+    checked: Option<Checked<'_>>,
+) -> Result<()> {
+    write_rows(conn, row, record, checked)?;
+    search::index_text(conn, row, &record.search_text())
+}
+
+/// The query-table rows alone (the search row is rebuilt separately).
+fn write_rows(
+    conn: &Connection,
+    row: i64,
+    record: &AnyRecord,
+    checked: Option<Checked<'_>>,
+) -> Result<()> {
+    match record {
+        AnyRecord::Household(h) => households::write_household(conn, row, h, checked),
+        AnyRecord::Person(p) => households::write_person(conn, row, p, checked),
+        AnyRecord::Incident(i) => incidents::write_incident(conn, row, i),
+        AnyRecord::PatrolLog(l) => patrol_logs::write_patrol_log(conn, row, l),
+    }
+}
+
+/// Rebuilds the rows of every household and person (after a migration or a new
+/// form pack).
+pub(crate) fn rebuild_households(tx: &rusqlite::Transaction<'_>) -> Result<()> {
+    households::rebuild(tx)
+}
+
+/// Rebuilds the rows of every incident.
+pub(crate) fn rebuild_incidents(tx: &rusqlite::Transaction<'_>) -> Result<()> {
+    incidents::rebuild(tx)
+}
+
+/// Rebuilds the search table from every stored document.
+pub(crate) fn rebuild_search(tx: &rusqlite::Transaction<'_>) -> Result<()> {
+    search::rebuild_index(tx)
+}

@@ -1,0 +1,182 @@
+//! Incidents on the phone: workflow steps, the category catalogue, and the work
+//! queue with deadlines and colours.
+
+use rusqlite::{OptionalExtension, params};
+
+use super::FieldStore;
+use crate::error::{Error, Result};
+use crate::incident::{
+    Action, CATALOGUE, Catalogue, Colour, DayCount, QueueItem, Stage, WorkflowState, colour,
+    deadline, default_catalogue, replay,
+};
+use crate::org::ImportOutcome;
+use crate::records::{Incident, IncidentTransition};
+use crate::time::now;
+
+impl FieldStore {
+    /// Moves an incident along as the signed-in user acting in `role`: appends
+    /// `action` from the stage the replay shows on this device now, and returns the
+    /// replayed state. Whether the step applies is decided by the replay on every
+    /// device; one that does not (wrong stage, role or missing reason, or a
+    /// concurrent step from another device) is kept as a conflict for a supervisor.
+    pub fn incident_step(
+        &self,
+        id: &str,
+        action: Action,
+        role: &str,
+        note: &str,
+        assignee: Option<&str>,
+    ) -> Result<WorkflowState> {
+        let by = self.current_user().ok_or(Error::NotSignedIn)?;
+        let stored = self.update::<Incident>(id, |i| {
+            let from = replay(i).stage.as_str().to_owned();
+            i.transitions.push(IncidentTransition {
+                by,
+                role: role.to_owned(),
+                at: now(),
+                from,
+                to: action.as_str().to_owned(),
+                note: note.to_owned(),
+                assignee: assignee.map(str::to_owned),
+            });
+        })?;
+        Ok(replay(&stored))
+    }
+
+    /// Replaces the stored category catalogue with a newer version (checked
+    /// whole; an older version is refused, the same version changes nothing).
+    pub fn import_catalogue(&self, catalogue: &Catalogue) -> Result<ImportOutcome> {
+        let problems = catalogue.problems();
+        if !problems.is_empty() {
+            return Err(Error::InvalidCatalogue {
+                version: catalogue.version,
+                problems,
+            });
+        }
+        let body = serde_json::to_string(catalogue).map_err(|e| Error::InvalidCatalogue {
+            version: catalogue.version,
+            problems: vec![e.to_string()],
+        })?;
+        self.write(|tx| {
+            let current: Option<i64> = tx
+                .query_row(
+                    "SELECT version FROM reference_blobs WHERE what = ?1",
+                    [CATALOGUE],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            match current.map(|v| v as u64) {
+                Some(v) if v == catalogue.version => return Ok(ImportOutcome::AlreadyCurrent),
+                Some(v) if v > catalogue.version => {
+                    return Err(Error::StaleReferenceData {
+                        what: "category catalogue",
+                        current: v,
+                        offered: catalogue.version,
+                    });
+                }
+                _ => {}
+            }
+            tx.execute(
+                "INSERT OR REPLACE INTO reference_blobs (what, version, body) VALUES (?1, ?2, ?3)",
+                params![CATALOGUE, catalogue.version as i64, body],
+            )?;
+            Ok(ImportOutcome::Imported)
+        })
+    }
+
+    /// The stored category catalogue, if one was imported.
+    pub fn catalogue(&self) -> Result<Option<Catalogue>> {
+        let body: Option<String> = self
+            .conn()
+            .query_row(
+                "SELECT body FROM reference_blobs WHERE what = ?1",
+                [CATALOGUE],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(body.and_then(|b| serde_json::from_str(&b).ok()))
+    }
+}
+
+impl FieldStore {
+    /// The open incidents (and, with `include_done`, the finished ones) with their
+    /// colour at `now`, overdue first, then by due time — from the query table, no
+    /// document loads. Deadlines come from the stored catalogue.
+    pub fn incident_queue(
+        &self,
+        now: i64,
+        count: DayCount,
+        include_done: bool,
+    ) -> Result<Vec<QueueItem>> {
+        let catalogue = self.catalogue()?.unwrap_or_else(default_catalogue);
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT d.doc_id, i.grid_code, i.category, i.stage, i.assignee, i.reported_at,
+                    i.dispatched_at, i.closed_at, i.level, i.conflicts
+             FROM incidents i JOIN documents d ON d.id = i.doc",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, Option<String>>(4)?,
+                r.get::<_, i64>(5)?,
+                r.get::<_, Option<i64>>(6)?,
+                r.get::<_, Option<i64>>(7)?,
+                r.get::<_, i64>(8)?,
+                r.get::<_, i64>(9)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (
+                id,
+                grid_code,
+                category,
+                stage,
+                assignee,
+                reported_at,
+                dispatched_at,
+                closed_at,
+                level,
+                conflicts,
+            ) = row?;
+            let state = WorkflowState {
+                stage: Stage::parse(&stage).unwrap_or(Stage::Reported),
+                level: level as u32,
+                assignee: assignee.clone(),
+                handler: None,
+                stage_since: reported_at,
+                reported_at,
+                accepted_at: None,
+                dispatched_at,
+                closed_at,
+                conflicts: Vec::new(),
+            };
+            if state.stage.is_done() && !include_done {
+                continue;
+            }
+            let limits = catalogue.deadlines_for(&category);
+            out.push(QueueItem {
+                id,
+                grid_code,
+                category,
+                stage,
+                assignee,
+                colour: colour(&state, &limits, count, now),
+                due: deadline(&state, &limits, count),
+                conflicts: conflicts as u32,
+            });
+        }
+        let rank = |c: Colour| match c {
+            Colour::Overdue => 0,
+            Colour::Warning => 1,
+            Colour::Pending => 2,
+            Colour::Done => 3,
+        };
+        out.sort_by_key(|q| (rank(q.colour), q.due.unwrap_or(i64::MAX), q.id.clone()));
+        Ok(out)
+    }
+}
