@@ -32,6 +32,9 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "doc tests"
 cargo test --workspace --doc --locked --quiet
 
+step "core API docs (every intra-doc link resolves)"
+RUSTDOCFLAGS="-D warnings" cargo doc -p fieldgrid-core --no-deps --locked --quiet
+
 step "generated bindings: Python and Kotlin (JVM) suites against a real server"
 bindings/tests/run-foreign.sh
 

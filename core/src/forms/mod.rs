@@ -94,6 +94,8 @@ pub(crate) fn current_form(
     conn: &Connection,
     kind: RecordKind,
 ) -> Result<Option<Arc<CompiledForm>>> {
+    #[cfg(test)]
+    FORM_LOADS.with(|n| n.set(n.get() + 1));
     let stored: Option<Vec<u8>> = conn
         .query_row(
             "SELECT digest FROM reference_blobs WHERE what = ?1",
@@ -115,6 +117,12 @@ pub(crate) fn current_form(
         }),
         None => compiled(default_digest(), kind, || Some(default_form_pack())),
     })
+}
+
+#[cfg(test)]
+thread_local! {
+    /// How many times this thread looked up the form in force (tests count them).
+    pub(crate) static FORM_LOADS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
 #[cfg(test)]

@@ -152,6 +152,8 @@ impl CompiledForm {
     /// not checked; values under keys the form does not know are left alone (a
     /// newer or older form version may know them).
     pub fn check(&self, values: &FormValues, today: Date) -> Vec<FieldProblem> {
+        #[cfg(test)]
+        CHECKS.with(|n| n.set(n.get() + 1));
         let env_values = to_values(values.iter());
         let mut env = Env::new(&env_values, today.to_string());
         let mut problems = Vec::new();
@@ -434,4 +436,10 @@ pub fn is_empty(value: &FieldValue) -> bool {
         FieldValue::Rows(r) => r.is_empty(),
         _ => false,
     }
+}
+
+#[cfg(test)]
+thread_local! {
+    /// How many whole-record checks ran on this thread (tests count them per save).
+    pub(crate) static CHECKS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }

@@ -29,7 +29,7 @@ pub struct NewVisit {
     pub purpose: String,
     /// What was found or done.
     pub notes: String,
-    /// Photos already added to the store ([`FieldStore::add_photo`]).
+    /// Photos already added to the store ([`crate::FieldStore::add_photo`]).
     pub photos: Vec<String>,
     /// Someone must come back.
     pub follow_up: bool,

@@ -317,7 +317,7 @@ pub struct Visit {
     /// Where the phone was.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<GeoPoint>,
-    /// Why (one of [`VISIT_PURPOSES`]).
+    /// Why (one of [`crate::household::VISIT_PURPOSES`]).
     pub purpose: String,
     /// What was found or done.
     #[serde(default)]

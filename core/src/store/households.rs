@@ -35,7 +35,7 @@ impl FieldStore {
     }
 
     /// Creates a person through the person form, optionally as a member of a
-    /// household with a relation to its head (see [`RELATIONS`]).
+    /// household with a relation to its head (see [`crate::household::RELATIONS`]).
     pub fn new_person(
         &self,
         grid_code: &str,

@@ -34,6 +34,9 @@ mod records;
 pub(crate) mod sync;
 mod visits;
 
+#[cfg(test)]
+mod tests;
+
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
