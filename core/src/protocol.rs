@@ -28,7 +28,7 @@
 //!
 //! ```
 //! use fieldgrid_core::records::RecordKind;
-//! use fieldgrid_core::sync::protocol::{self, DocPayload, PROTOCOL_VERSION, SyncRequest};
+//! use fieldgrid_core::protocol::{self, DocPayload, PROTOCOL_VERSION, SyncRequest};
 //!
 //! let request = SyncRequest {
 //!     protocol: PROTOCOL_VERSION,

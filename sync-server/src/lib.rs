@@ -77,7 +77,7 @@ impl Default for Settings {
     fn default() -> Self {
         Settings {
             min_app_version: "0.0.0".into(),
-            max_body_bytes: fieldgrid_core::sync::protocol::MAX_REQUEST_BYTES,
+            max_body_bytes: fieldgrid_core::protocol::MAX_REQUEST_BYTES,
             secure_cookies: true,
             trust_forwarded_for: false,
             upload_max_age_s: 7 * 86_400,

@@ -15,11 +15,11 @@ use fieldgrid_core::FieldStore;
 use fieldgrid_core::household::Visit;
 use fieldgrid_core::org::demo::{self, TOWN_SUPERVISOR};
 use fieldgrid_core::org::{OrgUnit, Role, RoleAssignment, Scope, StaffMember, UnitLevel};
-use fieldgrid_core::records::{Household, HouseholdMember, Incident, Person, RecordKind};
-use fieldgrid_core::sync::SyncClient;
-use fieldgrid_core::sync::protocol::{
+use fieldgrid_core::protocol::{
     self, DocPayload, PROTOCOL_VERSION, RejectCode, SyncRequest, SyncResponse,
 };
+use fieldgrid_core::records::{Household, HouseholdMember, Incident, Person, RecordKind};
+use fieldgrid_core::sync::SyncClient;
 use fieldgrid_server::Settings;
 use fieldgrid_server::http::HttpLimits;
 use fieldgrid_server::web::create_web_user;

@@ -4,8 +4,8 @@
 
 use std::time::Duration;
 
+use fieldgrid_core::protocol::{self, PROTOCOL_VERSION, SyncRequest};
 use fieldgrid_core::records::Household;
-use fieldgrid_core::sync::protocol::{self, PROTOCOL_VERSION, SyncRequest};
 use fieldgrid_tests::{Backend, Device, TestServer};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 

@@ -2,11 +2,11 @@
 //! oversized bodies, unknown versions, forged cursors, invalid registrations. Each
 //! gets a clear 4xx answer and nothing stored is touched.
 
-use fieldgrid_core::records::{Household, RecordKind};
-use fieldgrid_core::sync::protocol::{
+use fieldgrid_core::protocol::{
     self, CBOR, Cursor, DocPayload, ErrorBody, ErrorCode, PROTOCOL_VERSION, RejectCode,
     SyncRequest, SyncResponse,
 };
+use fieldgrid_core::records::{Household, RecordKind};
 use fieldgrid_server::Settings;
 use fieldgrid_tests::{Backend, Device, TestServer};
 use reqwest::StatusCode;

@@ -15,6 +15,6 @@ libfuzzer_sys::fuzz_target!(
         std::panic::set_hook(Box::new(|info| eprintln!("contained panic: {info}")));
     },
     |data: &[u8]| {
-        fieldgrid_core::sync::protocol::decode_untrusted(data);
+        fieldgrid_core::protocol::decode_untrusted(data);
     }
 );

@@ -11,12 +11,12 @@ use std::time::Duration;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
-use super::protocol::{
-    self, CBOR, ErrorBody, ErrorCode, PROTOCOL_VERSION, SyncRequest, SyncResponse,
-};
 use crate::FieldStore;
 use crate::kind::{ReferenceData, ReferenceKind};
 use crate::org::OrgTree;
+use crate::protocol::{
+    self, CBOR, ErrorBody, ErrorCode, PROTOCOL_VERSION, SyncRequest, SyncResponse,
+};
 
 /// Why a sync (or a registration call) failed.
 #[derive(Debug, thiserror::Error)]

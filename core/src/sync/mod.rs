@@ -4,7 +4,6 @@
 
 mod client;
 
-pub use crate::protocol;
 pub use crate::store::sync::{SyncRejection, SyncStatus};
 pub use client::{
     RegisterRequest, RegisterResponse, Registration, RegistrationState, RetryPolicy, SyncClient,

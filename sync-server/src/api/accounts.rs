@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use fieldgrid_core::id_checks::{check_id_card, is_mobile_number};
 use fieldgrid_core::sync::{RegisterRequest, RegisterResponse, RegistrationState};
 
-use fieldgrid_core::sync::protocol::ErrorCode;
+use fieldgrid_core::protocol::ErrorCode;
 
 use super::{ApiError, Token};
 use crate::http::ClientAddr;

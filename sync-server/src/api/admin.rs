@@ -4,7 +4,7 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use fieldgrid_core::org::OrgTree;
-use fieldgrid_core::sync::protocol::ErrorCode;
+use fieldgrid_core::protocol::ErrorCode;
 use serde::{Deserialize, Serialize};
 
 use super::{Admin, ApiError};

@@ -6,7 +6,7 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use fieldgrid_core::sync::protocol::ErrorCode;
+use fieldgrid_core::protocol::ErrorCode;
 use serde::Deserialize;
 
 use super::{ApiError, Device, caller_of};

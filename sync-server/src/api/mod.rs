@@ -14,7 +14,7 @@ use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
-use fieldgrid_core::sync::protocol::{ErrorBody, ErrorCode};
+use fieldgrid_core::protocol::{ErrorBody, ErrorCode};
 use fieldgrid_core::sync::token_hash;
 
 use crate::AppState;

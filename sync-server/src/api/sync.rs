@@ -7,7 +7,7 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use fieldgrid_core::org::StaffScope;
-use fieldgrid_core::sync::protocol::{
+use fieldgrid_core::protocol::{
     self, CBOR, DocPayload, ErrorCode, MAX_PULL_DOCS, PROTOCOL_VERSION, ReferenceVersion,
     ServerCursor, SyncRequest, SyncResponse,
 };

@@ -8,7 +8,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use fieldgrid_core::patrol::codec::check_chunk;
 use fieldgrid_core::patrol::export::iso8601;
-use fieldgrid_core::sync::protocol::ErrorCode;
+use fieldgrid_core::protocol::ErrorCode;
 use serde::Deserialize;
 
 use super::{ApiError, Device, caller_of};

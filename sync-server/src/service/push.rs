@@ -13,8 +13,8 @@
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
+use fieldgrid_core::protocol::{DocPayload, PushResult, RejectCode};
 use fieldgrid_core::records::{Incident, RecordKind, Reference};
-use fieldgrid_core::sync::protocol::{DocPayload, PushResult, RejectCode};
 use fieldgrid_core::{Error as CoreError, MergeOutcome, merge_document, read_record};
 
 use super::{Caller, ServiceError};

@@ -6,10 +6,10 @@
 use std::sync::Arc;
 
 use fieldgrid_core::FieldStore;
+use fieldgrid_core::protocol::DocPayload;
 use fieldgrid_core::records::{
     Household, HouseholdMember, Incident, IncidentTransition, Person, Record, RecordKind,
 };
-use fieldgrid_core::sync::protocol::DocPayload;
 
 use super::{Caller, ServiceError, blocking, push, replica};
 use crate::AppState;
