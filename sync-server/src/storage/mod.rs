@@ -8,6 +8,7 @@
 
 mod migrations;
 mod postgres;
+mod rows;
 mod sqlite;
 
 use std::collections::HashMap;

@@ -5,10 +5,13 @@ use std::collections::HashMap;
 
 use async_trait::async_trait;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
-use fieldgrid_core::records::RecordKind;
-use tokio_postgres::{NoTls, Row};
+use tokio_postgres::NoTls;
 
 use super::prelude::*;
+use super::rows::{
+    self, ACCOUNT_COLUMNS, CHANGE_COLUMNS, DOC_ROW_COLUMNS, RowRead, STORED_DOC_COLUMNS,
+    WEB_SESSION_COLUMNS, WEB_USER_COLUMNS,
+};
 use super::{
     ChangeRow, ChunkOutcome, DeviceAccount, DeviceStatus, DocRow, DocumentSave, SaveOutcome,
     Storage, StorageError, StorageResult, StorageStats, StoredDoc, TrackChunk, WebSession, WebUser,
@@ -28,29 +31,6 @@ impl std::fmt::Debug for PostgresStorage {
 
 fn pool_err(e: impl std::fmt::Display) -> StorageError {
     StorageError::Pool(e.to_string())
-}
-
-fn kind(s: &str) -> StorageResult<RecordKind> {
-    s.parse().map_err(StorageError::Other)
-}
-
-const ACCOUNT_COLUMNS: &str = "id, device_id, name, id_number, phone, token_hash, status, staff_id, \
-                               reason, created_at, last_sync_at";
-
-fn account(r: &Row) -> DeviceAccount {
-    DeviceAccount {
-        id: r.get(0),
-        device_id: r.get(1),
-        name: r.get(2),
-        id_number: r.get(3),
-        phone: r.get(4),
-        token_hash: r.get(5),
-        status: DeviceStatus::parse(r.get(6)),
-        staff_id: r.get(7),
-        reason: r.get(8),
-        created_at: r.get(9),
-        last_sync_at: r.get(10),
-    }
 }
 
 impl PostgresStorage {
@@ -161,7 +141,7 @@ impl AccountStore for PostgresStorage {
                 &[&id],
             )
             .await?;
-        Ok(row.as_ref().map(account))
+        row.as_ref().map(rows::account).transpose()
     }
 
     async fn account_by_token(&self, token_hash: &str) -> StorageResult<Option<DeviceAccount>> {
@@ -173,7 +153,7 @@ impl AccountStore for PostgresStorage {
                 &[&token_hash],
             )
             .await?;
-        Ok(row.as_ref().map(account))
+        row.as_ref().map(rows::account).transpose()
     }
 
     async fn accounts(&self, status: Option<DeviceStatus>) -> StorageResult<Vec<DeviceAccount>> {
@@ -189,7 +169,7 @@ impl AccountStore for PostgresStorage {
                 &[&status],
             )
             .await?;
-        Ok(rows.iter().map(account).collect())
+        rows.iter().map(rows::account).collect()
     }
 
     async fn set_account_status(
@@ -334,19 +314,11 @@ impl DocumentStore for PostgresStorage {
             .client()
             .await?
             .query_opt(
-                "SELECT kind, grid_code, data, version FROM documents WHERE doc_id = $1",
+                &format!("SELECT {STORED_DOC_COLUMNS} FROM documents WHERE doc_id = $1"),
                 &[&doc_id],
             )
             .await?;
-        row.map(|r| {
-            Ok(StoredDoc {
-                kind: kind(r.get(0))?,
-                grid_code: r.get(1),
-                data: r.get(2),
-                version: r.get(3),
-            })
-        })
-        .transpose()
+        row.map(|r| rows::stored_doc(&r, 0)).transpose()
     }
 
     async fn documents(&self, doc_ids: &[String]) -> StorageResult<HashMap<String, StoredDoc>> {
@@ -354,22 +326,14 @@ impl DocumentStore for PostgresStorage {
             .client()
             .await?
             .query(
-                "SELECT doc_id, kind, grid_code, data, version FROM documents WHERE doc_id = ANY($1)",
+                &format!(
+                    "SELECT doc_id, {STORED_DOC_COLUMNS} FROM documents WHERE doc_id = ANY($1)"
+                ),
                 &[&doc_ids],
             )
             .await?;
         rows.iter()
-            .map(|r| {
-                Ok((
-                    r.get(0),
-                    StoredDoc {
-                        kind: kind(r.get(1))?,
-                        grid_code: r.get(2),
-                        data: r.get(3),
-                        version: r.get(4),
-                    },
-                ))
-            })
+            .map(|r| Ok((r.col::<String>(0)?, rows::stored_doc(r, 1)?)))
             .collect()
     }
 
@@ -487,22 +451,15 @@ impl DocumentStore for PostgresStorage {
             .client()
             .await?
             .query(
-                "SELECT seq, doc_id, kind, bytes FROM changes
-                 WHERE seq > $1 AND seq <= $2 AND grid_code = ANY($3) AND origin <> $4
-                 ORDER BY seq LIMIT $5",
+                &format!(
+                    "SELECT {CHANGE_COLUMNS} FROM changes
+                     WHERE seq > $1 AND seq <= $2 AND grid_code = ANY($3) AND origin <> $4
+                     ORDER BY seq LIMIT $5"
+                ),
                 &[&seq, &upto, &grids, &exclude_origin, &(limit as i64)],
             )
             .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(ChangeRow {
-                    seq: r.get(0),
-                    doc_id: r.get(1),
-                    kind: kind(r.get(2))?,
-                    bytes: r.get(3),
-                })
-            })
-            .collect()
+        rows.iter().map(rows::change_row).collect()
     }
 
     async fn documents_page(
@@ -515,20 +472,14 @@ impl DocumentStore for PostgresStorage {
             .client()
             .await?
             .query(
-                "SELECT doc_id, kind, data FROM documents
-                 WHERE doc_id > $2 AND grid_code = ANY($1) ORDER BY doc_id LIMIT $3",
+                &format!(
+                    "SELECT {DOC_ROW_COLUMNS} FROM documents
+                     WHERE doc_id > $2 AND grid_code = ANY($1) ORDER BY doc_id LIMIT $3"
+                ),
                 &[&grids, &after, &(limit as i64)],
             )
             .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(DocRow {
-                    doc_id: r.get(0),
-                    kind: kind(r.get(1))?,
-                    data: r.get(2),
-                })
-            })
-            .collect()
+        rows.iter().map(rows::doc_row).collect()
     }
 
     async fn last_seq(&self) -> StorageResult<i64> {
@@ -677,17 +628,11 @@ impl WebSessionStore for PostgresStorage {
             .client()
             .await?
             .query_opt(
-                "SELECT username, password_hash, role, staff_id, created_at FROM web_users WHERE username = $1",
+                &format!("SELECT {WEB_USER_COLUMNS} FROM web_users WHERE username = $1"),
                 &[&username],
             )
             .await?;
-        Ok(row.map(|r| WebUser {
-            username: r.get(0),
-            password_hash: r.get(1),
-            role: r.get(2),
-            staff_id: r.get(3),
-            created_at: r.get(4),
-        }))
+        row.as_ref().map(rows::web_user).transpose()
     }
 
     async fn create_web_session(&self, session: &WebSession) -> StorageResult<()> {
@@ -712,16 +657,14 @@ impl WebSessionStore for PostgresStorage {
             .client()
             .await?
             .query_opt(
-                "SELECT id_hash, username, csrf, expires_at FROM web_sessions WHERE id_hash = $1 AND expires_at > $2",
+                &format!(
+                    "SELECT {WEB_SESSION_COLUMNS} FROM web_sessions
+                     WHERE id_hash = $1 AND expires_at > $2"
+                ),
                 &[&id_hash, &now],
             )
             .await?;
-        Ok(row.map(|r| WebSession {
-            id_hash: r.get(0),
-            username: r.get(1),
-            csrf: r.get(2),
-            expires_at: r.get(3),
-        }))
+        row.as_ref().map(rows::web_session).transpose()
     }
 
     async fn delete_web_session(&self, id_hash: &str) -> StorageResult<()> {

@@ -6,10 +6,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use async_trait::async_trait;
-use fieldgrid_core::records::RecordKind;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use super::prelude::*;
+use super::rows::{
+    self, ACCOUNT_COLUMNS, CHANGE_COLUMNS, DOC_ROW_COLUMNS, RowRead, STORED_DOC_COLUMNS,
+    WEB_SESSION_COLUMNS, WEB_USER_COLUMNS,
+};
 use super::{
     ChangeRow, ChunkOutcome, DeviceAccount, DeviceStatus, DocRow, DocumentSave, SaveOutcome,
     Storage, StorageError, StorageResult, StorageStats, StoredDoc, TrackChunk, WebSession, WebUser,
@@ -111,29 +114,32 @@ fn migrate(conn: &Connection) -> StorageResult<()> {
     Ok(())
 }
 
-fn kind(s: String) -> rusqlite::Result<RecordKind> {
-    s.parse().map_err(|e: String| {
-        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, e.into())
-    })
+/// The first row `sql` gives, read by `map`, if any.
+fn one<T>(
+    c: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+    map: impl Fn(&rusqlite::Row<'_>) -> StorageResult<T>,
+) -> StorageResult<Option<T>> {
+    let mut stmt = c.prepare_cached(sql)?;
+    let mut rows = stmt.query(params)?;
+    rows.next()?.map(map).transpose()
 }
 
-const ACCOUNT_COLUMNS: &str = "id, device_id, name, id_number, phone, token_hash, status, staff_id, \
-                               reason, created_at, last_sync_at";
-
-fn account(r: &rusqlite::Row<'_>) -> rusqlite::Result<DeviceAccount> {
-    Ok(DeviceAccount {
-        id: r.get(0)?,
-        device_id: r.get(1)?,
-        name: r.get(2)?,
-        id_number: r.get(3)?,
-        phone: r.get(4)?,
-        token_hash: r.get(5)?,
-        status: DeviceStatus::parse(&r.get::<_, String>(6)?),
-        staff_id: r.get(7)?,
-        reason: r.get(8)?,
-        created_at: r.get(9)?,
-        last_sync_at: r.get(10)?,
-    })
+/// Every row `sql` gives, read by `map`.
+fn all<T>(
+    c: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+    map: impl Fn(&rusqlite::Row<'_>) -> StorageResult<T>,
+) -> StorageResult<Vec<T>> {
+    let mut stmt = c.prepare_cached(sql)?;
+    let mut rows = stmt.query(params)?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        out.push(map(r)?);
+    }
+    Ok(out)
 }
 
 /// A save with owned data, to move onto the blocking writer thread.
@@ -213,12 +219,12 @@ impl AccountStore for SqliteStorage {
     async fn account(&self, id: &str) -> StorageResult<Option<DeviceAccount>> {
         let id = id.to_owned();
         self.read(move |c| {
-            Ok(c.query_row(
+            one(
+                c,
                 &format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = ?1"),
                 [id],
-                account,
+                |r| rows::account(r),
             )
-            .optional()?)
         })
         .await
     }
@@ -226,12 +232,12 @@ impl AccountStore for SqliteStorage {
     async fn account_by_token(&self, token_hash: &str) -> StorageResult<Option<DeviceAccount>> {
         let h = token_hash.to_owned();
         self.read(move |c| {
-            Ok(c.query_row(
+            one(
+                c,
                 &format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE token_hash = ?1"),
                 [h],
-                account,
+                |r| rows::account(r),
             )
-            .optional()?)
         })
         .await
     }
@@ -239,11 +245,15 @@ impl AccountStore for SqliteStorage {
     async fn accounts(&self, status: Option<DeviceStatus>) -> StorageResult<Vec<DeviceAccount>> {
         let status = status.map(|s| s.as_str().to_owned());
         self.read(move |c| {
-            let mut stmt = c.prepare(&format!(
-                "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE ?1 IS NULL OR status = ?1 ORDER BY created_at, id"
-            ))?;
-            let rows = stmt.query_map([status], account)?.collect::<rusqlite::Result<_>>()?;
-            Ok(rows)
+            all(
+                c,
+                &format!(
+                    "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE ?1 IS NULL OR status = ?1
+                     ORDER BY created_at, id"
+                ),
+                [status],
+                |r| rows::account(r),
+            )
         })
         .await
     }
@@ -397,19 +407,12 @@ impl DocumentStore for SqliteStorage {
     async fn document(&self, doc_id: &str) -> StorageResult<Option<StoredDoc>> {
         let id = doc_id.to_owned();
         self.read(move |c| {
-            Ok(c.query_row(
-                "SELECT kind, grid_code, data, version FROM documents WHERE doc_id = ?1",
+            one(
+                c,
+                &format!("SELECT {STORED_DOC_COLUMNS} FROM documents WHERE doc_id = ?1"),
                 [id],
-                |r| {
-                    Ok(StoredDoc {
-                        kind: kind(r.get(0)?)?,
-                        grid_code: r.get(1)?,
-                        data: r.get(2)?,
-                        version: r.get(3)?,
-                    })
-                },
+                |r| rows::stored_doc(r, 0),
             )
-            .optional()?)
         })
         .await
     }
@@ -417,24 +420,16 @@ impl DocumentStore for SqliteStorage {
     async fn documents(&self, doc_ids: &[String]) -> StorageResult<HashMap<String, StoredDoc>> {
         let ids = grids_json(doc_ids);
         self.read(move |c| {
-            let mut stmt = c.prepare_cached(
-                "SELECT doc_id, kind, grid_code, data, version FROM documents
-                 WHERE doc_id IN (SELECT value FROM json_each(?1))",
+            let found = all(
+                c,
+                &format!(
+                    "SELECT doc_id, {STORED_DOC_COLUMNS} FROM documents
+                     WHERE doc_id IN (SELECT value FROM json_each(?1))"
+                ),
+                [ids],
+                |r| Ok((r.col::<String>(0)?, rows::stored_doc(r, 1)?)),
             )?;
-            let rows = stmt
-                .query_map([ids], |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        StoredDoc {
-                            kind: kind(r.get(1)?)?,
-                            grid_code: r.get(2)?,
-                            data: r.get(3)?,
-                            version: r.get(4)?,
-                        },
-                    ))
-                })?
-                .collect::<rusqlite::Result<_>>()?;
-            Ok(rows)
+            Ok(found.into_iter().collect())
         })
         .await
     }
@@ -493,23 +488,17 @@ impl DocumentStore for SqliteStorage {
     ) -> StorageResult<Vec<ChangeRow>> {
         let (grids, origin) = (grids_json(grids), exclude_origin.to_owned());
         self.read(move |c| {
-            let mut stmt = c.prepare_cached(
-                "SELECT seq, doc_id, kind, bytes FROM changes
-                 WHERE seq > ?1 AND seq <= ?2 AND origin <> ?4
-                   AND grid_code IN (SELECT value FROM json_each(?3))
-                 ORDER BY seq LIMIT ?5",
-            )?;
-            let rows = stmt
-                .query_map(params![seq, upto, grids, origin, limit], |r| {
-                    Ok(ChangeRow {
-                        seq: r.get(0)?,
-                        doc_id: r.get(1)?,
-                        kind: kind(r.get(2)?)?,
-                        bytes: r.get(3)?,
-                    })
-                })?
-                .collect::<rusqlite::Result<_>>()?;
-            Ok(rows)
+            all(
+                c,
+                &format!(
+                    "SELECT {CHANGE_COLUMNS} FROM changes
+                     WHERE seq > ?1 AND seq <= ?2 AND origin <> ?4
+                       AND grid_code IN (SELECT value FROM json_each(?3))
+                     ORDER BY seq LIMIT ?5"
+                ),
+                params![seq, upto, grids, origin, limit],
+                |r| rows::change_row(r),
+            )
         })
         .await
     }
@@ -522,21 +511,16 @@ impl DocumentStore for SqliteStorage {
     ) -> StorageResult<Vec<DocRow>> {
         let (grids, after) = (grids_json(grids), after.to_owned());
         self.read(move |c| {
-            let mut stmt = c.prepare_cached(
-                "SELECT doc_id, kind, data FROM documents
-                 WHERE doc_id > ?2 AND grid_code IN (SELECT value FROM json_each(?1))
-                 ORDER BY doc_id LIMIT ?3",
-            )?;
-            let rows = stmt
-                .query_map(params![grids, after, limit], |r| {
-                    Ok(DocRow {
-                        doc_id: r.get(0)?,
-                        kind: kind(r.get(1)?)?,
-                        data: r.get(2)?,
-                    })
-                })?
-                .collect::<rusqlite::Result<_>>()?;
-            Ok(rows)
+            all(
+                c,
+                &format!(
+                    "SELECT {DOC_ROW_COLUMNS} FROM documents
+                     WHERE doc_id > ?2 AND grid_code IN (SELECT value FROM json_each(?1))
+                     ORDER BY doc_id LIMIT ?3"
+                ),
+                params![grids, after, limit],
+                |r| rows::doc_row(r),
+            )
         })
         .await
     }
@@ -680,20 +664,12 @@ impl WebSessionStore for SqliteStorage {
     async fn web_user(&self, username: &str) -> StorageResult<Option<WebUser>> {
         let n = username.to_owned();
         self.read(move |c| {
-            Ok(c.query_row(
-                "SELECT username, password_hash, role, staff_id, created_at FROM web_users WHERE username = ?1",
+            one(
+                c,
+                &format!("SELECT {WEB_USER_COLUMNS} FROM web_users WHERE username = ?1"),
                 params![n],
-                |r| {
-                    Ok(WebUser {
-                        username: r.get(0)?,
-                        password_hash: r.get(1)?,
-                        role: r.get(2)?,
-                        staff_id: r.get(3)?,
-                        created_at: r.get(4)?,
-                    })
-                },
+                |r| rows::web_user(r),
             )
-            .optional()?)
         })
         .await
     }
@@ -714,19 +690,15 @@ impl WebSessionStore for SqliteStorage {
     async fn web_session(&self, id_hash: &str, now: i64) -> StorageResult<Option<WebSession>> {
         let h = id_hash.to_owned();
         self.read(move |c| {
-            Ok(c.query_row(
-                "SELECT id_hash, username, csrf, expires_at FROM web_sessions WHERE id_hash = ?1 AND expires_at > ?2",
+            one(
+                c,
+                &format!(
+                    "SELECT {WEB_SESSION_COLUMNS} FROM web_sessions
+                     WHERE id_hash = ?1 AND expires_at > ?2"
+                ),
                 params![h, now],
-                |r| {
-                    Ok(WebSession {
-                        id_hash: r.get(0)?,
-                        username: r.get(1)?,
-                        csrf: r.get(2)?,
-                        expires_at: r.get(3)?,
-                    })
-                },
+                |r| rows::web_session(r),
             )
-            .optional()?)
         })
         .await
     }
