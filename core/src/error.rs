@@ -159,6 +159,11 @@ pub enum Error {
         problems: Vec<String>,
     },
 
+    /// An incident names a category the catalogue does not know, or one retired
+    /// by the day it was reported; nothing was stored.
+    #[error("{0}")]
+    InvalidCategory(String),
+
     /// The category catalogue offered breaks a rule; nothing was changed.
     #[error("the category catalogue version {version} was rejected: {}", problems.join("; "))]
     InvalidCatalogue {

@@ -112,3 +112,63 @@ fn the_queue_shows_colours_from_the_query_table() {
         Stage::Dispatched
     );
 }
+
+#[test]
+fn a_report_takes_only_a_category_in_force_and_the_picker_finds_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = FieldStore::open(dir.path().join("s.sqlite")).unwrap();
+    s.sign_in("worker-1");
+    let incident = |category: &str, at: i64| Incident {
+        grid_code: "320722104201001".into(),
+        category: category.into(),
+        description: "巡查发现".into(),
+        location: None,
+        reporter_id: "worker-1".into(),
+        reported_at: at,
+        urgency: Default::default(),
+        transitions: vec![],
+        resident_id: None,
+        satisfaction: None,
+        photos: Vec::new(),
+    };
+    // With no catalogue from the server yet, the default one is in force.
+    assert_eq!(
+        s.search_categories("zyrm", 3).unwrap()[0].code,
+        "dispute.neighbour.noise"
+    );
+    s.report_incident(&incident("dispute.neighbour.noise", T0))
+        .unwrap();
+    let unknown = s
+        .report_incident(&incident("dispute.neighbour.nothing", T0))
+        .unwrap_err();
+    assert_eq!(
+        unknown.to_string(),
+        "事件类别 dispute.neighbour.nothing 不在类别目录中"
+    );
+
+    // The county retires 噪音扰民 from a day on: the picker stops offering it and
+    // reports made from that day are refused; one made before is kept.
+    let mut catalogue = default_catalogue();
+    catalogue.version = 7;
+    let retired_on = fieldgrid_core::time::date_at(T0 + DAY).to_string();
+    catalogue.categories[0].children[0].children[1].retired_on = Some(retired_on);
+    s.import_catalogue(&catalogue).unwrap();
+    assert!(
+        s.search_categories("噪音", 10)
+            .unwrap()
+            .iter()
+            .all(|c| c.code != "dispute.neighbour.noise")
+    );
+    let before = s.report_incident(&incident("dispute.neighbour.noise", T0));
+    assert!(before.is_ok());
+    let after = s
+        .report_incident(&incident("dispute.neighbour.noise", T0 + 2 * DAY))
+        .unwrap_err();
+    assert!(after.to_string().contains("起停用"), "{after}");
+    assert_eq!(
+        s.incident_queue(T0, DayCount::Calendar, true)
+            .unwrap()
+            .len(),
+        2
+    );
+}

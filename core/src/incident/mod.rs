@@ -3,11 +3,15 @@
 //! transitions.
 
 pub mod catalogue;
+pub mod catalogue_rows;
+pub mod category_search;
 pub mod deadlines;
 pub mod statistics;
 pub mod workflow;
 
-pub use catalogue::{Catalogue, Category, default_catalogue};
+pub use catalogue::{Catalogue, Category, CategoryRefusal, Grade, default_catalogue};
+pub use catalogue_rows::{CATALOGUE_HEADERS, CatalogueRow};
+pub use category_search::{CategoryChoice, CategoryIndex};
 pub use deadlines::{Colour, DayCount, StageDeadlines, colour, deadline};
 pub use statistics::{IncidentStats, statistics};
 pub use workflow::{Action, Conflict, Stage, WorkflowState, replay};

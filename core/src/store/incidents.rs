@@ -1,13 +1,15 @@
 //! Incidents on the phone: workflow steps, the category catalogue, and the work
 //! queue with deadlines and colours.
 
+use std::sync::{Arc, Mutex};
+
 use rusqlite::{OptionalExtension, params};
 
 use super::FieldStore;
 use crate::error::{Error, Result};
 use crate::incident::{
-    Action, CATALOGUE, Catalogue, Colour, DayCount, QueueItem, Stage, WorkflowState, colour,
-    deadline, default_catalogue, replay,
+    Action, CATALOGUE, Catalogue, CategoryChoice, CategoryIndex, Colour, DayCount, QueueItem,
+    Stage, WorkflowState, colour, deadline, default_catalogue, replay,
 };
 use crate::org::ImportOutcome;
 use crate::records::{Incident, IncidentTransition};
@@ -98,6 +100,70 @@ impl FieldStore {
     }
 }
 
+/// The picker's index of one catalogue, with the digest of the catalogue's body
+/// and the day it was built for (retirements take effect by day).
+struct Picker {
+    digest: [u8; 32],
+    day: i64,
+    index: Arc<CategoryIndex>,
+}
+
+/// The index of the catalogue last searched.
+static PICKER: Mutex<Option<Picker>> = Mutex::new(None);
+
+impl FieldStore {
+    /// The catalogue in force: the one the server sent, or the default.
+    fn catalogue_in_force(&self) -> Result<Catalogue> {
+        Ok(self.catalogue()?.unwrap_or_else(default_catalogue))
+    }
+
+    /// The categories the picker offers for `query` (a Chinese name or its pinyin
+    /// initials, e.g. 噪音 or zyrm), best first, retired ones left out. Built once
+    /// per catalogue and day, so each keystroke only searches.
+    pub fn search_categories(&self, query: &str, limit: usize) -> Result<Vec<CategoryChoice>> {
+        let body: Option<String> = self
+            .conn()
+            .query_row(
+                "SELECT body FROM reference_blobs WHERE what = ?1",
+                [CATALOGUE],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let digest = *blake3::hash(body.as_deref().unwrap_or("").as_bytes()).as_bytes();
+        let at = now();
+        let day = crate::time::day_start(&crate::time::date_at(at).to_string()).unwrap_or(at);
+        let mut cached = PICKER.lock().unwrap_or_else(|p| p.into_inner());
+        let index = match &*cached {
+            Some(p) if p.digest == digest && p.day == day => p.index.clone(),
+            _ => {
+                let catalogue = body
+                    .and_then(|b| serde_json::from_str(&b).ok())
+                    .unwrap_or_else(default_catalogue);
+                let index = Arc::new(CategoryIndex::new(&catalogue, at));
+                *cached = Some(Picker {
+                    digest,
+                    day,
+                    index: index.clone(),
+                });
+                index
+            }
+        };
+        drop(cached);
+        Ok(index.search(query, limit))
+    }
+
+    /// Stores a new incident after checking its category: the catalogue in force
+    /// must know the code, and neither it nor a category above it may be retired
+    /// by the day of the report ([`Error::InvalidCategory`] otherwise, nothing
+    /// stored). Returns the new id.
+    pub fn report_incident(&self, incident: &Incident) -> Result<String> {
+        self.catalogue_in_force()?
+            .check_code(&incident.category, incident.reported_at)
+            .map_err(|refusal| Error::InvalidCategory(refusal.to_string()))?;
+        self.create(incident)
+    }
+}
+
 impl FieldStore {
     /// The open incidents (and, with `include_done`, the finished ones) with their
     /// colour at `now`, overdue first, then by due time — from the query table, no
@@ -108,7 +174,7 @@ impl FieldStore {
         count: DayCount,
         include_done: bool,
     ) -> Result<Vec<QueueItem>> {
-        let catalogue = self.catalogue()?.unwrap_or_else(default_catalogue);
+        let catalogue = self.catalogue_in_force()?;
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(
             "SELECT d.doc_id, i.grid_code, i.category, i.stage, i.assignee, i.reported_at,

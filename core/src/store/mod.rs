@@ -50,6 +50,29 @@ use crate::error::{Error, Result};
 ///
 /// Every write is one SQLite transaction, committed durably before the call returns.
 /// The handle is `Send + Sync`; calls from several threads are serialised.
+///
+/// Its methods, by domain (each group is one file of `core/src/store/`):
+/// - the store itself: [`open`](Self::open), [`sign_in`](Self::sign_in),
+///   [`settings`](Self::settings), [`search`](Self::search) (`mod.rs`);
+/// - any record: [`create`](Self::create), [`get`](Self::get),
+///   [`update`](Self::update), [`field_history`](Self::field_history),
+///   [`conflicts`](Self::conflicts), [`changes_since`](Self::changes_since),
+///   [`apply_changes`](Self::apply_changes) (`records.rs`);
+/// - the org tree: [`import_org_tree`](Self::import_org_tree),
+///   [`grids_of`](Self::grids_of) (`org.rs`); the form pack:
+///   [`form_pack`](Self::form_pack) (`forms.rs`);
+/// - households and persons: [`new_household`](Self::new_household),
+///   [`save_fields`](Self::save_fields) (`households.rs`),
+///   [`list_households`](Self::list_households) (`household_lists.rs`),
+///   [`record_visit`](Self::record_visit) (`visits.rs`),
+///   [`resolve_door_plate`](Self::resolve_door_plate) (`door_plates.rs`);
+/// - patrols: [`start_patrol`](Self::start_patrol),
+///   [`ingest_fixes`](Self::ingest_fixes), [`import_gpx`](Self::import_gpx)
+///   (`patrols.rs`); photos: [`add_photo`](Self::add_photo),
+///   [`attach_photo`](Self::attach_photo) (`photos.rs`);
+/// - incidents: [`incident_step`](Self::incident_step),
+///   [`incident_queue`](Self::incident_queue) (`incidents.rs`); sync bookkeeping:
+///   [`sync_status`](Self::sync_status) (`sync.rs`).
 pub struct FieldStore {
     conn: Mutex<Connection>,
     path: PathBuf,
