@@ -84,6 +84,33 @@ pub struct NewIncident {
     pub photos: Vec<String>,
 }
 
+/// A category the picker offers.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct CategoryChoice {
+    /// The code the incident stores.
+    pub code: String,
+    /// Its Chinese name.
+    pub name: String,
+    /// Its names from the top, e.g. `矛盾纠纷 › 邻里纠纷 › 噪音扰民`.
+    pub path: String,
+    /// 1, 2 or 3.
+    pub level: u8,
+    /// Its default grade in Chinese (一般, 较大, 重大), if it has one.
+    pub grade: Option<String>,
+}
+
+impl From<fieldgrid_core::incident::CategoryChoice> for CategoryChoice {
+    fn from(c: fieldgrid_core::incident::CategoryChoice) -> Self {
+        CategoryChoice {
+            code: c.code,
+            name: c.name,
+            path: c.path,
+            level: c.level,
+            grade: c.grade.map(|g| g.name_zh().to_owned()),
+        }
+    }
+}
+
 /// An incident's state, replayed from its transitions.
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct IncidentSummary {

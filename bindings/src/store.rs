@@ -149,7 +149,19 @@ impl FieldGrid {
             .collect())
     }
 
-    /// Reports an incident as the signed-in user; its photos are attached.
+    /// The categories the picker offers for what the user typed: a Chinese name
+    /// (噪音) or its pinyin initials (zyrm), best first, retired ones left out.
+    pub fn search_categories(&self, query: String, limit: u32) -> ApiResult<Vec<CategoryChoice>> {
+        Ok(self
+            .store
+            .search_categories(&query, limit as usize)?
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+
+    /// Reports an incident as the signed-in user; its photos are attached. The
+    /// category must be one in force (`Invalid` otherwise, nothing stored).
     pub fn report_incident(&self, incident: NewIncident) -> ApiResult<String> {
         let reporter = self.store.current_user().ok_or(ApiError::NotSignedIn {
             detail: "sign in before reporting".into(),
@@ -166,7 +178,7 @@ impl FieldGrid {
             }
             _ => None,
         };
-        let id = self.store.create(&Incident {
+        let id = self.store.report_incident(&Incident {
             grid_code: incident.grid_code,
             category: incident.category,
             description: incident.description,

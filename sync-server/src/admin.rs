@@ -145,3 +145,26 @@ pub async fn publish<R: ReferenceData>(state: &AppState, data: &R) -> Result<(),
         .await?;
     Ok(())
 }
+
+/// Publishes a category catalogue from the file a township keeps (JSON, CSV or
+/// XLSX; see [`crate::catalogue_sheet`]). A sheet becomes `version`, or the next
+/// version after the published one. Returns the catalogue published.
+pub async fn publish_catalogue(
+    state: &AppState,
+    file: &[u8],
+    version: Option<u64>,
+) -> Result<fieldgrid_core::incident::Catalogue, AdminError> {
+    let kind = fieldgrid_core::ReferenceKind::Catalogue.as_str();
+    let current = state
+        .storage
+        .reference_versions()
+        .await?
+        .into_iter()
+        .find(|(what, _)| what == kind)
+        .map_or(0, |(_, v)| v);
+    let version = version.unwrap_or(current + 1);
+    let catalogue = crate::catalogue_sheet::read_catalogue(file, version)
+        .map_err(AdminError::InvalidReference)?;
+    publish(state, &catalogue).await?;
+    Ok(catalogue)
+}

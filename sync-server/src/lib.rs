@@ -5,6 +5,7 @@
 pub mod admin;
 mod api;
 pub mod blobs;
+pub mod catalogue_sheet;
 pub mod config;
 #[cfg(feature = "demo")]
 pub mod demo;
@@ -16,6 +17,7 @@ pub mod web;
 
 use std::sync::{Arc, RwLock};
 
+use fieldgrid_core::incident::Catalogue;
 use fieldgrid_core::org::OrgTree;
 
 pub use api::app;
@@ -35,6 +37,7 @@ pub struct AppState {
     /// Settings that shape the API.
     pub settings: Arc<Settings>,
     org_cache: Arc<RwLock<Option<CachedTree>>>,
+    catalogue_cache: Arc<RwLock<Option<CachedCatalogue>>>,
     /// The supervisor pages' read model, built on first use (a cache).
     pub(crate) replica: Arc<tokio::sync::OnceCell<Arc<service::replica::Replica>>>,
 }
@@ -49,6 +52,8 @@ impl std::fmt::Debug for AppState {
 
 /// The org tree and the version it was parsed from.
 type CachedTree = (u64, Arc<OrgTree>);
+/// The catalogue in force with the version it was read at.
+type CachedCatalogue = (u64, Arc<Catalogue>);
 
 /// Settings of the HTTP API.
 #[derive(Debug, Clone)]
@@ -100,6 +105,7 @@ impl AppState {
             metrics: Arc::new(metrics::Metrics::default()),
             settings: Arc::new(settings),
             org_cache: Arc::new(RwLock::new(None)),
+            catalogue_cache: Arc::new(RwLock::new(None)),
             replica: Arc::new(tokio::sync::OnceCell::new()),
         }
     }
@@ -143,6 +149,43 @@ impl AppState {
         let tree = Arc::new(tree);
         *self.org_cache.write().unwrap_or_else(|p| p.into_inner()) = Some((version, tree.clone()));
         Ok(tree)
+    }
+}
+
+impl AppState {
+    /// The category catalogue in force: the one published, or the default one
+    /// phones start with. Cached until a newer version is published.
+    pub async fn catalogue(&self) -> Result<Arc<Catalogue>, storage::StorageError> {
+        let kind = fieldgrid_core::ReferenceKind::Catalogue.as_str();
+        let stored = self
+            .storage
+            .reference_versions()
+            .await?
+            .into_iter()
+            .find(|(what, _)| what == kind)
+            .map(|(_, v)| v)
+            .unwrap_or(0);
+        if let Some((v, c)) = self
+            .catalogue_cache
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            && *v == stored
+        {
+            return Ok(c.clone());
+        }
+        let catalogue = match self.storage.reference(kind).await? {
+            Some((_, body)) => serde_json::from_str(&body).map_err(|e| {
+                storage::StorageError::Other(format!("stored catalogue is unreadable: {e}"))
+            })?,
+            None => fieldgrid_core::incident::default_catalogue(),
+        };
+        let catalogue = Arc::new(catalogue);
+        *self
+            .catalogue_cache
+            .write()
+            .unwrap_or_else(|p| p.into_inner()) = Some((stored, catalogue.clone()));
+        Ok(catalogue)
     }
 }
 

@@ -9,6 +9,7 @@
 //! fieldgrid-server admin revoke <REGISTRATION>
 //! fieldgrid-server admin publish-org-tree tree.json
 //! fieldgrid-server admin publish-forms forms.json
+//! fieldgrid-server admin publish-catalogue 类别目录.xlsx
 //! ```
 
 use std::path::PathBuf;
@@ -116,6 +117,16 @@ enum AdminCommand {
         /// `supervisor` or `admin`.
         #[arg(long, default_value = "supervisor")]
         role: String,
+    },
+    /// Publishes a newer category catalogue from the file a township keeps: JSON,
+    /// or a CSV or XLSX sheet with the columns 编码, 名称, 上级编码, 派遣时限(天),
+    /// 办结时限(天), 默认等级, 默认处置单位, 停用日期, 英文名称.
+    PublishCatalogue {
+        /// The file.
+        file: PathBuf,
+        /// The version a sheet becomes (default: the next after the published one).
+        #[arg(long)]
+        version: Option<u64>,
     },
     /// Publishes a newer form pack from a JSON file ({version, forms: [...]}).
     PublishForms {
@@ -352,6 +363,18 @@ async fn admin(state: &AppState, cmd: AdminCommand) -> Result<(), Box<dyn std::e
             fieldgrid_server::web::create_web_user(state, &username, &password, &role, &staff)
                 .await?;
             println!("web login {username} ({role}) for {staff} created");
+        }
+        AdminCommand::PublishCatalogue { file, version } => {
+            let bytes = std::fs::read(&file)?;
+            if bytes.len() > 50 * 1024 * 1024 {
+                return Err(format!("{} is larger than 50 MB", file.display()).into());
+            }
+            let catalogue = admin::publish_catalogue(state, &bytes, version).await?;
+            let [first, second, third] = catalogue.counts();
+            println!(
+                "catalogue version {} published: {first} first-level, {second} second-level, {third} third-level categories",
+                catalogue.version
+            );
         }
         AdminCommand::PublishForms { file } => {
             let pack: fieldgrid_core::forms::FormPack =

@@ -46,7 +46,7 @@ async fn the_loop(backend: Backend) {
         .store
         .create(&Incident {
             grid_code: g.clone(),
-            category: "building.illegal".into(),
+            category: "urban.building.farmland".into(),
             description: "村民在耕地上违规搭建彩钢棚".into(),
             location: None,
             reporter_id: worker.staff_id.clone(),

@@ -180,6 +180,15 @@ async def test_errors_an_app_branches_on():
         raise AssertionError("impossible place accepted")
     except fg.ApiError.Invalid:
         pass
+    try:
+        store.report_incident(fg.NewIncident(grid_code=GRID, category="urban.street.nothing", description="y",
+                                             lat=None, lon=None, photos=[]))
+        raise AssertionError("unknown category accepted")
+    except fg.ApiError.Invalid as e:
+        assert "不在类别目录中" in str(e), e
+    picked = store.search_categories("zdjy", 5)
+    assert picked and picked[0].code == "urban.street.stalls", picked
+    assert picked[0].path == "城乡管理与违法建设 › 市容秩序 › 占道经营", picked[0].path
 
 
 def main():

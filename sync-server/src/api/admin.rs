@@ -123,6 +123,25 @@ pub(crate) async fn put_form_pack(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Which version a published sheet becomes.
+#[derive(serde::Deserialize)]
+pub(crate) struct VersionQuery {
+    version: Option<u64>,
+}
+
+/// `PUT /v1/admin/reference/catalogue`: publishes a newer category catalogue
+/// from JSON, CSV or XLSX (the body), as `?version=N` or the next version.
+pub(crate) async fn put_catalogue(
+    State(state): State<AppState>,
+    Admin(name): Admin,
+    axum::extract::Query(query): axum::extract::Query<VersionQuery>,
+    body: axum::body::Bytes,
+) -> Result<StatusCode, ApiError> {
+    let catalogue = admin::publish_catalogue(&state, &body, query.version).await?;
+    tracing::info!(version = catalogue.version, admin = %name, "catalogue published");
+    Ok(StatusCode::NO_CONTENT)
+}
+
 impl From<AdminError> for ApiError {
     fn from(e: AdminError) -> Self {
         match e {

@@ -42,6 +42,7 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/admin/devices/{id}/revoke", post(admin::revoke))
         .route("/v1/admin/reference/org_tree", put(admin::put_org_tree))
         .route("/v1/admin/reference/forms", put(admin::put_form_pack))
+        .route("/v1/admin/reference/catalogue", put(admin::put_catalogue))
         .route("/v1/openapi.json", get(openapi))
         .route("/healthz", get(|| async { "ok" }))
         .route("/metrics", get(metrics))

@@ -13,6 +13,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
+use fieldgrid_core::incident::Catalogue;
 use fieldgrid_core::protocol::{DocPayload, PushResult, RejectCode};
 use fieldgrid_core::records::{Incident, RecordKind, Reference};
 use fieldgrid_core::{Error as CoreError, MergeOutcome, merge_document, read_record};
@@ -117,8 +118,40 @@ fn check_roles(
     Ok(())
 }
 
+/// An incident new here, or whose category a push changes, takes a category in
+/// force: known to the catalogue and not retired by the day it was reported (a
+/// report made before a retirement keeps its category).
+fn check_category(
+    catalogue: &Catalogue,
+    id: &str,
+    stored: Option<&StoredDoc>,
+    merged: &MergeOutcome,
+) -> Result<(), String> {
+    let after: Incident = read_record(id, &merged.document).map_err(|e| e.to_string())?;
+    let before = match stored {
+        Some(s) => Some(
+            read_record::<Incident>(id, &s.data)
+                .map_err(|e| e.to_string())?
+                .category,
+        ),
+        None => None,
+    };
+    if before.as_deref() == Some(after.category.as_str()) {
+        return Ok(());
+    }
+    catalogue
+        .check_code(&after.category, after.reported_at)
+        .map(|_| ())
+        .map_err(|refusal| refusal.to_string())
+}
+
 /// Checks one pushed document against the caller and merges it. Pure CPU.
-fn plan(caller: &Caller, doc: &DocPayload, stored: Option<&StoredDoc>) -> Plan {
+fn plan(
+    caller: &Caller,
+    catalogue: &Catalogue,
+    doc: &DocPayload,
+    stored: Option<&StoredDoc>,
+) -> Plan {
     let refuse =
         |code: RejectCode, reason: String| Plan::Done(refused(caller, &doc.id, code, reason));
     // A stored record outside the area is treated as absent: the answer is the one
@@ -184,6 +217,11 @@ fn plan(caller: &Caller, doc: &DocPayload, stored: Option<&StoredDoc>) -> Plan {
         && let Err(reason) = check_roles(caller, &doc.id, stored, &merged)
     {
         return refuse(RejectCode::OutOfScope, reason);
+    }
+    if doc.kind == RecordKind::Incident
+        && let Err(reason) = check_category(catalogue, &doc.id, stored, &merged)
+    {
+        return refuse(RejectCode::InvalidDocument, reason);
     }
     if merged.new_changes == 0 {
         // Everything was known already: a retry of an earlier push.
@@ -263,6 +301,7 @@ pub async fn push(
     docs: Vec<DocPayload>,
 ) -> Result<Vec<PushResult>, ServiceError> {
     let docs = Arc::new(docs);
+    let catalogue = state.catalogue().await?;
     let mut results: Vec<Option<PushResult>> = vec![None; docs.len()];
     let mut pending: Vec<usize> = (0..docs.len()).collect();
     for _ in 0..MERGE_ATTEMPTS {
@@ -272,10 +311,15 @@ pub async fn push(
         let ids: Vec<String> = pending.iter().map(|&i| docs[i].id.clone()).collect();
         let stored = state.storage.documents(&ids).await?;
         // Merging is CPU work: off the async runtime.
-        let (d, c, p) = (docs.clone(), caller.clone(), pending.clone());
+        let (d, c, p, cat) = (
+            docs.clone(),
+            caller.clone(),
+            pending.clone(),
+            catalogue.clone(),
+        );
         let plans: Vec<(usize, Plan)> = tokio::task::spawn_blocking(move || {
             p.into_iter()
-                .map(|i| (i, plan(&c, &d[i], stored.get(&d[i].id))))
+                .map(|i| (i, plan(&c, &cat, &d[i], stored.get(&d[i].id))))
                 .collect()
         })
         .await

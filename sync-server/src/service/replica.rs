@@ -70,25 +70,29 @@ impl Replica {
             let t = tree.clone();
             let s = store.clone();
             blocking(move || s.import_org_tree(&t)).await?;
-            for (what, import) in [
-                (fieldgrid_core::ReferenceKind::Catalogue.as_str(), 0),
-                (fieldgrid_core::ReferenceKind::FormPack.as_str(), 1),
-            ] {
-                if let Some((_, body)) = state.storage.reference(what).await? {
-                    let s = store.clone();
-                    blocking(move || -> Result<(), fieldgrid_core::Error> {
-                        if import == 0 {
-                            if let Ok(c) = serde_json::from_str(&body) {
-                                let _ = s.import_catalogue(&c);
-                            }
-                        } else if let Ok(p) = serde_json::from_str(&body) {
-                            let _ = s.import_form_pack(&p);
-                        }
-                        Ok(())
-                    })
-                    .await?;
-                }
-            }
+        }
+        // The catalogue and the form pack, each when a newer one was published
+        // (whether or not the org tree changed with it).
+        let catalogue = state.catalogue().await?;
+        if store.catalogue()?.map(|c| c.version) != Some(catalogue.version) {
+            let s = store.clone();
+            blocking(move || s.import_catalogue(&catalogue)).await?;
+        }
+        let forms = fieldgrid_core::ReferenceKind::FormPack.as_str();
+        let published = state
+            .storage
+            .reference_versions()
+            .await?
+            .into_iter()
+            .find(|(what, _)| what == forms)
+            .map(|(_, v)| v);
+        if published.is_some()
+            && published != store.form_pack_version()?
+            && let Some((_, body)) = state.storage.reference(forms).await?
+            && let Ok(pack) = serde_json::from_str(&body)
+        {
+            let s = store.clone();
+            blocking(move || s.import_form_pack(&pack)).await?;
         }
         let grids: Vec<String> = tree.grids.iter().map(|g| g.code.clone()).collect();
         if applied.0 == 0 && last > 0 {

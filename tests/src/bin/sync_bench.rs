@@ -121,9 +121,9 @@ fn village(store: &FieldStore, grids: &[String]) -> Result<Vec<String>, BoxError
             grid_code: grids[n % grids.len()].clone(),
             category: [
                 "dispute.neighbour",
-                "safety.fire",
-                "sanitation.waste",
-                "building.illegal",
+                "fire.passage.blocked",
+                "environment.waste.dumping",
+                "urban.building.farmland",
             ][n % 4]
                 .into(),
             description: format!(

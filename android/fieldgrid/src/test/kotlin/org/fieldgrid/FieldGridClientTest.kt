@@ -150,6 +150,10 @@ class FieldGridClientTest {
             assertEquals("孙立平", h.headName)
             assertEquals(1u, h.visits)
             assertEquals("fire.passage.blocked", c.core.incident(incident).category)
+            val picked = c.core.searchCategories("tdds", 3u).first()
+            assertEquals("fire.passage.blocked", picked.code)
+            assertEquals("消防安全 › 消防通道 › 通道堵塞", picked.path)
+            assertEquals("较大", picked.grade)
             assertEquals(household, c.findResidents("孙立平").first { it.kind == "household" }.id)
         }
     }
