@@ -134,8 +134,14 @@ fn the_admin_cli_publishes_a_township_catalogue_sheet() {
         .unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("第 3 行（02）：上级编码成环：02 → 03 → 02"), "{err}");
-    assert!(err.contains("第 5 行（0101）：上级编码 0188 不在表中"), "{err}");
+    assert!(
+        err.contains("第 3 行（02）：上级编码成环：02 → 03 → 02"),
+        "{err}"
+    );
+    assert!(
+        err.contains("第 5 行（0101）：上级编码 0188 不在表中"),
+        "{err}"
+    );
     let out = server(dir.path())
         .args(["admin", "publish-catalogue", "--version", "2", sheet])
         .output()
