@@ -787,10 +787,32 @@ async fn suite(backend: Backend) {
             &format!("<img src=x onerror=alert(2)>{SCRIPT}"),
         ))
         .unwrap();
+    // A township's sheet with a script and a formula as a category's name.
+    let mut catalogue = fieldgrid_core::incident::default_catalogue();
+    catalogue.version += 1;
+    let street = catalogue
+        .categories
+        .iter_mut()
+        .find(|c| c.code == "urban")
+        .and_then(|c| c.children.iter_mut().find(|c| c.code == "urban.street"))
+        .unwrap();
+    let mut evil = street.children[0].clone();
+    evil.code = "urban.street.evil".into();
+    evil.name = format!("\t=cmd|' /C calc'!A0{SCRIPT}");
+    street.children.push(evil);
+    assert_eq!(
+        server
+            .admin_put(
+                "/v1/admin/reference/catalogue",
+                serde_json::to_value(&catalogue).unwrap()
+            )
+            .await,
+        StatusCode::NO_CONTENT
+    );
     let evil_incident = a
         .store
         .create(&Incident {
-            category: format!("x{SCRIPT}"),
+            category: "urban.street.evil".into(),
             description: format!("=HYPERLINK(\"http://evil\"){SCRIPT}"),
             resident_id: None,
             photos: vec![],
@@ -798,15 +820,38 @@ async fn suite(backend: Backend) {
             ..a.store.get::<Incident>(&incident_a).unwrap()
         })
         .unwrap();
-    a.store
-        .update::<Incident>(&evil_incident, |i| {
-            i.category = "\t=cmd|' /C calc'!A0".into()
+    // A script (or a formula) as the category is not a category in force: the
+    // server refuses the record, so no page ever shows it.
+    let evil_category = a
+        .store
+        .create(&Incident {
+            category: format!("x{SCRIPT}"),
+            resident_id: None,
+            photos: vec![],
+            transitions: vec![],
+            ..a.store.get::<Incident>(&incident_a).unwrap()
         })
         .unwrap();
     a.sync().await.unwrap();
     for id in [&evil_house, &evil_incident] {
         assert!(server.state.storage.document(id).await.unwrap().is_some());
     }
+    assert!(
+        server
+            .state
+            .storage
+            .document(&evil_category)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let refused = a.store.sync_rejections().unwrap();
+    assert!(
+        refused
+            .iter()
+            .any(|r| r.id == evil_category && r.code == "invalid_document"),
+        "{refused:?}"
+    );
     for page in [
         "/ui/households".to_owned(),
         format!("/ui/households/{evil_house}"),

@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use fieldgrid_core::patrol::export::{to_geojson, to_gpx};
 
 use super::auth::SignedIn;
-use super::incidents::{QueueFilter, queue};
+use super::incidents::{QueueFilter, category_name, colour_name, queue, stage_name};
 use super::map::{DayQuery, valid_day};
 use super::stats::{StatsQuery, compute};
 use super::{PageError, caller};
@@ -112,16 +112,21 @@ pub async fn incidents_csv(
     signed: SignedIn,
     Query(f): Query<QueueFilter>,
 ) -> Result<Response, PageError> {
+    let catalogue = state.catalogue().await?;
     let rows = queue(&state, &signed, &f)
         .await?
         .into_iter()
         .map(|i| {
+            let colour = format!("{:?}", i.colour).to_lowercase();
             vec![
                 i.id,
                 i.grid_code,
+                category_name(&catalogue, &i.category).to_owned(),
                 i.category,
+                stage_name(&i.stage).to_owned(),
                 i.stage,
-                format!("{:?}", i.colour).to_lowercase(),
+                colour_name(&colour).to_owned(),
+                colour,
                 i.assignee.unwrap_or_default(),
                 i.due.map(super::page::time).unwrap_or_default(),
             ]
@@ -129,7 +134,18 @@ pub async fn incidents_csv(
         .collect();
     Ok(csv(
         "incidents.csv",
-        &["编号", "网格", "类别", "阶段", "状态", "承办", "期限"],
+        &[
+            "编号",
+            "网格",
+            "类别",
+            "类别编码",
+            "阶段",
+            "阶段编码",
+            "状态",
+            "状态编码",
+            "承办",
+            "期限",
+        ],
         rows,
     ))
 }

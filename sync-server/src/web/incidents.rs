@@ -129,6 +129,23 @@ fn platform_name(id: &str) -> &str {
         .map_or(id, |(_, n)| n)
 }
 
+/// The Chinese name of a colour code (a finished incident has none).
+pub(crate) fn colour_name(code: &str) -> &'static str {
+    COLOURS
+        .iter()
+        .find(|(k, _)| *k == code)
+        .map_or("已办结", |(_, n)| n)
+}
+
+/// The Chinese name of a category code (the code itself if the catalogue does
+/// not know it).
+pub(crate) fn category_name<'a>(
+    catalogue: &'a fieldgrid_core::incident::Catalogue,
+    code: &'a str,
+) -> &'a str {
+    catalogue.find(code).map_or(code, |c| c.name.as_str())
+}
+
 /// The Chinese name of a stage code (the code itself if unknown).
 pub(crate) fn stage_name(code: &str) -> &str {
     STAGES
@@ -160,12 +177,7 @@ pub async fn list(
     Query(f): Query<QueueFilter>,
 ) -> Result<Markup, PageError> {
     let items = queue(&state, &signed, &f).await?;
-    let colour_name = |c: &str| {
-        COLOURS
-            .iter()
-            .find(|(k, _)| *k == c)
-            .map_or("已办结", |(_, n)| n)
-    };
+    let catalogue = state.catalogue().await?;
     let rows: Vec<Vec<Markup>> = items
         .iter()
         .map(|i| {
@@ -173,7 +185,7 @@ pub async fn list(
             vec![
                 html! { a.incident-link href={ "/ui/incidents/" (i.id) } data-id=(i.id) { (i.id.chars().take(8).collect::<String>()) } },
                 html! { (i.grid_code) },
-                html! { (i.category) },
+                html! { span data-category=(i.category) title=(catalogue.display_path(&i.category)) { (category_name(&catalogue, &i.category)) } },
                 html! { span data-stage=(i.stage) { (stage_name(&i.stage)) } },
                 html! { span class={ "colour-" (colour) } { (colour_name(&colour)) } },
                 html! { (i.assignee.as_deref().map(platform_name).unwrap_or_default()) },
@@ -226,6 +238,7 @@ async fn render_detail(
     let caller = caller(state, signed).await?;
     let i: Incident = records::get(state, &caller, id).await?;
     let tree = caller.tree.clone();
+    let catalogue = state.catalogue().await?;
     let state_now = replay(&i);
     let transitions: Vec<Vec<Markup>> = i
         .transitions
@@ -269,7 +282,7 @@ async fn render_detail(
         div.cards {
             div.card {
                 p {
-                    b { "类别" } " " (i.category) "　"
+                    b { "类别" } " " span data-category=(i.category) { (catalogue.display_path(&i.category)) } "　"
                     b { "网格" } " " (i.grid_code) "　"
                     b { "阶段" } " " span #incident-stage data-stage=(state_now.stage.as_str()) { (stage_name(state_now.stage.as_str())) } "　"
                     b { "承办" } " " (state_now.assignee.as_deref().map(platform_name).unwrap_or_default())
