@@ -148,7 +148,7 @@ fn check_category(
 /// Checks one pushed document against the caller and merges it. Pure CPU.
 fn plan(
     caller: &Caller,
-    catalogue: &Catalogue,
+    catalogue: Option<&Catalogue>,
     doc: &DocPayload,
     stored: Option<&StoredDoc>,
 ) -> Plan {
@@ -219,6 +219,7 @@ fn plan(
         return refuse(RejectCode::OutOfScope, reason);
     }
     if doc.kind == RecordKind::Incident
+        && let Some(catalogue) = catalogue
         && let Err(reason) = check_category(catalogue, &doc.id, stored, &merged)
     {
         return refuse(RejectCode::InvalidDocument, reason);
@@ -301,7 +302,12 @@ pub async fn push(
     docs: Vec<DocPayload>,
 ) -> Result<Vec<PushResult>, ServiceError> {
     let docs = Arc::new(docs);
-    let catalogue = state.catalogue().await?;
+    // Only a push with an incident needs the catalogue.
+    let catalogue = if docs.iter().any(|d| d.kind == RecordKind::Incident) {
+        Some(state.catalogue().await?)
+    } else {
+        None
+    };
     let mut results: Vec<Option<PushResult>> = vec![None; docs.len()];
     let mut pending: Vec<usize> = (0..docs.len()).collect();
     for _ in 0..MERGE_ATTEMPTS {
@@ -319,7 +325,7 @@ pub async fn push(
         );
         let plans: Vec<(usize, Plan)> = tokio::task::spawn_blocking(move || {
             p.into_iter()
-                .map(|i| (i, plan(&c, &cat, &d[i], stored.get(&d[i].id))))
+                .map(|i| (i, plan(&c, cat.as_deref(), &d[i], stored.get(&d[i].id))))
                 .collect()
         })
         .await
