@@ -133,6 +133,14 @@ test('the supervisor replays the patrol with the time slider', async () => {
 test('the supervisor accepts and dispatches the incident, and the phone receives it', async () => {
   await supervisor.goto(URL + '/ui/incidents');
   await supervisor.screenshot({ path: `${SHOTS}/incidents.png`, fullPage: true });
+  // Categories and stages read in Chinese; the codes stay in attributes.
+  const shown = await supervisor.$$eval('[data-category], [data-stage]', (els) =>
+    els.map((e) => ({ code: e.dataset.category || e.dataset.stage, text: e.textContent.trim() })));
+  assert.ok(shown.length >= 2, 'the list shows categories and stages');
+  for (const { code, text } of shown) {
+    assert.ok(/[\u4e00-\u9fff]/.test(text), `${code} is shown as ${JSON.stringify(text)}`);
+    assert.ok(!/^[a-z_]+(\.[a-z_]+)*$/.test(text), `a raw code is shown: ${text}`);
+  }
   await supervisor.click(`a.incident-link[data-id="${work.incident}"]`);
   await supervisor.waitForSelector('#incident-map canvas');
   await supervisor.selectOption('#step-to', 'accepted');
