@@ -8,8 +8,9 @@ use fieldgrid_core::records::{Incident, IncidentTransition};
 const T0: i64 = 1_795_500_000;
 const DAY: i64 = 86_400;
 
-fn report(s: &FieldStore, category: &str, at: i64) -> String {
-    s.create(&Incident {
+/// A report by worker-1 in a grid of the demo county.
+fn incident(category: &str, at: i64) -> Incident {
+    Incident {
         grid_code: "320722104201001".into(),
         category: category.into(),
         description: "巡查发现".into(),
@@ -21,8 +22,11 @@ fn report(s: &FieldStore, category: &str, at: i64) -> String {
         resident_id: None,
         satisfaction: None,
         photos: Vec::new(),
-    })
-    .unwrap()
+    }
+}
+
+fn report(s: &FieldStore, category: &str, at: i64) -> String {
+    s.create(&incident(category, at)).unwrap()
 }
 
 fn push(
@@ -118,19 +122,6 @@ fn a_report_takes_only_a_category_in_force_and_the_picker_finds_it() {
     let dir = tempfile::tempdir().unwrap();
     let s = FieldStore::open(dir.path().join("s.sqlite")).unwrap();
     s.sign_in("worker-1");
-    let incident = |category: &str, at: i64| Incident {
-        grid_code: "320722104201001".into(),
-        category: category.into(),
-        description: "巡查发现".into(),
-        location: None,
-        reporter_id: "worker-1".into(),
-        reported_at: at,
-        urgency: Default::default(),
-        transitions: vec![],
-        resident_id: None,
-        satisfaction: None,
-        photos: Vec::new(),
-    };
     // With no catalogue from the server yet, the default one is in force.
     assert_eq!(
         s.search_categories("zyrm", 3).unwrap()[0].code,

@@ -88,15 +88,21 @@ impl FieldStore {
 
     /// The stored category catalogue, if one was imported.
     pub fn catalogue(&self) -> Result<Option<Catalogue>> {
-        let body: Option<String> = self
+        Ok(self
+            .catalogue_body()?
+            .and_then(|b| serde_json::from_str(&b).ok()))
+    }
+
+    /// The stored catalogue as the server sent it (JSON), if one was imported.
+    fn catalogue_body(&self) -> Result<Option<String>> {
+        Ok(self
             .conn()
             .query_row(
                 "SELECT body FROM reference_blobs WHERE what = ?1",
                 [CATALOGUE],
                 |r| r.get(0),
             )
-            .optional()?;
-        Ok(body.and_then(|b| serde_json::from_str(&b).ok()))
+            .optional()?)
     }
 }
 
@@ -121,14 +127,7 @@ impl FieldStore {
     /// initials, e.g. 噪音 or zyrm), best first, retired ones left out. Built once
     /// per catalogue and day, so each keystroke only searches.
     pub fn search_categories(&self, query: &str, limit: usize) -> Result<Vec<CategoryChoice>> {
-        let body: Option<String> = self
-            .conn()
-            .query_row(
-                "SELECT body FROM reference_blobs WHERE what = ?1",
-                [CATALOGUE],
-                |r| r.get(0),
-            )
-            .optional()?;
+        let body = self.catalogue_body()?;
         let digest = *blake3::hash(body.as_deref().unwrap_or("").as_bytes()).as_bytes();
         let at = now();
         let day = crate::time::day_start(&crate::time::date_at(at).to_string()).unwrap_or(at);
