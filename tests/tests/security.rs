@@ -260,25 +260,41 @@ async fn device_routes_refuse_bad_credentials(
             assert_eq!(body["code"], code, "{method} {path}");
         }
     }
-    // The administrator's routes take only an administrator's token.
-    for path in [
-        "/v1/admin/registrations",
-        "/v1/admin/registrations/x/approve",
-        "/v1/admin/devices/x/revoke",
+    // The administrator's routes take only an administrator's token: not a
+    // device's (pending or revoked), not none. Publishing refuses before reading
+    // the file, and nothing is published.
+    let versions_before = server.state.storage.reference_versions().await.unwrap();
+    let sheet = include_bytes!("../../core/forms/catalogue.csv").to_vec();
+    for (method, path) in [
+        (reqwest::Method::GET, "/v1/admin/registrations"),
+        (reqwest::Method::POST, "/v1/admin/registrations/x/approve"),
+        (reqwest::Method::POST, "/v1/admin/devices/x/revoke"),
+        (reqwest::Method::PUT, "/v1/admin/reference/org_tree"),
+        (reqwest::Method::PUT, "/v1/admin/reference/forms"),
+        (
+            reqwest::Method::PUT,
+            "/v1/admin/reference/catalogue?version=999",
+        ),
     ] {
-        let method = if path.ends_with("registrations") {
-            reqwest::Method::GET
-        } else {
-            reqwest::Method::POST
-        };
-        let r = client()
-            .request(method, format!("{}{path}", server.url))
-            .bearer_auth(pending)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "{path}");
+        for token in [None, Some(pending), Some(revoked)] {
+            let mut r = client()
+                .request(method.clone(), format!("{}{path}", server.url))
+                .body(sheet.clone());
+            if let Some(t) = token {
+                r = r.bearer_auth(t);
+            }
+            let r = r.send().await.unwrap();
+            assert_eq!(
+                r.status(),
+                StatusCode::UNAUTHORIZED,
+                "{path} with {token:?}"
+            );
+        }
     }
+    assert_eq!(
+        server.state.storage.reference_versions().await.unwrap(),
+        versions_before
+    );
 }
 
 async fn suite(backend: Backend) {
