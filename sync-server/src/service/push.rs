@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use fieldgrid_core::incident::Catalogue;
 use fieldgrid_core::protocol::{DocPayload, PushResult, RejectCode};
-use fieldgrid_core::records::{Incident, RecordKind, Reference};
+use fieldgrid_core::records::{Incident, IncidentTransition, RecordKind, Reference};
 use fieldgrid_core::{Error as CoreError, MergeOutcome, merge_document, read_record};
 
 use super::{Caller, ServiceError};
@@ -84,65 +84,65 @@ fn merge(
     })
 }
 
-/// Every new incident step is in a role the pusher holds over the incident's grid.
-/// (Who made each step is checked with the other claims; the workflow's own rules,
-/// such as who may verify, are applied by every replay.)
-fn check_roles(
-    caller: &Caller,
-    id: &str,
-    stored: Option<&StoredDoc>,
-    merged: &MergeOutcome,
-) -> Result<(), String> {
-    let after: Incident = read_record(id, &merged.document).map_err(|e| e.to_string())?;
-    let mut known = match stored {
-        Some(s) => {
-            read_record::<Incident>(id, &s.data)
-                .map_err(|e| e.to_string())?
-                .transitions
-        }
-        None => Vec::new(),
-    };
-    let roles = caller.roles_over(&after.grid_code);
-    for t in &after.transitions {
-        if let Some(pos) = known.iter().position(|k| k == t) {
-            known.swap_remove(pos);
-            continue;
-        }
-        if !roles.iter().any(|r| r.as_str() == t.role) {
-            return Err(format!(
-                "{} does not hold the role {} over this record's grid",
-                caller.staff, t.role
-            ));
-        }
-    }
-    Ok(())
+/// An incident as stored before a push and as the merge leaves it, each read
+/// once for the checks below.
+struct IncidentChange {
+    before: Option<Incident>,
+    after: Incident,
 }
 
-/// An incident new here, or whose category a push changes, takes a category in
-/// force: known to the catalogue and not retired by the day it was reported (a
-/// report made before a retirement keeps its category).
-fn check_category(
-    catalogue: &Catalogue,
-    id: &str,
-    stored: Option<&StoredDoc>,
-    merged: &MergeOutcome,
-) -> Result<(), String> {
-    let after: Incident = read_record(id, &merged.document).map_err(|e| e.to_string())?;
-    let before = match stored {
-        Some(s) => Some(
-            read_record::<Incident>(id, &s.data)
-                .map_err(|e| e.to_string())?
-                .category,
-        ),
-        None => None,
-    };
-    if before.as_deref() == Some(after.category.as_str()) {
-        return Ok(());
+impl IncidentChange {
+    fn read(id: &str, stored: Option<&StoredDoc>, merged: &MergeOutcome) -> Result<Self, String> {
+        let before = match stored {
+            Some(s) => Some(read_record::<Incident>(id, &s.data).map_err(|e| e.to_string())?),
+            None => None,
+        };
+        let after = read_record(id, &merged.document).map_err(|e| e.to_string())?;
+        Ok(IncidentChange { before, after })
     }
-    catalogue
-        .check_code(&after.category, after.reported_at)
-        .map(|_| ())
-        .map_err(|refusal| refusal.to_string())
+
+    /// Every new step is in a role the pusher holds over the incident's grid.
+    /// (Who made each step is checked with the other claims; the workflow's own
+    /// rules, such as who may verify, are applied by every replay.)
+    fn check_roles(&self, caller: &Caller) -> Result<(), String> {
+        let mut known: Vec<&IncidentTransition> = self
+            .before
+            .iter()
+            .flat_map(|b| b.transitions.iter())
+            .collect();
+        let roles = caller.roles_over(&self.after.grid_code);
+        for t in &self.after.transitions {
+            if let Some(pos) = known.iter().position(|k| *k == t) {
+                known.swap_remove(pos);
+                continue;
+            }
+            if !roles.iter().any(|r| r.as_str() == t.role) {
+                return Err(format!(
+                    "{} does not hold the role {} over this record's grid",
+                    caller.staff, t.role
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// An incident new here, or whose category the push changes, takes a
+    /// category in force: known to the catalogue and not retired by the day it
+    /// was reported (a report made before a retirement keeps its category).
+    fn check_category(&self, catalogue: &Catalogue) -> Result<(), String> {
+        let category = &self.after.category;
+        if self
+            .before
+            .as_ref()
+            .is_some_and(|b| &b.category == category)
+        {
+            return Ok(());
+        }
+        catalogue
+            .check_code(category, self.after.reported_at)
+            .map(|_| ())
+            .map_err(|refusal| refusal.to_string())
+    }
 }
 
 /// Checks one pushed document against the caller and merges it. Pure CPU.
@@ -213,16 +213,19 @@ fn plan(
             ),
         );
     }
-    if doc.kind == RecordKind::Incident
-        && let Err(reason) = check_roles(caller, &doc.id, stored, &merged)
-    {
-        return refuse(RejectCode::OutOfScope, reason);
-    }
-    if doc.kind == RecordKind::Incident
-        && let Some(catalogue) = catalogue
-        && let Err(reason) = check_category(catalogue, &doc.id, stored, &merged)
-    {
-        return refuse(RejectCode::InvalidDocument, reason);
+    if doc.kind == RecordKind::Incident {
+        let change = match IncidentChange::read(&doc.id, stored, &merged) {
+            Ok(c) => c,
+            Err(reason) => return refuse(RejectCode::OutOfScope, reason),
+        };
+        if let Err(reason) = change.check_roles(caller) {
+            return refuse(RejectCode::OutOfScope, reason);
+        }
+        if let Some(catalogue) = catalogue
+            && let Err(reason) = change.check_category(catalogue)
+        {
+            return refuse(RejectCode::InvalidDocument, reason);
+        }
     }
     if merged.new_changes == 0 {
         // Everything was known already: a retry of an earlier push.
