@@ -141,10 +141,22 @@ pub struct QueueEntry {
     pub id: String,
     /// Grid.
     pub grid_code: String,
-    /// Category.
+    /// Category code.
     pub category: String,
-    /// Stage.
+    /// The category's Chinese name, for display.
+    pub category_name: String,
+    /// Stage code.
     pub stage: String,
+    /// The stage's Chinese name, for display.
+    pub stage_name: String,
+    /// The handling unit's code, once dispatched.
+    pub assignee: Option<String>,
+    /// The handling unit's Chinese name, for display.
+    pub assignee_name: Option<String>,
+    /// How it reached the command centre (`grid_worker`, `hotline`, ...).
+    pub channel: String,
+    /// The channel's Chinese name, for display.
+    pub channel_name: String,
     /// `pending`, `warning`, `overdue`, `done`.
     pub colour: String,
     /// When the current stage is due (unix seconds).

@@ -190,6 +190,10 @@ impl FieldGrid {
             resident_id: None,
             satisfaction: None,
             photos: incident.photos.clone(),
+            channel: Default::default(),
+            contact: None,
+            address: None,
+            ticket: None,
         })?;
         for hash in incident.photos {
             self.store.attach_photo(&hash, &id, "report")?;
@@ -257,7 +261,13 @@ impl FieldGrid {
                 id: q.id,
                 grid_code: q.grid_code,
                 category: q.category,
+                category_name: q.category_name,
                 stage: q.stage,
+                stage_name: q.stage_name,
+                assignee: q.assignee,
+                assignee_name: q.assignee_name,
+                channel: q.channel.as_str().into(),
+                channel_name: q.channel.name_zh().into(),
                 colour: format!("{:?}", q.colour).to_lowercase(),
                 due: q.due,
             })

@@ -49,6 +49,10 @@ fn town_year(n: usize) -> Vec<Incident> {
                 resident_id: None,
                 satisfaction: None,
                 photos: Vec::new(),
+                channel: Default::default(),
+                contact: None,
+                address: None,
+                ticket: None,
             };
             let stop = k % 10; // how far along the loop this one got
             let mut t = at + 3600;

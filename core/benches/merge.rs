@@ -95,6 +95,10 @@ fn main() {
         resident_id: Some(house.clone()),
         satisfaction: None,
         photos: vec![],
+        channel: Default::default(),
+        contact: None,
+        address: None,
+        ticket: None,
     };
     for n in 0..30 {
         incident.transitions.push(IncidentTransition {

@@ -67,6 +67,12 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/010_search_units.sql"),
         after: Some(crate::index::rebuild_search),
     },
+    Migration {
+        version: 11,
+        name: "011_incident_channel.sql",
+        sql: include_str!("../migrations/011_incident_channel.sql"),
+        after: Some(crate::index::rebuild_incidents),
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -22,6 +22,10 @@ fn incident(category: &str, at: i64) -> Incident {
         resident_id: None,
         satisfaction: None,
         photos: Vec::new(),
+        channel: Default::default(),
+        contact: None,
+        address: None,
+        ticket: None,
     }
 }
 

@@ -99,6 +99,10 @@ fn the_index_follows_edits_merges_and_every_kind() {
         resident_id: None,
         satisfaction: None,
         photos: Vec::new(),
+        channel: Default::default(),
+        contact: None,
+        address: None,
+        ticket: None,
     };
     let iid = a.create(&incident).unwrap();
     let hits = a.search("宅基地 纠纷", &all, 5).unwrap();

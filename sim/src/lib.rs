@@ -17,7 +17,8 @@ use fieldgrid_core::FieldStore;
 use fieldgrid_core::forms::sample::{example_id_number, example_values};
 use fieldgrid_core::incident::{Action, DayCount, Stage};
 use fieldgrid_core::org::{
-    Grid, GridKind, OrgTree, OrgUnit, Role, RoleAssignment, Scope, StaffMember, UnitLevel,
+    Grid, GridKind, Handles, OrgTree, OrgUnit, Role, RoleAssignment, Scope, StaffMember, UnitLevel,
+    WorkUnit, WorkUnitKind,
 };
 use fieldgrid_core::patrol::TravelMode;
 use fieldgrid_core::patrol::synthetic::{Walk, offset};
@@ -123,6 +124,21 @@ pub const PLATFORMS: [(&str, &str); 4] = [
     ("handler-zhifa", "综合执法平台"),
     ("handler-bianmin", "便民服务平台"),
 ];
+
+/// The first-level categories each platform handles (its routing rules), in
+/// the order of [`PLATFORMS`].
+const PLATFORM_CATEGORIES: [&[&str]; 4] = [
+    &["dispute", "security", "special_groups"],
+    &["market"],
+    &["work_safety", "fire", "environment", "urban"],
+    &["service", "epidemic", "other"],
+];
+
+/// The code of platform `n` (of [`PLATFORMS`]) of a town: the unit incidents are
+/// dispatched to.
+pub fn platform_unit(town: &str, n: usize) -> String {
+    format!("{town}-{}", &PLATFORMS[n].0["handler-".len()..])
+}
 
 /// The full-time grid worker of a grid.
 pub fn worker_of(grid: &str) -> String {
@@ -266,11 +282,34 @@ pub fn county(cfg: &SimConfig) -> OrgTree {
                 .collect(),
         });
     }
+    let work_units = towns
+        .iter()
+        .flat_map(|t| {
+            PLATFORMS
+                .iter()
+                .enumerate()
+                .map(move |(n, (handler, name))| WorkUnit {
+                    code: platform_unit(t, n),
+                    name: (*name).into(),
+                    kind: WorkUnitKind::Platform,
+                    within: t.clone(),
+                    members: vec![(*handler).into()],
+                    handles: PLATFORM_CATEGORIES[n]
+                        .iter()
+                        .map(|c| Handles {
+                            category: (*c).into(),
+                            grades: vec![],
+                        })
+                        .collect(),
+                })
+        })
+        .collect();
     OrgTree {
         version: 1,
         units,
         grids,
         staff,
+        work_units,
     }
 }
 
@@ -423,6 +462,10 @@ pub fn report_incident(phone: &SimPhone, report: Report<'_>) -> Result<String, B
         resident_id: None,
         satisfaction: None,
         photos: vec![p.hash.clone()],
+        channel: Default::default(),
+        contact: None,
+        address: None,
+        ticket: None,
     })?;
     s.attach_photo(&p.hash, &id, "report")?;
     Ok(id)
@@ -644,7 +687,7 @@ async fn move_incidents_along(
                 Action::Dispatch,
                 centre,
                 "请及时处置",
-                Some(PLATFORMS[m % 4].0),
+                Some(&platform_unit(&town.code, m % 4)),
             )?;
             if state.stage == Stage::Dispatched {
                 report.dispatched += 1;
@@ -657,7 +700,11 @@ async fn move_incidents_along(
         let h = enrol(url, admin, dir, handler, 960 + n as u32).await?;
         h.client.sync(&h.store, |_| {}).await?;
         let mine = open(&h)?.into_iter().filter(|i| {
-            i.stage == Stage::Dispatched.as_str() && i.assignee.as_deref() == Some(*handler)
+            i.stage == Stage::Dispatched.as_str()
+                && i.assignee
+                    .as_deref()
+                    .and_then(|a| tree.work_unit(a))
+                    .is_some_and(|u| u.members.iter().any(|m| m == handler))
         });
         for (m, item) in mine.enumerate() {
             h.store.incident_step(

@@ -141,6 +141,7 @@ impl AppState {
                 units: vec![],
                 grids: vec![],
                 staff: vec![],
+                work_units: vec![],
             }));
         };
         let tree: OrgTree = serde_json::from_str(&body).map_err(|e| {

@@ -208,6 +208,10 @@ async fn categories_in_force(backend: Backend) {
         resident_id: None,
         satisfaction: None,
         photos: Vec::new(),
+        channel: Default::default(),
+        contact: None,
+        address: None,
+        ticket: None,
     };
     let refused = worker
         .store

@@ -56,6 +56,10 @@ async fn the_loop(backend: Backend) {
             resident_id: None,
             satisfaction: None,
             photos: Vec::new(),
+            channel: Default::default(),
+            contact: None,
+            address: None,
+            ticket: None,
         })
         .unwrap();
     worker.sync().await.unwrap();
@@ -232,6 +236,10 @@ async fn concurrent_dispatches_resolve_the_same_everywhere() {
             resident_id: None,
             satisfaction: None,
             photos: Vec::new(),
+            channel: Default::default(),
+            contact: None,
+            address: None,
+            ticket: None,
         })
         .unwrap();
     worker.sync().await.unwrap();

@@ -357,6 +357,10 @@ async fn suite(backend: Backend) {
             resident_id: Some(house_a.clone()),
             satisfaction: None,
             photos: vec![photo.clone()],
+            channel: Default::default(),
+            contact: None,
+            address: None,
+            ticket: None,
         })
         .unwrap();
     a.store.attach_photo(&photo, &incident_a, "report").unwrap();

@@ -189,6 +189,13 @@ async def test_errors_an_app_branches_on():
     picked = store.search_categories("zdjy", 5)
     assert picked and picked[0].code == "urban.street.stalls", picked
     assert picked[0].path == "城乡管理与违法建设 › 市容秩序 › 占道经营", picked[0].path
+    # The queue carries the Chinese names a screen shows, next to the codes.
+    store.report_incident(fg.NewIncident(grid_code=GRID, category=picked[0].code, description="占道摆摊",
+                                         lat=None, lon=None, photos=[]))
+    entry = [q for q in store.incident_queue(False) if q.category == picked[0].code][0]
+    assert (entry.category_name, entry.stage_name, entry.channel, entry.channel_name) == \
+        ("占道经营", "待受理", "grid_worker", "网格员上报"), entry
+    assert entry.assignee is None and entry.assignee_name is None, entry
 
 
 def main():

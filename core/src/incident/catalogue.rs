@@ -7,50 +7,7 @@ use std::collections::HashSet;
 use serde::{Deserialize, Serialize};
 
 use super::deadlines::StageDeadlines;
-
-/// How serious a case is by default (分级): decides deadlines and, with routing,
-/// which level handles it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Grade {
-    /// 一般.
-    Ordinary,
-    /// 较大.
-    Significant,
-    /// 重大.
-    Major,
-}
-
-impl Grade {
-    /// Every grade, least serious first.
-    pub const ALL: [Grade; 3] = [Grade::Ordinary, Grade::Significant, Grade::Major];
-
-    /// The code (API and exports).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Grade::Ordinary => "ordinary",
-            Grade::Significant => "significant",
-            Grade::Major => "major",
-        }
-    }
-
-    /// The Chinese name people read.
-    pub fn name_zh(self) -> &'static str {
-        match self {
-            Grade::Ordinary => "一般",
-            Grade::Significant => "较大",
-            Grade::Major => "重大",
-        }
-    }
-
-    /// A grade written by its Chinese name or its code.
-    pub fn parse(text: &str) -> Option<Grade> {
-        let text = text.trim();
-        Grade::ALL
-            .into_iter()
-            .find(|g| g.name_zh() == text || g.as_str() == text)
-    }
-}
+pub use crate::records::Grade;
 
 /// One category, with its sub-categories.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -166,6 +123,18 @@ impl Catalogue {
     /// The default grade for a category: its own or its nearest parent's.
     pub fn grade_for(&self, code: &str) -> Option<Grade> {
         self.path(code).iter().rev().find_map(|c| c.grade)
+    }
+
+    /// The time allowed for a case of `code` at `urgency`: the category's
+    /// deadlines shortened by its grade and the urgency
+    /// ([`StageDeadlines::for_case`]).
+    pub fn deadlines_for_case(
+        &self,
+        code: &str,
+        urgency: crate::records::Urgency,
+    ) -> StageDeadlines {
+        self.deadlines_for(code)
+            .for_case(self.grade_for(code), urgency)
     }
 
     /// The unit that handles a category by default: its own or its nearest

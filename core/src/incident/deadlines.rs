@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use super::workflow::{Stage, WorkflowState};
+use crate::records::{Grade, Urgency};
 
 /// How days are counted.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -30,6 +31,29 @@ impl Default for StageDeadlines {
         StageDeadlines {
             dispatch_days: 1,
             resolve_days: 3,
+        }
+    }
+}
+
+impl StageDeadlines {
+    /// These limits shortened for a case's grade and urgency (分级): a
+    /// significant case or an urgent one gets half the time to resolve, a major
+    /// case or an emergency one day; never less than one day per stage.
+    pub fn for_case(self, grade: Option<Grade>, urgency: Urgency) -> StageDeadlines {
+        let half = self.resolve_days.div_ceil(2).max(1);
+        let by_grade = match grade {
+            Some(Grade::Major) => 1,
+            Some(Grade::Significant) => half,
+            _ => self.resolve_days,
+        };
+        let by_urgency = match urgency {
+            Urgency::Emergency => 1,
+            Urgency::Urgent => half,
+            Urgency::Normal => self.resolve_days,
+        };
+        StageDeadlines {
+            dispatch_days: self.dispatch_days.max(1),
+            resolve_days: by_grade.min(by_urgency).max(1),
         }
     }
 }

@@ -6,7 +6,8 @@ pub mod catalogue;
 pub mod catalogue_rows;
 pub mod category_search;
 pub mod deadlines;
-pub mod statistics;
+mod routing;
+mod statistics;
 pub mod workflow;
 
 pub use catalogue::{Catalogue, Category, CategoryRefusal, Grade, default_catalogue};
@@ -31,10 +32,22 @@ pub struct QueueItem {
     pub grid_code: String,
     /// Its category code.
     pub category: String,
+    /// The category's Chinese name (the code when the catalogue lacks it).
+    pub category_name: String,
     /// Where it stands.
     pub stage: String,
-    /// Who it is dispatched to.
+    /// The stage's Chinese name.
+    pub stage_name: String,
+    /// Who it is dispatched to (a handling unit's code).
     pub assignee: Option<String>,
+    /// The unit's Chinese name (the code when the org tree lacks it).
+    pub assignee_name: Option<String>,
+    /// How urgent the reporter judged it.
+    pub urgency: crate::records::Urgency,
+    /// How it reached the command centre.
+    pub channel: crate::records::Channel,
+    /// 0 at the town's command centre, 1 escalated to the county's.
+    pub level: u32,
     /// Its colour at the time asked.
     pub colour: Colour,
     /// When the current stage is due (unix seconds), if open.

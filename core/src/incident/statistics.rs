@@ -66,7 +66,7 @@ pub fn statistics<'a>(
         if state.accepted_at.is_some() {
             s.accepted += 1;
         }
-        let limits = catalogue.deadlines_for(&incident.category);
+        let limits = catalogue.deadlines_for_case(&incident.category, incident.urgency);
         if let Some(closed) = state.closed_at {
             s.closed += 1;
             *handling += closed - incident.reported_at;

@@ -18,6 +18,10 @@ fn incident() -> Incident {
         resident_id: None,
         satisfaction: None,
         photos: Vec::new(),
+        channel: Default::default(),
+        contact: None,
+        address: None,
+        ticket: None,
     }
 }
 
@@ -217,7 +221,7 @@ fn concurrent_dispatches_keep_the_first_and_flag_the_second() {
         (2, "sup-b")
     );
     assert!(
-        s.conflicts[0].reason.contains("already dispatched"),
+        s.conflicts[0].reason.contains("已是“已派遣”"),
         "{}",
         s.conflicts[0].reason
     );
@@ -319,11 +323,11 @@ fn rules_refuse_the_wrong_role_self_verification_and_missing_reasons() {
     let s = replay(&i);
     let reasons: Vec<&str> = s.conflicts.iter().map(|c| c.reason.as_str()).collect();
     assert_eq!(s.conflicts.len(), 5, "{reasons:#?}");
-    assert!(reasons[0].contains("full_time_grid_worker may not"));
-    assert!(reasons[1].contains("needs a reason"));
-    assert!(reasons[2].contains("needs an assignee"));
-    assert!(reasons[3].contains("may not verify their own work"));
-    assert!(reasons[4].contains("not a known step"));
+    assert!(reasons[0].contains("专职网格员不能"));
+    assert!(reasons[1].contains("需要填写理由"));
+    assert!(reasons[2].contains("需要指定承办单位"));
+    assert!(reasons[3].contains("不能核查自己"));
+    assert!(reasons[4].contains("不是已知的环节"));
     assert_eq!(s.stage, Stage::Handled);
 }
 
@@ -621,4 +625,134 @@ fn a_step_on_the_store_replays_from_the_stage_it_sees() {
     let stored: Incident = store.get(&id).unwrap();
     assert_eq!(stored.transitions.len(), 3);
     assert_eq!(stored.transitions[2].from, "dispatched");
+}
+
+#[test]
+fn after_escalation_only_the_countys_roles_act_and_nothing_goes_higher() {
+    let mut i = incident();
+    step(
+        &mut i,
+        "sup",
+        "town_supervisor",
+        T0 + 60,
+        "reported",
+        "escalated",
+        "跨镇",
+        None,
+    );
+    // The town's supervisor can no longer accept, dispatch or close it.
+    step(
+        &mut i,
+        "sup",
+        "town_supervisor",
+        T0 + 120,
+        "reported",
+        "accepted",
+        "",
+        None,
+    );
+    let s = replay(&i);
+    assert_eq!((s.stage, s.level), (Stage::Reported, 1));
+    assert!(
+        s.conflicts[0].reason.contains("已上报县指挥中心"),
+        "{:?}",
+        s.conflicts
+    );
+    step(
+        &mut i,
+        "cs",
+        "county_supervisor",
+        T0 + 180,
+        "reported",
+        "accepted",
+        "",
+        None,
+    );
+    step(
+        &mut i,
+        "cs",
+        "county_supervisor",
+        T0 + 200,
+        "accepted",
+        "escalated",
+        "再上报",
+        None,
+    );
+    let s = replay(&i);
+    assert_eq!((s.stage, s.level), (Stage::Accepted, 1));
+    assert!(
+        s.conflicts[1].reason.contains("县级之上"),
+        "{:?}",
+        s.conflicts
+    );
+    let county_unit = "320722000000-zrzy";
+    step(
+        &mut i,
+        "cs",
+        "county_supervisor",
+        T0 + 240,
+        "accepted",
+        "dispatched",
+        "",
+        Some(county_unit),
+    );
+    step(
+        &mut i,
+        "h",
+        "department_handler",
+        T0 + 300,
+        "dispatched",
+        "handling",
+        "",
+        None,
+    );
+    step(
+        &mut i,
+        "h",
+        "department_handler",
+        T0 + 360,
+        "handling",
+        "handled",
+        "已拆除",
+        None,
+    );
+    step(
+        &mut i,
+        "v",
+        "village_cadre",
+        T0 + 420,
+        "handled",
+        "verified",
+        "",
+        None,
+    );
+    step(
+        &mut i,
+        "sup",
+        "town_supervisor",
+        T0 + 480,
+        "verified",
+        "closed",
+        "",
+        None,
+    );
+    let s = replay(&i);
+    assert_eq!(
+        s.stage,
+        Stage::Verified,
+        "the town cannot close a county case"
+    );
+    step(
+        &mut i,
+        "cs",
+        "county_supervisor",
+        T0 + 540,
+        "verified",
+        "closed",
+        "",
+        None,
+    );
+    let s = replay(&i);
+    assert_eq!(s.stage, Stage::Closed);
+    assert_eq!(s.conflicts.len(), 3);
 }

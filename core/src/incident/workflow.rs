@@ -69,6 +69,21 @@ impl Stage {
         .find(|x| x.as_str() == s)
     }
 
+    /// The Chinese name people read.
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            Stage::Reported => "待受理",
+            Stage::Accepted => "已受理",
+            Stage::Dispatched => "已派遣",
+            Stage::Handling => "处置中",
+            Stage::Handled => "已处置",
+            Stage::Verified => "已核查",
+            Stage::Closed => "已结案",
+            Stage::Assessed => "已评价",
+            Stage::Rejected => "不予受理",
+        }
+    }
+
     /// Whether the loop is finished.
     pub fn is_done(self) -> bool {
         matches!(self, Stage::Closed | Stage::Assessed | Stage::Rejected)
@@ -143,6 +158,24 @@ impl Action {
         }
     }
 
+    /// The Chinese name of the step people read.
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            Action::Accept => "受理",
+            Action::Reject => "不予受理",
+            Action::Dispatch => "派遣",
+            Action::Return => "退回",
+            Action::StartHandling => "开始处置",
+            Action::Finish => "处置完毕",
+            Action::Verify => "核查通过",
+            Action::Reopen => "核查不通过",
+            Action::Close => "结案",
+            Action::Assess => "评价",
+            Action::Escalate => "上报上级",
+            Action::ResolveOnSpot => "现场解决",
+        }
+    }
+
     /// The stages it may start from, and the stage it leads to.
     fn moves(self) -> (&'static [Stage], Stage) {
         use Stage::*;
@@ -162,19 +195,49 @@ impl Action {
         }
     }
 
-    /// The roles that may take it.
-    fn roles(self) -> &'static [&'static str] {
-        const CENTRE: &[&str] = &["town_supervisor", "county_administrator"];
-        const HANDLER: &[&str] = &[
-            "department_handler",
-            "town_supervisor",
-            "county_administrator",
+    /// The roles that may take it on an incident at `level` (0: the town's
+    /// command centre holds it; 1: escalated to the county's, after which the
+    /// town's roles no longer act on it).
+    pub fn roles(self, level: u32) -> &'static [&'static str] {
+        const CENTRE: [&[&str]; 2] = [
+            &[
+                "town_supervisor",
+                "county_supervisor",
+                "county_administrator",
+            ],
+            &["county_supervisor", "county_administrator"],
         ];
-        const VERIFIER: &[&str] = &[
-            "inspector",
-            "grid_chief",
-            "town_supervisor",
-            "county_administrator",
+        const HANDLER: [&[&str]; 2] = [
+            &[
+                "department_handler",
+                "town_supervisor",
+                "county_supervisor",
+                "county_administrator",
+            ],
+            &[
+                "department_handler",
+                "county_supervisor",
+                "county_administrator",
+            ],
+        ];
+        const VERIFIER: [&[&str]; 2] = [
+            &[
+                "inspector",
+                "grid_chief",
+                "village_leader",
+                "village_cadre",
+                "town_supervisor",
+                "county_supervisor",
+                "county_administrator",
+            ],
+            &[
+                "inspector",
+                "grid_chief",
+                "village_leader",
+                "village_cadre",
+                "county_supervisor",
+                "county_administrator",
+            ],
         ];
         const REPORTER: &[&str] = &[
             "grid_chief",
@@ -183,16 +246,19 @@ impl Action {
             "patroller",
             "liaison",
             "inspector",
+            "village_leader",
+            "village_cadre",
         ];
+        let at = usize::from(level > 0);
         match self {
             Action::Accept
             | Action::Reject
             | Action::Dispatch
             | Action::Close
             | Action::Assess
-            | Action::Escalate => CENTRE,
-            Action::Return | Action::StartHandling | Action::Finish => HANDLER,
-            Action::Verify | Action::Reopen => VERIFIER,
+            | Action::Escalate => CENTRE[at],
+            Action::Return | Action::StartHandling | Action::Finish => HANDLER[at],
+            Action::Verify | Action::Reopen => VERIFIER[at],
             Action::ResolveOnSpot => REPORTER,
         }
     }
@@ -228,7 +294,8 @@ pub struct Conflict {
 pub struct WorkflowState {
     /// Where it stands.
     pub stage: Stage,
-    /// 0 at the level it was reported (town), +1 per escalation.
+    /// 0 while the town's command centre holds it; 1 once escalated to the
+    /// county's (the top level).
     pub level: u32,
     /// Who it is dispatched to (platform or department), if it is.
     pub assignee: Option<String>,
@@ -276,38 +343,56 @@ pub fn replay(incident: &Incident) -> WorkflowState {
     s
 }
 
+fn role_name(code: &str) -> &str {
+    crate::org::Role::parse(code).map_or(code, |r| r.name_zh())
+}
+
+fn stage_name(code: &str) -> &str {
+    match Stage::parse(code) {
+        Some(stage) => stage.name_zh(),
+        None => code,
+    }
+}
+
 fn check(s: &WorkflowState, t: &IncidentTransition) -> Result<(Action, Stage), String> {
-    let action = Action::parse(&t.to).ok_or_else(|| format!("\"{}\" is not a known step", t.to))?;
+    let action = Action::parse(&t.to).ok_or_else(|| format!("“{}”不是已知的环节", t.to))?;
     let (from, next) = action.moves();
     if !from.contains(&s.stage) {
         return Err(format!(
-            "{} cannot follow \"{}\" (the incident was already {} when this arrived)",
-            action.as_str(),
-            t.from,
-            s.stage.as_str()
+            "“{}”不能接在“{}”之后（此步到达时事件已是“{}”）",
+            action.name_zh(),
+            stage_name(&t.from),
+            s.stage.name_zh()
         ));
     }
     if t.from != s.stage.as_str() {
         return Err(format!(
-            "made when the incident looked {} to its author, but it was {}",
-            t.from,
-            s.stage.as_str()
+            "提交人看到的是“{}”，但事件当时已是“{}”",
+            stage_name(&t.from),
+            s.stage.name_zh()
         ));
     }
-    if !action.roles().contains(&t.role.as_str()) {
-        return Err(format!("a {} may not do \"{}\"", t.role, action.as_str()));
+    if !action.roles(s.level).contains(&t.role.as_str()) {
+        if s.level > 0 && action.roles(0).contains(&t.role.as_str()) {
+            return Err(format!(
+                "事件已上报县指挥中心，{}不能再“{}”",
+                role_name(&t.role),
+                action.name_zh()
+            ));
+        }
+        return Err(format!("{}不能“{}”", role_name(&t.role), action.name_zh()));
     }
     if action.needs_reason() && t.note.trim().is_empty() {
-        return Err(format!("\"{}\" needs a reason", action.as_str()));
+        return Err(format!("“{}”需要填写理由", action.name_zh()));
     }
     if action == Action::Dispatch && t.assignee.as_deref().is_none_or(|a| a.trim().is_empty()) {
-        return Err("a dispatch needs an assignee".into());
+        return Err("派遣需要指定承办单位".into());
     }
     if action == Action::Verify && s.handler.as_deref() == Some(t.by.as_str()) {
-        return Err("the handler may not verify their own work".into());
+        return Err("处置人不能核查自己的处置".into());
     }
-    if action == Action::Escalate && s.level >= 2 {
-        return Err("there is no level above the county".into());
+    if action == Action::Escalate && s.level >= 1 {
+        return Err("县级之上没有可上报的层级".into());
     }
     Ok((action, next))
 }

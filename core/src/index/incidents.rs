@@ -13,8 +13,8 @@ pub(crate) fn write_incident(conn: &Connection, doc: i64, incident: &Incident) -
     conn.prepare_cached(
         "INSERT OR REPLACE INTO incidents
             (doc, grid_code, category, reporter_id, reported_at, transitions, stage, level,
-             assignee, dispatched_at, closed_at, conflicts)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+             assignee, dispatched_at, closed_at, conflicts, urgency, channel)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
     )?
     .execute(params![
         doc,
@@ -28,7 +28,9 @@ pub(crate) fn write_incident(conn: &Connection, doc: i64, incident: &Incident) -
         state.assignee,
         state.dispatched_at,
         state.closed_at,
-        state.conflicts.len() as i64
+        state.conflicts.len() as i64,
+        incident.urgency.as_str(),
+        incident.channel.as_str()
     ])?;
     Ok(())
 }

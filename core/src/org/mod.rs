@@ -11,6 +11,9 @@ use serde::{Deserialize, Serialize};
 
 pub use grid_info::GridInfo;
 pub use scope::StaffScope;
+pub use work_units::{Handles, WorkUnit, WorkUnitKind};
+
+mod work_units;
 
 /// The level of an administrative unit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -31,6 +34,15 @@ impl UnitLevel {
             UnitLevel::County => "county",
             UnitLevel::Town => "town",
             UnitLevel::Village => "village",
+        }
+    }
+
+    /// The Chinese name people read.
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            UnitLevel::County => "县级",
+            UnitLevel::Town => "镇级",
+            UnitLevel::Village => "村级",
         }
     }
 }
@@ -132,10 +144,17 @@ pub enum Role {
     Volunteer,
     /// Works in a town's command centre; sees the whole town.
     TownSupervisor,
-    /// Handles incidents dispatched to a platform or department of a town.
+    /// Handles incidents dispatched to a platform or department of a town or the
+    /// county. A member of a [`WorkUnit`] holds this role over the unit's area.
     DepartmentHandler,
     /// Administers the county's system; sees the whole county.
     CountyAdministrator,
+    /// Works in the county's command centre (县指挥中心): acts on escalated cases.
+    CountySupervisor,
+    /// 村（社区）书记 or 主任: leads a village's grids (一级网格长).
+    VillageLeader,
+    /// 村（社区）干部: a village cadre who collects and verifies in its grids.
+    VillageCadre,
 }
 
 impl Role {
@@ -153,15 +172,63 @@ impl Role {
             Role::TownSupervisor => "town_supervisor",
             Role::DepartmentHandler => "department_handler",
             Role::CountyAdministrator => "county_administrator",
+            Role::CountySupervisor => "county_supervisor",
+            Role::VillageLeader => "village_leader",
+            Role::VillageCadre => "village_cadre",
         }
     }
 
-    /// The org-unit level a role is held over, or `None` for roles held in a grid.
-    pub fn unit_level(self) -> Option<UnitLevel> {
+    /// Every role.
+    pub const ALL: [Role; 14] = [
+        Role::GridChief,
+        Role::FullTimeGridWorker,
+        Role::PartTimeGridWorker,
+        Role::Inspector,
+        Role::Liaison,
+        Role::Patroller,
+        Role::GridInstructor,
+        Role::Volunteer,
+        Role::TownSupervisor,
+        Role::DepartmentHandler,
+        Role::CountyAdministrator,
+        Role::CountySupervisor,
+        Role::VillageLeader,
+        Role::VillageCadre,
+    ];
+
+    /// Reads a role code.
+    pub fn parse(code: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == code)
+    }
+
+    /// The Chinese name people read.
+    pub fn name_zh(self) -> &'static str {
         match self {
-            Role::TownSupervisor | Role::DepartmentHandler => Some(UnitLevel::Town),
-            Role::CountyAdministrator => Some(UnitLevel::County),
-            _ => None,
+            Role::GridChief => "网格长",
+            Role::FullTimeGridWorker => "专职网格员",
+            Role::PartTimeGridWorker => "兼职网格员",
+            Role::Inspector => "督查员",
+            Role::Liaison => "联络员",
+            Role::Patroller => "巡查员",
+            Role::GridInstructor => "网格指导员",
+            Role::Volunteer => "义务网格员",
+            Role::TownSupervisor => "镇指挥中心",
+            Role::DepartmentHandler => "承办单位",
+            Role::CountyAdministrator => "县级管理员",
+            Role::CountySupervisor => "县指挥中心",
+            Role::VillageLeader => "村（社区）书记",
+            Role::VillageCadre => "村（社区）干部",
+        }
+    }
+
+    /// The org-unit levels a role is held over (empty for roles held in a grid).
+    pub fn unit_levels(self) -> &'static [UnitLevel] {
+        match self {
+            Role::TownSupervisor => &[UnitLevel::Town],
+            Role::DepartmentHandler => &[UnitLevel::Town, UnitLevel::County],
+            Role::CountyAdministrator | Role::CountySupervisor => &[UnitLevel::County],
+            Role::VillageLeader | Role::VillageCadre => &[UnitLevel::Village],
+            _ => &[],
         }
     }
 }
@@ -207,6 +274,11 @@ pub struct OrgTree {
     pub grids: Vec<Grid>,
     /// Everyone with a role.
     pub staff: Vec<StaffMember>,
+    /// The platforms and departments that handle incidents, at town and county
+    /// level, with their members and the categories they handle (the routing
+    /// rules). Absent in trees published before units existed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub work_units: Vec<WorkUnit>,
 }
 
 impl Grid {

@@ -25,9 +25,10 @@ impl StaffScope {
 impl OrgTree {
     /// The grids `staff_id` may see and write. Empty for someone not in the tree.
     pub fn scope_of(&self, staff_id: &str) -> StaffScope {
-        let Some(member) = self.staff.iter().find(|s| s.id == staff_id) else {
+        let roles = self.roles_with_units(staff_id);
+        if roles.is_empty() {
             return StaffScope::default();
-        };
+        }
         let mut children: HashMap<&str, Vec<&str>> = HashMap::new();
         for g in &self.grids {
             if let Some(p) = &g.parent_grid {
@@ -35,7 +36,7 @@ impl OrgTree {
             }
         }
         let mut scope = StaffScope::default();
-        for role in &member.roles {
+        for role in &roles {
             match &role.scope {
                 Scope::Grid(code) => {
                     scope.direct.insert(code.clone());
@@ -63,14 +64,12 @@ impl OrgTree {
     }
 
     /// The roles `staff_id` holds over `grid_code` (through a grid role on it or on
-    /// its first-level grid, or a unit role above it).
+    /// its first-level grid, or a unit role above it, including the handler's
+    /// role of a unit the person acts for).
     pub fn roles_over(&self, staff_id: &str, grid_code: &str) -> Vec<super::Role> {
-        let Some(member) = self.staff.iter().find(|s| s.id == staff_id) else {
-            return Vec::new();
-        };
+        let roles = self.roles_with_units(staff_id);
         let grid = self.grids.iter().find(|g| g.code == grid_code);
-        member
-            .roles
+        roles
             .iter()
             .filter(|r| match (&r.scope, grid) {
                 (Scope::Grid(code), Some(g)) => {

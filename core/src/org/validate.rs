@@ -90,28 +90,37 @@ pub(crate) fn problems(tree: &OrgTree) -> Vec<String> {
             out.push(format!("staff {}: id used twice", s.id));
         }
         for a in &s.roles {
-            match (&a.scope, a.role.unit_level()) {
-                (Scope::Grid(code), None) if !grids.contains_key(code.as_str()) => {
-                    out.push(format!("staff {}: grid {code} is not in the tree", s.id))
+            let levels = a.role.unit_levels();
+            let names = || {
+                levels
+                    .iter()
+                    .map(|l| l.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" or ")
+            };
+            match &a.scope {
+                Scope::Grid(code) if levels.is_empty() => {
+                    if !grids.contains_key(code.as_str()) {
+                        out.push(format!("staff {}: grid {code} is not in the tree", s.id))
+                    }
                 }
-                (Scope::Grid(_), None) => {}
-                (Scope::Unit(code), Some(level)) => match units.get(code.as_str()) {
-                    Some(u) if u.level == level => {}
+                Scope::Unit(code) if !levels.is_empty() => match units.get(code.as_str()) {
+                    Some(u) if levels.contains(&u.level) => {}
                     Some(_) => out.push(format!(
                         "staff {}: {} must be held over a {}, and {code} is not one",
                         s.id,
                         a.role.as_str(),
-                        level.as_str()
+                        names()
                     )),
                     None => out.push(format!("staff {}: unit {code} is not in the tree", s.id)),
                 },
-                (Scope::Grid(_), Some(level)) => out.push(format!(
+                Scope::Grid(_) => out.push(format!(
                     "staff {}: {} is held over a {}, not a grid",
                     s.id,
                     a.role.as_str(),
-                    level.as_str()
+                    names()
                 )),
-                (Scope::Unit(_), None) => out.push(format!(
+                Scope::Unit(_) => out.push(format!(
                     "staff {}: {} is held in a grid, not over a unit",
                     s.id,
                     a.role.as_str()
@@ -119,6 +128,7 @@ pub(crate) fn problems(tree: &OrgTree) -> Vec<String> {
             }
         }
     }
+    super::work_units::problems(tree, &units, &staff, &mut out);
     out
 }
 

@@ -10,7 +10,9 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 pub use household::{Household, HouseholdMember, Person, RecordStatus, Visit};
-pub use incident::{Incident, IncidentTransition, Satisfaction, Urgency};
+pub use incident::{
+    Channel, Grade, Incident, IncidentTransition, ResidentContact, Satisfaction, Urgency,
+};
 pub use patrol_log::{BreakKind, PatrolEntry, PatrolEntryKind, PatrolLog, TrackBreak, TravelMode};
 pub use values::{FieldValue, FormValues, GeoPoint};
 

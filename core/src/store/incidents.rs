@@ -12,7 +12,7 @@ use crate::incident::{
     Stage, WorkflowState, colour, deadline, default_catalogue, replay,
 };
 use crate::org::ImportOutcome;
-use crate::records::{Incident, IncidentTransition};
+use crate::records::{Channel, Incident, IncidentTransition, Urgency};
 use crate::time::now;
 
 impl FieldStore {
@@ -177,62 +177,69 @@ impl FieldStore {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(
             "SELECT d.doc_id, i.grid_code, i.category, i.stage, i.assignee, i.reported_at,
-                    i.dispatched_at, i.closed_at, i.level, i.conflicts
-             FROM incidents i JOIN documents d ON d.id = i.doc",
+                    i.dispatched_at, i.closed_at, i.level, i.conflicts, i.urgency, i.channel,
+                    w.name
+             FROM incidents i JOIN documents d ON d.id = i.doc
+             LEFT JOIN work_units w ON w.code = i.assignee",
         )?;
         let rows = stmt.query_map([], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, Option<String>>(4)?,
-                r.get::<_, i64>(5)?,
-                r.get::<_, Option<i64>>(6)?,
-                r.get::<_, Option<i64>>(7)?,
-                r.get::<_, i64>(8)?,
-                r.get::<_, i64>(9)?,
-            ))
+            Ok(QueueRow {
+                id: r.get(0)?,
+                grid_code: r.get(1)?,
+                category: r.get(2)?,
+                stage: r.get(3)?,
+                assignee: r.get(4)?,
+                reported_at: r.get(5)?,
+                dispatched_at: r.get(6)?,
+                closed_at: r.get(7)?,
+                level: r.get(8)?,
+                conflicts: r.get(9)?,
+                urgency: r.get(10)?,
+                channel: r.get(11)?,
+                unit_name: r.get(12)?,
+            })
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (
-                id,
-                grid_code,
-                category,
-                stage,
-                assignee,
-                reported_at,
-                dispatched_at,
-                closed_at,
-                level,
-                conflicts,
-            ) = row?;
+            let row = row?;
+            let stage = Stage::parse(&row.stage).unwrap_or(Stage::Reported);
             let state = WorkflowState {
-                stage: Stage::parse(&stage).unwrap_or(Stage::Reported),
-                level: level as u32,
-                assignee: assignee.clone(),
+                stage,
+                level: row.level as u32,
+                assignee: row.assignee.clone(),
                 handler: None,
-                stage_since: reported_at,
-                reported_at,
+                stage_since: row.reported_at,
+                reported_at: row.reported_at,
                 accepted_at: None,
-                dispatched_at,
-                closed_at,
+                dispatched_at: row.dispatched_at,
+                closed_at: row.closed_at,
                 conflicts: Vec::new(),
             };
             if state.stage.is_done() && !include_done {
                 continue;
             }
-            let limits = catalogue.deadlines_for(&category);
+            let urgency = Urgency::parse(&row.urgency).unwrap_or_default();
+            let limits = catalogue.deadlines_for_case(&row.category, urgency);
             out.push(QueueItem {
-                id,
-                grid_code,
-                category,
-                stage,
-                assignee,
+                category_name: catalogue
+                    .find(&row.category)
+                    .map_or_else(|| row.category.clone(), |c| c.name.clone()),
+                stage_name: stage.name_zh().to_owned(),
+                assignee_name: row
+                    .assignee
+                    .as_ref()
+                    .map(|a| row.unit_name.clone().unwrap_or_else(|| a.clone())),
+                id: row.id,
+                grid_code: row.grid_code,
+                category: row.category,
+                stage: row.stage,
+                assignee: row.assignee,
+                urgency,
+                channel: Channel::parse(&row.channel).unwrap_or_default(),
+                level: row.level as u32,
                 colour: colour(&state, &limits, count, now),
                 due: deadline(&state, &limits, count),
-                conflicts: conflicts as u32,
+                conflicts: row.conflicts as u32,
             });
         }
         let rank = |c: Colour| match c {
@@ -244,4 +251,21 @@ impl FieldStore {
         out.sort_by_key(|q| (rank(q.colour), q.due.unwrap_or(i64::MAX), q.id.clone()));
         Ok(out)
     }
+}
+
+/// One row of the queue's query.
+struct QueueRow {
+    id: String,
+    grid_code: String,
+    category: String,
+    stage: String,
+    assignee: Option<String>,
+    reported_at: i64,
+    dispatched_at: Option<i64>,
+    closed_at: Option<i64>,
+    level: i64,
+    conflicts: i64,
+    urgency: String,
+    channel: String,
+    unit_name: Option<String>,
 }

@@ -181,7 +181,7 @@ fn org_version(conn: &Connection) -> Result<Option<u64>> {
 
 fn replace_tree(conn: &Connection, tree: &OrgTree) -> Result<()> {
     conn.execute_batch(
-        "DELETE FROM staff_roles; DELETE FROM staff; DELETE FROM grid_bounds;
+        "DELETE FROM work_units; DELETE FROM staff_roles; DELETE FROM staff; DELETE FROM grid_bounds;
          UPDATE grids SET parent_grid = NULL; DELETE FROM grids;
          UPDATE org_units SET parent = NULL; DELETE FROM org_units;",
     )?;
@@ -223,12 +223,25 @@ fn replace_tree(conn: &Connection, tree: &OrgTree) -> Result<()> {
             )?;
         }
     }
+    for w in &tree.work_units {
+        conn.execute(
+            "INSERT INTO work_units (code, name, kind, within) VALUES (?1, ?2, ?3, ?4)",
+            params![
+                w.code,
+                w.name,
+                serde_json::to_value(w.kind)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned)),
+                w.within
+            ],
+        )?;
+    }
     for s in &tree.staff {
         conn.execute(
             "INSERT INTO staff (id, name) VALUES (?1, ?2)",
             params![s.id, s.name],
         )?;
-        for a in &s.roles {
+        for a in &tree.roles_with_units(&s.id) {
             let (grid, unit) = match &a.scope {
                 Scope::Grid(g) => (Some(g), None),
                 Scope::Unit(u) => (None, Some(u)),

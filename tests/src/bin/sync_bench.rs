@@ -142,6 +142,10 @@ fn village(store: &FieldStore, grids: &[String]) -> Result<Vec<String>, BoxError
             resident_id: None,
             satisfaction: None,
             photos: Vec::new(),
+            channel: Default::default(),
+            contact: None,
+            address: None,
+            ticket: None,
         })
         .collect();
     let mut ids = store.create_batch(&households)?;
