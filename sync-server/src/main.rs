@@ -10,6 +10,8 @@
 //! fieldgrid-server admin publish-org-tree tree.json
 //! fieldgrid-server admin publish-forms forms.json
 //! fieldgrid-server admin publish-catalogue 类别目录.xlsx
+//! fieldgrid-server admin create-hotline-key 12345-donghai  # prints the hotline's API key
+//! fieldgrid-server admin revoke-hotline-key 12345-donghai
 //! ```
 
 use std::path::PathBuf;
@@ -127,6 +129,16 @@ enum AdminCommand {
         /// The version a sheet becomes (default: the next after the published one).
         #[arg(long)]
         version: Option<u64>,
+    },
+    /// Creates an API key for a 12345 hotline system and prints it (shown once).
+    CreateHotlineKey {
+        /// The key's name (letters, digits, '-', '_' or '.'), e.g. 12345-donghai.
+        name: String,
+    },
+    /// Revokes a hotline system's API key.
+    RevokeHotlineKey {
+        /// The key's name.
+        name: String,
     },
     /// Publishes a newer form pack from a JSON file ({version, forms: [...]}).
     PublishForms {
@@ -375,6 +387,16 @@ async fn admin(state: &AppState, cmd: AdminCommand) -> Result<(), Box<dyn std::e
                 "catalogue version {} published: {first} first-level, {second} second-level, {third} third-level categories",
                 catalogue.version
             );
+        }
+        AdminCommand::CreateHotlineKey { name } => {
+            let key = fieldgrid_server::service::intake::create_hotline_key(state, &name).await?;
+            println!("hotline key {name} created (shown once, keep it safe):\n{key}");
+        }
+        AdminCommand::RevokeHotlineKey { name } => {
+            if !state.storage.revoke_intake_key(&name, now).await? {
+                return Err(format!("no hotline key named {name} is in force").into());
+            }
+            println!("hotline key {name} revoked");
         }
         AdminCommand::PublishForms { file } => {
             let pack: fieldgrid_core::forms::FormPack =

@@ -4,6 +4,7 @@
 mod accounts;
 mod admin;
 mod blobs;
+mod hotline;
 mod reference;
 mod sync;
 pub(crate) mod tracks;
@@ -43,6 +44,11 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/admin/reference/org_tree", put(admin::put_org_tree))
         .route("/v1/admin/reference/forms", put(admin::put_form_pack))
         .route("/v1/admin/reference/catalogue", put(admin::put_catalogue))
+        .route(
+            "/v1/hotline/tickets",
+            post(hotline::create).layer(DefaultBodyLimit::max(hotline::MAX_TICKET_BYTES)),
+        )
+        .route("/v1/hotline/tickets/{ticket}", get(hotline::status))
         .route("/v1/openapi.json", get(openapi))
         .route("/healthz", get(|| async { "ok" }))
         .route("/metrics", get(metrics))

@@ -7,6 +7,7 @@
 //! kind, grid, stage or existence of anything outside it.
 
 pub mod accounts;
+pub mod intake;
 pub mod push;
 pub mod records;
 pub mod replica;

@@ -13,7 +13,8 @@
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
-use fieldgrid_core::incident::Catalogue;
+use fieldgrid_core::incident::{Action, Catalogue, replay};
+use fieldgrid_core::org::Role;
 use fieldgrid_core::protocol::{DocPayload, PushResult, RejectCode};
 use fieldgrid_core::records::{Incident, IncidentTransition, RecordKind, Reference};
 use fieldgrid_core::{Error as CoreError, MergeOutcome, merge_document, read_record};
@@ -111,7 +112,7 @@ impl IncidentChange {
             .flat_map(|b| b.transitions.iter())
             .collect();
         let roles = caller.roles_over(&self.after.grid_code);
-        for t in &self.after.transitions {
+        for (n, t) in self.after.transitions.iter().enumerate() {
             if let Some(pos) = known.iter().position(|k| *k == t) {
                 known.swap_remove(pos);
                 continue;
@@ -122,8 +123,37 @@ impl IncidentChange {
                     caller.staff, t.role
                 ));
             }
+            self.check_unit(caller, n, t)?;
         }
         Ok(())
+    }
+
+    /// A handler acts for their unit: a handling step made as a department
+    /// handler on an incident dispatched to a unit is the unit's member's.
+    fn check_unit(&self, caller: &Caller, n: usize, t: &IncidentTransition) -> Result<(), String> {
+        let handling = matches!(
+            Action::parse(&t.to),
+            Some(Action::StartHandling | Action::Finish | Action::Return)
+        );
+        if !handling || t.role != Role::DepartmentHandler.as_str() {
+            return Ok(());
+        }
+        let mut before = self.after.clone();
+        before.transitions.truncate(n);
+        let Some(unit) = replay(&before)
+            .assignee
+            .and_then(|a| caller.tree.work_unit(&a).cloned())
+        else {
+            return Ok(());
+        };
+        if unit.members.iter().any(|m| *m == t.by) {
+            Ok(())
+        } else {
+            Err(format!(
+                "{} does not act for {}, the unit this incident is dispatched to",
+                t.by, unit.code
+            ))
+        }
     }
 
     /// An incident new here, or whose category the push changes, takes a

@@ -165,6 +165,28 @@ impl Replica {
     }
 }
 
+impl Replica {
+    /// Creates incident `id` in the replica as `staff` and returns its changes,
+    /// for the caller to push like a phone's report.
+    pub(crate) async fn incident_create_changes(
+        &self,
+        staff: &str,
+        id: &str,
+        incident: Incident,
+    ) -> Result<Vec<u8>, ReplicaError> {
+        let _writer = self.applied.lock().await;
+        let (s, id, who) = (self.store.clone(), id.to_owned(), staff.to_owned());
+        Ok(blocking(move || -> Result<Vec<u8>, fieldgrid_core::Error> {
+            s.sign_in(&who);
+            let result = s.create_with_id(&id, &incident);
+            s.sign_out();
+            result?;
+            s.changes_since(&id, &[])
+        })
+        .await?)
+    }
+}
+
 /// The replica of this instance, built on first use.
 pub async fn get(state: &AppState) -> Result<Arc<Replica>, ReplicaError> {
     Ok(state

@@ -88,3 +88,29 @@ pub async fn registration_allowed(state: &AppState, address: &str) -> Result<boo
     state.storage.record_attempt(&[k], now()).await?;
     Ok(true)
 }
+
+/// Public reports per client address: a household's few, not a script's many.
+pub const PUBLIC_PER_ADDRESS: Limit = Limit {
+    max: 10,
+    window_s: 3600,
+};
+/// Public reports per contact phone, whatever the address.
+pub const PUBLIC_PER_PHONE: Limit = Limit {
+    max: 5,
+    window_s: 24 * 3600,
+};
+
+/// Counts a public report from `address` for `phone`; `false` (and nothing
+/// counted) when either is over its limit.
+pub async fn public_report_allowed(
+    state: &AppState,
+    address: &str,
+    phone: &str,
+) -> Result<bool, ServiceError> {
+    let (a, p) = (key("public-addr", address), key("public-phone", phone));
+    if over(state, &a, PUBLIC_PER_ADDRESS).await? || over(state, &p, PUBLIC_PER_PHONE).await? {
+        return Ok(false);
+    }
+    state.storage.record_attempt(&[a, p], now()).await?;
+    Ok(true)
+}

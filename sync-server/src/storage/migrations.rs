@@ -32,6 +32,7 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
     step!(3, "003_web.sql"),
     step!(4, "004_security.sql"),
     step!(5, "005_track_clock.sql"),
+    step!(6, "006_intake.sql"),
 ];
 
 /// The steps a database at `version` still needs, or [`StorageError::TooNew`]

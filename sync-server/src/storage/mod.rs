@@ -296,6 +296,7 @@ pub trait Storage:
     + TrackStore
     + WebSessionStore
     + UploadStore
+    + IntakeStore
     + Send
     + Sync
     + 'static
@@ -458,10 +459,35 @@ pub trait UploadStore: Send + Sync {
     async fn stale_uploads(&self, before: i64) -> StorageResult<Vec<String>>;
 }
 
+/// Intake from outside the phones: hotline API keys and the references (ticket
+/// ids, receipt codes) that name the incident each intake created.
+#[async_trait]
+pub trait IntakeStore: Send + Sync {
+    /// Stores a new API key (its hash) named `name`.
+    async fn create_intake_key(&self, name: &str, token_hash: &str, at: i64)
+    -> StorageResult<()>;
+    /// The name of the key with this hash, unless revoked.
+    async fn intake_key_by_token(&self, token_hash: &str) -> StorageResult<Option<String>>;
+    /// Revokes key `name`; `false` when there is no such key in force.
+    async fn revoke_intake_key(&self, name: &str, at: i64) -> StorageResult<bool>;
+    /// Ties `reference` to `incident_id` unless it is tied already: answers the
+    /// incident it names now (the one given, or the earlier one).
+    async fn claim_intake_ref(
+        &self,
+        reference: &str,
+        incident_id: &str,
+        at: i64,
+    ) -> StorageResult<String>;
+    /// The incident `reference` names.
+    async fn intake_ref(&self, reference: &str) -> StorageResult<Option<String>>;
+    /// Forgets `reference` (its incident could not be stored).
+    async fn drop_intake_ref(&self, reference: &str) -> StorageResult<()>;
+}
+
 /// Every storage trait, for the backends that implement them.
 pub mod prelude {
     pub use super::{
-        AccountStore, DocumentStore, ReferenceStore, Storage, TrackStore, UploadStore,
-        WebSessionStore,
+        AccountStore, DocumentStore, IntakeStore, ReferenceStore, Storage, TrackStore,
+        UploadStore, WebSessionStore,
     };
 }

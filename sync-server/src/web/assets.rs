@@ -22,6 +22,16 @@ const FILES: &[(&str, &str, &[u8])] = &[
         include_bytes!("../../web/assets/incident-map.js"),
     ),
     (
+        "intake.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../web/assets/intake.js"),
+    ),
+    (
+        "report.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../web/assets/report.js"),
+    ),
+    (
         "leaflet.js",
         "text/javascript; charset=utf-8",
         include_bytes!("../../web/vendor/leaflet/leaflet.js"),

@@ -113,6 +113,7 @@ pub async fn incidents_csv(
     Query(f): Query<QueueFilter>,
 ) -> Result<Response, PageError> {
     let catalogue = state.catalogue().await?;
+    let tree = state.org_tree().await?;
     let rows = queue(&state, &signed, &f)
         .await?
         .into_iter()
@@ -120,13 +121,20 @@ pub async fn incidents_csv(
             let colour = format!("{:?}", i.colour).to_lowercase();
             vec![
                 i.id,
+                super::incidents::grid_name(&tree, &i.grid_code).to_owned(),
                 i.grid_code,
                 category_name(&catalogue, &i.category).to_owned(),
                 i.category,
+                i.channel.name_zh().to_owned(),
+                i.channel.as_str().to_owned(),
                 stage_name(&i.stage).to_owned(),
                 i.stage,
                 colour_name(&colour).to_owned(),
                 colour,
+                i.assignee
+                    .as_deref()
+                    .map(|a| super::incidents::unit_name(&tree, a).to_owned())
+                    .unwrap_or_default(),
                 i.assignee.unwrap_or_default(),
                 i.due.map(super::page::time).unwrap_or_default(),
             ]
@@ -137,13 +145,17 @@ pub async fn incidents_csv(
         &[
             "编号",
             "网格",
+            "网格编码",
             "类别",
             "类别编码",
+            "来源",
+            "来源编码",
             "阶段",
             "阶段编码",
             "状态",
             "状态编码",
-            "承办",
+            "承办单位",
+            "承办单位编码",
             "期限",
         ],
         rows,

@@ -18,14 +18,6 @@ use super::{PageError, caller, replica_store};
 use crate::AppState;
 use crate::service::records;
 
-/// The four platforms and their handlers' org-tree ids.
-pub const PLATFORMS: [(&str, &str); 4] = [
-    ("handler-zongzhi", "综治工作平台"),
-    ("handler-shichang", "市场监管平台"),
-    ("handler-zhifa", "综合执法平台"),
-    ("handler-bianmin", "便民服务平台"),
-];
-
 /// Queue filters. Each is checked against what it may be; an unknown value is a
 /// 400 naming the parameter, never echoed.
 #[derive(Deserialize, Default)]
@@ -60,7 +52,7 @@ impl QueueFilter {
         if opt(&self.colour).is_some_and(|v| !COLOURS.iter().any(|(c, _)| *c == v)) {
             return bad("colour");
         }
-        if opt(&self.platform).is_some_and(|v| !PLATFORMS.iter().any(|(c, _)| *c == v)) {
+        if opt(&self.platform).is_some_and(|v| !is_code(v)) {
             return bad("platform");
         }
         if opt(&self.category).is_some_and(|v| !is_code(v)) {
@@ -122,11 +114,37 @@ pub(crate) async fn queue(
         .collect())
 }
 
-fn platform_name(id: &str) -> &str {
-    PLATFORMS
+/// A handling unit's Chinese name (the code if the org tree lacks it).
+pub(crate) fn unit_name<'a>(tree: &'a fieldgrid_core::org::OrgTree, code: &'a str) -> &'a str {
+    tree.work_unit(code).map_or(code, |u| u.name.as_str())
+}
+
+/// A grid's Chinese name (the code if the org tree lacks it).
+pub(crate) fn grid_name<'a>(tree: &'a fieldgrid_core::org::OrgTree, code: &'a str) -> &'a str {
+    tree.grids
         .iter()
-        .find(|(p, _)| *p == id)
-        .map_or(id, |(_, n)| n)
+        .find(|g| g.code == code)
+        .map_or(code, |g| g.name.as_str())
+}
+
+/// A role's Chinese name (the code if unknown).
+pub(crate) fn role_name(code: &str) -> &str {
+    match fieldgrid_core::org::Role::parse(code) {
+        Some(r) => r.name_zh(),
+        None => code,
+    }
+}
+
+/// Who reported: a person's name, or the intake channel's for a hotline or a
+/// resident.
+pub(crate) fn reporter_name<'a>(tree: &'a fieldgrid_core::org::OrgTree, id: &'a str) -> &'a str {
+    if id.starts_with("hotline:") {
+        "12345热线"
+    } else if id == "public" {
+        "群众"
+    } else {
+        person_name(tree, id)
+    }
 }
 
 /// The Chinese name of a colour code (a finished incident has none).
@@ -146,20 +164,18 @@ pub(crate) fn category_name<'a>(
     catalogue.find(code).map_or(code, |c| c.name.as_str())
 }
 
-/// The Chinese name of a stage code (the code itself if unknown).
+/// The Chinese name of a stage or step code (the code itself if unknown).
 pub(crate) fn stage_name(code: &str) -> &str {
-    STAGES
-        .iter()
-        .chain(
-            [
-                ("rejected", "不予受理"),
-                ("returned", "已退回"),
-                ("escalated", "已上报"),
-            ]
-            .iter(),
-        )
-        .find(|(c, _)| *c == code)
-        .map_or(code, |(_, n)| n)
+    if let Some(stage) = fieldgrid_core::incident::Stage::parse(code) {
+        return stage.name_zh();
+    }
+    match code {
+        "returned" => "已退回",
+        "escalated" => "已上报",
+        "reopened" => "核查不通过",
+        "resolved_on_spot" => "现场解决",
+        _ => code,
+    }
 }
 
 /// A person's name from the org tree (the id if not there).
@@ -178,17 +194,24 @@ pub async fn list(
 ) -> Result<Markup, PageError> {
     let items = queue(&state, &signed, &f).await?;
     let catalogue = state.catalogue().await?;
+    let tree = state.org_tree().await?;
+    let units: Vec<(&str, &str)> = tree
+        .work_units
+        .iter()
+        .map(|u| (u.code.as_str(), u.name.as_str()))
+        .collect();
     let rows: Vec<Vec<Markup>> = items
         .iter()
         .map(|i| {
             let colour = format!("{:?}", i.colour).to_lowercase();
             vec![
                 html! { a.incident-link href={ "/ui/incidents/" (i.id) } data-id=(i.id) { (i.id.chars().take(8).collect::<String>()) } },
-                html! { (i.grid_code) },
+                html! { span data-grid=(i.grid_code) { (grid_name(&tree, &i.grid_code)) } },
                 html! { span data-category=(i.category) title=(catalogue.display_path(&i.category)) { (category_name(&catalogue, &i.category)) } },
+                html! { span data-channel=(i.channel.as_str()) { (i.channel.name_zh()) } },
                 html! { span data-stage=(i.stage) { (stage_name(&i.stage)) } },
                 html! { span class={ "colour-" (colour) } { (colour_name(&colour)) } },
-                html! { (i.assignee.as_deref().map(platform_name).unwrap_or_default()) },
+                html! { (i.assignee.as_deref().map(|a| unit_name(&tree, a)).unwrap_or_default()) @if i.level > 0 { " " span.level { "（县级）" } } },
                 html! { (i.due.map(time).unwrap_or_default()) },
                 html! { @if i.conflicts > 0 { "⚠ " (i.conflicts) } },
             ]
@@ -199,15 +222,17 @@ pub async fn list(
         form.filters method="get" {
             label { "阶段" (select("stage", "filter-stage", Some("全部"), &STAGES, opt(&f.stage))) }
             label { "颜色" (select("colour", "filter-colour", Some("全部"), &COLOURS, opt(&f.colour))) }
-            label { "平台" (select("platform", "filter-platform", Some("全部"), &PLATFORMS, opt(&f.platform))) }
+            label { "承办单位" (select("platform", "filter-platform", Some("全部"), &units, opt(&f.platform))) }
             label { "类别" input name="category" value=(opt(&f.category).unwrap_or("")) placeholder="如 fire"; }
             label { "网格" input name="grid" value=(opt(&f.grid).unwrap_or("")); }
             label { span { "含已办结" } input type="checkbox" name="done" value="1" checked[opt(&f.done).is_some()]; }
             button { "筛选" }
             " "
             a href="/ui/export/incidents.csv" { "导出 CSV" }
+            " "
+            a #new-intake href="/ui/intake" { "登记受理" }
         }
-        (table("incident-queue", &["编号", "网格", "类别", "阶段", "状态", "承办平台", "期限", "冲突"], &rows))
+        (table("incident-queue", &["编号", "网格", "类别", "来源", "阶段", "状态", "承办单位", "期限", "冲突"], &rows))
     };
     Ok(layout(&signed, "事件", "incidents", Head::default(), body))
 }
@@ -222,6 +247,7 @@ pub async fn detail(
     let notice = match q.notice.as_deref() {
         None => None,
         Some("sent") => Some("已提交，将同步到相关人员的手机"),
+        Some("taken") => Some("已登记，进入待受理队列"),
         Some(_) => return Err(PageError::bad("参数 notice 的值无效")),
     };
     render_detail(&state, &signed, &id, notice, None).await
@@ -249,10 +275,10 @@ async fn render_detail(
             vec![
                 html! { (time(t.at)) },
                 html! { (person_name(&tree, &t.by)) },
-                html! { (t.role) },
+                html! { span data-role=(t.role) { (role_name(&t.role)) } },
                 html! { (stage_name(&t.from)) " → " (stage_name(&t.to)) },
                 html! { (t.note) },
-                html! { (t.assignee.as_deref().map(platform_name).unwrap_or_default()) },
+                html! { (t.assignee.as_deref().map(|a| unit_name(&tree, a)).unwrap_or_default()) },
                 html! { @if let Some(c) = conflict { "⚠ " (c.reason) } },
             ]
         })
@@ -265,6 +291,31 @@ async fn render_detail(
         .and_then(|g| g.boundary.first())
         .map(|r| r.iter().map(|p| [p[1], p[0]]).collect())
         .unwrap_or_default();
+    // Routing: the units of the level holding the case, the suggested one first.
+    let grade = catalogue.grade_for(&i.category).unwrap_or(fieldgrid_core::incident::Grade::Ordinary);
+    let suggested = tree.suggest_unit(&catalogue, &i.category, grade, &i.grid_code, state_now.level);
+    let within = if state_now.level > 0 {
+        tree.county().map(|c| c.code.clone())
+    } else {
+        tree.town_of_grid(&i.grid_code).map(|t| t.code.clone())
+    };
+    let unit_labels: Vec<(String, String)> = tree
+        .work_units
+        .iter()
+        .filter(|u| Some(&u.within) == within.as_ref())
+        .map(|u| {
+            let label = if Some(u.code.as_str()) == suggested.map(|s| s.code.as_str()) {
+                format!("{}（建议）", u.name)
+            } else {
+                u.name.clone()
+            };
+            (u.code.clone(), label)
+        })
+        .collect();
+    let unit_options: Vec<(&str, &str)> = unit_labels
+        .iter()
+        .map(|(c, l)| (c.as_str(), l.as_str()))
+        .collect();
     let steps = [
         ("accepted", "受理"),
         ("dispatched", "派遣"),
@@ -283,13 +334,23 @@ async fn render_detail(
             div.card {
                 p {
                     b { "类别" } " " span data-category=(i.category) { (catalogue.display_path(&i.category)) } "　"
-                    b { "网格" } " " (i.grid_code) "　"
+                    b { "网格" } " " span data-grid=(i.grid_code) { (grid_name(&tree, &i.grid_code)) } "　"
                     b { "阶段" } " " span #incident-stage data-stage=(state_now.stage.as_str()) { (stage_name(state_now.stage.as_str())) } "　"
-                    b { "承办" } " " (state_now.assignee.as_deref().map(platform_name).unwrap_or_default())
+                    b { "层级" } " " span #incident-level { (if state_now.level > 0 { "县指挥中心" } else { "镇指挥中心" }) } "　"
+                    b { "承办" } " " span #incident-unit { (state_now.assignee.as_deref().map(|a| unit_name(&tree, a)).unwrap_or_default()) }
+                }
+                p {
+                    b { "来源" } " " span #incident-channel data-channel=(i.channel.as_str()) { (i.channel.name_zh()) } "　"
+                    b { "紧急程度" } " " (i.urgency.name_zh()) "　"
+                    @if let Some(t) = &i.ticket { b { "热线工单" } " " (t) "　" }
+                    @if let Some(c) = &i.contact {
+                        b { "反映人" } " " span #incident-contact { (c.masked_name()) " " (c.masked_phone()) }
+                    }
                 }
                 p { b { "描述" } " " (i.description) }
+                @if let Some(a) = &i.address { p { b { "地址" } " " (a) } }
                 p {
-                    b { "上报" } " " (person_name(&tree, &i.reporter_id)) " · " (time(i.reported_at)) "　"
+                    b { "上报" } " " (reporter_name(&tree, &i.reporter_id)) " · " (time(i.reported_at)) "　"
                     b { "位置" } " "
                     @match i.location {
                         Some(p) => { (format!("{:.5}, {:.5}", p.lat, p.lon)) }
@@ -312,7 +373,8 @@ async fn render_detail(
                 form #step-form method="post" action={ "/ui/incidents/" (id) "/step" } {
                     (csrf_field(signed))
                     label { "操作 " (select("to", "step-to", None, &steps, None)) }
-                    label { "派往 " (select("assignee", "step-assignee", Some("—"), &PLATFORMS, None)) }
+                    label { "派往 " (select("assignee", "step-assignee", Some("—"), &unit_options, suggested.map(|u| u.code.as_str()))) }
+                    @if let Some(u) = suggested { span #routing-suggestion data-unit=(u.code) { "建议派往：" (u.name) } }
                     label { "说明 " input name="note" #step-note; }
                     button #step-submit { "提交" }
                 }
@@ -357,7 +419,7 @@ pub async fn step(
     if Action::parse(&f.to).is_none() {
         return Err(PageError::bad("参数 to 的值无效"));
     }
-    if !f.assignee.is_empty() && !PLATFORMS.iter().any(|(p, _)| *p == f.assignee) {
+    if !f.assignee.is_empty() && state.org_tree().await?.work_unit(&f.assignee).is_none() {
         return Err(PageError::bad("参数 assignee 的值无效"));
     }
     let caller = caller(&state, &signed).await?;
@@ -400,7 +462,7 @@ pub async fn step(
         .conflicts
         .last()
         .map(|c| c.reason.clone())
-        .unwrap_or_else(|| "not allowed".into());
+        .unwrap_or_else(|| "无权执行此操作".into());
     let page = render_detail(
         &state,
         &signed,

@@ -11,6 +11,8 @@ pub mod auth;
 mod exports;
 mod households;
 mod incidents;
+mod intake;
+mod public;
 mod map;
 mod page;
 mod stats;
@@ -38,6 +40,18 @@ pub fn routes() -> Router<AppState> {
         .route("/ui/", get(map::page))
         .route("/ui/api/map", get(map::data))
         .route("/ui/api/patrols/{id}", get(map::patrol))
+        .route("/ui/intake", get(intake::page).post(intake::submit))
+        .route("/ui/api/categories", get(intake::categories))
+        .route("/ui/api/places", get(intake::places))
+        .route("/ui/api/nearby", get(intake::nearby))
+        .route("/ui/api/grids", get(intake::grids))
+        .route(
+            "/report",
+            get(public::page)
+                .post(public::submit)
+                .layer(axum::extract::DefaultBodyLimit::max(public::MAX_REPORT_BYTES)),
+        )
+        .route("/report/receipt", get(public::receipt))
         .route("/ui/incidents", get(incidents::list))
         .route("/ui/incidents/{id}", get(incidents::detail))
         .route("/ui/incidents/{id}/step", post(incidents::step))

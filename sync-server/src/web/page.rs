@@ -34,6 +34,7 @@ pub fn layout(signed: &SignedIn, title: &str, active: &str, head: Head, body: Ma
     let tabs = [
         ("/ui/", "map", "地图"),
         ("/ui/incidents", "incidents", "事件"),
+        ("/ui/intake", "intake", "受理"),
         ("/ui/households", "households", "户籍"),
         ("/ui/stats", "stats", "统计"),
         ("/ui/admin", "admin", "管理"),

@@ -79,13 +79,16 @@ pub(crate) async fn compute(
     let figures = statistics(
         incidents.iter().zip(states.iter()),
         |i, s| match by.as_str() {
-            "grid" => Some(i.grid_code.clone()),
-            "platform" => s.assignee.clone().map(|a| {
-                super::incidents::PLATFORMS
+            "grid" => Some(
+                tree.grids
                     .iter()
-                    .find(|(p, _)| *p == a)
-                    .map_or(a.clone(), |(_, n)| (*n).to_owned())
-            }),
+                    .find(|g| g.code == i.grid_code)
+                    .map_or_else(|| i.grid_code.clone(), |g| g.name.clone()),
+            ),
+            "platform" => s
+                .assignee
+                .as_deref()
+                .map(|a| super::incidents::unit_name(&tree, a).to_owned()),
             _ => village_of(&i.grid_code),
         },
         &catalogue,
@@ -169,7 +172,7 @@ pub async fn page(
     let groupings = [
         ("village", "按村（社区）"),
         ("grid", "按网格"),
-        ("platform", "按平台"),
+        ("platform", "按承办单位"),
     ];
     let body = html! {
         h1 { "统计分析" }
