@@ -16,9 +16,7 @@ use fieldgrid_core::id_checks::{is_landline_number, is_mobile_number};
 use fieldgrid_core::incident::replay;
 use fieldgrid_core::org::{OrgTree, StaffScope};
 use fieldgrid_core::protocol::DocPayload;
-use fieldgrid_core::records::{
-    Channel, GeoPoint, Incident, RecordKind, ResidentContact, Urgency,
-};
+use fieldgrid_core::records::{Channel, GeoPoint, Incident, RecordKind, ResidentContact, Urgency};
 use rand::Rng;
 use serde::Serialize;
 
@@ -224,7 +222,11 @@ fn receipt_ref(code: &str) -> String {
 /// Takes a case in: checks it, places it in a grid, and writes it as a new
 /// incident through the push path. A hotline ticket taken before answers the
 /// incident it made, and nothing new is written.
-pub async fn take(state: &AppState, source: Source, case: IntakeCase) -> Result<Taken, ServiceError> {
+pub async fn take(
+    state: &AppState,
+    source: Source,
+    case: IntakeCase,
+) -> Result<Taken, ServiceError> {
     let id = uuid::Uuid::now_v7().to_string();
     let claimed_ticket = match &source {
         Source::Hotline { key, ticket } => {
@@ -259,7 +261,10 @@ pub async fn take(state: &AppState, source: Source, case: IntakeCase) -> Result<
         }
         Source::Hotline { key, .. } => {
             let who = format!("hotline:{key}");
-            (who.clone(), intake_caller(&tree, &who, &replica.device_id()))
+            (
+                who.clone(),
+                intake_caller(&tree, &who, &replica.device_id()),
+            )
         }
         Source::Public => (
             "public".to_owned(),
@@ -268,7 +273,10 @@ pub async fn take(state: &AppState, source: Source, case: IntakeCase) -> Result<
     };
     // Claim the ticket before writing: of two identical calls at once, one writes.
     if let Some(reference) = &claimed_ticket {
-        let owner = state.storage.claim_intake_ref(reference, &id, now()).await?;
+        let owner = state
+            .storage
+            .claim_intake_ref(reference, &id, now())
+            .await?;
         if owner != id {
             return Ok(Taken {
                 incident_id: owner,
@@ -431,7 +439,9 @@ pub async fn hotline_key(state: &AppState, token: &str) -> Result<Option<String>
 /// only its hash is stored).
 pub async fn create_hotline_key(state: &AppState, name: &str) -> Result<String, ServiceError> {
     if !is_reference(name) {
-        return Err(refused("key names are 1 to 64 letters, digits, '-', '_' or '.'"));
+        return Err(refused(
+            "key names are 1 to 64 letters, digits, '-', '_' or '.'",
+        ));
     }
     let mut bytes = [0u8; 24];
     rand::rng().fill(&mut bytes);

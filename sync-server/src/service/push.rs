@@ -146,7 +146,7 @@ impl IncidentChange {
         else {
             return Ok(());
         };
-        if unit.members.iter().any(|m| *m == t.by) {
+        if unit.members.contains(&t.by) {
             Ok(())
         } else {
             Err(format!(

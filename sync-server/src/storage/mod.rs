@@ -464,8 +464,7 @@ pub trait UploadStore: Send + Sync {
 #[async_trait]
 pub trait IntakeStore: Send + Sync {
     /// Stores a new API key (its hash) named `name`.
-    async fn create_intake_key(&self, name: &str, token_hash: &str, at: i64)
-    -> StorageResult<()>;
+    async fn create_intake_key(&self, name: &str, token_hash: &str, at: i64) -> StorageResult<()>;
     /// The name of the key with this hash, unless revoked.
     async fn intake_key_by_token(&self, token_hash: &str) -> StorageResult<Option<String>>;
     /// Revokes key `name`; `false` when there is no such key in force.
@@ -487,7 +486,7 @@ pub trait IntakeStore: Send + Sync {
 /// Every storage trait, for the backends that implement them.
 pub mod prelude {
     pub use super::{
-        AccountStore, DocumentStore, IntakeStore, ReferenceStore, Storage, TrackStore,
-        UploadStore, WebSessionStore,
+        AccountStore, DocumentStore, IntakeStore, ReferenceStore, Storage, TrackStore, UploadStore,
+        WebSessionStore,
     };
 }

@@ -752,12 +752,7 @@ impl UploadStore for PostgresStorage {
 
 #[async_trait]
 impl IntakeStore for PostgresStorage {
-    async fn create_intake_key(
-        &self,
-        name: &str,
-        token_hash: &str,
-        at: i64,
-    ) -> StorageResult<()> {
+    async fn create_intake_key(&self, name: &str, token_hash: &str, at: i64) -> StorageResult<()> {
         self.client()
             .await?
             .execute(

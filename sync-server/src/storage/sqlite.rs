@@ -786,12 +786,7 @@ impl UploadStore for SqliteStorage {
 
 #[async_trait]
 impl IntakeStore for SqliteStorage {
-    async fn create_intake_key(
-        &self,
-        name: &str,
-        token_hash: &str,
-        at: i64,
-    ) -> StorageResult<()> {
+    async fn create_intake_key(&self, name: &str, token_hash: &str, at: i64) -> StorageResult<()> {
         let (n, h) = (name.to_owned(), token_hash.to_owned());
         self.write(move |c| {
             c.execute(

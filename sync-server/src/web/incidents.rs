@@ -292,8 +292,16 @@ async fn render_detail(
         .map(|r| r.iter().map(|p| [p[1], p[0]]).collect())
         .unwrap_or_default();
     // Routing: the units of the level holding the case, the suggested one first.
-    let grade = catalogue.grade_for(&i.category).unwrap_or(fieldgrid_core::incident::Grade::Ordinary);
-    let suggested = tree.suggest_unit(&catalogue, &i.category, grade, &i.grid_code, state_now.level);
+    let grade = catalogue
+        .grade_for(&i.category)
+        .unwrap_or(fieldgrid_core::incident::Grade::Ordinary);
+    let suggested = tree.suggest_unit(
+        &catalogue,
+        &i.category,
+        grade,
+        &i.grid_code,
+        state_now.level,
+    );
     let within = if state_now.level > 0 {
         tree.county().map(|c| c.code.clone())
     } else {

@@ -175,11 +175,10 @@ pub async fn submit(
     };
     let caller = caller(&state, &signed).await?;
     match intake::take(&state, Source::Desk(caller), case).await {
-        Ok(taken) => Ok(Redirect::to(&format!(
-            "/ui/incidents/{}?notice=taken",
-            taken.incident_id
-        ))
-        .into_response()),
+        Ok(taken) => Ok(
+            Redirect::to(&format!("/ui/incidents/{}?notice=taken", taken.incident_id))
+                .into_response(),
+        ),
         Err(crate::service::ServiceError::Refused(why)) => Ok(again(&why)),
         Err(crate::service::ServiceError::NotFound) => Ok(again("该位置不在您的辖区内")),
         Err(e) => Err(e.into()),
@@ -333,7 +332,7 @@ pub async fn nearby(
         .path(&q.category)
         .iter()
         .take(2)
-        .last()
+        .next_back()
         .map_or_else(|| q.category.clone(), |c| c.code.clone());
     let store = replica_store(&state).await?;
     let s = store.clone();
@@ -346,7 +345,9 @@ pub async fn nearby(
     for item in open
         .into_iter()
         .filter(|i| caller.sees(&i.grid_code))
-        .filter(|i| family.is_empty() || catalogue.path(&i.category).iter().any(|c| c.code == family))
+        .filter(|i| {
+            family.is_empty() || catalogue.path(&i.category).iter().any(|c| c.code == family)
+        })
     {
         let Ok(incident) = records::get_in::<Incident>(&store, &caller, &item.id).await else {
             continue;

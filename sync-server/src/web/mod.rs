@@ -12,9 +12,9 @@ mod exports;
 mod households;
 mod incidents;
 mod intake;
-mod public;
 mod map;
 mod page;
+mod public;
 mod stats;
 
 use std::sync::Arc;
@@ -49,7 +49,9 @@ pub fn routes() -> Router<AppState> {
             "/report",
             get(public::page)
                 .post(public::submit)
-                .layer(axum::extract::DefaultBodyLimit::max(public::MAX_REPORT_BYTES)),
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    public::MAX_REPORT_BYTES,
+                )),
         )
         .route("/report/receipt", get(public::receipt))
         .route("/ui/incidents", get(incidents::list))

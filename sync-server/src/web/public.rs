@@ -200,7 +200,10 @@ pub async fn submit(
         tracing::warn!("public reports from one address or phone over the limit");
         return Ok(too_many());
     }
-    let location = match (typed.lat.trim().parse::<f64>(), typed.lon.trim().parse::<f64>()) {
+    let location = match (
+        typed.lat.trim().parse::<f64>(),
+        typed.lon.trim().parse::<f64>(),
+    ) {
         (Ok(lat), Ok(lon)) => Some(GeoPoint { lat, lon }),
         _ => None,
     };
@@ -212,7 +215,8 @@ pub async fn submit(
                 .await
                 .map_err(|e| PageError::bad(e.to_string()))?;
         let Ok(processed) = processed else {
-            return again("照片无法识别，请上传手机拍摄的 JPEG 或 PNG 照片，或不传照片".into()).await;
+            return again("照片无法识别，请上传手机拍摄的 JPEG 或 PNG 照片，或不传照片".into())
+                .await;
         };
         let hash = blake3::hash(&processed.jpeg).to_hex().to_string();
         if let Err(e) = state.blobs.put(&hash, &processed.jpeg).await {
