@@ -148,7 +148,7 @@ test('the supervisor accepts and dispatches the incident, and the phone receives
   await supervisor.click('#step-submit');
   await supervisor.waitForSelector('#notice');
   await supervisor.selectOption('#step-to', 'dispatched');
-  await supervisor.selectOption('#step-assignee', 'handler-zhifa');
+  await supervisor.selectOption('#step-assignee', '320722104000-zhifa');
   await supervisor.fill('#step-note', '请综合执法处置');
   await supervisor.click('#step-submit');
   await supervisor.waitForSelector('#notice');
@@ -214,4 +214,116 @@ test('households, statistics and exports render for the supervisor', async () =>
   // Supervisors are not administrators.
   const adminPage = await supervisor.request.get(URL + '/ui/admin');
   assert.equal(adminPage.status(), 403);
+});
+
+// The outline of the first grid the supervisor sees, and a point inside it.
+async function firstGrid() {
+  const grids = await (await supervisor.request.get(URL + '/ui/api/grids')).json();
+  const g = grids.find((x) => x.code === GRID) || grids[0];
+  const n = g.ring.length;
+  const lat = g.ring.reduce((a, p) => a + p[0], 0) / n;
+  const lon = g.ring.reduce((a, p) => a + p[1], 0) / n;
+  return { ...g, lat, lon };
+}
+
+test('a call is taken at the desk with the category picker, a map click and duplicate hints', async () => {
+  const grid = await firstGrid();
+  await supervisor.goto(URL + '/ui/intake');
+  await supervisor.waitForSelector('#intake-map[data-ready="1"]');
+  await supervisor.selectOption('#intake-channel', 'phone');
+  await supervisor.fill('#category-search', 'zdjy');
+  await supervisor.waitForSelector('#category-results .category-option');
+  await supervisor.click('#category-results .category-option >> nth=0');
+  assert.equal(await supervisor.inputValue('#intake-category'), 'urban.street.stalls');
+  assert.match(await supervisor.textContent('#category-chosen'), /占道经营/);
+  await supervisor.fill('#intake-description', '菜市场门口占道摆摊，影响通行');
+  // A real click on the map, at a point inside the grid.
+  const at = await supervisor.$eval('#intake-map', (el, p) => {
+    const pt = el.leafletMap.latLngToContainerPoint([p.lat, p.lon]);
+    const box = el.getBoundingClientRect();
+    return { x: box.left + pt.x, y: box.top + pt.y };
+  }, grid);
+  await supervisor.mouse.click(at.x, at.y);
+  await supervisor.waitForFunction(() => document.getElementById('intake-lat').value !== '');
+  assert.match(await supervisor.textContent('#place-chosen'), /已选位置/);
+  await supervisor.waitForSelector('#duplicates li');
+  await supervisor.fill('#intake-contact-name', '赵女士');
+  await supervisor.fill('#intake-contact-phone', '13700001111');
+  await supervisor.screenshot({ path: `${SHOTS}/intake.png`, fullPage: true });
+  await supervisor.click('#intake-submit');
+  await supervisor.waitForSelector('#notice');
+  assert.match(supervisor.url(), /\/ui\/incidents\/[0-9a-f-]+\?notice=taken$/);
+  assert.equal(await supervisor.getAttribute('#incident-channel', 'data-channel'), 'phone');
+  assert.equal(await supervisor.getAttribute('#incident-stage', 'data-stage'), 'reported');
+  assert.match(await supervisor.textContent('#incident-contact'), /^赵\*\* 137\*\*\*\*1111$/);
+  await supervisor.screenshot({ path: `${SHOTS}/intake-taken.png`, fullPage: true });
+  // A second call about the same stalls, at the same place: the first is hinted.
+  const first = supervisor.url().split('/ui/incidents/')[1].split('?')[0];
+  await supervisor.goto(URL + '/ui/intake');
+  await supervisor.waitForSelector('#intake-map[data-ready="1"]');
+  await supervisor.fill('#category-search', '占道');
+  await supervisor.click('#category-results .category-option >> nth=0');
+  await supervisor.mouse.click(at.x, at.y);
+  await supervisor.waitForSelector(`#duplicates a[href="/ui/incidents/${first}"]`);
+  await supervisor.screenshot({ path: `${SHOTS}/intake-duplicate.png`, fullPage: true });
+});
+
+test('a resident reports on the public page from a phone-sized screen and reads the progress', async () => {
+  const grid = await firstGrid();
+  const context = await browser.newContext({
+    viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true,
+    locale: 'zh-CN', geolocation: { latitude: grid.lat, longitude: grid.lon, accuracy: 12 },
+    permissions: ['geolocation'],
+  });
+  const page = await context.newPage();
+  page.on('pageerror', (e) => console.log('page error:', e.message));
+  await page.goto(URL + '/report');
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1),
+    'nothing runs off the side of a phone screen');
+  await page.selectOption('#report-category', 'environment.waste');
+  await page.fill('#report-description', '<script>window.__pwned=9</script>村口垃圾多日未清运');
+  await page.tap('#report-locate');
+  await page.waitForFunction(() => document.getElementById('report-lat').value !== '');
+  await page.fill('#report-phone', '13600002222');
+  await page.fill('#report-name', '<img src=x onerror="window.__pwned=8">');
+  await page.setInputFiles('#report-photo', 'core/tests/fixtures/photos/cmyk-adobe.jpg');
+  await page.screenshot({ path: `${SHOTS}/report.png`, fullPage: true });
+  await page.tap('#report-submit');
+  await page.waitForSelector('#receipt-code');
+  const code = (await page.textContent('#receipt-code')).trim();
+  assert.match(code, /^[0-9A-Z]{10}$/);
+  await page.screenshot({ path: `${SHOTS}/report-receipt.png`, fullPage: true });
+  await page.tap('#receipt-link');
+  await page.waitForSelector('#progress-stage');
+  assert.equal(await page.textContent('#progress-stage'), '待受理');
+  await page.screenshot({ path: `${SHOTS}/report-progress.png`, fullPage: true });
+  await context.close();
+  // The supervisor sees it in the queue, the script shown as text.
+  await supervisor.goto(URL + '/ui/incidents?stage=reported');
+  await supervisor.click('[data-channel="public_page"] >> xpath=ancestor::tr >> a.incident-link');
+  await supervisor.waitForSelector('#incident-channel');
+  assert.equal(await supervisor.evaluate(() => window.__pwned), undefined);
+  assert.match(await supervisor.textContent('body'), /<script>window.__pwned=9<\/script>/);
+  assert.ok((await supervisor.locator('img.incident-photo').count()) === 1, 'the photo is shown');
+});
+
+test('no page shows a supervisor a raw category, stage, role, channel or unit code', async () => {
+  const pages = ['/ui/incidents', '/ui/incidents?done=1', `/ui/incidents/${work.incident}`, '/ui/stats?by=platform',
+    '/ui/stats?by=grid', '/ui/intake'];
+  const codeLike = /\b(?:[a-z]+_[a-z_]+|[a-z_]+\.[a-z_]+(?:\.[a-z_]+)?|reported|accepted|dispatched|handling|handled|verified|closed|hotline|public_page|grid_worker)\b/;
+  for (const path of pages) {
+    await supervisor.goto(URL + path);
+    const shown = await supervisor.$$eval('[data-category], [data-stage], [data-role], [data-channel], [data-grid]',
+      (els) => els.map((e) => e.textContent.trim()).filter((t) => t !== ''));
+    for (const text of shown) {
+      assert.ok(/[\u4e00-\u9fff]/.test(text), `${path}: ${JSON.stringify(text)} is not Chinese`);
+    }
+    const text = await supervisor.evaluate(() => document.body.innerText);
+    const found = text.match(codeLike);
+    assert.equal(found, null, `${path} shows ${found && found[0]}`);
+  }
+  await supervisor.goto(URL + `/ui/incidents/${work.incident}`);
+  const roles = await supervisor.$$eval('[data-role]', (els) => els.map((e) => e.textContent.trim()));
+  assert.ok(roles.includes('镇指挥中心'), JSON.stringify(roles));
+  await supervisor.screenshot({ path: `${SHOTS}/incident-in-chinese.png`, fullPage: true });
 });

@@ -54,6 +54,7 @@
   let map = null;
   if (typeof L !== 'undefined' && mapEl) {
     map = L.map(mapEl, { preferCanvas: true });
+    mapEl.leafletMap = map; // for tests that click a known place
     getJson('/ui/api/grids').then((grids) => {
       const layers = grids.filter((g) => g.ring.length).map((g) => {
         const p = L.polygon(g.ring, { color: '#2c7be5', weight: 1, fillOpacity: 0.08 });
