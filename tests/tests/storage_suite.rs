@@ -391,6 +391,59 @@ async fn a_batch_with_one_conflict(backend: Backend) {
     assert_eq!(stats.last_seq, seq0 + 2);
 }
 
+/// Hotline keys (by hash, revocable) and intake references: the first claim of a
+/// reference wins, a later or concurrent one answers the first's incident.
+async fn intake_keys_and_references(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let s = backend.open(dir.path()).await;
+    s.create_intake_key("12345-donghai", "hash-a", 1)
+        .await
+        .unwrap();
+    assert!(
+        s.create_intake_key("12345-donghai", "hash-b", 2)
+            .await
+            .is_err(),
+        "names are unique"
+    );
+    assert_eq!(
+        s.intake_key_by_token("hash-a").await.unwrap().as_deref(),
+        Some("12345-donghai")
+    );
+    assert_eq!(s.intake_key_by_token("hash-x").await.unwrap(), None);
+    assert!(s.revoke_intake_key("12345-donghai", 3).await.unwrap());
+    assert!(!s.revoke_intake_key("12345-donghai", 4).await.unwrap());
+    assert_eq!(s.intake_key_by_token("hash-a").await.unwrap(), None);
+
+    let claims: Vec<_> = (0..8)
+        .map(|n| {
+            let s = s.clone();
+            tokio::spawn(async move {
+                s.claim_intake_ref("ticket:k:T-1", &format!("inc-{n}"), 5)
+                    .await
+                    .unwrap()
+            })
+        })
+        .collect();
+    let mut owners = std::collections::BTreeSet::new();
+    for c in claims {
+        owners.insert(c.await.unwrap());
+    }
+    assert_eq!(owners.len(), 1, "one claim wins: {owners:?}");
+    let owner = owners.into_iter().next().unwrap();
+    assert_eq!(
+        s.intake_ref("ticket:k:T-1").await.unwrap(),
+        Some(owner.clone())
+    );
+    assert_eq!(
+        s.claim_intake_ref("ticket:k:T-1", "later", 6)
+            .await
+            .unwrap(),
+        owner
+    );
+    s.drop_intake_ref("ticket:k:T-1").await.unwrap();
+    assert_eq!(s.intake_ref("ticket:k:T-1").await.unwrap(), None);
+}
+
 /// Each case as one test per backend.
 macro_rules! on_both_backends {
     ($($case:ident),* $(,)?) => {
@@ -422,4 +475,5 @@ on_both_backends!(
     pages_by_grid,
     concurrent_saves_are_gap_free,
     a_batch_with_one_conflict,
+    intake_keys_and_references,
 );
