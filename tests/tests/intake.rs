@@ -51,6 +51,18 @@ async fn ticket(server: &TestServer, key: &str, body: &Value) -> (u16, Value) {
     (status, r.json().await.unwrap_or(Value::Null))
 }
 
+async fn ticket_progress(server: &TestServer, key: &str, ticket: &str) -> Value {
+    client()
+        .get(format!("{}/v1/hotline/tickets/{ticket}", server.url))
+        .bearer_auth(key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 async fn page(server: &TestServer, cookie: &str, path: &str) -> (u16, String) {
     let r = client()
         .get(format!("{}{path}", server.url))
@@ -120,18 +132,7 @@ async fn intake_end_to_end(backend: Backend) {
         stored,
         "a repeated ticket stores nothing"
     );
-    let progress: Value = client()
-        .get(format!(
-            "{}/v1/hotline/tickets/HL-2026-112900017",
-            server.url
-        ))
-        .bearer_auth(&key)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let progress = ticket_progress(&server, &key, "HL-2026-112900017").await;
     assert_eq!(progress["stage"], "reported");
     assert_eq!(progress["stage_name"], "待受理");
     assert_eq!(progress["category_name"], "噪音扰民");
@@ -416,18 +417,7 @@ async fn intake_end_to_end(backend: Backend) {
         .unwrap();
     assert_eq!(state.stage.as_str(), "closed");
     county.sync().await.unwrap();
-    let progress: Value = client()
-        .get(format!(
-            "{}/v1/hotline/tickets/HL-2026-112900017",
-            server.url
-        ))
-        .bearer_auth(&key)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let progress = ticket_progress(&server, &key, "HL-2026-112900017").await;
     assert_eq!(progress["stage_name"], "已结案");
     assert_eq!(progress["unit_name"], "东海县自然资源和规划局");
     server.stop().await;

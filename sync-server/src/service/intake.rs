@@ -15,12 +15,11 @@ use fieldgrid_core::FieldStore;
 use fieldgrid_core::id_checks::{is_landline_number, is_mobile_number};
 use fieldgrid_core::incident::replay;
 use fieldgrid_core::org::{OrgTree, StaffScope};
-use fieldgrid_core::protocol::DocPayload;
 use fieldgrid_core::records::{Channel, GeoPoint, Incident, RecordKind, ResidentContact, Urgency};
 use rand::Rng;
 use serde::Serialize;
 
-use super::{Caller, ServiceError, blocking, push, replica};
+use super::{Caller, ServiceError, blocking, replica};
 use crate::{AppState, now};
 
 /// The longest description taken, characters.
@@ -356,22 +355,7 @@ async fn write(
     let changes = replica
         .incident_create_changes(&caller.staff, id, incident)
         .await?;
-    let results = push::push(
-        state,
-        caller,
-        "intake",
-        vec![DocPayload {
-            id: id.to_owned(),
-            kind: RecordKind::Incident,
-            data: changes,
-        }],
-    )
-    .await?;
-    match results.into_iter().next() {
-        Some(r) if r.rejected.is_none() => Ok(()),
-        Some(r) => Err(ServiceError::Refused(r.reason)),
-        None => Err(ServiceError::Busy),
-    }
+    super::records::push_incident(state, caller, "intake", id, changes).await
 }
 
 /// The progress of the incident a reference names (a hotline key's ticket, or a

@@ -82,10 +82,22 @@ pub async fn incident_step(
     let changes = replica
         .incident_step_changes(&caller.staff, id, transition)
         .await?;
+    push_incident(state, caller, "web", id, changes).await
+}
+
+/// Pushes the replica's `changes` of incident `id` as `caller` through the one
+/// push path; a refusal comes back with its reason.
+pub(crate) async fn push_incident(
+    state: &AppState,
+    caller: &Caller,
+    via: &str,
+    id: &str,
+    changes: Vec<u8>,
+) -> Result<(), ServiceError> {
     let results = push::push(
         state,
         caller,
-        "web",
+        via,
         vec![DocPayload {
             id: id.to_owned(),
             kind: RecordKind::Incident,
