@@ -50,6 +50,9 @@ pub struct Config {
     pub registrations_per_hour: u64,
     /// A bearer token for `/metrics` from other machines.
     pub metrics_token: Option<String>,
+    /// The address residents reach the server at (`https://grid.example.gov.cn`),
+    /// printed in the door plates' QR codes.
+    pub public_url: Option<String>,
 }
 
 impl Default for Config {
@@ -72,6 +75,7 @@ impl Default for Config {
             upload_max_age_hours: 7 * 24,
             registrations_per_hour: settings.registrations_per_hour,
             metrics_token: None,
+            public_url: None,
         }
     }
 }
@@ -161,6 +165,15 @@ impl Config {
         if let Some(v) = var("FIELDGRID_METRICS_TOKEN") {
             config.metrics_token = Some(v);
         }
+        if let Some(v) = var("FIELDGRID_PUBLIC_URL") {
+            if !(v.starts_with("https://") || v.starts_with("http://")) {
+                return Err(ConfigError::Env {
+                    name: "FIELDGRID_PUBLIC_URL",
+                    message: format!("must start with https:// or http://, not {v:?}"),
+                });
+            }
+            config.public_url = Some(v.trim_end_matches('/').to_owned());
+        }
         if let Some(v) = var("FIELDGRID_MAX_CONNECTIONS") {
             config.max_connections = number("FIELDGRID_MAX_CONNECTIONS", v)?;
         }
@@ -224,6 +237,7 @@ impl Config {
                 upload_max_age_s: (self.upload_max_age_hours * 3600) as i64,
                 registrations_per_hour: self.registrations_per_hour,
                 metrics_token: self.metrics_token.clone(),
+                public_url: self.public_url.clone(),
             },
         ))
     }

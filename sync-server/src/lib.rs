@@ -76,6 +76,9 @@ pub struct Settings {
     /// A bearer token that opens `/metrics` from other machines (without it, only
     /// a scraper on this machine reads them).
     pub metrics_token: Option<String>,
+    /// The address residents reach the server at, printed in the door plates'
+    /// QR codes (else the address the administrator's browser used).
+    pub public_url: Option<String>,
 }
 
 impl Default for Settings {
@@ -88,6 +91,7 @@ impl Default for Settings {
             upload_max_age_s: 7 * 86_400,
             registrations_per_hour: 500,
             metrics_token: None,
+            public_url: None,
         }
     }
 }

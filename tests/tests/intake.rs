@@ -269,6 +269,82 @@ async fn intake_end_to_end(backend: Backend) {
         .unwrap();
     worker.sync().await.unwrap();
 
+    // A resident scans a door plate: the page opens with the household's place,
+    // and the report lands in its grid.
+    let g2 = format!("{}001", demo::village_code(2));
+    let mut house = fieldgrid_core::records::Household::new(&g2, "北芹村5组18号", "周海涛");
+    house.door_plate = Some(fieldgrid_core::household::new_plate_code());
+    let plated = Device::worker(&server, dir.path(), "plated", &g2).await;
+    let hid = plated.store.create(&house).unwrap();
+    plated.sync().await.unwrap();
+    let link = fieldgrid_core::household::plate_link(
+        &server.url,
+        demo::COUNTY,
+        house.door_plate.as_deref().unwrap(),
+    );
+    assert_eq!(
+        plated.store.resolve_door_plate(&link).unwrap(),
+        hid,
+        "the app reads the plate out of the link"
+    );
+    let (status, html) = page(&server, "", link.trim_start_matches(&server.url)).await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("北芹村5组18号") && !html.contains("周海涛"),
+        "{html}"
+    );
+    let payload = link.split("plate=").nth(1).unwrap();
+    let (ctype, body) = multipart(
+        &[
+            ("plate", payload),
+            ("category", "urban.facility"),
+            ("description", "门口井盖松动"),
+            ("phone", "13912340001"),
+        ],
+        None,
+    );
+    let r = client()
+        .post(format!("{}/report", server.url))
+        .header("content-type", ctype)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 201);
+    plated.sync().await.unwrap();
+    let plated_queue = plated
+        .store
+        .incident_queue(now(), Default::default(), false)
+        .unwrap();
+    assert!(
+        plated_queue
+            .iter()
+            .any(|q| q.channel.as_str() == "public_page" && q.grid_code == g2),
+        "the plate's report is in the household's grid"
+    );
+    // The administrator prints the village's plates, each a link to the page.
+    create_web_user(
+        &server.state,
+        "zhou",
+        "correct horse",
+        "admin",
+        demo::COUNTY_ADMIN,
+    )
+    .await
+    .unwrap();
+    let (admin_cookie, _) = sign_in(&server.url, "zhou", "correct horse").await;
+    let (status, sheet) = page(
+        &server,
+        &admin_cookie,
+        &format!("/ui/admin/plates/{}", demo::village_code(2)),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(
+        sheet.contains("北芹村5组18号") && sheet.contains("<svg"),
+        "{sheet}"
+    );
+
     // One queue, every channel, awaiting the same acceptance step.
     let (_, queue) = page(&server, &cookie, "/ui/incidents").await;
     for (id, channel) in [
@@ -285,7 +361,7 @@ async fn intake_end_to_end(backend: Backend) {
     assert!(queue.contains("data-channel=\"public_page\""));
     assert_eq!(
         queue.matches("data-stage=\"reported\"").count(),
-        4,
+        5,
         "{queue}"
     );
     // Contacts are masked on the page.

@@ -15,7 +15,7 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 
 pub use lists::{FoundRecord, HouseholdQuery, HouseholdSummary, PersonQuery, PersonSummary};
-pub use plate::{PlateError, new_plate_code, parse_plate_payload, plate_payload};
+pub use plate::{PlateError, new_plate_code, parse_plate_payload, plate_link, plate_payload};
 pub use visits::{NewVisit, VISIT_PURPOSES, Visit};
 
 use crate::error::{Error, Result};

@@ -38,9 +38,29 @@ pub fn plate_payload(county: &str, plate: &str) -> String {
     )
 }
 
-/// Reads a scanned payload into `(county, plate)`, refusing anything damaged.
+/// The link printed as a plate's QR code: the public report page of the server
+/// at `base`, carrying the payload. A resident's camera or WeChat opens the page
+/// with the place filled in; the app reads the payload out of the link.
+pub fn plate_link(base: &str, county: &str, plate: &str) -> String {
+    format!(
+        "{}/report?plate={}",
+        base.trim_end_matches('/'),
+        plate_payload(county, plate)
+    )
+}
+
+/// Reads a scanned payload, bare or inside a plate's link ([`plate_link`]), into
+/// `(county, plate)`, refusing anything damaged.
 pub fn parse_plate_payload(payload: &str) -> std::result::Result<(String, String), PlateError> {
-    let text = payload.trim().to_ascii_uppercase();
+    let mut text = payload.trim().to_ascii_uppercase();
+    if let Some(at) = text.find("PLATE=") {
+        let query = &text[at + "PLATE=".len()..];
+        text = query
+            .split(['&', '#'])
+            .next()
+            .unwrap_or_default()
+            .replace("%3A", ":");
+    }
     let parts: Vec<&str> = text.split(':').collect();
     if parts.first() != Some(&PREFIX) || parts.len() < 2 {
         return Err(PlateError::NotAPlate);

@@ -37,6 +37,23 @@ fn payloads_round_trip_and_catch_any_single_change() {
     }
     assert_eq!(caught, end - start - 1);
     assert_eq!(parse_plate_payload("FGDP"), Err(PlateError::NotAPlate));
+    // The link printed on the plate, as the camera reads it, percent-encoded or not.
+    let link = plate_link("https://grid.example.gov.cn/", "320722000000", "7KQ2-M9XD");
+    assert!(
+        link.starts_with("https://grid.example.gov.cn/report?plate=FGDP:1:"),
+        "{link}"
+    );
+    let want = Ok(("320722000000".to_owned(), "7KQ2-M9XD".to_owned()));
+    assert_eq!(parse_plate_payload(&link), want);
+    assert_eq!(
+        parse_plate_payload(&link.replace(':', "%3A").replacen("https%3A", "https:", 1)),
+        want
+    );
+    assert_eq!(parse_plate_payload(&format!("{link}&from=wechat")), want);
+    assert_eq!(
+        parse_plate_payload("https://x/report?plate=FGDP:1:320722000000:7KQ2-M9XD:0000"),
+        Err(PlateError::Damaged)
+    );
     assert_eq!(
         parse_plate_payload("FGDP:x:1:2:3"),
         Err(PlateError::Damaged)

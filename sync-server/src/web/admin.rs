@@ -4,7 +4,7 @@
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use fieldgrid_core::household::{HouseholdQuery, plate_payload};
+use fieldgrid_core::household::{HouseholdQuery, plate_link};
 use serde::Deserialize;
 
 use super::auth::{CsrfForm, SignedIn};
@@ -181,9 +181,31 @@ pub async fn revoke(
 pub async fn plates(
     State(state): State<AppState>,
     signed: SignedIn,
+    headers: axum::http::HeaderMap,
     Path(village): Path<String>,
 ) -> Result<Response, PageError> {
     admin_only(&signed)?;
+    // The plates link to the public report page at the address residents reach.
+    let base = match &state.settings.public_url {
+        Some(url) => url.clone(),
+        None => {
+            let host = headers
+                .get(axum::http::header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .filter(|h| {
+                    h.bytes().all(|b| {
+                        b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']')
+                    })
+                })
+                .ok_or_else(|| PageError::bad("请求缺少有效的 Host，无法生成门牌链接"))?;
+            let scheme = if state.settings.secure_cookies {
+                "https"
+            } else {
+                "http"
+            };
+            format!("{scheme}://{host}")
+        }
+    };
     let tree = state.org_tree().await?;
     let county = tree
         .units
@@ -212,7 +234,7 @@ pub async fn plates(
     for (i, house) in houses.iter().enumerate() {
         let plate = house.door_plate.as_deref().unwrap_or_default();
         let code = qrcode::QrCode::with_error_correction_level(
-            plate_payload(&county, plate).as_bytes(),
+            plate_link(&base, &county, plate).as_bytes(),
             qrcode::EcLevel::M,
         )
         .map_err(|e| PageError::bad(e.to_string()))?;
