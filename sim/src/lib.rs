@@ -134,6 +134,39 @@ const PLATFORM_CATEGORIES: [&[&str]; 4] = [
     &["service", "epidemic", "other"],
 ];
 
+/// The county departments escalated cases are dispatched to: code suffix, name,
+/// handler id and name, and the categories they handle.
+type Department = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static [&'static str],
+);
+const COUNTY_DEPARTMENTS: [Department; 3] = [
+    (
+        "zhifa",
+        "东海县综合行政执法局",
+        "handler-county-zhifa",
+        "县执法局承办人",
+        &["urban", "environment", "work_safety", "fire"],
+    ),
+    (
+        "zrzy",
+        "东海县自然资源和规划局",
+        "handler-county-zrzy",
+        "县自然资源局承办人",
+        &["urban.building", "dispute.land"],
+    ),
+    (
+        "scjg",
+        "东海县市场监督管理局",
+        "handler-county-scjg",
+        "县市场监管局承办人",
+        &["market"],
+    ),
+];
+
 /// The code of platform `n` (of [`PLATFORMS`]) of a town: the unit incidents are
 /// dispatched to.
 pub fn platform_unit(town: &str, n: usize) -> String {
@@ -282,6 +315,37 @@ pub fn county(cfg: &SimConfig) -> OrgTree {
                 .collect(),
         });
     }
+    // The county's command centre and the departments escalated cases go to.
+    staff.push(person(
+        "county-sup-donghai".into(),
+        "县指挥中心".into(),
+        Role::CountySupervisor,
+        Scope::Unit(COUNTY.into()),
+    ));
+    let county_units: Vec<WorkUnit> = COUNTY_DEPARTMENTS
+        .iter()
+        .map(|(suffix, name, handler, handler_name, categories)| {
+            staff.push(StaffMember {
+                id: (*handler).into(),
+                name: (*handler_name).into(),
+                roles: vec![],
+            });
+            WorkUnit {
+                code: format!("{COUNTY}-{suffix}"),
+                name: (*name).into(),
+                kind: WorkUnitKind::Department,
+                within: COUNTY.into(),
+                members: vec![(*handler).into()],
+                handles: categories
+                    .iter()
+                    .map(|c| Handles {
+                        category: (*c).into(),
+                        grades: vec![],
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
     let work_units = towns
         .iter()
         .flat_map(|t| {
@@ -303,6 +367,7 @@ pub fn county(cfg: &SimConfig) -> OrgTree {
                         .collect(),
                 })
         })
+        .chain(county_units)
         .collect();
     OrgTree {
         version: 1,
