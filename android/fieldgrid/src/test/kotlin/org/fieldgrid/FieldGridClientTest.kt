@@ -154,6 +154,10 @@ class FieldGridClientTest {
             assertEquals("fire.passage.blocked", picked.code)
             assertEquals("消防安全 › 消防通道 › 通道堵塞", picked.path)
             assertEquals("较大", picked.grade)
+            // The queue carries what a screen shows, in Chinese, next to the codes.
+            val queued = c.core.incidentQueue(false).first { it.id == incident }
+            assertEquals(listOf("通道堵塞", "待受理", "grid_worker", "网格员上报"),
+                listOf(queued.categoryName, queued.stageName, queued.channel, queued.channelName))
             assertEquals(household, c.findResidents("孙立平").first { it.kind == "household" }.id)
         }
     }
