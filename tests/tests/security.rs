@@ -260,10 +260,12 @@ async fn device_routes_refuse_bad_credentials(
             assert_eq!(body["code"], code, "{method} {path}");
         }
     }
-    // The administrator's routes take only an administrator's token: not a
-    // device's (pending or revoked), not none. Publishing refuses before reading
-    // the file, and nothing is published.
+    // The administrator's routes take only an administrator's token, and the
+    // hotline's only a hotline key: not a device's (pending or revoked), not
+    // none. Publishing refuses before reading the file, and nothing is published
+    // or taken in.
     let versions_before = server.state.storage.reference_versions().await.unwrap();
+    let documents_before = server.state.storage.stats().await.unwrap().documents;
     let sheet = include_bytes!("../../core/forms/catalogue.csv").to_vec();
     for (method, path) in [
         (reqwest::Method::GET, "/v1/admin/registrations"),
@@ -275,6 +277,8 @@ async fn device_routes_refuse_bad_credentials(
             reqwest::Method::PUT,
             "/v1/admin/reference/catalogue?version=999",
         ),
+        (reqwest::Method::POST, "/v1/hotline/tickets"),
+        (reqwest::Method::GET, "/v1/hotline/tickets/T-1"),
     ] {
         for token in [None, Some(pending), Some(revoked)] {
             let mut r = client()
@@ -294,6 +298,10 @@ async fn device_routes_refuse_bad_credentials(
     assert_eq!(
         server.state.storage.reference_versions().await.unwrap(),
         versions_before
+    );
+    assert_eq!(
+        server.state.storage.stats().await.unwrap().documents,
+        documents_before
     );
 }
 
