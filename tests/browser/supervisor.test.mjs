@@ -245,7 +245,7 @@ test('a call is taken at the desk with the category picker, a map click and dupl
   }, grid);
   await supervisor.mouse.click(at.x, at.y);
   await supervisor.waitForFunction(() => document.getElementById('intake-lat').value !== '');
-  assert.match(await supervisor.textContent('#place-chosen'), /已选位置/);
+  assert.match(await supervisor.textContent('#place-chosen'), new RegExp('已选位置：' + grid.name));
   await supervisor.waitForSelector('#duplicates li');
   await supervisor.fill('#intake-contact-name', '赵女士');
   await supervisor.fill('#intake-contact-phone', '13700001111');

@@ -52,19 +52,24 @@
   const mapEl = $('intake-map');
   let marker = null;
   let map = null;
+  let grids = [];
+  // The grid holding a point (ray casting over its outline of [lat, lon]).
+  const gridAt = (y, x) => grids.find((g) => {
+    let inside = false;
+    for (let i = 0, j = g.ring.length - 1; i < g.ring.length; j = i++) {
+      const [yi, xi] = g.ring[i];
+      const [yj, xj] = g.ring[j];
+      if ((yi > y) !== (yj > y) && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi) inside = !inside;
+    }
+    return inside;
+  });
   if (typeof L !== 'undefined' && mapEl) {
     map = L.map(mapEl, { preferCanvas: true });
     mapEl.leafletMap = map; // for tests that click a known place
-    getJson('/ui/api/grids').then((grids) => {
-      const layers = grids.filter((g) => g.ring.length).map((g) => {
-        const p = L.polygon(g.ring, { color: '#2c7be5', weight: 1, fillOpacity: 0.08 });
-        p.on('click', () => {
-          grid.value = g.code;
-          chosen.dataset.grid = g.code;
-          chosen.textContent = '已选位置：' + g.name + '（' + lat.value + ', ' + lon.value + '）';
-        });
-        return p.addTo(map);
-      });
+    getJson('/ui/api/grids').then((found) => {
+      grids = found.filter((g) => g.ring.length);
+      const layers = grids.map((g) =>
+        L.polygon(g.ring, { color: '#2c7be5', weight: 1, fillOpacity: 0.08 }).addTo(map));
       if (layers.length) map.fitBounds(L.featureGroup(layers).getBounds());
       else map.setView([34.5, 118.7], 12);
       mapEl.dataset.ready = '1';
@@ -73,8 +78,9 @@
       lat.value = e.latlng.lat.toFixed(6);
       lon.value = e.latlng.lng.toFixed(6);
       grid.value = '';
-      delete chosen.dataset.grid;
-      chosen.textContent = '已选位置：' + lat.value + ', ' + lon.value;
+      const g = gridAt(e.latlng.lat, e.latlng.lng);
+      if (g) chosen.dataset.grid = g.code; else delete chosen.dataset.grid;
+      chosen.textContent = '已选位置：' + (g ? g.name : '不在辖区网格内') + '（' + lat.value + ', ' + lon.value + '）';
       if (marker) marker.setLatLng(e.latlng);
       else marker = L.circleMarker(e.latlng, { radius: 8, color: '#c0392b', fillOpacity: 0.9 }).addTo(map);
       hints();
