@@ -153,6 +153,9 @@ test('the supervisor accepts and dispatches the incident, and the phone receives
   await supervisor.click('#step-submit');
   await supervisor.waitForSelector('#notice');
   assert.equal(await supervisor.getAttribute('#incident-stage', 'data-stage'), 'dispatched');
+  // Only the dispatch names a unit in the record of steps.
+  const units = await supervisor.$$eval('#transitions tbody tr td:nth-child(6)', (tds) => tds.map((t) => t.textContent.trim()));
+  assert.deepEqual(units, ['', '综合执法平台']);
   await supervisor.screenshot({ path: `${SHOTS}/incident.png`, fullPage: true });
   // A step the workflow does not allow now is refused with the reason.
   await supervisor.selectOption('#step-to', 'verified');

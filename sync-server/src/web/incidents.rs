@@ -435,7 +435,9 @@ pub async fn step(
     let staff = caller.staff.clone();
     let roles = caller.roles_over(&incident.grid_code);
     let current = replay(&incident);
-    let assignee = Some(f.assignee.clone()).filter(|a| !a.is_empty());
+    // Only a dispatch names a unit (the form preselects the suggestion for it).
+    let assignee =
+        Some(f.assignee.clone()).filter(|a| !a.is_empty() && f.to == Action::Dispatch.as_str());
     // Try each role the user holds over the grid; write with the first that applies.
     for role in &roles {
         let t = IncidentTransition {
