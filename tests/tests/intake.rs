@@ -152,6 +152,39 @@ async fn intake_end_to_end(backend: Backend) {
         .unwrap();
     assert_eq!(r.status().as_u16(), 404);
 
+    // The desk's routes are closed to anyone signed out: the page sends them to
+    // the login, its data answers 401, and a forged submit stores nothing.
+    let before_desk = documents(&server).await;
+    let (status, _) = page(&server, "", "/ui/intake").await;
+    assert_eq!(status, 303);
+    for path in [
+        "/ui/api/categories?q=zyrm",
+        "/ui/api/places?q=安峰",
+        "/ui/api/nearby?lat=34.5&lon=118.7&category=fire",
+        "/ui/api/grids",
+    ] {
+        let (status, body) = page(&server, "", path).await;
+        assert_eq!(status, 401, "{path}: {body}");
+    }
+    let forged = client()
+        .post(format!("{}/ui/intake", server.url))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form(&[
+            ("channel", "phone"),
+            ("category", "fire.passage"),
+            ("description", "x"),
+            ("grid_code", &g0),
+        ]))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        forged.status().is_redirection() || forged.status() == 401,
+        "{}",
+        forged.status()
+    );
+    assert_eq!(documents(&server).await, before_desk);
+
     // 2. A call taken at the desk.
     create_web_user(
         &server.state,
