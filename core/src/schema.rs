@@ -73,6 +73,12 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/011_incident_channel.sql"),
         after: Some(crate::index::rebuild_incidents),
     },
+    Migration {
+        version: 12,
+        name: "012_incident_shares.sql",
+        sql: include_str!("../migrations/012_incident_shares.sql"),
+        after: Some(crate::index::rebuild_incidents),
+    },
 ];
 
 /// The newest schema version this build knows.

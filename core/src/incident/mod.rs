@@ -8,6 +8,7 @@ pub mod category_search;
 pub mod deadlines;
 mod routing;
 mod statistics;
+pub mod tasks;
 pub mod workflow;
 
 pub use catalogue::{Catalogue, Category, CategoryRefusal, Grade, default_catalogue};
@@ -15,8 +16,13 @@ pub use catalogue_rows::{CATALOGUE_HEADERS, CatalogueRow};
 pub use category_search::{CategoryChoice, CategoryIndex};
 pub use deadlines::{Colour, DayCount, StageDeadlines, colour, deadline};
 pub use statistics::{IncidentStats, statistics};
-pub use workflow::{Action, Conflict, Stage, WorkflowState, replay};
+pub use tasks::{Task, TaskKind};
+pub use workflow::{
+    Action, Conflict, FollowUpRecord, PartState, PartStatus, Stage, UrgeRecord, WorkflowState, replay,
+};
 
+#[cfg(test)]
+mod joint_tests;
 #[cfg(test)]
 mod tests;
 
@@ -54,4 +60,6 @@ pub struct QueueItem {
     pub due: Option<i64>,
     /// Transitions kept as conflicts (shown to supervisors).
     pub conflicts: u32,
+    /// The resident's latest answer in a follow-up call (回访), if any.
+    pub follow_up: Option<crate::records::Satisfaction>,
 }

@@ -1,6 +1,7 @@
 //! The figures grids, villages, towns, departments and platforms are assessed by,
 //! over a period: received, accepted, acceptance rate (受理率), closed, on-time close
-//! rate (按时办结率), average handling time, satisfaction rate (满意率), overdue now.
+//! rate (按时办结率), closure rate (办结率), average handling time, satisfaction
+//! rate (满意率, from the follow-up calls), urged, overdue now.
 
 use std::collections::BTreeMap;
 
@@ -9,7 +10,7 @@ use serde::Serialize;
 use super::catalogue::Catalogue;
 use super::deadlines::{Colour, DayCount, add_days, colour};
 use super::workflow::WorkflowState;
-use crate::records::{Incident, Satisfaction};
+use crate::records::Incident;
 
 /// The assessment figures of one group.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -26,6 +27,10 @@ pub struct IncidentStats {
     pub closed_on_time: u64,
     /// closed_on_time / closed.
     pub on_time_close_rate: Option<f64>,
+    /// closed / accepted (办结率).
+    pub closure_rate: Option<f64>,
+    /// Of those received, urged at least once (催办).
+    pub urged: u64,
     /// Mean hours from report to close, over those closed.
     pub avg_handling_hours: Option<f64>,
     /// Of those received, with a follow-up answer.
@@ -79,11 +84,19 @@ pub fn statistics<'a>(
                 s.closed_on_time += 1;
             }
         }
-        if let Some(answer) = incident.satisfaction {
+        // The latest answer of the follow-up calls; an older record's own field
+        // when its steps carry none.
+        if let Some(answer) = state
+            .satisfaction
+            .or(incident.satisfaction.filter(|a| a.answered()))
+        {
             s.assessed += 1;
-            if answer != Satisfaction::Unsatisfied {
+            if answer.is_satisfied() {
                 s.satisfied += 1;
             }
+        }
+        if !state.urges.is_empty() {
+            s.urged += 1;
         }
         if colour(state, &limits, count, now) == Colour::Overdue {
             s.overdue_now += 1;
@@ -93,6 +106,7 @@ pub fn statistics<'a>(
         .map(|(k, (mut s, handling))| {
             s.acceptance_rate = rate(s.accepted, s.received);
             s.on_time_close_rate = rate(s.closed_on_time, s.closed);
+            s.closure_rate = rate(s.closed, s.accepted);
             s.satisfaction_rate = rate(s.satisfied, s.assessed);
             s.avg_handling_hours =
                 (s.closed > 0).then(|| handling as f64 / 3600.0 / s.closed as f64);

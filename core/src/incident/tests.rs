@@ -45,6 +45,7 @@ fn step(
         to: to.into(),
         note: note.into(),
         assignee: assignee.map(str::to_owned),
+        ..IncidentTransition::default()
     });
 }
 
@@ -172,6 +173,7 @@ fn the_whole_loop_with_a_return_an_escalation_and_a_reopen() {
         "满意",
         None,
     );
+    i.transitions.last_mut().unwrap().answer = Some(crate::records::Satisfaction::Satisfied);
     let s = replay(&i);
     assert!(s.conflicts.is_empty(), "{:?}", s.conflicts);
     assert_eq!((s.stage, s.level), (Stage::Assessed, 1));

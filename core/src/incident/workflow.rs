@@ -1,6 +1,13 @@
 //! The closed loop of an incident: report → accept → dispatch → handle → verify →
-//! close → assess, with return, reject, escalate, reopen and the fast path of a
-//! problem resolved on the spot.
+//! close → follow-up call, with return, reject, escalate, reopen and the fast path of
+//! a problem resolved on the spot.
+//!
+//! A dispatch names one lead unit (领办), any number of joint units each with its
+//! own part (联办), and optionally a supervising unit (督办). Joint parts move on
+//! their own (start, finish, return, sent back to redo, released); the lead may
+//! finish only when every part is finished or released. Urge steps (催办) and
+//! follow-up calls (回访) are kept as histories; a dissatisfied answer lets the
+//! command centre reopen the case for handling again.
 //!
 //! The incident document holds an append-only list of transitions; the state is a
 //! replay of that list with rules. Automerge orders concurrent appends the same way
@@ -10,7 +17,7 @@
 
 use serde::Serialize;
 
-use crate::records::{Incident, IncidentTransition};
+use crate::records::{Incident, IncidentTransition, JointPart, Satisfaction, UrgeMethod};
 
 /// Where an incident stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -30,7 +37,7 @@ pub enum Stage {
     Verified,
     /// Closed (结案).
     Closed,
-    /// Closed and assessed (satisfaction follow-up done).
+    /// Closed and followed up (回访: the resident answered).
     Assessed,
     /// Not accepted (with a reason).
     Rejected,
@@ -79,7 +86,7 @@ impl Stage {
             Stage::Handled => "已处置",
             Stage::Verified => "已核查",
             Stage::Closed => "已结案",
-            Stage::Assessed => "已评价",
+            Stage::Assessed => "已回访",
             Stage::Rejected => "不予受理",
         }
     }
@@ -91,20 +98,21 @@ impl Stage {
 }
 
 /// What a transition does. Transitions name it in their `to` field.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
     /// Reported → accepted (受理).
     Accept,
     /// Reported → rejected, with a reason.
     Reject,
-    /// Accepted → dispatched to an assignee (交办/派单).
+    /// Accepted → dispatched to a lead unit, with joint units and a supervising
+    /// unit if any (交办/派单).
     Dispatch,
-    /// Dispatched or handling → accepted: the handler sends it back, with a reason.
+    /// Dispatched or handling → accepted: the lead sends it back, with a reason.
     Return,
-    /// Dispatched → handling, by the assignee.
+    /// Dispatched → handling, by the lead.
     StartHandling,
-    /// Handling → handled, with what was done.
+    /// Handling → handled, with what was done; every joint part finished or released.
     Finish,
     /// Handled → verified, by someone other than the handler (核查).
     Verify,
@@ -112,32 +120,59 @@ pub enum Action {
     Reopen,
     /// Verified → closed (结案).
     Close,
-    /// Closed → assessed, after the follow-up call.
+    /// The follow-up call (回访): closed → followed up with the resident's answer;
+    /// an unreachable resident leaves it closed for another call.
     Assess,
     /// Reported or accepted → reported at the next level up (上报), with a reason.
     Escalate,
     /// Reported → closed by the reporter: resolved on the spot.
     ResolveOnSpot,
+    /// A joint unit starts its part.
+    PartStart,
+    /// A joint unit finishes its part, with what it did.
+    PartFinish,
+    /// A joint unit sends its part back (not its duty), with a reason.
+    PartReturn,
+    /// The lead or the command centre sends a finished part back to be redone
+    /// (退回重办), with a reason.
+    PartRedo,
+    /// The lead or the command centre releases a part that will not be done, with
+    /// a reason.
+    PartRelease,
+    /// Urging a unit (催办): who, how, why and the promised date; no stage change.
+    Urge,
+    /// Followed up dissatisfied → accepted: the command centre reopens the case
+    /// to be dispatched again (重新办理), with a reason.
+    Reprocess,
 }
 
 impl Action {
+    /// Every action, in the order of the loop.
+    pub const ALL: [Action; 19] = [
+        Action::Accept,
+        Action::Reject,
+        Action::Escalate,
+        Action::Dispatch,
+        Action::StartHandling,
+        Action::Return,
+        Action::PartStart,
+        Action::PartFinish,
+        Action::PartReturn,
+        Action::PartRedo,
+        Action::PartRelease,
+        Action::Urge,
+        Action::Finish,
+        Action::Verify,
+        Action::Reopen,
+        Action::Close,
+        Action::Assess,
+        Action::Reprocess,
+        Action::ResolveOnSpot,
+    ];
+
     /// Reads the action a transition's `to` field names.
     pub fn parse(to: &str) -> Option<Self> {
-        Some(match to {
-            "accepted" => Action::Accept,
-            "rejected" => Action::Reject,
-            "dispatched" => Action::Dispatch,
-            "returned" => Action::Return,
-            "handling" => Action::StartHandling,
-            "handled" => Action::Finish,
-            "verified" => Action::Verify,
-            "reopened" => Action::Reopen,
-            "closed" => Action::Close,
-            "assessed" => Action::Assess,
-            "escalated" => Action::Escalate,
-            "resolved_on_spot" => Action::ResolveOnSpot,
-            _ => return None,
-        })
+        Action::ALL.into_iter().find(|a| a.as_str() == to)
     }
 
     /// The name written in a transition's `to` field.
@@ -155,6 +190,13 @@ impl Action {
             Action::Assess => "assessed",
             Action::Escalate => "escalated",
             Action::ResolveOnSpot => "resolved_on_spot",
+            Action::PartStart => "part_handling",
+            Action::PartFinish => "part_handled",
+            Action::PartReturn => "part_returned",
+            Action::PartRedo => "part_redo",
+            Action::PartRelease => "part_released",
+            Action::Urge => "urged",
+            Action::Reprocess => "reprocessed",
         }
     }
 
@@ -170,34 +212,62 @@ impl Action {
             Action::Verify => "核查通过",
             Action::Reopen => "核查不通过",
             Action::Close => "结案",
-            Action::Assess => "评价",
+            Action::Assess => "回访",
             Action::Escalate => "上报上级",
             Action::ResolveOnSpot => "现场解决",
+            Action::PartStart => "联办开始",
+            Action::PartFinish => "联办完成",
+            Action::PartReturn => "联办退回",
+            Action::PartRedo => "联办退回重办",
+            Action::PartRelease => "联办免办",
+            Action::Urge => "催办",
+            Action::Reprocess => "重新办理",
         }
     }
 
-    /// The stages it may start from, and the stage it leads to.
-    fn moves(self) -> (&'static [Stage], Stage) {
+    /// Whether it concerns one joint unit's part (named in the step's `part`).
+    pub fn is_part_step(self) -> bool {
+        matches!(
+            self,
+            Action::PartStart
+                | Action::PartFinish
+                | Action::PartReturn
+                | Action::PartRedo
+                | Action::PartRelease
+        )
+    }
+
+    /// The stages it may start from, and the stage it leads to (`None`: the
+    /// stage stays).
+    fn moves(self) -> (&'static [Stage], Option<Stage>) {
         use Stage::*;
         match self {
-            Action::Accept => (&[Reported], Accepted),
-            Action::Reject => (&[Reported], Rejected),
-            Action::Dispatch => (&[Accepted], Dispatched),
-            Action::Return => (&[Dispatched, Handling], Accepted),
-            Action::StartHandling => (&[Dispatched], Handling),
-            Action::Finish => (&[Handling], Handled),
-            Action::Verify => (&[Handled], Verified),
-            Action::Reopen => (&[Handled], Handling),
-            Action::Close => (&[Verified], Closed),
-            Action::Assess => (&[Closed], Assessed),
-            Action::Escalate => (&[Reported, Accepted], Reported),
-            Action::ResolveOnSpot => (&[Reported], Closed),
+            Action::Accept => (&[Reported], Some(Accepted)),
+            Action::Reject => (&[Reported], Some(Rejected)),
+            Action::Dispatch => (&[Accepted], Some(Dispatched)),
+            Action::Return => (&[Dispatched, Handling], Some(Accepted)),
+            Action::StartHandling => (&[Dispatched], Some(Handling)),
+            Action::Finish => (&[Handling], Some(Handled)),
+            Action::Verify => (&[Handled], Some(Verified)),
+            Action::Reopen => (&[Handled], Some(Handling)),
+            Action::Close => (&[Verified], Some(Closed)),
+            Action::Assess => (&[Closed], Some(Assessed)),
+            Action::Escalate => (&[Reported, Accepted], Some(Reported)),
+            Action::ResolveOnSpot => (&[Reported], Some(Closed)),
+            Action::PartStart
+            | Action::PartFinish
+            | Action::PartReturn
+            | Action::PartRedo
+            | Action::PartRelease
+            | Action::Urge => (&[Dispatched, Handling], None),
+            Action::Reprocess => (&[Assessed], Some(Accepted)),
         }
     }
 
     /// The roles that may take it on an incident at `level` (0: the town's
     /// command centre holds it; 1: escalated to the county's, after which the
-    /// town's roles no longer act on it).
+    /// town's roles no longer act on it). Which unit a handler acts for is the
+    /// server's check (it knows the units' members).
     pub fn roles(self, level: u32) -> &'static [&'static str] {
         const CENTRE: [&[&str]; 2] = [
             &[
@@ -256,14 +326,24 @@ impl Action {
             | Action::Dispatch
             | Action::Close
             | Action::Assess
-            | Action::Escalate => CENTRE[at],
-            Action::Return | Action::StartHandling | Action::Finish => HANDLER[at],
+            | Action::Escalate
+            | Action::Reprocess => CENTRE[at],
+            Action::Return
+            | Action::StartHandling
+            | Action::Finish
+            | Action::PartStart
+            | Action::PartFinish
+            | Action::PartReturn
+            | Action::PartRedo
+            | Action::PartRelease
+            | Action::Urge => HANDLER[at],
             Action::Verify | Action::Reopen => VERIFIER[at],
             Action::ResolveOnSpot => REPORTER,
         }
     }
 
-    fn needs_reason(self) -> bool {
+    /// Whether the step must say why.
+    pub fn needs_reason(self) -> bool {
         matches!(
             self,
             Action::Reject
@@ -272,6 +352,12 @@ impl Action {
                 | Action::Escalate
                 | Action::Finish
                 | Action::ResolveOnSpot
+                | Action::PartFinish
+                | Action::PartReturn
+                | Action::PartRedo
+                | Action::PartRelease
+                | Action::Urge
+                | Action::Reprocess
         )
     }
 }
@@ -289,6 +375,102 @@ pub struct Conflict {
     pub reason: String,
 }
 
+/// Where a joint unit's part stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PartStatus {
+    /// Handed to the joint unit, not started (待办理).
+    Assigned,
+    /// Being done (办理中).
+    Handling,
+    /// Done (已完成).
+    Finished,
+    /// Sent back by the joint unit (已退回); blocks the lead until released.
+    Returned,
+    /// Released by the lead or the command centre (已免办).
+    Released,
+}
+
+impl PartStatus {
+    /// The code (API and exports).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PartStatus::Assigned => "assigned",
+            PartStatus::Handling => "handling",
+            PartStatus::Finished => "finished",
+            PartStatus::Returned => "returned",
+            PartStatus::Released => "released",
+        }
+    }
+
+    /// The Chinese name people read.
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            PartStatus::Assigned => "待办理",
+            PartStatus::Handling => "办理中",
+            PartStatus::Finished => "已完成",
+            PartStatus::Returned => "已退回",
+            PartStatus::Released => "已免办",
+        }
+    }
+
+    /// Whether the part no longer holds the lead back.
+    pub fn is_settled(self) -> bool {
+        matches!(self, PartStatus::Finished | PartStatus::Released)
+    }
+}
+
+/// A joint unit's part as the replay leaves it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PartState {
+    /// The joint unit's code.
+    pub unit: String,
+    /// What it must do.
+    pub task: String,
+    /// Its own deadline, if set.
+    pub due: Option<i64>,
+    /// Where it stands.
+    pub status: PartStatus,
+    /// The note of its last step (what was done, or why it was sent back).
+    pub note: String,
+    /// When its status last changed.
+    pub since: i64,
+    /// When it was finished, if it is.
+    pub finished_at: Option<i64>,
+}
+
+/// One urge (催办) in an incident's history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UrgeRecord {
+    /// Who urged (user id).
+    pub by: String,
+    /// The role they urged in.
+    pub role: String,
+    /// When.
+    pub at: i64,
+    /// The unit urged.
+    pub unit: String,
+    /// How.
+    pub method: UrgeMethod,
+    /// Why.
+    pub note: String,
+    /// The date the unit promised, if any.
+    pub promised: Option<i64>,
+}
+
+/// One follow-up call (回访) in an incident's history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FollowUpRecord {
+    /// Who called (user id).
+    pub by: String,
+    /// When.
+    pub at: i64,
+    /// The resident's answer.
+    pub answer: Satisfaction,
+    /// What the resident said.
+    pub note: String,
+}
+
 /// The replayed state of an incident.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct WorkflowState {
@@ -297,8 +479,12 @@ pub struct WorkflowState {
     /// 0 while the town's command centre holds it; 1 once escalated to the
     /// county's (the top level).
     pub level: u32,
-    /// Who it is dispatched to (platform or department), if it is.
+    /// The lead unit it is dispatched to (领办), if it is.
     pub assignee: Option<String>,
+    /// The supervising unit (督办), if the dispatch named one.
+    pub supervisor: Option<String>,
+    /// The joint units' parts (联办), in the dispatch's order.
+    pub parts: Vec<PartState>,
     /// Who marked it handled last (may not verify it).
     pub handler: Option<String>,
     /// When the current stage began (unix seconds).
@@ -309,26 +495,63 @@ pub struct WorkflowState {
     pub accepted_at: Option<i64>,
     /// When it was dispatched (for the resolve deadline).
     pub dispatched_at: Option<i64>,
-    /// When it was closed.
+    /// When it was closed (cleared when it is reopened after a follow-up).
     pub closed_at: Option<i64>,
+    /// Every urge, oldest first.
+    pub urges: Vec<UrgeRecord>,
+    /// Every follow-up call, oldest first.
+    pub follow_ups: Vec<FollowUpRecord>,
+    /// The resident's latest answer (not counting unreachable calls).
+    pub satisfaction: Option<Satisfaction>,
     /// Transitions that did not apply.
     pub conflicts: Vec<Conflict>,
 }
 
+impl WorkflowState {
+    /// The state of an incident reported at `reported_at` with no steps yet.
+    pub fn new(reported_at: i64) -> Self {
+        WorkflowState {
+            stage: Stage::Reported,
+            level: 0,
+            assignee: None,
+            supervisor: None,
+            parts: Vec::new(),
+            handler: None,
+            stage_since: reported_at,
+            reported_at,
+            accepted_at: None,
+            dispatched_at: None,
+            closed_at: None,
+            urges: Vec::new(),
+            follow_ups: Vec::new(),
+            satisfaction: None,
+            conflicts: Vec::new(),
+        }
+    }
+
+    /// The part of joint unit `unit`, if it has one.
+    pub fn part(&self, unit: &str) -> Option<&PartState> {
+        self.parts.iter().find(|p| p.unit == unit)
+    }
+
+    /// The latest urge of `unit` that no step of the unit has answered since
+    /// (an urge is answered by any later step on the unit's share: the lead's
+    /// for the lead, the part's for a joint unit).
+    pub fn open_urge(&self, unit: &str) -> Option<&UrgeRecord> {
+        let urge = self.urges.iter().rev().find(|u| u.unit == unit)?;
+        let answered = if self.assignee.as_deref() == Some(unit) {
+            self.stage_since > urge.at || self.stage.is_done()
+        } else {
+            self.part(unit)
+                .is_some_and(|p| p.since > urge.at || p.status.is_settled())
+        };
+        (!answered).then_some(urge)
+    }
+}
+
 /// Replays an incident's transitions into its state.
 pub fn replay(incident: &Incident) -> WorkflowState {
-    let mut s = WorkflowState {
-        stage: Stage::Reported,
-        level: 0,
-        assignee: None,
-        handler: None,
-        stage_since: incident.reported_at,
-        reported_at: incident.reported_at,
-        accepted_at: None,
-        dispatched_at: None,
-        closed_at: None,
-        conflicts: Vec::new(),
-    };
+    let mut s = WorkflowState::new(incident.reported_at);
     for (index, t) in incident.transitions.iter().enumerate() {
         match check(&s, t) {
             Ok((action, next)) => apply(&mut s, t, action, next),
@@ -365,7 +588,9 @@ fn check(s: &WorkflowState, t: &IncidentTransition) -> Result<(Action, Stage), S
             s.stage.name_zh()
         ));
     }
-    if t.from != s.stage.as_str() {
+    // A joint part's step and an urge run beside the lead's stage: what they
+    // depend on is the part (or the unit), not the stage the submitter saw.
+    if next.is_some() && t.from != s.stage.as_str() {
         return Err(format!(
             "提交人看到的是“{}”，但事件当时已是“{}”",
             stage_name(&t.from),
@@ -385,25 +610,118 @@ fn check(s: &WorkflowState, t: &IncidentTransition) -> Result<(Action, Stage), S
     if action.needs_reason() && t.note.trim().is_empty() {
         return Err(format!("“{}”需要填写理由", action.name_zh()));
     }
-    if action == Action::Dispatch && t.assignee.as_deref().is_none_or(|a| a.trim().is_empty()) {
-        return Err("派遣需要指定承办单位".into());
+    match action {
+        Action::Dispatch => check_dispatch(t)?,
+        Action::Verify if s.handler.as_deref() == Some(t.by.as_str()) => {
+            return Err("处置人不能核查自己的处置".into());
+        }
+        Action::Escalate if s.level >= 1 => return Err("县级之上没有可上报的层级".into()),
+        Action::Finish => {
+            let open = s.parts.iter().filter(|p| !p.status.is_settled()).count();
+            if open > 0 {
+                return Err(format!(
+                    "尚有 {open} 项联办任务未完成或未免办，主办单位不能办结"
+                ));
+            }
+        }
+        Action::Assess if t.answer.is_none() => return Err("回访需要记录群众的评价".into()),
+        Action::Reprocess if s.satisfaction != Some(Satisfaction::Unsatisfied) => {
+            return Err("只有回访不满意的事件才能重新办理".into());
+        }
+        Action::Urge => {
+            let urge = t.urge.as_ref().ok_or("催办需要指定被催办单位")?;
+            let urged_lead = s.assignee.as_deref() == Some(urge.unit.as_str());
+            let urged_part = s.part(&urge.unit).is_some_and(|p| !p.status.is_settled());
+            if !urged_lead && !urged_part {
+                return Err("被催办单位不是此事件尚未办完的主办或联办单位".into());
+            }
+        }
+        a if a.is_part_step() => check_part(s, t, a)?,
+        _ => {}
     }
-    if action == Action::Verify && s.handler.as_deref() == Some(t.by.as_str()) {
-        return Err("处置人不能核查自己的处置".into());
-    }
-    if action == Action::Escalate && s.level >= 1 {
-        return Err("县级之上没有可上报的层级".into());
-    }
+    let next = match (action, next) {
+        (Action::Assess, _) if t.answer.is_some_and(|a| !a.answered()) => s.stage,
+        (_, Some(next)) => next,
+        (_, None) => s.stage,
+    };
     Ok((action, next))
+}
+
+/// A dispatch names a lead, joint units other than it (each once), and a
+/// supervising unit that neither leads nor joins.
+fn check_dispatch(t: &IncidentTransition) -> Result<(), String> {
+    let lead = t
+        .assignee
+        .as_deref()
+        .filter(|a| !a.trim().is_empty())
+        .ok_or("派遣需要指定承办单位")?;
+    let mut seen = vec![lead];
+    for p in &t.parts {
+        if p.unit.trim().is_empty() {
+            return Err("联办单位不能为空".into());
+        }
+        if seen.contains(&p.unit.as_str()) {
+            return Err("同一单位不能在主办、联办中重复出现".into());
+        }
+        seen.push(&p.unit);
+    }
+    if let Some(sup) = &t.supervisor
+        && seen.contains(&sup.as_str())
+    {
+        return Err("督办单位不能同时主办或联办".into());
+    }
+    Ok(())
+}
+
+/// A joint part's step names a part of this dispatch in a status it can leave.
+fn check_part(s: &WorkflowState, t: &IncidentTransition, action: Action) -> Result<(), String> {
+    let unit = t.part.as_deref().ok_or("联办环节需要指明是哪个单位的任务")?;
+    let part = s.part(unit).ok_or("此单位没有本事件的联办任务")?;
+    use PartStatus::*;
+    let allowed: &[PartStatus] = match action {
+        Action::PartStart => &[Assigned],
+        Action::PartFinish => &[Assigned, Handling],
+        Action::PartReturn => &[Assigned, Handling],
+        Action::PartRedo => &[Finished],
+        Action::PartRelease => &[Assigned, Handling, Returned],
+        _ => &[],
+    };
+    if allowed.contains(&part.status) {
+        Ok(())
+    } else {
+        Err(format!(
+            "“{}”不能用于“{}”的联办任务",
+            action.name_zh(),
+            part.status.name_zh()
+        ))
+    }
+}
+
+fn part_from(p: &JointPart, at: i64) -> PartState {
+    PartState {
+        unit: p.unit.clone(),
+        task: p.task.clone(),
+        due: p.due,
+        status: PartStatus::Assigned,
+        note: String::new(),
+        since: at,
+        finished_at: None,
+    }
 }
 
 fn apply(s: &mut WorkflowState, t: &IncidentTransition, action: Action, next: Stage) {
     match action {
         Action::Dispatch => {
             s.assignee = t.assignee.clone();
+            s.supervisor = t.supervisor.clone();
+            s.parts = t.parts.iter().map(|p| part_from(p, t.at)).collect();
             s.dispatched_at = Some(t.at);
         }
-        Action::Return => s.assignee = None,
+        Action::Return => {
+            s.assignee = None;
+            s.supervisor = None;
+            s.parts.clear();
+        }
         Action::Finish => s.handler = Some(t.by.clone()),
         Action::Escalate => {
             s.level += 1;
@@ -417,8 +735,57 @@ fn apply(s: &mut WorkflowState, t: &IncidentTransition, action: Action, next: St
             s.closed_at = Some(t.at);
         }
         Action::Close => s.closed_at = Some(t.at),
+        Action::Assess => {
+            let answer = t.answer.unwrap_or(Satisfaction::Unreachable);
+            s.follow_ups.push(FollowUpRecord {
+                by: t.by.clone(),
+                at: t.at,
+                answer,
+                note: t.note.clone(),
+            });
+            if answer.answered() {
+                s.satisfaction = Some(answer);
+            }
+        }
+        Action::Reprocess => {
+            s.assignee = None;
+            s.supervisor = None;
+            s.parts.clear();
+            s.handler = None;
+            s.closed_at = None;
+            s.satisfaction = None;
+        }
+        Action::Urge => {
+            if let Some(u) = &t.urge {
+                s.urges.push(UrgeRecord {
+                    by: t.by.clone(),
+                    role: t.role.clone(),
+                    at: t.at,
+                    unit: u.unit.clone(),
+                    method: u.method,
+                    note: t.note.clone(),
+                    promised: u.promised,
+                });
+            }
+        }
+        a if a.is_part_step() => {
+            let unit = t.part.as_deref().unwrap_or_default();
+            if let Some(p) = s.parts.iter_mut().find(|p| p.unit == unit) {
+                p.status = match a {
+                    Action::PartStart | Action::PartRedo => PartStatus::Handling,
+                    Action::PartFinish => PartStatus::Finished,
+                    Action::PartReturn => PartStatus::Returned,
+                    _ => PartStatus::Released,
+                };
+                p.finished_at = (p.status == PartStatus::Finished).then_some(t.at);
+                p.note = t.note.clone();
+                p.since = t.at;
+            }
+        }
         _ => {}
     }
+    if action.moves().1.is_some() && next != s.stage || action == Action::Escalate {
+        s.stage_since = t.at;
+    }
     s.stage = next;
-    s.stage_since = t.at;
 }

@@ -4,7 +4,7 @@
 use rusqlite::{Connection, params};
 
 use crate::error::Result;
-use crate::incident::replay;
+use crate::incident::{WorkflowState, replay};
 use crate::records::Incident;
 
 /// Writes an incident's row of `incidents`.
@@ -13,8 +13,8 @@ pub(crate) fn write_incident(conn: &Connection, doc: i64, incident: &Incident) -
     conn.prepare_cached(
         "INSERT OR REPLACE INTO incidents
             (doc, grid_code, category, reporter_id, reported_at, transitions, stage, level,
-             assignee, dispatched_at, closed_at, conflicts, urgency, channel)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+             assignee, dispatched_at, closed_at, conflicts, urgency, channel, follow_up)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
     )?
     .execute(params![
         doc,
@@ -30,8 +30,47 @@ pub(crate) fn write_incident(conn: &Connection, doc: i64, incident: &Incident) -
         state.closed_at,
         state.conflicts.len() as i64,
         incident.urgency.as_str(),
-        incident.channel.as_str()
+        incident.channel.as_str(),
+        state.satisfaction.map(|a| a.as_str())
     ])?;
+    write_shares(conn, doc, &state)
+}
+
+/// Writes the incident's rows of `incident_shares`: the lead with its stage, each
+/// joint unit with its part, the supervising unit; each with its open urge.
+fn write_shares(conn: &Connection, doc: i64, state: &WorkflowState) -> Result<()> {
+    conn.prepare_cached("DELETE FROM incident_shares WHERE doc = ?1")?
+        .execute([doc])?;
+    let mut insert = conn.prepare_cached(
+        "INSERT OR IGNORE INTO incident_shares (doc, unit, share, status, task, due, urged_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?;
+    let urged = |unit: &str| state.open_urge(unit).map(|u| u.at);
+    if let Some(lead) = &state.assignee {
+        insert.execute(params![
+            doc,
+            lead,
+            "lead",
+            state.stage.as_str(),
+            "",
+            None::<i64>,
+            urged(lead)
+        ])?;
+    }
+    for p in &state.parts {
+        insert.execute(params![
+            doc,
+            p.unit,
+            "joint",
+            p.status.as_str(),
+            p.task,
+            p.due,
+            urged(&p.unit)
+        ])?;
+    }
+    if let Some(sup) = &state.supervisor {
+        insert.execute(params![doc, sup, "supervisor", "", "", None::<i64>, None::<i64>])?;
+    }
     Ok(())
 }
 

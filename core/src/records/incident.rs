@@ -190,9 +190,74 @@ impl ResidentContact {
     }
 }
 
+/// A joint unit's share of a case (联办): what it must do and by when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JointPart {
+    /// The joint unit's code.
+    pub unit: String,
+    /// What it must do.
+    #[serde(default)]
+    pub task: String,
+    /// Its own deadline (unix seconds), if the dispatcher set one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due: Option<i64>,
+}
+
+/// How a unit was urged (催办).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UrgeMethod {
+    /// 线上催办: a message through the system.
+    Online,
+    /// 电话促办: a phone call.
+    Phone,
+    /// 线下督办: in person.
+    InPerson,
+}
+
+impl UrgeMethod {
+    /// Every method.
+    pub const ALL: [UrgeMethod; 3] = [UrgeMethod::Online, UrgeMethod::Phone, UrgeMethod::InPerson];
+
+    /// The code (API and exports).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UrgeMethod::Online => "online",
+            UrgeMethod::Phone => "phone",
+            UrgeMethod::InPerson => "in_person",
+        }
+    }
+
+    /// The Chinese name people read.
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            UrgeMethod::Online => "线上催办",
+            UrgeMethod::Phone => "电话促办",
+            UrgeMethod::InPerson => "线下督办",
+        }
+    }
+
+    /// Reads a code.
+    pub fn parse(code: &str) -> Option<UrgeMethod> {
+        UrgeMethod::ALL.into_iter().find(|m| m.as_str() == code)
+    }
+}
+
+/// Whom an urge step urges, how, and the date the unit promised.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Urge {
+    /// The unit urged (the lead or a joint unit).
+    pub unit: String,
+    /// How.
+    pub method: UrgeMethod,
+    /// The new date the unit promised (unix seconds), if it gave one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub promised: Option<i64>,
+}
+
 /// One step of an incident's workflow, appended and never rewritten: the current
 /// state is a replay of these.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IncidentTransition {
     /// Who made the step (user id).
     pub by: String,
@@ -210,6 +275,21 @@ pub struct IncidentTransition {
     /// Who the incident is handed to, when the step assigns it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assignee: Option<String>,
+    /// On a dispatch: the joint units (联办) and their shares.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub parts: Vec<JointPart>,
+    /// On a dispatch: the supervising unit (督办), which watches and may urge.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub supervisor: Option<String>,
+    /// On a joint part's step: the joint unit whose part it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub part: Option<String>,
+    /// On an urge step: whom, how, and the promised date.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub urge: Option<Urge>,
+    /// On a follow-up call (回访): the resident's answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answer: Option<Satisfaction>,
 }
 
 /// A reported incident.
@@ -258,8 +338,8 @@ pub struct Incident {
     pub ticket: Option<String>,
 }
 
-/// The resident's answer in the follow-up call.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// The resident's answer in the follow-up call (回访).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Satisfaction {
     /// 满意.
@@ -268,6 +348,53 @@ pub enum Satisfaction {
     Basic,
     /// 不满意.
     Unsatisfied,
+    /// 无法联系: the call did not reach the resident (not counted in 满意率).
+    Unreachable,
+}
+
+impl Satisfaction {
+    /// Every answer.
+    pub const ALL: [Satisfaction; 4] = [
+        Satisfaction::Satisfied,
+        Satisfaction::Basic,
+        Satisfaction::Unsatisfied,
+        Satisfaction::Unreachable,
+    ];
+
+    /// The code (API and exports).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Satisfaction::Satisfied => "satisfied",
+            Satisfaction::Basic => "basic",
+            Satisfaction::Unsatisfied => "unsatisfied",
+            Satisfaction::Unreachable => "unreachable",
+        }
+    }
+
+    /// The Chinese name people read.
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            Satisfaction::Satisfied => "满意",
+            Satisfaction::Basic => "基本满意",
+            Satisfaction::Unsatisfied => "不满意",
+            Satisfaction::Unreachable => "无法联系",
+        }
+    }
+
+    /// Reads a code.
+    pub fn parse(code: &str) -> Option<Satisfaction> {
+        Satisfaction::ALL.into_iter().find(|a| a.as_str() == code)
+    }
+
+    /// Whether the resident answered (counted in 满意率).
+    pub fn answered(self) -> bool {
+        self != Satisfaction::Unreachable
+    }
+
+    /// Whether it counts as satisfied (满意 or 基本满意).
+    pub fn is_satisfied(self) -> bool {
+        matches!(self, Satisfaction::Satisfied | Satisfaction::Basic)
+    }
 }
 
 impl Record for Incident {

@@ -12,7 +12,7 @@ use crate::incident::{
     Stage, WorkflowState, colour, deadline, default_catalogue, replay,
 };
 use crate::org::ImportOutcome;
-use crate::records::{Channel, Incident, IncidentTransition, Urgency};
+use crate::records::{Channel, Incident, IncidentTransition, Satisfaction, Urgency};
 use crate::time::now;
 
 impl FieldStore {
@@ -29,18 +29,33 @@ impl FieldStore {
         note: &str,
         assignee: Option<&str>,
     ) -> Result<WorkflowState> {
-        let by = self.current_user().ok_or(Error::NotSignedIn)?;
-        let stored = self.update::<Incident>(id, |i| {
-            let from = replay(i).stage.as_str().to_owned();
-            i.transitions.push(IncidentTransition {
-                by,
+        self.incident_transition(
+            id,
+            IncidentTransition {
                 role: role.to_owned(),
-                at: now(),
-                from,
                 to: action.as_str().to_owned(),
                 note: note.to_owned(),
                 assignee: assignee.map(str::to_owned),
-            });
+                ..IncidentTransition::default()
+            },
+        )
+    }
+
+    /// Appends `step` (its action in `to`, with the role, note and the fields its
+    /// action needs: the units of a dispatch, the part, the urge, the answer) as
+    /// the signed-in user, now, from the stage the replay shows on this device;
+    /// returns the replayed state. As [`FieldStore::incident_step`], whether it
+    /// applies is the replay's decision on every device.
+    pub fn incident_transition(
+        &self,
+        id: &str,
+        mut step: IncidentTransition,
+    ) -> Result<WorkflowState> {
+        step.by = self.current_user().ok_or(Error::NotSignedIn)?;
+        step.at = now();
+        let stored = self.update::<Incident>(id, |i| {
+            step.from = replay(i).stage.as_str().to_owned();
+            i.transitions.push(step);
         })?;
         Ok(replay(&stored))
     }
@@ -178,7 +193,7 @@ impl FieldStore {
         let mut stmt = conn.prepare_cached(
             "SELECT d.doc_id, i.grid_code, i.category, i.stage, i.assignee, i.reported_at,
                     i.dispatched_at, i.closed_at, i.level, i.conflicts, i.urgency, i.channel,
-                    w.name
+                    w.name, i.follow_up
              FROM incidents i JOIN documents d ON d.id = i.doc
              LEFT JOIN work_units w ON w.code = i.assignee",
         )?;
@@ -197,6 +212,7 @@ impl FieldStore {
                 urgency: r.get(10)?,
                 channel: r.get(11)?,
                 unit_name: r.get(12)?,
+                follow_up: r.get(13)?,
             })
         })?;
         let mut out = Vec::new();
@@ -207,13 +223,9 @@ impl FieldStore {
                 stage,
                 level: row.level as u32,
                 assignee: row.assignee.clone(),
-                handler: None,
-                stage_since: row.reported_at,
-                reported_at: row.reported_at,
-                accepted_at: None,
                 dispatched_at: row.dispatched_at,
                 closed_at: row.closed_at,
-                conflicts: Vec::new(),
+                ..WorkflowState::new(row.reported_at)
             };
             if state.stage.is_done() && !include_done {
                 continue;
@@ -240,6 +252,7 @@ impl FieldStore {
                 colour: colour(&state, &limits, count, now),
                 due: deadline(&state, &limits, count),
                 conflicts: row.conflicts as u32,
+                follow_up: row.follow_up.as_deref().and_then(Satisfaction::parse),
             });
         }
         let rank = |c: Colour| match c {
@@ -268,4 +281,5 @@ struct QueueRow {
     urgency: String,
     channel: String,
     unit_name: Option<String>,
+    follow_up: Option<String>,
 }

@@ -26,6 +26,7 @@ mod door_plates;
 mod forms;
 mod household_lists;
 mod households;
+mod incident_tasks;
 mod incidents;
 mod org;
 mod patrols;

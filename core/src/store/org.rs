@@ -181,7 +181,7 @@ fn org_version(conn: &Connection) -> Result<Option<u64>> {
 
 fn replace_tree(conn: &Connection, tree: &OrgTree) -> Result<()> {
     conn.execute_batch(
-        "DELETE FROM work_units; DELETE FROM staff_roles; DELETE FROM staff; DELETE FROM grid_bounds;
+        "DELETE FROM work_units; DELETE FROM work_unit_members; DELETE FROM staff_roles; DELETE FROM staff; DELETE FROM grid_bounds;
          UPDATE grids SET parent_grid = NULL; DELETE FROM grids;
          UPDATE org_units SET parent = NULL; DELETE FROM org_units;",
     )?;
@@ -235,6 +235,12 @@ fn replace_tree(conn: &Connection, tree: &OrgTree) -> Result<()> {
                 w.within
             ],
         )?;
+        for m in &w.members {
+            conn.execute(
+                "INSERT OR IGNORE INTO work_unit_members (unit, staff) VALUES (?1, ?2)",
+                params![w.code, m],
+            )?;
+        }
     }
     for s in &tree.staff {
         conn.execute(
