@@ -530,3 +530,14 @@ mod tests {
         assert!(version_older("0.9", "1"));
     }
 }
+
+/// The answer to a phone's "anything for me?" check (`GET /v1/news?after=N`):
+/// a few dozen bytes of JSON.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewsCheck {
+    /// The newest news number on the server: the phone's next `after`.
+    pub latest: i64,
+    /// How many items after the phone's `after` are for its user (a dispatch, an
+    /// urge, a return, a case to verify or close): a full sync is due when above 0.
+    pub count: u64,
+}

@@ -1,9 +1,7 @@
 //! Lead, joint and supervised handling, urging and the follow-up call.
 
 use super::*;
-use crate::records::{
-    Incident, IncidentTransition, JointPart, Satisfaction, Urge, UrgeMethod,
-};
+use crate::records::{Incident, IncidentTransition, JointPart, Satisfaction, Urge, UrgeMethod};
 
 const T0: i64 = 1_795_500_000; // Tuesday 2026-11-24, 06:40 China time
 const SUP: &str = "town_supervisor";
@@ -71,7 +69,8 @@ fn dispatch(at: i64) -> IncidentTransition {
 /// Reported, accepted and dispatched to a lead with two joint units.
 fn dispatched() -> Incident {
     let mut i = incident();
-    i.transitions.push(t("sup", SUP, T0 + 60, "reported", Action::Accept, ""));
+    i.transitions
+        .push(t("sup", SUP, T0 + 60, "reported", Action::Accept, ""));
     i.transitions.push(dispatch(T0 + 120));
     i
 }
@@ -93,20 +92,57 @@ fn a_lead_with_two_joint_units_urged_verified_followed_up_reopened_and_closed() 
     assert!(s.parts.iter().all(|p| p.status == PartStatus::Assigned));
     assert_eq!(s.parts[0].due, Some(T0 + 3 * 86_400));
 
-    i.transitions.push(t("lead", HANDLER, T0 + 200, "dispatched", Action::StartHandling, ""));
-    i.transitions.push(part("a1", T0 + 210, Action::PartStart, "joint-a", ""));
-    i.transitions.push(part("a1", T0 + 300, Action::PartFinish, "joint-a", "界址已核"));
-    i.transitions.push(part("b1", T0 + 310, Action::PartFinish, "joint-b", "已调解"));
+    i.transitions.push(t(
+        "lead",
+        HANDLER,
+        T0 + 200,
+        "dispatched",
+        Action::StartHandling,
+        "",
+    ));
+    i.transitions
+        .push(part("a1", T0 + 210, Action::PartStart, "joint-a", ""));
+    i.transitions.push(part(
+        "a1",
+        T0 + 300,
+        Action::PartFinish,
+        "joint-a",
+        "界址已核",
+    ));
+    i.transitions.push(part(
+        "b1",
+        T0 + 310,
+        Action::PartFinish,
+        "joint-b",
+        "已调解",
+    ));
     // The lead is not content with joint-b's part: sent back, redone.
-    i.transitions.push(part("lead", T0 + 320, Action::PartRedo, "joint-b", "调解协议未签字"));
+    i.transitions.push(part(
+        "lead",
+        T0 + 320,
+        Action::PartRedo,
+        "joint-b",
+        "调解协议未签字",
+    ));
     let s = replay(&i);
     assert_eq!(s.part("joint-b").unwrap().status, PartStatus::Handling);
     assert_eq!(s.part("joint-b").unwrap().finished_at, None);
     // The lead may not finish while joint-b's part is open.
-    i.transitions.push(t("lead", HANDLER, T0 + 330, "handling", Action::Finish, "已处理"));
+    i.transitions.push(t(
+        "lead",
+        HANDLER,
+        T0 + 330,
+        "handling",
+        Action::Finish,
+        "已处理",
+    ));
     let s = replay(&i);
     assert_eq!(s.stage, Stage::Handling);
-    assert!(s.conflicts[0].reason.contains("1 项联办任务"), "{:?}", s.conflicts);
+    assert!(
+        s.conflicts[0].reason.contains("1 项联办任务"),
+        "{:?}",
+        s.conflicts
+    );
     // Urged by the supervising unit, by phone, with a promised date.
     i.transitions.push(IncidentTransition {
         urge: Some(Urge {
@@ -114,44 +150,125 @@ fn a_lead_with_two_joint_units_urged_verified_followed_up_reopened_and_closed() 
             method: UrgeMethod::Phone,
             promised: Some(T0 + 86_400),
         }),
-        ..t("watcher", HANDLER, T0 + 400, "handling", Action::Urge, "已超期，请尽快办理")
+        ..t(
+            "watcher",
+            HANDLER,
+            T0 + 400,
+            "handling",
+            Action::Urge,
+            "已超期，请尽快办理",
+        )
     });
     let s = replay(&i);
     assert_eq!(s.urges.len(), 1);
     assert_eq!(s.open_urge("joint-b").map(|u| u.at), Some(T0 + 400));
-    i.transitions.push(part("b1", T0 + 500, Action::PartFinish, "joint-b", "协议已签字"));
+    i.transitions.push(part(
+        "b1",
+        T0 + 500,
+        Action::PartFinish,
+        "joint-b",
+        "协议已签字",
+    ));
     let s = replay(&i);
-    assert_eq!(s.open_urge("joint-b"), None, "the part's step answers the urge");
-    i.transitions.push(t("lead", HANDLER, T0 + 600, "handling", Action::Finish, "已处理"));
-    i.transitions.push(t("insp", "inspector", T0 + 700, "handled", Action::Verify, ""));
-    i.transitions.push(t("sup", SUP, T0 + 800, "verified", Action::Close, ""));
+    assert_eq!(
+        s.open_urge("joint-b"),
+        None,
+        "the part's step answers the urge"
+    );
+    i.transitions.push(t(
+        "lead",
+        HANDLER,
+        T0 + 600,
+        "handling",
+        Action::Finish,
+        "已处理",
+    ));
+    i.transitions.push(t(
+        "insp",
+        "inspector",
+        T0 + 700,
+        "handled",
+        Action::Verify,
+        "",
+    ));
+    i.transitions
+        .push(t("sup", SUP, T0 + 800, "verified", Action::Close, ""));
     // The resident cannot be reached: still closed, waiting for another call.
-    i.transitions.push(follow_up(T0 + 900, Satisfaction::Unreachable));
+    i.transitions
+        .push(follow_up(T0 + 900, Satisfaction::Unreachable));
     assert_eq!(replay(&i).stage, Stage::Closed);
-    i.transitions.push(follow_up(T0 + 1000, Satisfaction::Unsatisfied));
+    i.transitions
+        .push(follow_up(T0 + 1000, Satisfaction::Unsatisfied));
     let s = replay(&i);
-    assert_eq!((s.stage, s.satisfaction), (Stage::Assessed, Some(Satisfaction::Unsatisfied)));
+    assert_eq!(
+        (s.stage, s.satisfaction),
+        (Stage::Assessed, Some(Satisfaction::Unsatisfied))
+    );
     assert_eq!(s.follow_ups.len(), 2);
     // Dissatisfied: the centre reopens it; dispatched again, handled, closed.
-    i.transitions.push(t("sup", SUP, T0 + 1100, "assessed", Action::Reprocess, "群众反映仍有纠纷"));
+    i.transitions.push(t(
+        "sup",
+        SUP,
+        T0 + 1100,
+        "assessed",
+        Action::Reprocess,
+        "群众反映仍有纠纷",
+    ));
     let s = replay(&i);
-    assert_eq!((s.stage, s.closed_at, s.satisfaction), (Stage::Accepted, None, None));
+    assert_eq!(
+        (s.stage, s.closed_at, s.satisfaction),
+        (Stage::Accepted, None, None)
+    );
     assert!(s.parts.is_empty());
     i.transitions.push(dispatch(T0 + 1200));
-    i.transitions.push(part("a1", T0 + 1250, Action::PartRelease, "joint-a", "无需再核")
-        .tap_role(SUP));
-    i.transitions.push(part("b1", T0 + 1260, Action::PartFinish, "joint-b", "再次调解"));
-    i.transitions.push(t("lead", HANDLER, T0 + 1300, "dispatched", Action::StartHandling, ""));
-    i.transitions.push(t("lead", HANDLER, T0 + 1400, "handling", Action::Finish, "已处理"));
-    i.transitions.push(t("insp", "inspector", T0 + 1500, "handled", Action::Verify, ""));
-    i.transitions.push(t("sup", SUP, T0 + 1600, "verified", Action::Close, ""));
-    i.transitions.push(follow_up(T0 + 1700, Satisfaction::Satisfied));
+    i.transitions
+        .push(part("a1", T0 + 1250, Action::PartRelease, "joint-a", "无需再核").tap_role(SUP));
+    i.transitions.push(part(
+        "b1",
+        T0 + 1260,
+        Action::PartFinish,
+        "joint-b",
+        "再次调解",
+    ));
+    i.transitions.push(t(
+        "lead",
+        HANDLER,
+        T0 + 1300,
+        "dispatched",
+        Action::StartHandling,
+        "",
+    ));
+    i.transitions.push(t(
+        "lead",
+        HANDLER,
+        T0 + 1400,
+        "handling",
+        Action::Finish,
+        "已处理",
+    ));
+    i.transitions.push(t(
+        "insp",
+        "inspector",
+        T0 + 1500,
+        "handled",
+        Action::Verify,
+        "",
+    ));
+    i.transitions
+        .push(t("sup", SUP, T0 + 1600, "verified", Action::Close, ""));
+    i.transitions
+        .push(follow_up(T0 + 1700, Satisfaction::Satisfied));
     let s = replay(&i);
     assert_eq!(s.stage, Stage::Assessed);
     assert_eq!(s.satisfaction, Some(Satisfaction::Satisfied));
     assert_eq!(s.closed_at, Some(T0 + 1600));
     assert_eq!(s.follow_ups.len(), 3);
-    assert_eq!(s.conflicts.len(), 1, "only the early finish: {:?}", s.conflicts);
+    assert_eq!(
+        s.conflicts.len(),
+        1,
+        "only the early finish: {:?}",
+        s.conflicts
+    );
 
     // Its statistics: accepted, closed, satisfied, urged.
     let catalogue = default_catalogue();
@@ -164,8 +281,20 @@ fn a_lead_with_two_joint_units_urged_verified_followed_up_reopened_and_closed() 
         T0 + 2000,
     );
     let all = &stats["all"];
-    assert_eq!((all.received, all.closed, all.assessed, all.satisfied, all.urged), (1, 1, 1, 1, 1));
-    assert_eq!((all.closure_rate, all.satisfaction_rate), (Some(1.0), Some(1.0)));
+    assert_eq!(
+        (
+            all.received,
+            all.closed,
+            all.assessed,
+            all.satisfied,
+            all.urged
+        ),
+        (1, 1, 1, 1, 1)
+    );
+    assert_eq!(
+        (all.closure_rate, all.satisfaction_rate),
+        (Some(1.0), Some(1.0))
+    );
 }
 
 trait TapRole {
@@ -182,7 +311,8 @@ impl TapRole for IncidentTransition {
 #[test]
 fn a_dispatch_with_a_unit_twice_or_a_supervisor_who_also_handles_is_refused() {
     let mut i = incident();
-    i.transitions.push(t("sup", SUP, T0 + 60, "reported", Action::Accept, ""));
+    i.transitions
+        .push(t("sup", SUP, T0 + 60, "reported", Action::Accept, ""));
     let mut twice = dispatch(T0 + 120);
     twice.parts[1].unit = "lead-unit".into();
     i.transitions.push(twice);
@@ -194,22 +324,41 @@ fn a_dispatch_with_a_unit_twice_or_a_supervisor_who_also_handles_is_refused() {
     let reasons: Vec<&str> = s.conflicts.iter().map(|c| c.reason.as_str()).collect();
     assert_eq!(
         reasons,
-        ["同一单位不能在主办、联办中重复出现", "督办单位不能同时主办或联办"]
+        [
+            "同一单位不能在主办、联办中重复出现",
+            "督办单位不能同时主办或联办"
+        ]
     );
 }
 
 #[test]
 fn part_steps_need_a_known_part_in_the_right_status_a_reason_and_a_handler() {
     let mut i = dispatched();
-    i.transitions.push(part("x", T0 + 200, Action::PartStart, "nobody", ""));
-    i.transitions.push(part("a1", T0 + 210, Action::PartFinish, "joint-a", " "));
-    i.transitions.push(part("a1", T0 + 220, Action::PartRedo, "joint-a", "重办"));
-    i.transitions.push(part("w", T0 + 230, Action::PartStart, "joint-a", "").tap_role("full_time_grid_worker"));
+    i.transitions
+        .push(part("x", T0 + 200, Action::PartStart, "nobody", ""));
+    i.transitions
+        .push(part("a1", T0 + 210, Action::PartFinish, "joint-a", " "));
+    i.transitions
+        .push(part("a1", T0 + 220, Action::PartRedo, "joint-a", "重办"));
+    i.transitions.push(
+        part("w", T0 + 230, Action::PartStart, "joint-a", "").tap_role("full_time_grid_worker"),
+    );
     i.transitions.push(IncidentTransition {
-        urge: Some(Urge { unit: "elsewhere".into(), method: UrgeMethod::Online, promised: None }),
+        urge: Some(Urge {
+            unit: "elsewhere".into(),
+            method: UrgeMethod::Online,
+            promised: None,
+        }),
         ..t("sup", SUP, T0 + 240, "dispatched", Action::Urge, "请尽快")
     });
-    i.transitions.push(t("sup", SUP, T0 + 250, "dispatched", Action::Urge, "请尽快"));
+    i.transitions.push(t(
+        "sup",
+        SUP,
+        T0 + 250,
+        "dispatched",
+        Action::Urge,
+        "请尽快",
+    ));
     let s = replay(&i);
     let reasons: Vec<&str> = s.conflicts.iter().map(|c| c.reason.as_str()).collect();
     assert_eq!(
@@ -229,14 +378,35 @@ fn part_steps_need_a_known_part_in_the_right_status_a_reason_and_a_handler() {
 #[test]
 fn a_follow_up_needs_an_answer_and_only_a_dissatisfied_one_reopens() {
     let mut i = incident();
-    i.transitions.push(t("w", "grid_chief", T0 + 10, "reported", Action::ResolveOnSpot, "当场劝解"));
-    i.transitions.push(t("caller", SUP, T0 + 20, "closed", Action::Assess, "回访"));
+    i.transitions.push(t(
+        "w",
+        "grid_chief",
+        T0 + 10,
+        "reported",
+        Action::ResolveOnSpot,
+        "当场劝解",
+    ));
+    i.transitions
+        .push(t("caller", SUP, T0 + 20, "closed", Action::Assess, "回访"));
     i.transitions.push(follow_up(T0 + 30, Satisfaction::Basic));
-    i.transitions.push(t("sup", SUP, T0 + 40, "assessed", Action::Reprocess, "重办"));
+    i.transitions.push(t(
+        "sup",
+        SUP,
+        T0 + 40,
+        "assessed",
+        Action::Reprocess,
+        "重办",
+    ));
     let s = replay(&i);
-    assert_eq!((s.stage, s.satisfaction), (Stage::Assessed, Some(Satisfaction::Basic)));
+    assert_eq!(
+        (s.stage, s.satisfaction),
+        (Stage::Assessed, Some(Satisfaction::Basic))
+    );
     let reasons: Vec<&str> = s.conflicts.iter().map(|c| c.reason.as_str()).collect();
-    assert_eq!(reasons, ["回访需要记录群众的评价", "只有回访不满意的事件才能重新办理"]);
+    assert_eq!(
+        reasons,
+        ["回访需要记录群众的评价", "只有回访不满意的事件才能重新办理"]
+    );
 }
 
 /// Concurrent offline steps land in an order Automerge picks the same on every
@@ -245,7 +415,14 @@ fn a_follow_up_needs_an_answer_and_only_a_dissatisfied_one_reopens() {
 #[test]
 fn concurrent_part_steps_converge_whatever_the_order() {
     let mut base = dispatched();
-    base.transitions.push(t("lead", HANDLER, T0 + 200, "dispatched", Action::StartHandling, ""));
+    base.transitions.push(t(
+        "lead",
+        HANDLER,
+        T0 + 200,
+        "dispatched",
+        Action::StartHandling,
+        "",
+    ));
     // Two joint units finish at once: both apply in either order.
     let a = part("a1", T0 + 300, Action::PartFinish, "joint-a", "界址已核");
     let b = part("b1", T0 + 300, Action::PartFinish, "joint-b", "已调解");
@@ -260,28 +437,71 @@ fn concurrent_part_steps_converge_whatever_the_order() {
     // while joint-b, offline, sends its part back: whichever lands first wins,
     // the other is flagged.
     let mut seen = base.clone();
-    seen.transitions.push(part("a1", T0 + 300, Action::PartRelease, "joint-a", "无需核实").tap_role(SUP));
-    let finish = t("lead", HANDLER, T0 + 400, "handling", Action::Finish, "已处理");
-    let give_back = part("b1", T0 + 400, Action::PartReturn, "joint-b", "非本单位职责");
+    seen.transitions
+        .push(part("a1", T0 + 300, Action::PartRelease, "joint-a", "无需核实").tap_role(SUP));
+    let finish = t(
+        "lead",
+        HANDLER,
+        T0 + 400,
+        "handling",
+        Action::Finish,
+        "已处理",
+    );
+    let give_back = part(
+        "b1",
+        T0 + 400,
+        Action::PartReturn,
+        "joint-b",
+        "非本单位职责",
+    );
     let finished_b = part("b1", T0 + 350, Action::PartFinish, "joint-b", "已调解");
     // joint-b had finished (the lead saw it) and then redone? No: the lead's view
     // had joint-b finished; joint-b's phone never synced that finish and returns.
     let mut lead_first = seen.clone();
-    lead_first.transitions.extend([finished_b.clone(), finish.clone(), give_back.clone()]);
+    lead_first
+        .transitions
+        .extend([finished_b.clone(), finish.clone(), give_back.clone()]);
     let s = replay(&lead_first);
     assert_eq!(s.stage, Stage::Handled);
     assert_eq!(s.conflicts.len(), 1);
-    assert!(s.conflicts[0].reason.contains("“联办退回”不能接在") || s.conflicts[0].reason.contains("不能用于"), "{:?}", s.conflicts);
+    assert!(
+        s.conflicts[0].reason.contains("“联办退回”不能接在")
+            || s.conflicts[0].reason.contains("不能用于"),
+        "{:?}",
+        s.conflicts
+    );
     // Without joint-b's finish the lead's step is flagged and the return applies.
     let mut return_first = seen.clone();
-    return_first.transitions.extend([give_back.clone(), finish.clone()]);
+    return_first
+        .transitions
+        .extend([give_back.clone(), finish.clone()]);
     let s = replay(&return_first);
     assert_eq!(s.stage, Stage::Handling);
     assert_eq!(s.part("joint-b").unwrap().status, PartStatus::Returned);
     assert_eq!(s.conflicts.len(), 1);
-    assert!(s.conflicts[0].reason.contains("联办任务未完成"), "{:?}", s.conflicts);
+    assert!(
+        s.conflicts[0].reason.contains("联办任务未完成"),
+        "{:?}",
+        s.conflicts
+    );
     // A returned part blocks the lead until it is released.
-    return_first.transitions.push(part("sup", T0 + 500, Action::PartRelease, "joint-b", "改由主办单位处理").tap_role(SUP));
-    return_first.transitions.push(t("lead", HANDLER, T0 + 600, "handling", Action::Finish, "已处理"));
+    return_first.transitions.push(
+        part(
+            "sup",
+            T0 + 500,
+            Action::PartRelease,
+            "joint-b",
+            "改由主办单位处理",
+        )
+        .tap_role(SUP),
+    );
+    return_first.transitions.push(t(
+        "lead",
+        HANDLER,
+        T0 + 600,
+        "handling",
+        Action::Finish,
+        "已处理",
+    ));
     assert_eq!(replay(&return_first).stage, Stage::Handled);
 }

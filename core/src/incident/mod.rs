@@ -18,7 +18,8 @@ pub use deadlines::{Colour, DayCount, StageDeadlines, colour, deadline};
 pub use statistics::{IncidentStats, statistics};
 pub use tasks::{Task, TaskKind};
 pub use workflow::{
-    Action, Conflict, FollowUpRecord, PartState, PartStatus, Stage, UrgeRecord, WorkflowState, replay,
+    Action, Conflict, FollowUpRecord, PartState, PartStatus, Stage, UrgeRecord, WorkflowState,
+    replay,
 };
 
 #[cfg(test)]

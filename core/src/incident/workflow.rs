@@ -675,7 +675,10 @@ fn check_dispatch(t: &IncidentTransition) -> Result<(), String> {
 
 /// A joint part's step names a part of this dispatch in a status it can leave.
 fn check_part(s: &WorkflowState, t: &IncidentTransition, action: Action) -> Result<(), String> {
-    let unit = t.part.as_deref().ok_or("联办环节需要指明是哪个单位的任务")?;
+    let unit = t
+        .part
+        .as_deref()
+        .ok_or("联办环节需要指明是哪个单位的任务")?;
     let part = s.part(unit).ok_or("此单位没有本事件的联办任务")?;
     use PartStatus::*;
     let allowed: &[PartStatus] = match action {

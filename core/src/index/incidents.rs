@@ -69,7 +69,15 @@ fn write_shares(conn: &Connection, doc: i64, state: &WorkflowState) -> Result<()
         ])?;
     }
     if let Some(sup) = &state.supervisor {
-        insert.execute(params![doc, sup, "supervisor", "", "", None::<i64>, None::<i64>])?;
+        insert.execute(params![
+            doc,
+            sup,
+            "supervisor",
+            "",
+            "",
+            None::<i64>,
+            None::<i64>
+        ])?;
     }
     Ok(())
 }

@@ -11,7 +11,8 @@ use serde::de::DeserializeOwned;
 
 pub use household::{Household, HouseholdMember, Person, RecordStatus, Visit};
 pub use incident::{
-    Channel, Grade, Incident, IncidentTransition, JointPart, ResidentContact, Satisfaction, Urge, UrgeMethod, Urgency,
+    Channel, Grade, Incident, IncidentTransition, JointPart, ResidentContact, Satisfaction, Urge,
+    UrgeMethod, Urgency,
 };
 pub use patrol_log::{BreakKind, PatrolEntry, PatrolEntryKind, PatrolLog, TrackBreak, TravelMode};
 pub use values::{FieldValue, FormValues, GeoPoint};

@@ -28,9 +28,16 @@ impl FieldStore {
     /// time as in the queue.
     pub fn my_tasks(&self, now: i64, count: DayCount) -> Result<Vec<Task>> {
         let me = self.current_user().ok_or(Error::NotSignedIn)?;
-        let roles: HashSet<Role> = self.roles_of(&me)?.into_iter().map(|a| a.role).collect();
-        let grids: HashSet<String> = self.grids_of(&me)?.into_iter().map(|g| g.code).collect();
-        let shares = self.shares_of(&me)?;
+        self.tasks_for(&me, now, count)
+    }
+
+    /// The tasks of `staff` (as [`FieldStore::my_tasks`]) among the incidents this
+    /// store holds: the server's replica answers a supervisor's page with it, and
+    /// keeps to the supervisor's area itself.
+    pub fn tasks_for(&self, me: &str, now: i64, count: DayCount) -> Result<Vec<Task>> {
+        let roles: HashSet<Role> = self.roles_of(me)?.into_iter().map(|a| a.role).collect();
+        let grids: HashSet<String> = self.grids_of(me)?.into_iter().map(|g| g.code).collect();
+        let shares = self.shares_of(me)?;
         let town_centre = roles.contains(&Role::TownSupervisor);
         let county_centre =
             roles.contains(&Role::CountySupervisor) || roles.contains(&Role::CountyAdministrator);

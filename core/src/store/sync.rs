@@ -131,6 +131,28 @@ impl FieldStore {
         }
     }
 
+    /// The `latest` of the last news check this device acted on (0 before any).
+    pub(crate) fn news_after(&self) -> Result<i64> {
+        let v: Option<String> = self
+            .conn()
+            .query_row("SELECT value FROM meta WHERE key = 'news_after'", [], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        Ok(v.and_then(|v| v.parse().ok()).unwrap_or(0))
+    }
+
+    /// Remembers the `latest` of a news check acted on.
+    pub(crate) fn set_news_after(&self, latest: i64) -> Result<()> {
+        self.write(|tx| {
+            tx.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('news_after', ?1)",
+                [latest.to_string()],
+            )?;
+            Ok(())
+        })
+    }
+
     pub(crate) fn sync_cursor(&self) -> Result<Option<Cursor>> {
         let c: Option<Vec<u8>> = self
             .conn()

@@ -15,7 +15,7 @@ use crate::FieldStore;
 use crate::kind::{ReferenceData, ReferenceKind};
 use crate::org::OrgTree;
 use crate::protocol::{
-    self, CBOR, ErrorBody, ErrorCode, PROTOCOL_VERSION, SyncRequest, SyncResponse,
+    self, CBOR, ErrorBody, ErrorCode, NewsCheck, PROTOCOL_VERSION, SyncRequest, SyncResponse,
 };
 
 /// Why a sync (or a registration call) failed.
@@ -269,6 +269,34 @@ impl SyncClient {
     ) -> Result<RegistrationState, SyncError> {
         self.get_json(&format!("/v1/registrations/{registration_id}"))
             .await
+    }
+
+    /// "Anything for me?": one small request asking whether the server holds news
+    /// for the signed-in person since this device's last check (a dispatch, an
+    /// urge, a return, a case to verify or close). Changes nothing on the device.
+    pub async fn check_news(&self, store: &FieldStore) -> Result<NewsCheck, SyncError> {
+        let after = store.news_after()?;
+        self.get_json(&format!("/v1/news?after={after}")).await
+    }
+
+    /// The background job's round: checks for news and, when there is some (or
+    /// changes wait to be sent), runs a full sync; then remembers the check so
+    /// the same news does not wake the phone twice. `None` when nothing was due.
+    pub async fn sync_if_news(
+        &self,
+        store: &FieldStore,
+        progress: impl FnMut(&SyncProgress),
+    ) -> Result<Option<SyncProgress>, SyncError> {
+        let check = self.check_news(store).await?;
+        let status = store.sync_status()?;
+        let waiting = status.pending_records + status.pending_track_chunks + status.pending_photos > 0;
+        if check.count == 0 && !waiting {
+            store.set_news_after(check.latest)?;
+            return Ok(None);
+        }
+        let done = self.sync(store, progress).await?;
+        store.set_news_after(check.latest)?;
+        Ok(Some(done))
     }
 
     /// Pushes every pending change and pulls everything new, reporting progress

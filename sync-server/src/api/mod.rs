@@ -5,6 +5,7 @@ mod accounts;
 mod admin;
 mod blobs;
 mod hotline;
+mod news;
 mod reference;
 mod sync;
 pub(crate) mod tracks;
@@ -26,6 +27,7 @@ use crate::storage::{DeviceAccount, DeviceStatus, StorageError};
 pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/v1/sync", post(sync::sync))
+        .route("/v1/news", get(news::check))
         .route("/v1/registrations", post(accounts::register))
         .route("/v1/registrations/{id}", get(accounts::status))
         .route("/v1/reference/{what}", get(reference::get_reference))

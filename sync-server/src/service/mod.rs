@@ -8,6 +8,7 @@
 
 pub mod accounts;
 pub mod intake;
+pub mod news;
 pub mod push;
 pub mod records;
 pub mod replica;

@@ -20,7 +20,7 @@ use fieldgrid_core::records::{Incident, IncidentTransition, RecordKind, Referenc
 use fieldgrid_core::{Error as CoreError, MergeOutcome, merge_document, read_record};
 
 use super::{Caller, ServiceError};
-use crate::storage::{DocumentSave, SaveOutcome, StoredDoc};
+use crate::storage::{DocumentSave, NewsItem, SaveOutcome, StoredDoc};
 use crate::{AppState, now};
 
 /// Merges retried when another device saved the same record in between.
@@ -39,6 +39,8 @@ enum Plan {
         merged: MergeOutcome,
         expected: Option<i64>,
         previous_grid: Option<String>,
+        /// The news its new incident steps make, stored once it is saved.
+        news: Vec<NewsItem>,
     },
 }
 
@@ -128,32 +130,47 @@ impl IncidentChange {
         Ok(())
     }
 
-    /// A handler acts for their unit: a handling step made as a department
-    /// handler on an incident dispatched to a unit is the unit's member's.
+    /// A handler acts for their unit: the lead's steps (start, finish, return)
+    /// are a member of the lead unit's; a joint part's start, finish and return
+    /// a member of that joint unit's; sending a part back to redo or releasing it
+    /// a member of the lead's; an urge a member of the supervising or the lead
+    /// unit's. (Checked only for steps in the handler's role: the command centre's
+    /// roles act for the centre.)
     fn check_unit(&self, caller: &Caller, n: usize, t: &IncidentTransition) -> Result<(), String> {
-        let handling = matches!(
-            Action::parse(&t.to),
-            Some(Action::StartHandling | Action::Finish | Action::Return)
-        );
-        if !handling || t.role != Role::DepartmentHandler.as_str() {
+        let Some(action) = Action::parse(&t.to) else {
+            return Ok(());
+        };
+        if t.role != Role::DepartmentHandler.as_str() {
             return Ok(());
         }
         let mut before = self.after.clone();
         before.transitions.truncate(n);
-        let Some(unit) = replay(&before)
-            .assignee
-            .and_then(|a| caller.tree.work_unit(&a).cloned())
-        else {
-            return Ok(());
+        let state = replay(&before);
+        let units: Vec<Option<String>> = match action {
+            Action::StartHandling | Action::Finish | Action::Return => vec![state.assignee],
+            Action::PartStart | Action::PartFinish | Action::PartReturn => vec![t.part.clone()],
+            Action::PartRedo | Action::PartRelease => vec![state.assignee],
+            Action::Urge => vec![state.supervisor, state.assignee],
+            _ => return Ok(()),
         };
-        if unit.members.contains(&t.by) {
-            Ok(())
-        } else {
-            Err(format!(
-                "{} does not act for {}, the unit this incident is dispatched to",
-                t.by, unit.code
-            ))
+        let units: Vec<_> = units
+            .into_iter()
+            .flatten()
+            .filter_map(|u| caller.tree.work_unit(&u))
+            .collect();
+        // A step on a case with no known unit is the replay's to judge.
+        if units.is_empty() || units.iter().any(|u| u.members.contains(&t.by)) {
+            return Ok(());
         }
+        Err(format!(
+            "{} does not act for {}, the unit this step belongs to",
+            t.by,
+            units
+                .iter()
+                .map(|u| u.code.as_str())
+                .collect::<Vec<_>>()
+                .join(" or ")
+        ))
     }
 
     /// An incident new here, or whose category the push changes, takes a
@@ -243,6 +260,7 @@ fn plan(
             ),
         );
     }
+    let mut news = Vec::new();
     if doc.kind == RecordKind::Incident {
         let change = match IncidentChange::read(&doc.id, stored, &merged) {
             Ok(c) => c,
@@ -256,6 +274,13 @@ fn plan(
         {
             return refuse(RejectCode::InvalidDocument, reason);
         }
+        news = super::news::news_of(
+            &caller.tree,
+            &doc.id,
+            change.before.as_ref(),
+            &change.after,
+            now(),
+        );
     }
     if merged.new_changes == 0 {
         // Everything was known already: a retry of an earlier push.
@@ -265,6 +290,7 @@ fn plan(
         merged,
         expected: stored.map(|s| s.version),
         previous_grid: stored.map(|s| s.grid_code.clone()),
+        news,
     }
 }
 
@@ -382,6 +408,7 @@ pub async fn push(
                     merged,
                     expected,
                     previous_grid,
+                    ..
                 } => {
                     to_save.push(*i);
                     saves.push(DocumentSave {
@@ -402,11 +429,24 @@ pub async fn push(
             state.storage.save_documents(&saves).await?
         };
         pending = Vec::new();
+        let mut news = Vec::new();
         for (i, outcome) in to_save.into_iter().zip(outcomes) {
             match outcome {
-                SaveOutcome::Saved => results[i] = Some(accepted(&docs[i].id)),
+                SaveOutcome::Saved => {
+                    results[i] = Some(accepted(&docs[i].id));
+                    if let Some((_, Plan::Save { news: n, .. })) =
+                        plans.iter().find(|(j, _)| *j == i)
+                    {
+                        news.extend(n.iter().cloned());
+                    }
+                }
                 SaveOutcome::Conflict => pending.push(i),
             }
+        }
+        // News is a hint for the phones' check, stored after the records it is
+        // about; a failure here loses a hint, never a record.
+        if let Err(e) = state.storage.add_news(&news).await {
+            tracing::warn!(error = %e, "news not stored");
         }
     }
     if !pending.is_empty() {

@@ -112,6 +112,26 @@ pub(crate) async fn push_incident(
     }
 }
 
+/// The caller's task list (see `FieldStore::tasks_for`), kept to their area.
+pub async fn tasks(
+    state: &AppState,
+    caller: &Caller,
+) -> Result<Vec<fieldgrid_core::incident::Task>, ServiceError> {
+    let staff = caller.staff.clone();
+    let tasks = query(state, move |store| {
+        store.tasks_for(
+            &staff,
+            crate::now(),
+            fieldgrid_core::incident::DayCount::WorkDays,
+        )
+    })
+    .await?;
+    Ok(tasks
+        .into_iter()
+        .filter(|t| caller.sees(&t.incident.grid_code))
+        .collect())
+}
+
 /// Runs a query on the caught-up replica off the async runtime.
 pub async fn query<T: Send + 'static>(
     state: &AppState,

@@ -33,6 +33,7 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
     step!(4, "004_security.sql"),
     step!(5, "005_track_clock.sql"),
     step!(6, "006_intake.sql"),
+    step!(7, "007_news.sql"),
 ];
 
 /// The steps a database at `version` still needs, or [`StorageError::TooNew`]

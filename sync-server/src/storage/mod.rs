@@ -297,6 +297,7 @@ pub trait Storage:
     + WebSessionStore
     + UploadStore
     + IntakeStore
+    + NewsStore
     + Send
     + Sync
     + 'static
@@ -483,10 +484,36 @@ pub trait IntakeStore: Send + Sync {
     async fn drop_intake_ref(&self, reference: &str) -> StorageResult<()>;
 }
 
+/// One piece of news for the people behind `target` (`unit:<code>`,
+/// `centre:<town or county code>`, `verify:<town code>`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewsItem {
+    /// Whom it is for.
+    pub target: String,
+    /// The incident it is about.
+    pub incident_id: String,
+    /// What happened (a workflow action's code, or `reported`).
+    pub kind: String,
+    /// When (unix seconds).
+    pub at: i64,
+}
+
+/// News for the phones' "anything for me?" check.
+#[async_trait]
+pub trait NewsStore: Send + Sync {
+    /// Stores `items`.
+    async fn add_news(&self, items: &[NewsItem]) -> StorageResult<()>;
+    /// For `targets`: the newest sequence number of any news (0 when none), and
+    /// how many items after `after` are theirs.
+    async fn news_after(&self, targets: &[String], after: i64) -> StorageResult<(i64, u64)>;
+    /// Drops news older than `before` (unix seconds); returns how many.
+    async fn prune_news(&self, before: i64) -> StorageResult<u64>;
+}
+
 /// Every storage trait, for the backends that implement them.
 pub mod prelude {
     pub use super::{
-        AccountStore, DocumentStore, IntakeStore, ReferenceStore, Storage, TrackStore, UploadStore,
-        WebSessionStore,
+        AccountStore, DocumentStore, IntakeStore, NewsStore, ReferenceStore, Storage, TrackStore,
+        UploadStore, WebSessionStore,
     };
 }

@@ -6,7 +6,7 @@
 use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
-use fieldgrid_core::incident::{Action, DayCount, replay};
+use fieldgrid_core::incident::{DayCount, replay};
 use fieldgrid_core::records::{Incident, IncidentTransition};
 use serde::Deserialize;
 
@@ -278,7 +278,10 @@ async fn render_detail(
                 html! { span data-role=(t.role) { (role_name(&t.role)) } },
                 html! { (stage_name(&t.from)) " → " (stage_name(&t.to)) },
                 html! { (t.note) },
-                html! { (t.assignee.as_deref().map(|a| unit_name(&tree, a)).unwrap_or_default()) },
+                html! {
+                    (t.assignee.as_deref().or(t.part.as_deref()).or(t.urge.as_ref().map(|u| u.unit.as_str())).map(|a| unit_name(&tree, a)).unwrap_or_default())
+                    @if let Some(a) = t.answer { " " (a.name_zh()) }
+                },
                 html! { @if let Some(c) = conflict { "⚠ " (c.reason) } },
             ]
         })
@@ -324,16 +327,6 @@ async fn render_detail(
         .iter()
         .map(|(c, l)| (c.as_str(), l.as_str()))
         .collect();
-    let steps = [
-        ("accepted", "受理"),
-        ("dispatched", "派遣"),
-        ("returned", "退回"),
-        ("verified", "核查通过"),
-        ("reopened", "核查不通过"),
-        ("closed", "结案"),
-        ("rejected", "不予受理"),
-        ("escalated", "上报上级"),
-    ];
     let body = html! {
         h1 { "事件 " (id.chars().take(8).collect::<String>()) }
         @if let Some(n) = notice { p.notice #notice { (n) } }
@@ -380,13 +373,42 @@ async fn render_detail(
                 h3 { "处置" }
                 form #step-form method="post" action={ "/ui/incidents/" (id) "/step" } {
                     (csrf_field(signed))
-                    label { "操作 " (select("to", "step-to", None, &steps, None)) }
-                    label { "派往 " (select("assignee", "step-assignee", Some("—"), &unit_options, suggested.map(|u| u.code.as_str()))) }
+                    (super::incident_steps::form(&tree, &state_now, &unit_options, suggested.map(|u| u.code.as_str())))
                     @if let Some(u) = suggested { span #routing-suggestion data-unit=(u.code) { "建议派往：" (u.name) } }
-                    label { "说明 " input name="note" #step-note; }
                     button #step-submit { "提交" }
                 }
             }
+        }
+        @if !state_now.parts.is_empty() || state_now.supervisor.is_some() {
+            h3 { "联办与督办" }
+            @if let Some(sup) = &state_now.supervisor { p #incident-supervisor { b { "督办单位" } " " (unit_name(&tree, sup)) } }
+            (table("parts", &["联办单位", "任务", "期限", "状态", "说明"], &state_now.parts.iter().map(|p| vec![
+                html! { span data-unit=(p.unit) { (unit_name(&tree, &p.unit)) } },
+                html! { (p.task) },
+                html! { @if let Some(d) = p.due { (time(d)) } },
+                html! { span data-part-status=(p.status.as_str()) { (p.status.name_zh()) } },
+                html! { (p.note) },
+            ]).collect::<Vec<_>>()))
+        }
+        @if !state_now.urges.is_empty() {
+            h3 { "催办记录" }
+            (table("urges", &["时间", "催办人", "被催办单位", "方式", "事由", "承诺办结"], &state_now.urges.iter().map(|u| vec![
+                html! { (time(u.at)) },
+                html! { (person_name(&tree, &u.by)) },
+                html! { (unit_name(&tree, &u.unit)) },
+                html! { (u.method.name_zh()) },
+                html! { (u.note) },
+                html! { @if let Some(d) = u.promised { (time(d)) } },
+            ]).collect::<Vec<_>>()))
+        }
+        @if !state_now.follow_ups.is_empty() {
+            h3 { "回访记录" }
+            (table("follow-ups", &["时间", "回访人", "评价", "群众意见"], &state_now.follow_ups.iter().map(|f| vec![
+                html! { (time(f.at)) },
+                html! { (person_name(&tree, &f.by)) },
+                html! { span data-answer=(f.answer.as_str()) { (f.answer.name_zh()) } },
+                html! { (f.note) },
+            ]).collect::<Vec<_>>()))
         }
         h3 { "流转记录" }
         (table("transitions", &["时间", "人员", "角色", "环节", "说明", "承办", "冲突"], &transitions))
@@ -406,38 +428,20 @@ pub struct Notice {
     notice: Option<String>,
 }
 
-/// The step form.
-#[derive(Deserialize)]
-pub struct StepForm {
-    to: String,
-    #[serde(default)]
-    note: String,
-    #[serde(default)]
-    assignee: String,
-}
-
 /// `POST /ui/incidents/{id}/step`: the step is checked by the same replay the
 /// phones run before it is written; a step that would not apply is refused here
 /// with the reason instead of becoming a conflict.
 pub async fn step(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    CsrfForm { signed, form: f }: CsrfForm<StepForm>,
+    CsrfForm { signed, form: f }: CsrfForm<super::incident_steps::StepForm>,
 ) -> Result<Response, PageError> {
-    if Action::parse(&f.to).is_none() {
-        return Err(PageError::bad("参数 to 的值无效"));
-    }
-    if !f.assignee.is_empty() && state.org_tree().await?.work_unit(&f.assignee).is_none() {
-        return Err(PageError::bad("参数 assignee 的值无效"));
-    }
+    let (_, template) = f.transition(&*state.org_tree().await?)?;
     let caller = caller(&state, &signed).await?;
     let incident: Incident = records::get(&state, &caller, &id).await?;
     let staff = caller.staff.clone();
     let roles = caller.roles_over(&incident.grid_code);
     let current = replay(&incident);
-    // Only a dispatch names a unit (the form preselects the suggestion for it).
-    let assignee =
-        Some(f.assignee.clone()).filter(|a| !a.is_empty() && f.to == Action::Dispatch.as_str());
     // Try each role the user holds over the grid; write with the first that applies.
     for role in &roles {
         let t = IncidentTransition {
@@ -445,9 +449,7 @@ pub async fn step(
             role: role.as_str().to_owned(),
             at: crate::now(),
             from: current.stage.as_str().to_owned(),
-            to: f.to.clone(),
-            note: f.note.clone(),
-            assignee: assignee.clone(),
+            ..template.clone()
         };
         let mut trial = incident.clone();
         trial.transitions.push(t.clone());
@@ -464,9 +466,7 @@ pub async fn step(
         role: roles.first().map_or("none", |r| r.as_str()).to_owned(),
         at: crate::now(),
         from: current.stage.as_str().to_owned(),
-        to: f.to.clone(),
-        note: f.note.clone(),
-        assignee,
+        ..template
     });
     let reason = replay(&trial)
         .conflicts

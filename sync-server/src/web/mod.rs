@@ -10,12 +10,14 @@ mod assets;
 pub mod auth;
 mod exports;
 mod households;
+mod incident_steps;
 mod incidents;
 mod intake;
 mod map;
 mod page;
 mod public;
 mod stats;
+mod tasks;
 
 use std::sync::Arc;
 
@@ -58,6 +60,8 @@ pub fn routes() -> Router<AppState> {
         .route("/ui/incidents/{id}", get(incidents::detail))
         .route("/ui/incidents/{id}/step", post(incidents::step))
         .route("/ui/photos/{hash}", get(incidents::photo))
+        .route("/ui/tasks", get(tasks::tasks))
+        .route("/ui/urging", get(tasks::urging))
         .route(
             "/ui/households",
             get(households::list).post(households::search),

@@ -34,6 +34,8 @@ pub fn layout(signed: &SignedIn, title: &str, active: &str, head: Head, body: Ma
     let tabs = [
         ("/ui/", "map", "地图"),
         ("/ui/incidents", "incidents", "事件"),
+        ("/ui/tasks", "tasks", "我的任务"),
+        ("/ui/urging", "urging", "催办"),
         ("/ui/intake", "intake", "受理"),
         ("/ui/households", "households", "户籍"),
         ("/ui/stats", "stats", "统计"),
