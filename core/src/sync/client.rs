@@ -289,7 +289,8 @@ impl SyncClient {
     ) -> Result<Option<SyncProgress>, SyncError> {
         let check = self.check_news(store).await?;
         let status = store.sync_status()?;
-        let waiting = status.pending_records + status.pending_track_chunks + status.pending_photos > 0;
+        let waiting =
+            status.pending_records + status.pending_track_chunks + status.pending_photos > 0;
         if check.count == 0 && !waiting {
             store.set_news_after(check.latest)?;
             return Ok(None);

@@ -8,8 +8,8 @@ use serde::Deserialize;
 
 use super::{ApiError, Device};
 use crate::AppState;
-use crate::service::news::{self, NewsCheck};
 use crate::service::Caller;
+use crate::service::news::{self, NewsCheck};
 
 /// The query: the `latest` of the phone's previous check (0 the first time).
 #[derive(Deserialize)]

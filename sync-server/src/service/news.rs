@@ -10,8 +10,8 @@
 
 use fieldgrid_core::incident::{Action, replay};
 use fieldgrid_core::org::{OrgTree, Role, Scope, UnitLevel};
-use fieldgrid_core::records::{Incident, IncidentTransition};
 pub use fieldgrid_core::protocol::NewsCheck;
+use fieldgrid_core::records::{Incident, IncidentTransition};
 
 use super::{Caller, ServiceError};
 use crate::AppState;
@@ -19,7 +19,6 @@ use crate::storage::NewsItem;
 
 /// How long news is kept (a phone that checks less often syncs anyway).
 pub const NEWS_DAYS: i64 = 14;
-
 
 /// The news `after`'s new steps make (steps not in `before`); `before` is `None`
 /// for a new incident.
@@ -134,7 +133,11 @@ pub(crate) fn targets_of(tree: &OrgTree, staff: &str) -> Vec<String> {
 
 /// "Anything for me?": the newest news number, and how many items after `after`
 /// are for the caller. One indexed count; no document is read.
-pub async fn check(state: &AppState, caller: &Caller, after: i64) -> Result<NewsCheck, ServiceError> {
+pub async fn check(
+    state: &AppState,
+    caller: &Caller,
+    after: i64,
+) -> Result<NewsCheck, ServiceError> {
     let targets = targets_of(&caller.tree, &caller.staff);
     let (latest, count) = state.storage.news_after(&targets, after).await?;
     Ok(NewsCheck { latest, count })

@@ -13,9 +13,10 @@ use super::rows::{
     self, ACCOUNT_COLUMNS, CHANGE_COLUMNS, DOC_ROW_COLUMNS, RowRead, STORED_DOC_COLUMNS,
     WEB_SESSION_COLUMNS, WEB_USER_COLUMNS,
 };
-use super::{NewsItem, 
-    ChangeRow, ChunkOutcome, DeviceAccount, DeviceStatus, DocRow, DocumentSave, SaveOutcome,
-    Storage, StorageError, StorageResult, StorageStats, StoredDoc, TrackChunk, WebSession, WebUser,
+use super::{
+    ChangeRow, ChunkOutcome, DeviceAccount, DeviceStatus, DocRow, DocumentSave, NewsItem,
+    SaveOutcome, Storage, StorageError, StorageResult, StorageStats, StoredDoc, TrackChunk,
+    WebSession, WebUser,
 };
 
 const READERS: usize = 4;

@@ -110,12 +110,16 @@ impl StepForm {
         }
         let method = match self.urge_method.as_str() {
             "" => None,
-            m => Some(UrgeMethod::parse(m).ok_or_else(|| PageError::bad("参数 urge_method 的值无效"))?),
+            m => Some(
+                UrgeMethod::parse(m).ok_or_else(|| PageError::bad("参数 urge_method 的值无效"))?,
+            ),
         };
         let promised = day_end("promised", &self.promised)?;
         let answer = match self.answer.as_str() {
             "" => None,
-            a => Some(Satisfaction::parse(a).ok_or_else(|| PageError::bad("参数 answer 的值无效"))?),
+            a => {
+                Some(Satisfaction::parse(a).ok_or_else(|| PageError::bad("参数 answer 的值无效"))?)
+            }
         };
         match action {
             Action::Dispatch => {
