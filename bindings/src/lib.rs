@@ -11,6 +11,7 @@ mod households;
 mod records;
 mod store;
 mod sync;
+mod tasks;
 mod types;
 
 pub use error::{ApiError, ApiResult};
@@ -18,6 +19,7 @@ pub use households::*;
 pub use records::*;
 pub use store::FieldGrid;
 pub use sync::*;
+pub use tasks::*;
 pub use types::*;
 
 uniffi::setup_scaffolding!();

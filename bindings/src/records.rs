@@ -163,6 +163,25 @@ pub struct QueueEntry {
     pub due: Option<i64>,
 }
 
+impl From<fieldgrid_core::incident::QueueItem> for QueueEntry {
+    fn from(q: fieldgrid_core::incident::QueueItem) -> Self {
+        QueueEntry {
+            id: q.id,
+            grid_code: q.grid_code,
+            category: q.category,
+            category_name: q.category_name,
+            stage: q.stage,
+            stage_name: q.stage_name,
+            assignee: q.assignee,
+            assignee_name: q.assignee_name,
+            channel: q.channel.as_str().into(),
+            channel_name: q.channel.name_zh().into(),
+            colour: format!("{:?}", q.colour).to_lowercase(),
+            due: q.due,
+        }
+    }
+}
+
 /// A stored photo.
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct PhotoSummary {

@@ -17,7 +17,7 @@ pub struct FieldGrid {
     pub(crate) store: FieldStore,
 }
 
-fn now_s() -> i64 {
+pub(crate) fn now_s() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64)
@@ -257,20 +257,7 @@ impl FieldGrid {
             .store
             .incident_queue(now_s(), DayCount::WorkDays, include_done)?
             .into_iter()
-            .map(|q| QueueEntry {
-                id: q.id,
-                grid_code: q.grid_code,
-                category: q.category,
-                category_name: q.category_name,
-                stage: q.stage,
-                stage_name: q.stage_name,
-                assignee: q.assignee,
-                assignee_name: q.assignee_name,
-                channel: q.channel.as_str().into(),
-                channel_name: q.channel.name_zh().into(),
-                colour: format!("{:?}", q.colour).to_lowercase(),
-                due: q.due,
-            })
+            .map(QueueEntry::from)
             .collect())
     }
 

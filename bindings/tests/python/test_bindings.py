@@ -198,6 +198,63 @@ async def test_errors_an_app_branches_on():
     assert entry.assignee is None and entry.assignee_name is None, entry
 
 
+async def test_task_list_and_typed_steps_through_the_loop():
+    """A worker reports; the town supervisor accepts and dispatches to a lead with
+    a joint unit under a supervising unit; the units' phones hear of it from the
+    news check, find it on their task lists and take their steps."""
+    d = tempfile.mkdtemp()
+    phones = {}
+    for name, staff in [("w", WORKER), ("sup", "sup-anfeng"), ("lead", "handler-zhifa"),
+                        ("joint", "handler-shichang")]:
+        store = fg.FieldGrid.open(os.path.join(d, name + ".sqlite"), None)
+        token = await enrol(store, "py-" + name, staff)
+        await store.sync(URL, token, None)
+        phones[name] = (store, token)
+    w, wt = phones["w"]
+    iid = w.report_incident(fg.NewIncident(grid_code=GRID, category="dispute.neighbour",
+                                           description="两户因院墙滴水发生争执", lat=None, lon=None, photos=[]))
+    await w.sync(URL, wt, None)
+    sup, st = phones["sup"]
+    assert (await sup.sync_if_news(URL, st, None)) is not None, "the new report is news for the centre"
+    mine = [t for t in sup.my_tasks() if t.incident.id == iid]
+    assert [t.kind_name for t in mine] == ["待受理"], mine
+    assert [s.name for s in mine[0].steps] == ["受理", "不予受理", "上报上级"], mine[0].steps
+    sup.take_step(iid, fg.Step.ACCEPT(note=""))
+    due = int(time.time()) + 2 * 86400
+    after = sup.take_step(iid, fg.Step.DISPATCH(
+        lead="320722104000-zhifa", supervisor="320722104000-zongzhi", note="",
+        joint=[fg.JointPartInput(unit="320722104000-shichang", task="调解双方", due=due)]))
+    assert after.stage == "dispatched", after
+    await sup.sync(URL, st, None)
+    for name in ("lead", "joint"):
+        store, token = phones[name]
+        news = await store.check_news(URL, token)
+        assert news.count >= 1, (name, news)
+        assert (await store.sync_if_news(URL, token, None)) is not None
+    joint, jt = phones["joint"]
+    task = [t for t in joint.my_tasks() if t.incident.id == iid][0]
+    assert (task.kind, task.kind_name, task.unit_name, task.part_task, task.part_status_name, task.part_due) == \
+        ("joint", "联办", "市场监管平台", "调解双方", "待办理", due + 0), task
+    assert [s.kind for s in task.steps] == [fg.StepKind.PART_START, fg.StepKind.PART_FINISH,
+                                            fg.StepKind.PART_RETURN], task.steps
+    joint.take_step(iid, fg.Step.PART_FINISH(unit="320722104000-shichang", what_was_done="双方签订调解协议"))
+    assert [p.status_name for p in joint.incident_parts(iid)] == ["已完成"]
+    await joint.sync(URL, jt, None)
+    lead, lt = phones["lead"]
+    await lead.sync(URL, lt, None)
+    lead.take_step(iid, fg.Step.START_HANDLING())
+    done = lead.take_step(iid, fg.Step.FINISH(what_was_done="已拆除滴水檐"))
+    assert (done.stage, done.conflicts) == ("handled", 0), done
+    progress = await lead.sync(URL, lt, None)
+    assert progress.rejected == 0, progress
+    # A step with a missing reason is kept as a conflict, not taken.
+    try:
+        w.take_step(iid, fg.Step.CLOSE(note=""))
+        raise AssertionError("a grid worker closed a case")
+    except fg.ApiError.Invalid as e:
+        assert "close" in str(e) or "closed" in str(e), e
+
+
 def main():
     import asyncio
     import inspect
