@@ -20,6 +20,10 @@ import org.fieldgrid.ffi.HouseholdDetail
 import org.fieldgrid.ffi.HouseholdFilter
 import org.fieldgrid.ffi.HouseholdRow
 import org.fieldgrid.ffi.IncidentSummary
+import org.fieldgrid.ffi.NewsInfo
+import org.fieldgrid.ffi.PartEntry
+import org.fieldgrid.ffi.Step
+import org.fieldgrid.ffi.TaskEntry
 import org.fieldgrid.ffi.IngestSummary
 import org.fieldgrid.ffi.NewIncident
 import org.fieldgrid.ffi.PatrolSummary
@@ -111,6 +115,22 @@ class FieldGridClient(
     /** Reports an incident (its photos added first with [addPhoto]). */
     suspend fun report(incident: NewIncident): String = changing { core.reportIncident(incident) }
 
+    /**
+     * The signed-in person's tasks (主办, 联办, 督办, 待核查, 待回访...), urged ones
+     * first: the incident list screen.
+     */
+    suspend fun myTasks(): List<TaskEntry> = onIo { core.myTasks() }
+
+    /**
+     * Takes a typed [Step] (dispatch, a joint part's finish, an urge, a follow-up
+     * call...) in the first role the person holds that allows it: the incident
+     * screen's buttons, from [TaskEntry.steps].
+     */
+    suspend fun take(id: String, step: Step): IncidentSummary = changing { core.takeStep(id, step) }
+
+    /** The joint units' parts of an incident. */
+    suspend fun parts(id: String): List<PartEntry> = onIo { core.incidentParts(id) }
+
     /** Moves an incident along as the signed-in user acting in [role]. */
     suspend fun step(id: String, to: String, role: String, note: String, assignee: String? = null): IncidentSummary =
         changing { core.incidentStep(id, to, role, note, assignee) }
@@ -175,6 +195,20 @@ class FieldGridClient(
             }
         }
         awaitClose { }
+    }
+
+    /** "Anything for me?": one small request, nothing changed on the phone. */
+    suspend fun checkNews(token: String): NewsInfo = core.checkNews(serverUrl, token)
+
+    /**
+     * The background job's round (run by WorkManager every few minutes with a
+     * network constraint): checks for news and syncs when there is some or changes
+     * wait. Returns whether it synced.
+     */
+    suspend fun syncIfNews(token: String): Boolean = try {
+        core.syncIfNews(serverUrl, token, null) != null
+    } finally {
+        status.value = withContext(io) { core.syncStatus() }
     }
 
     /** Releases the native store. */

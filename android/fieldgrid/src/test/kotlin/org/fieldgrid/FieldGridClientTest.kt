@@ -14,7 +14,11 @@ import org.fieldgrid.ffi.ApiException
 import org.fieldgrid.ffi.FixInput
 import org.fieldgrid.ffi.HouseholdFilter
 import org.fieldgrid.ffi.NewIncident
+import org.fieldgrid.ffi.JointPartInput
 import org.fieldgrid.ffi.ProviderInfo
+import org.fieldgrid.ffi.Step
+import org.fieldgrid.ffi.StepKind
+import org.fieldgrid.ffi.UrgeWay
 import org.fieldgrid.ffi.RegistrationStatus
 import org.fieldgrid.ffi.TravelModeInfo
 import org.fieldgrid.ffi.VisitInput
@@ -184,5 +188,59 @@ class FieldGridClientTest {
             } catch (e: ApiException.NotAuthorized) {
             }
         }
+    }
+
+    @Test
+    fun e_tasksAndTypedStepsThroughTheLoop() = runBlocking {
+        val sup = FieldGridClient.open("$dir/sup.sqlite", null, url)
+        val lead = FieldGridClient.open("$dir/lead.sqlite", null, url)
+        val joint = FieldGridClient.open("$dir/joint.sqlite", null, url)
+        val watcher = FieldGridClient.open("$dir/watcher.sqlite", null, url)
+        val supToken = enrol(sup, "kt-sup", "sup-anfeng", 3)
+        val leadToken = enrol(lead, "kt-lead", "handler-zhifa", 4)
+        val jointToken = enrol(joint, "kt-joint", "handler-shichang", 5)
+        val watcherToken = enrol(watcher, "kt-watcher", "handler-zongzhi", 6)
+        // A new report from the worker's phone reaches the command centre as news.
+        sup.sync(supToken)
+        val incident = FieldGridClient.open("$dir/worker.sqlite", key, url).use { w ->
+            w.signIn("worker-$GRID")
+            val id = w.report(NewIncident(GRID, "fire.passage.blocked", "三楼楼道堆放电动车", null, null, emptyList()))
+            w.sync(workerToken)
+            id
+        }
+        assertTrue(sup.syncIfNews(supToken))
+        val accept = sup.myTasks().first { it.incident.id == incident }
+        assertEquals("待受理", accept.kindName)
+        sup.take(incident, Step.Accept(""))
+        val due = System.currentTimeMillis() / 1000 + 86_400
+        val dispatched = sup.take(incident, Step.Dispatch("320722104000-zhifa",
+            listOf(JointPartInput("320722104000-shichang", "清理楼道杂物", due)), "320722104000-zongzhi", ""))
+        assertEquals("dispatched", dispatched.stage)
+        sup.sync(supToken)
+        for ((c, t) in listOf(lead to leadToken, joint to jointToken, watcher to watcherToken)) {
+            assertTrue(c.checkNews(t).count > 0uL)
+            assertTrue(c.syncIfNews(t))
+        }
+        val part = joint.myTasks().first { it.incident.id == incident }
+        assertEquals(listOf("联办", "市场监管平台", "清理楼道杂物", "待办理"),
+            listOf(part.kindName, part.unitName, part.partTask, part.partStatusName))
+        assertEquals(listOf(StepKind.PART_START, StepKind.PART_FINISH, StepKind.PART_RETURN), part.steps.map { it.kind })
+        // Urged by the supervising unit: the joint unit's phone shows it first.
+        watcher.take(incident, Step.Urge("320722104000-shichang", UrgeWay.PHONE, "请今日清理", due))
+        watcher.sync(watcherToken)
+        assertTrue(joint.syncIfNews(jointToken))
+        val urged = joint.myTasks().first()
+        assertEquals(incident, urged.incident.id)
+        assertTrue(urged.urgedAt != null)
+        joint.take(incident, Step.PartFinish("320722104000-shichang", "杂物已清理"))
+        assertEquals(listOf("已完成"), joint.parts(incident).map { it.statusName })
+        joint.sync(jointToken)
+        lead.syncIfNews(leadToken)
+        assertEquals("主办", lead.myTasks().first { it.incident.id == incident }.kindName)
+        lead.take(incident, Step.StartHandling)
+        val handled = lead.take(incident, Step.Finish("通道已畅通"))
+        assertEquals(listOf("handled", 0u), listOf(handled.stage, handled.conflicts))
+        assertEquals(0uL, lead.sync(leadToken).rejected)
+        for (c in listOf(sup, lead, joint, watcher)) c.close()
     }
 }
