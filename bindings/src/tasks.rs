@@ -101,7 +101,10 @@ pub enum Step {
     /// 结案.
     Close { note: String },
     /// 回访.
-    FollowUp { answer: FollowUpAnswer, note: String },
+    FollowUp {
+        answer: FollowUpAnswer,
+        note: String,
+    },
     /// 重新办理 (after a dissatisfied answer).
     Reprocess { reason: String },
     /// 现场解决 (the reporter).
@@ -369,7 +372,10 @@ impl FieldGrid {
             .find(|r| held.iter().any(|h| h == *r))
         else {
             return Err(ApiError::Invalid {
-                detail: format!("{me} holds no role that may take the step {}", action.as_str()),
+                detail: format!(
+                    "{me} holds no role that may take the step {}",
+                    action.as_str()
+                ),
             });
         };
         t.role = (*role).to_owned();
@@ -397,7 +403,11 @@ impl FieldGrid {
 #[uniffi::export(async_runtime = "tokio")]
 impl FieldGrid {
     /// "Anything for me?": one small request; changes nothing on the phone.
-    pub async fn check_news(self: Arc<Self>, server_url: String, token: String) -> ApiResult<NewsInfo> {
+    pub async fn check_news(
+        self: Arc<Self>,
+        server_url: String,
+        token: String,
+    ) -> ApiResult<NewsInfo> {
         let client = SyncClient::new(&server_url, &token, env!("CARGO_PKG_VERSION"))?;
         let n = client.check_news(&self.store).await?;
         Ok(NewsInfo {

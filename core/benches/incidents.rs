@@ -22,6 +22,7 @@ fn step(i: &mut Incident, role: &str, at: i64, from: &str, to: &str, assignee: O
         to: to.into(),
         note: "处理说明".into(),
         assignee: assignee.map(str::to_owned),
+        ..IncidentTransition::default()
     });
 }
 

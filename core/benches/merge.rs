@@ -109,6 +109,7 @@ fn main() {
             to: "accepted".into(),
             note: String::new(),
             assignee: None,
+            ..IncidentTransition::default()
         });
     }
     let inc = store.create(&incident).unwrap();
@@ -124,6 +125,7 @@ fn main() {
                 to: "dispatched".into(),
                 note: "派往综治工作平台".into(),
                 assignee: Some("handler-zongzhi".into()),
+                ..IncidentTransition::default()
             })
         })
         .unwrap();

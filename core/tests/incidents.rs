@@ -51,6 +51,7 @@ fn push(
             to: to.into(),
             note: "说明".into(),
             assignee: assignee.map(str::to_owned),
+            ..IncidentTransition::default()
         })
     })
     .unwrap();

@@ -36,7 +36,7 @@ enum Plan {
     Done(PushResult),
     /// To be saved over the stored version it was merged onto.
     Save {
-        merged: MergeOutcome,
+        merged: Box<MergeOutcome>,
         expected: Option<i64>,
         previous_grid: Option<String>,
         /// The news its new incident steps make, stored once it is saved.
@@ -287,7 +287,7 @@ fn plan(
         return Plan::Done(accepted(&doc.id));
     }
     Plan::Save {
-        merged,
+        merged: Box::new(merged),
         expected: stored.map(|s| s.version),
         previous_grid: stored.map(|s| s.grid_code.clone()),
         news,

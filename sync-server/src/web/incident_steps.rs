@@ -63,7 +63,7 @@ fn day_end(field: &str, text: &str) -> Result<Option<i64>, PageError> {
     }
     fieldgrid_core::time::day_start(text.trim())
         .map(|s| Some(s + 86_399))
-        .ok_or_else(|| PageError::bad(&format!("参数 {field} 不是 YYYY-MM-DD 格式的日期")))
+        .ok_or_else(|| PageError::bad(format!("参数 {field} 不是 YYYY-MM-DD 格式的日期")))
 }
 
 /// A unit code the org tree knows, or a 400 naming the field.
@@ -73,7 +73,7 @@ fn known_unit(tree: &OrgTree, field: &str, code: &str) -> Result<Option<String>,
         return Ok(None);
     }
     if tree.work_unit(code).is_none() {
-        return Err(PageError::bad(&format!("参数 {field} 的值无效")));
+        return Err(PageError::bad(format!("参数 {field} 的值无效")));
     }
     Ok(Some(code.to_owned()))
 }
