@@ -17,6 +17,25 @@ pub const DEMO_SUPERVISOR: (&str, &str) = ("anfeng", "anfeng-demo");
 /// The demo administrator's web login (printed at start).
 pub const DEMO_ADMIN: (&str, &str) = ("donghai", "donghai-demo");
 
+/// The demo's logins for the people in the loop besides the command centre
+/// (username, password, staff id, who): two units' handlers and the town's
+/// inspector, each seeing their own task list on the pages.
+pub const DEMO_LOOP_LOGINS: [(&str, &str, &str, &str); 3] = [
+    ("zhifa", "zhifa-demo", "handler-zhifa", "综合执法平台"),
+    (
+        "shichang",
+        "shichang-demo",
+        "handler-shichang",
+        "市场监管平台",
+    ),
+    (
+        "ducha",
+        "ducha-demo",
+        "inspector-320722104000",
+        "安峰镇督查员",
+    ),
+];
+
 /// The demo county: three towns of four villages of three grids; 24 phones.
 pub fn demo_config() -> SimConfig {
     SimConfig {
@@ -68,6 +87,9 @@ pub async fn seed(
     crate::web::create_web_user(state, user, password, "supervisor", "sup-anfeng").await?;
     let (user, password) = DEMO_ADMIN;
     crate::web::create_web_user(state, user, password, "admin", "admin-donghai").await?;
+    for (user, password, staff, _) in DEMO_LOOP_LOGINS {
+        crate::web::create_web_user(state, user, password, "supervisor", staff).await?;
+    }
     let admin_token = format!("adm_{}", uuid::Uuid::new_v4().simple());
     state
         .storage

@@ -221,6 +221,9 @@ async fn serve(config: Config, seed_demo: bool) -> Result<(), Box<dyn std::error
             "supervisor pages: http://{}/ui/  (demo logins: supervisor {su} / {sp}, administrator {au} / {ap})",
             config.listen
         );
+        for (user, password, _, who) in demo::DEMO_LOOP_LOGINS {
+            println!("  {who}: {user} / {password}");
+        }
         simulation
     } else {
         None

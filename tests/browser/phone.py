@@ -6,6 +6,7 @@ next to it.
     phone.py DIR register NAME
     phone.py DIR approved            # prints the staff id once approved
     phone.py DIR work GRID LAT LON   # a patrol of today around a point and an incident, synced
+    phone.py DIR report GRID         # a plain report, synced; prints its id
     phone.py DIR stage INCIDENT      # sync, print the incident's stage
 """
 
@@ -83,6 +84,14 @@ async def main():
         evil = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>'
         incident = store.report_incident(fg.NewIncident(grid_code=grid, category="urban.street.stalls",
                                                         description=evil, lat=34.5, lon=118.7, photos=[]))
+        await store.sync(URL, meta["token"], None)
+        print(incident)
+    elif cmd == "report":
+        # A plain report (no patrol), synced: for the work-surface tests.
+        store.sign_in(meta["staff"])
+        incident = store.report_incident(fg.NewIncident(grid_code=sys.argv[3], category="dispute.neighbour",
+                                                        description="两户因院墙滴水发生争执", lat=None, lon=None,
+                                                        photos=[]))
         await store.sync(URL, meta["token"], None)
         print(incident)
     elif cmd == "stage":

@@ -310,9 +310,103 @@ test('a resident reports on the public page from a phone-sized screen and reads 
   assert.ok((await supervisor.locator('img.incident-photo').count()) === 1, 'the photo is shown');
 });
 
+/// Takes a step on the incident page open in `page`; `fields` are selects or
+/// inputs to set first (`#id` → value). Waits for the notice.
+async function takeStep(page, to, note, fields = {}) {
+  await page.selectOption('#step-to', to);
+  for (const [sel, value] of Object.entries(fields)) {
+    if (await page.$eval(sel, (e) => e.tagName) === 'SELECT') await page.selectOption(sel, value);
+    else await page.fill(sel, value);
+  }
+  await page.fill('#step-note', note);
+  await page.click('#step-submit');
+  const outcome = await Promise.race([
+    page.waitForSelector('#notice').then(() => 'ok'),
+    page.waitForSelector('#step-error').then(async () => page.textContent('#step-error')),
+  ]);
+  assert.equal(outcome, 'ok', `${to}: ${outcome}`);
+}
+
+test('each role in the loop works a joint case from its own task list, and the resident is called back', async () => {
+  const id = phone('report', GRID);
+  // The command centre: the new report on its list, accepted and dispatched to a
+  // lead with a joint unit and a supervising unit.
+  await supervisor.goto(URL + '/ui/tasks?kind=accept');
+  assert.ok(await supervisor.$(`#tasks-accept a[href="/ui/incidents/${id}"]`), 'the report waits for acceptance');
+  await supervisor.screenshot({ path: `${SHOTS}/tasks-centre.png`, fullPage: true });
+  await supervisor.goto(URL + `/ui/incidents/${id}`);
+  await takeStep(supervisor, 'accepted', '已受理');
+  const due = new Date(Date.now() + 3 * 86400e3).toISOString().slice(0, 10);
+  await takeStep(supervisor, 'dispatched', '主办综合执法，市场监管配合', {
+    '#step-assignee': '320722104000-zhifa',
+    '#step-joint1': '320722104000-shichang',
+    '#step-joint1-task': '核查沿街商铺外摆',
+    '#step-joint1-due': due,
+    '#step-supervisor': '320722104000-zongzhi',
+  });
+  assert.deepEqual(await supervisor.$$eval('#parts tbody td:nth-child(4)', (t) => t.map((x) => x.textContent.trim())), ['待办理']);
+  assert.equal((await supervisor.textContent('#incident-supervisor')).includes('综治工作平台'), true);
+
+  // The joint unit's handler: its part on 我的任务, finished there.
+  const joint = await login('shichang', 'shichang-demo');
+  await joint.goto(URL + '/ui/tasks');
+  const row = joint.locator('#tasks-joint tr', { hasText: '核查沿街商铺外摆' });
+  assert.equal(await row.count(), 1, 'the joint part is on the joint unit\'s list');
+  assert.match(await row.textContent(), /联办完成/);
+  await joint.screenshot({ path: `${SHOTS}/tasks-joint.png`, fullPage: true });
+  await joint.goto(URL + `/ui/incidents/${id}`);
+  await takeStep(joint, 'part_handled', '外摆已清理', { '#step-part': '320722104000-shichang' });
+  assert.deepEqual(await joint.$$eval('#parts tbody td:nth-child(4)', (t) => t.map((x) => x.textContent.trim())), ['已完成']);
+
+  // The centre urges the lead by phone with a promised date.
+  await supervisor.goto(URL + `/ui/incidents/${id}`);
+  await takeStep(supervisor, 'urged', '请尽快处置', {
+    '#step-urge-unit': '320722104000-zhifa', '#step-urge-method': 'phone', '#step-promised': due,
+  });
+  assert.match(await supervisor.textContent('#urges tbody'), /综合执法平台.*电话促办.*请尽快处置/s);
+  await supervisor.goto(URL + '/ui/urging');
+  await supervisor.screenshot({ path: `${SHOTS}/urging.png`, fullPage: true });
+
+  // The lead's handler sees the urge on its list, handles and finishes.
+  const lead = await login('zhifa', 'zhifa-demo');
+  await lead.goto(URL + '/ui/tasks?kind=lead');
+  const leadRow = lead.locator('#tasks-lead tr', { has: lead.locator(`a[href="/ui/incidents/${id}"]`) });
+  assert.match(await leadRow.textContent(), /已催办/);
+  await lead.screenshot({ path: `${SHOTS}/tasks-lead.png`, fullPage: true });
+  await lead.goto(URL + `/ui/incidents/${id}`);
+  await takeStep(lead, 'handling', '');
+  await takeStep(lead, 'handled', '已劝离摊贩并恢复通行');
+
+  // The inspector's verification list.
+  const inspector = await login('ducha', 'ducha-demo');
+  await inspector.goto(URL + '/ui/tasks?kind=verify');
+  assert.ok(await inspector.$(`#tasks-verify a[href="/ui/incidents/${id}"]`), 'on the verification list');
+  await inspector.screenshot({ path: `${SHOTS}/tasks-verify.png`, fullPage: true });
+  await inspector.goto(URL + `/ui/incidents/${id}`);
+  await takeStep(inspector, 'verified', '现场核查属实');
+
+  // The centre closes and calls the resident back.
+  await supervisor.goto(URL + `/ui/incidents/${id}`);
+  await takeStep(supervisor, 'closed', '');
+  await supervisor.goto(URL + '/ui/tasks?kind=follow_up');
+  assert.ok(await supervisor.$(`#tasks-follow_up a[href="/ui/incidents/${id}"]`), 'on the follow-up list');
+  await supervisor.goto(URL + `/ui/incidents/${id}`);
+  await takeStep(supervisor, 'assessed', '群众表示满意', { '#step-answer': 'satisfied' });
+  assert.equal(await supervisor.getAttribute('#incident-stage', 'data-stage'), 'assessed');
+  assert.equal(await supervisor.getAttribute('#follow-ups [data-answer]', 'data-answer'), 'satisfied');
+  await supervisor.screenshot({ path: `${SHOTS}/incident-joint.png`, fullPage: true });
+  // A unit's handler may not take the command centre's steps: refused with the reason.
+  await lead.goto(URL + `/ui/incidents/${id}`);
+  await lead.selectOption('#step-to', 'closed');
+  await lead.click('#step-submit');
+  await lead.waitForSelector('#step-error');
+  assert.equal(phone('stage', id), 'assessed', 'the phone holds the same stage');
+  for (const p of [joint, lead, inspector]) await p.context().close();
+});
+
 test('no page shows a supervisor a raw category, stage, role, channel or unit code', async () => {
   const pages = ['/ui/incidents', '/ui/incidents?done=1', `/ui/incidents/${work.incident}`, '/ui/stats?by=platform',
-    '/ui/stats?by=grid', '/ui/intake'];
+    '/ui/stats?by=grid', '/ui/intake', '/ui/tasks', '/ui/urging'];
   const codeLike = /\b(?:[a-z]+_[a-z_]+|[a-z_]+\.[a-z_]+(?:\.[a-z_]+)?|reported|accepted|dispatched|handling|handled|verified|closed|hotline|public_page|grid_worker)\b/;
   for (const path of pages) {
     await supervisor.goto(URL + path);

@@ -104,6 +104,12 @@ pub struct Progress {
     pub updated_at: i64,
     /// When it was closed, if it is.
     pub closed_at: Option<i64>,
+    /// The follow-up call's result (回访), once the resident answered: the code.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub follow_up: Option<String>,
+    /// The follow-up's Chinese name (满意, 基本满意, 不满意).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub follow_up_name: Option<String>,
 }
 
 /// A code-like reference: 1 to 64 letters, digits, `-`, `_` or `.`.
@@ -389,6 +395,8 @@ async fn progress_of(state: &AppState, reference: &str) -> Result<Progress, Serv
         reported_at: incident.reported_at,
         updated_at: replayed.stage_since,
         closed_at: replayed.closed_at,
+        follow_up: replayed.satisfaction.map(|a| a.as_str().to_owned()),
+        follow_up_name: replayed.satisfaction.map(|a| a.name_zh().to_owned()),
     })
 }
 

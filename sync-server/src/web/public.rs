@@ -299,6 +299,9 @@ pub async fn receipt(
                         dt { "承办单位" } dd { (p.unit_name.as_deref().unwrap_or("待分派")) }
                         dt { "提交时间" } dd { (time(p.reported_at)) }
                         dt { "最近更新" } dd { (time(p.updated_at)) }
+                        @if let Some(answer) = &p.follow_up_name {
+                            dt { "回访结果" } dd #progress-follow-up data-answer=(p.follow_up.as_deref().unwrap_or_default()) { (answer) }
+                        }
                     }
                     (form)
                 }
