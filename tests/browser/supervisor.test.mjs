@@ -24,6 +24,7 @@ let browser;
 let admin;
 let supervisor;
 let work;
+let jointCase;
 let centre;
 
 before(async () => {
@@ -329,6 +330,7 @@ async function takeStep(page, to, note, fields = {}) {
 
 test('each role in the loop works a joint case from its own task list, and the resident is called back', async () => {
   const id = phone('report', GRID);
+  jointCase = id;
   // The command centre: the new report on its list, accepted and dispatched to a
   // lead with a joint unit and a supervising unit.
   await supervisor.goto(URL + '/ui/tasks?kind=accept');
@@ -405,7 +407,8 @@ test('each role in the loop works a joint case from its own task list, and the r
 });
 
 test('no page shows a supervisor a raw category, stage, role, channel or unit code', async () => {
-  const pages = ['/ui/incidents', '/ui/incidents?done=1', `/ui/incidents/${work.incident}`, '/ui/stats?by=platform',
+  const pages = ['/ui/incidents', '/ui/incidents?done=1', `/ui/incidents/${work.incident}`,
+    `/ui/incidents/${jointCase}`, '/ui/stats?by=platform',
     '/ui/stats?by=grid', '/ui/intake', '/ui/tasks', '/ui/urging'];
   const codeLike = /\b(?:[a-z]+_[a-z_]+|[a-z_]+\.[a-z_]+(?:\.[a-z_]+)?|reported|accepted|dispatched|handling|handled|verified|closed|hotline|public_page|grid_worker)\b/;
   for (const path of pages) {

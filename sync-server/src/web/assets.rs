@@ -27,6 +27,11 @@ const FILES: &[(&str, &str, &[u8])] = &[
         include_bytes!("../../web/assets/intake.js"),
     ),
     (
+        "incident-steps.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../web/assets/incident-steps.js"),
+    ),
+    (
         "report.js",
         "text/javascript; charset=utf-8",
         include_bytes!("../../web/assets/report.js"),

@@ -182,7 +182,7 @@ pub fn form(
         .collect();
     html! {
         label { "操作 " (select("to", "step-to", None, &steps, None)) }
-        fieldset #dispatch-fields {
+        fieldset #dispatch-fields data-for="dispatched" {
             legend { "派遣" }
             label { "主办单位 " (select("assignee", "step-assignee", Some("—"), units, suggested)) }
             @for n in 1..=JOINT_SLOTS {
@@ -195,23 +195,26 @@ pub fn form(
             label { "督办单位 " (select("supervisor", "step-supervisor", Some("—"), units, None)) }
         }
         @if !parts.is_empty() {
-            fieldset #part-fields {
+            fieldset #part-fields data-for="part_handling part_handled part_returned part_redo part_released" {
                 legend { "联办任务" }
                 label { "单位 " (select("part", "step-part", None, &parts, None)) }
             }
         }
         @if !urgeable.is_empty() {
-            fieldset #urge-fields {
+            fieldset #urge-fields data-for="urged" {
                 legend { "催办" }
                 label { "被催办单位 " (select("urge_unit", "step-urge-unit", None, &urgeable, None)) }
                 label { "方式 " (select("urge_method", "step-urge-method", None, &methods, None)) }
                 label { "承诺办结日期 " input type="date" name="promised" #step-promised; }
             }
         }
-        fieldset #answer-fields {
+        fieldset #answer-fields data-for="assessed" {
             legend { "回访" }
             label { "群众评价 " (select("answer", "step-answer", Some("—"), &answers, None)) }
         }
         label { "说明 " input name="note" #step-note; }
+        // Shows only the fields of the chosen step (a script file: the CSP allows
+        // no inline script); without scripts every field stays visible.
+        script src="/ui/assets/incident-steps.js" {}
     }
 }

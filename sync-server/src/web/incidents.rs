@@ -164,6 +164,13 @@ pub(crate) fn category_name<'a>(
     catalogue.find(code).map_or(code, |c| c.name.as_str())
 }
 
+/// An incident's short number for people: the last 8 characters of its id (the
+/// first ones of a time-ordered id are the same for a day's cases).
+pub(crate) fn short_id(id: &str) -> String {
+    let chars: Vec<char> = id.chars().collect();
+    chars[chars.len().saturating_sub(8)..].iter().collect()
+}
+
 /// The Chinese name of a stage or step code (the code itself if unknown).
 pub(crate) fn stage_name(code: &str) -> &str {
     if let Some(stage) = fieldgrid_core::incident::Stage::parse(code) {
@@ -174,7 +181,7 @@ pub(crate) fn stage_name(code: &str) -> &str {
         "escalated" => "已上报",
         "reopened" => "核查不通过",
         "resolved_on_spot" => "现场解决",
-        _ => code,
+        _ => fieldgrid_core::incident::Action::parse(code).map_or(code, |a| a.name_zh()),
     }
 }
 
@@ -205,7 +212,7 @@ pub async fn list(
         .map(|i| {
             let colour = format!("{:?}", i.colour).to_lowercase();
             vec![
-                html! { a.incident-link href={ "/ui/incidents/" (i.id) } data-id=(i.id) { (i.id.chars().take(8).collect::<String>()) } },
+                html! { a.incident-link href={ "/ui/incidents/" (i.id) } data-id=(i.id) { (short_id(&i.id)) } },
                 html! { span data-grid=(i.grid_code) { (grid_name(&tree, &i.grid_code)) } },
                 html! { span data-category=(i.category) title=(catalogue.display_path(&i.category)) { (category_name(&catalogue, &i.category)) } },
                 html! { span data-channel=(i.channel.as_str()) { (i.channel.name_zh()) } },
@@ -328,7 +335,7 @@ async fn render_detail(
         .map(|(c, l)| (c.as_str(), l.as_str()))
         .collect();
     let body = html! {
-        h1 { "事件 " (id.chars().take(8).collect::<String>()) }
+        h1 { "事件 " (short_id(id)) }
         @if let Some(n) = notice { p.notice #notice { (n) } }
         @if let Some(e) = error { p.error #step-error { (e) } }
         div.cards {

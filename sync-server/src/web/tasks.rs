@@ -13,7 +13,9 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::auth::SignedIn;
-use super::incidents::{QueueFilter, category_name, colour_name, grid_name, queue, unit_name};
+use super::incidents::{
+    QueueFilter, category_name, colour_name, grid_name, queue, short_id, unit_name,
+};
 use super::page::{Head, layout, table, time};
 use super::{PageError, caller};
 use crate::AppState;
@@ -77,7 +79,7 @@ pub async fn tasks(
             (table(&format!("tasks-{}", kind.as_str()), &["事件", "类别", "网格", "阶段", "颜色", "期限", "本单位", "联办任务", "催办", "可办理"], &list.iter().map(|t| {
                 let i = &t.incident;
                 vec![
-                    html! { a href={ "/ui/incidents/" (i.id) } { (i.id.chars().take(8).collect::<String>()) } },
+                    html! { a href={ "/ui/incidents/" (i.id) } { (short_id(&i.id)) } },
                     html! { (category_name(&catalogue, &i.category)) },
                     html! { (grid_name(&tree, &i.grid_code)) },
                     html! { (i.stage_name) },
@@ -118,7 +120,7 @@ pub async fn urging(State(state): State<AppState>, signed: SignedIn) -> Result<M
         @for (unit, list) in &by_unit {
             h3 data-unit=(unit) { (unit_name(&tree, unit)) " (" (list.len()) ")" }
             (table("urging", &["事件", "类别", "网格", "阶段", "颜色", "期限"], &list.iter().map(|i| vec![
-                html! { a href={ "/ui/incidents/" (i.id) } { (i.id.chars().take(8).collect::<String>()) } },
+                html! { a href={ "/ui/incidents/" (i.id) } { (short_id(&i.id)) } },
                 html! { (category_name(&catalogue, &i.category)) },
                 html! { (grid_name(&tree, &i.grid_code)) },
                 html! { (i.stage_name) },
