@@ -7,7 +7,13 @@ import FieldGridFFI
 /// photo, households by modules with the door-plate scanner, sync).
 @main
 struct FieldGridApp: App {
-    @StateObject private var model = AppModel()
+    @StateObject private var model = AppModel.shared
+    @Environment(\.scenePhase) private var phase
+
+    init() {
+        // The background news refresh must be registered before launch ends.
+        NewsRefresh.register(model: AppModel.shared)
+    }
 
     var body: some Scene {
         WindowGroup {
@@ -16,6 +22,7 @@ struct FieldGridApp: App {
                     SignInView(client: client, model: model)
                 } else {
                     TabView {
+                        TasksView(client: client, model: model).tabItem { Text("任务") }
                         GridsView(client: client, staffId: model.staffId!).tabItem { Text("网格") }
                         PatrolView(client: client, staffId: model.staffId!).tabItem { Text("巡查") }
                         IncidentView(client: client, staffId: model.staffId!).tabItem { Text("上报") }
@@ -27,13 +34,24 @@ struct FieldGridApp: App {
                 ProgressView("正在打开数据…").task { await model.open() }
             }
         }
+        .onChange(of: phase) { _, now in
+            // Coming to the front: check at once; going to the back: ask for the next refresh.
+            if now == .active, let client = model.client, let token = model.token {
+                Task { if (try? await client.syncIfNews(token: token)) == true { model.lastSync = Date() } }
+            }
+            if now == .background { NewsRefresh.schedule() }
+        }
     }
 }
 
 /// Opens the encrypted store with a key kept in the Keychain; keeps the session.
 @MainActor
 final class AppModel: ObservableObject {
+    /// The one model, shared with the background refresh.
+    static let shared = AppModel()
     @Published var client: FieldGridClient?
+    /// When the last sync brought something (task lists refresh on it).
+    @Published var lastSync: Date?
     @Published var staffId: String? = UserDefaults.standard.string(forKey: "staff")
     var token: String? {
         get { Keychain.read("sync-token").map { String(decoding: $0, as: UTF8.self) } }

@@ -110,30 +110,67 @@ struct PatrolView: View {
     }
 }
 
+/// Report an incident: the category from the catalogue's picker (Chinese name or
+/// pinyin initials), the place from the phone's position (the grid it falls in;
+/// the worker's grids without a fix), camera photos.
 struct IncidentView: View {
     let client: FieldGridClient
     let staffId: String
-    @State private var category = "urban.street.stalls"
+    @StateObject private var location = OneFix()
+    @State private var query = ""
+    @State private var choices: [CategoryChoice] = []
+    @State private var category: CategoryChoice?
+    @State private var grids: [GridInfo] = []
+    @State private var grid: GridInfo?
     @State private var description = ""
     @State private var photos: [String] = []
     @State private var showCamera = false
     @State private var message = ""
     var body: some View {
         Form {
-            TextField("事件类别", text: $category)
+            Section("事件类别") {
+                TextField("输入名称或拼音首字母", text: $query)
+                ForEach(choices.prefix(6), id: \.code) { c in
+                    Button(c.path) { category = c; query = c.name }
+                }
+                if let c = category { Text("已选：\(c.path)") }
+            }
+            Section("位置") {
+                if let p = location.fix {
+                    Text(String(format: "%.5f, %.5f", p.coordinate.latitude, p.coordinate.longitude))
+                } else {
+                    Text("未定位：请选择网格")
+                }
+                Picker("网格", selection: $grid) {
+                    ForEach(grids, id: \.code) { g in Text(g.name).tag(Optional(g)) }
+                }
+            }
             TextField("事件描述", text: $description)
             Button("拍照（\(photos.count)）") { showCamera = true }
             Button("上报") {
                 Task {
-                    guard let grid = try await client.myGrids(staffId).first?.code else { return }
-                    _ = try await client.report(NewIncident(gridCode: grid, category: category, description: description,
-                                                             lat: nil, lon: nil, photos: photos))
-                    photos = []
-                    message = "已上报，联网后自动同步"
+                    guard let c = category else { message = "请先选择事件类别"; return }
+                    guard let g = grid else { message = "请选择网格"; return }
+                    do {
+                        let p = location.fix?.coordinate
+                        _ = try await client.report(NewIncident(gridCode: g.code, category: c.code, description: description,
+                                                                 lat: p?.latitude, lon: p?.longitude, photos: photos))
+                        photos = []
+                        message = "已上报，联网后自动同步"
+                    } catch {
+                        message = "\(error)"
+                    }
                 }
             }
             Text(message)
         }
+        .task(id: query) { choices = (try? await client.categories(query)) ?? [] }
+        .task(id: location.fix?.timestamp) {
+            let here = location.fix.flatMap { try? await client.gridsAt(lat: $0.coordinate.latitude, lon: $0.coordinate.longitude) } ?? []
+            grids = here.isEmpty ? ((try? await client.myGrids(staffId)) ?? []) : here
+            grid = grids.first
+        }
+        .onAppear { location.request() }
         .sheet(isPresented: $showCamera) {
             CameraPicker { jpeg in Task { if let p = try? await client.addPhoto(jpeg) { photos.append(p.hash) } } }
         }

@@ -48,6 +48,38 @@ public actor FieldGridClient {
 
     public func report(_ incident: NewIncident) throws -> String { try core.reportIncident(incident: incident) }
 
+    /// The category picker: Chinese names or pinyin initials, best first.
+    public func categories(_ query: String, limit: UInt32 = 20) throws -> [CategoryChoice] {
+        try core.searchCategories(query: query, limit: limit)
+    }
+
+    /// The grids a position falls in, the most specific first (the report's place).
+    public func gridsAt(lat: Double, lon: Double) throws -> [GridInfo] { try core.gridsAt(lat: lat, lon: lon) }
+
+    // MARK: the incident loop
+
+    /// The signed-in person's tasks (主办, 联办, 督办, 待核查, 待回访...), urged first.
+    public func myTasks() throws -> [TaskEntry] { try core.myTasks() }
+
+    /// Takes a typed step in the first role the person holds that allows it.
+    public func take(_ incidentId: String, _ step: Step) throws -> IncidentSummary {
+        try core.takeStep(incidentId: incidentId, step: step)
+    }
+
+    /// The joint units' parts of an incident.
+    public func parts(_ incidentId: String) throws -> [PartEntry] { try core.incidentParts(incidentId: incidentId) }
+
+    /// "Anything for me?": one small request; nothing changes on the phone.
+    public func checkNews(token: String) async throws -> NewsInfo {
+        try await core.checkNews(serverUrl: serverUrl, token: token)
+    }
+
+    /// The background refresh's round: a check, and a full sync only when there is
+    /// news or changes wait. Returns whether it synced.
+    public func syncIfNews(token: String) async throws -> Bool {
+        try await core.syncIfNews(serverUrl: serverUrl, token: token, listener: nil) != nil
+    }
+
     // MARK: households
 
     public func formJson(_ kind: FormKind) throws -> String { try core.formJson(kind: kind) }

@@ -19,6 +19,7 @@ import org.fieldgrid.ffi.GridInfo
 import org.fieldgrid.ffi.HouseholdDetail
 import org.fieldgrid.ffi.HouseholdFilter
 import org.fieldgrid.ffi.HouseholdRow
+import org.fieldgrid.ffi.CategoryChoice
 import org.fieldgrid.ffi.IncidentSummary
 import org.fieldgrid.ffi.NewsInfo
 import org.fieldgrid.ffi.PartEntry
@@ -111,6 +112,13 @@ class FieldGridClient(
 
     /** Processes and stores a camera photo. */
     suspend fun addPhoto(jpeg: ByteArray): PhotoSummary = core.addPhoto(jpeg)
+
+    /** The category picker: Chinese names or pinyin initials, best first. */
+    suspend fun categories(query: String, limit: Int = 20): List<CategoryChoice> =
+        onIo { core.searchCategories(query, limit.toUInt()) }
+
+    /** The grids a position falls in, the most specific first (the report screen's place). */
+    suspend fun gridsAt(lat: Double, lon: Double): List<GridInfo> = onIo { core.gridsAt(lat, lon) }
 
     /** Reports an incident (its photos added first with [addPhoto]). */
     suspend fun report(incident: NewIncident): String = changing { core.reportIncident(incident) }

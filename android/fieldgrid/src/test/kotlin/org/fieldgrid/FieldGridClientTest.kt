@@ -200,6 +200,9 @@ class FieldGridClientTest {
         val leadToken = enrol(lead, "kt-lead", "handler-zhifa", 4)
         val jointToken = enrol(joint, "kt-joint", "handler-shichang", 5)
         val watcherToken = enrol(watcher, "kt-watcher", "handler-zongzhi", 6)
+        // The report screen's picker and place, through the library layer.
+        assertEquals("fire.passage.blocked", sup.categories("tdds").first().code)
+        assertTrue("no grid outside the county", sup.gridsAt(30.0, 110.0).isEmpty())
         // A new report from the worker's phone reaches the command centre as news.
         sup.sync(supToken)
         val incident = FieldGridClient.open("$dir/worker.sqlite", key, url).use { w ->

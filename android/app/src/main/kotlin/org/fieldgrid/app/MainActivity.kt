@@ -45,8 +45,15 @@ fun AppScreens(client: FieldGridClient, session: Session) {
         SignInScreen(client, session) { signedIn = true }
         return
     }
-    LaunchedEffect(session.staffId) { session.staffId?.let { client.signIn(it) } }
-    val tabs = listOf("grids" to "网格", "patrol" to "巡查", "incident" to "上报", "households" to "入户", "sync" to "同步")
+    val context = androidx.compose.ui.platform.LocalContext.current
+    LaunchedEffect(session.staffId) {
+        session.staffId?.let { client.signIn(it) }
+        // The background news check, and one now that the app is in front.
+        NewsWorker.schedule(context)
+        session.token?.let { runCatching { client.syncIfNews(it) } }
+    }
+    var openTask by remember { mutableStateOf<org.fieldgrid.ffi.TaskEntry?>(null) }
+    val tabs = listOf("tasks" to "任务", "patrol" to "巡查", "incident" to "上报", "households" to "入户", "sync" to "同步")
     Scaffold(bottomBar = {
         NavigationBar {
             tabs.forEach { (route, label) ->
@@ -54,7 +61,9 @@ fun AppScreens(client: FieldGridClient, session: Session) {
             }
         }
     }) { padding ->
-        NavHost(nav, startDestination = "grids", modifier = Modifier.padding(padding)) {
+        NavHost(nav, startDestination = "tasks", modifier = Modifier.padding(padding)) {
+            composable("tasks") { TasksScreen(client) { openTask = it; nav.navigate("task") } }
+            composable("task") { openTask?.let { t -> TaskIncidentScreen(client, t) { nav.popBackStack() } } }
             composable("grids") { GridsScreen(client, session.staffId!!) }
             composable("patrol") { PatrolScreen(client, session.staffId!!) }
             composable("incident") { IncidentScreen(client, session.staffId!!) }

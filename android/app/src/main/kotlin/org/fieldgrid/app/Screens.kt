@@ -32,6 +32,7 @@ import kotlinx.coroutines.launch
 import org.fieldgrid.FieldGridClient
 import org.fieldgrid.answer
 import org.fieldgrid.ffi.ApiException
+import org.fieldgrid.ffi.CategoryChoice
 import org.fieldgrid.ffi.FieldProblemInfo
 import org.fieldgrid.ffi.GridInfo
 import org.fieldgrid.ffi.HouseholdFilter
@@ -126,12 +127,23 @@ fun PatrolScreen(client: FieldGridClient, staffId: String) {
     }
 }
 
-/** Report an incident with a camera photo. */
+/**
+ * Report an incident: the category from the catalogue's picker (Chinese name or
+ * pinyin initials, e.g. 噪音 or zyrm), the place from the phone's position (the
+ * grid it falls in, shown by name; the worker's own grids when there is no fix),
+ * and camera photos.
+ */
 @Composable
 fun IncidentScreen(client: FieldGridClient, staffId: String) {
     val scope = rememberCoroutineScope()
+    val context = LocalContext.current
     var description by remember { mutableStateOf("") }
-    var category by remember { mutableStateOf("urban.street.stalls") }
+    var query by remember { mutableStateOf("") }
+    val choices = remember { mutableStateListOf<CategoryChoice>() }
+    var category by remember { mutableStateOf<CategoryChoice?>(null) }
+    var place by remember { mutableStateOf<Pair<Double, Double>?>(null) }
+    val grids = remember { mutableStateListOf<GridInfo>() }
+    var grid by remember { mutableStateOf<GridInfo?>(null) }
     val photos = remember { mutableStateListOf<String>() }
     var message by remember { mutableStateOf("") }
     val camera = rememberLauncherForActivityResult(ActivityResultContracts.TakePicturePreview()) { bitmap: Bitmap? ->
@@ -139,15 +151,31 @@ fun IncidentScreen(client: FieldGridClient, staffId: String) {
         val jpeg = ByteArrayOutputStream().also { bitmap.compress(Bitmap.CompressFormat.JPEG, 92, it) }.toByteArray()
         scope.launch { photos.add(client.addPhoto(jpeg).hash) }
     }
+    LaunchedEffect(query) { choices.clear(); choices.addAll(client.categories(query)) }
+    LaunchedEffect(Unit) {
+        place = currentPosition(context)
+        grids.clear()
+        grids.addAll(place?.let { (lat, lon) -> client.gridsAt(lat, lon) }?.takeIf { it.isNotEmpty() } ?: client.myGrids(staffId))
+        grid = grids.firstOrNull()
+    }
     Column(Modifier.padding(16.dp)) {
-        OutlinedTextField(category, { category = it }, label = { Text("事件类别") })
+        OutlinedTextField(query, { query = it }, label = { Text("事件类别（输入名称或拼音首字母）") })
+        category?.let { Text("已选：${it.path}" + (it.grade?.let { g -> "（$g）" } ?: "")) }
+        LazyColumn(Modifier.padding(vertical = 4.dp)) {
+            items(choices.take(6)) { c ->
+                Text(c.path, Modifier.fillMaxWidth().clickable { category = c; query = c.name }.padding(vertical = 6.dp))
+            }
+        }
+        Text(place?.let { "位置：%.5f, %.5f".format(it.first, it.second) } ?: "未定位：请选择网格")
+        Row { grids.forEach { g -> Button(onClick = { grid = g }, Modifier.padding(end = 4.dp)) { Text((if (g == grid) "✓ " else "") + g.name) } } }
         OutlinedTextField(description, { description = it }, label = { Text("事件描述") })
         Button(onClick = { camera.launch(null) }) { Text("拍照（${photos.size}）") }
         Button(onClick = {
             scope.launch {
-                val grid = client.myGrids(staffId).firstOrNull()?.code ?: return@launch
+                val c = category ?: run { message = "请先选择事件类别"; return@launch }
+                val g = grid ?: run { message = "请选择网格"; return@launch }
                 message = try {
-                    client.report(NewIncident(grid, category, description, null, null, photos.toList()))
+                    client.report(NewIncident(g.code, c.code, description, place?.first, place?.second, photos.toList()))
                     photos.clear()
                     "已上报，联网后自动同步"
                 } catch (e: ApiException) {
@@ -157,6 +185,19 @@ fun IncidentScreen(client: FieldGridClient, staffId: String) {
         }) { Text("上报") }
         Text(message)
     }
+}
+
+/** The phone's current position from the fused provider, or null without permission or a fix. */
+@android.annotation.SuppressLint("MissingPermission")
+suspend fun currentPosition(context: Context): Pair<Double, Double>? = try {
+    val fused = com.google.android.gms.location.LocationServices.getFusedLocationProviderClient(context)
+    val task = fused.getCurrentLocation(com.google.android.gms.location.Priority.PRIORITY_HIGH_ACCURACY, null)
+    kotlinx.coroutines.suspendCancellableCoroutine { cont ->
+        task.addOnSuccessListener { loc -> cont.resumeWith(Result.success(loc?.let { it.latitude to it.longitude })) }
+        task.addOnFailureListener { cont.resumeWith(Result.success(null)) }
+    }
+} catch (e: SecurityException) {
+    null
 }
 
 /** Households of my grids: search, problems filter, door-plate scanner. */
