@@ -306,6 +306,11 @@ async fn the_joint_loop(backend: Backend) {
         (now() - 3600, now() + 3600),
         now(),
     );
+    // A grid worker's phone is told of nothing: none of it is theirs to act on.
+    assert_eq!(
+        worker.client.check_news(&worker.store).await.unwrap().count,
+        0
+    );
     let town = &stats["town"];
     assert_eq!(
         (town.received, town.accepted, town.closed, town.urged),

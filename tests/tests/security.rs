@@ -236,6 +236,7 @@ async fn device_routes_refuse_bad_credentials(
             reqwest::Method::GET,
             "/v1/workers/x/days/2026-11-29/patrols".into(),
         ),
+        (reqwest::Method::GET, "/v1/news?after=0".into()),
     ];
     for (method, path) in &routes {
         for (token, status, code) in [
@@ -666,6 +667,8 @@ async fn suite(backend: Backend) {
         &format!("/ui/households/{house_a}"),
         "/ui/stats",
         "/ui/admin",
+        "/ui/tasks",
+        "/ui/urging",
         &format!("/ui/photos/{photo}"),
         "/ui/export/incidents.csv",
         "/ui/export/stats.csv",
@@ -734,6 +737,34 @@ async fn suite(backend: Backend) {
     assert!(!csv.contains(&incident_a));
     let (_, _, geo) = sup_b.get("/ui/export/patrols.geojson").await;
     assert!(!geo.contains(&patrol_a));
+    for page in ["/ui/tasks", "/ui/urging"] {
+        let (s, _, body) = sup_b.get(page).await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(
+            !body.contains(&incident_a),
+            "{page} lists another town's case"
+        );
+    }
+    // The step form's unit and date fields take only known units and dates; a
+    // refusal names the field and never repeats the value.
+    for (field, value) in [
+        ("joint1", "<script>alert(1)</script>"),
+        ("supervisor", "nobody-unit"),
+        ("joint1_due", "<script>"),
+        ("promised", "2026-02-30"),
+        ("urge_method", "<b>x</b>"),
+        ("answer", "<i>x</i>"),
+    ] {
+        let (s, body) = sup_a
+            .post(
+                &format!("/ui/incidents/{incident_a}/step"),
+                &[("to", "dispatched"), (field, value)],
+            )
+            .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{field}={value}");
+        assert!(body.contains(field), "{field}: {body}");
+        assert!(!body.contains(value), "{field} echoes its value");
+    }
     // A step on town A's incident by town B's supervisor changes nothing.
     let bytes_before = server
         .state
@@ -793,6 +824,7 @@ async fn suite(backend: Backend) {
         "/ui/stats?from=".into(),
         "/ui/stats?to=".into(),
         "/ui/stats?by=".into(),
+        "/ui/tasks?kind=".into(),
         "/ui/export/incidents.csv?stage=".into(),
         "/ui/export/stats.csv?by=".into(),
         "/ui/export/patrols.geojson?day=".into(),
