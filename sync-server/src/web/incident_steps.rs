@@ -100,11 +100,13 @@ impl StepForm {
         ];
         let mut parts = Vec::new();
         for (field, unit, task, due) in slots {
+            // Every field is checked, filled in or not alongside its unit.
+            let due = day_end(&format!("{field}_due"), due)?;
             if let Some(unit) = known_unit(tree, field, unit)? {
                 parts.push(JointPart {
                     unit,
                     task: task.trim().to_owned(),
-                    due: day_end(&format!("{field}_due"), due)?,
+                    due,
                 });
             }
         }
