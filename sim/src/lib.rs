@@ -15,14 +15,17 @@ use std::path::Path;
 
 use fieldgrid_core::FieldStore;
 use fieldgrid_core::forms::sample::{example_id_number, example_values};
-use fieldgrid_core::incident::{Action, DayCount, Stage};
+use fieldgrid_core::incident::{Action, DayCount, Stage, TaskKind};
 use fieldgrid_core::org::{
     Grid, GridKind, Handles, OrgTree, OrgUnit, Role, RoleAssignment, Scope, StaffMember, UnitLevel,
     WorkUnit, WorkUnitKind,
 };
 use fieldgrid_core::patrol::TravelMode;
 use fieldgrid_core::patrol::synthetic::{Walk, offset};
-use fieldgrid_core::records::{FieldValue, GeoPoint, Incident, RecordKind};
+use fieldgrid_core::records::{
+    FieldValue, GeoPoint, Incident, IncidentTransition, JointPart, RecordKind, Satisfaction, Urge,
+    UrgeMethod,
+};
 use fieldgrid_core::sync::SyncClient;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -399,6 +402,14 @@ pub struct SimReport {
     pub reopened: usize,
     /// Verified incidents the command centres closed.
     pub closed: usize,
+    /// Dispatches with a joint unit (联办) and a supervising unit (督办).
+    pub joint: usize,
+    /// Joint parts the joint units finished.
+    pub parts_finished: usize,
+    /// Cases still being handled that the command centres urged (催办).
+    pub urged: usize,
+    /// Closed cases whose resident the command centres called back (回访).
+    pub followed_up: usize,
     /// Phones that were out of signal and synced their day at the end.
     pub late_syncs: usize,
     /// Photos uploaded.
@@ -413,7 +424,8 @@ impl std::fmt::Display for SimReport {
             f,
             "{} phones ({} synced hours late), {} households, {} fixes ({} faked tracks), \
              {} incidents with {} photos: {} dispatched, {} handled, {} verified, \
-             {} sent back, {} closed",
+             {} sent back, {} closed; {} with a joint unit ({} parts finished), {} urged, \
+             {} called back",
             self.phones,
             self.late_syncs,
             self.households,
@@ -425,7 +437,11 @@ impl std::fmt::Display for SimReport {
             self.handled,
             self.verified,
             self.reopened,
-            self.closed
+            self.closed,
+            self.joint,
+            self.parts_finished,
+            self.urged,
+            self.followed_up
         )
     }
 }
@@ -712,10 +728,13 @@ pub async fn run(
 }
 
 /// The closed loop on the day's incidents: each town's command centre accepts and
-/// dispatches what was reported, round-robin to the four platforms; the handlers
-/// start on everything dispatched to them and finish three in four; the town's
-/// inspector verifies what was handled, sending one in five back; the command
-/// centre closes what was verified. Every actor is a phone that syncs.
+/// dispatches what was reported, round-robin to the four platforms, every third
+/// case with the next platform as a joint unit and another supervising; the joint
+/// units finish their parts from their task lists; the leads start on everything
+/// dispatched to them and finish three in four; the town's inspector verifies what
+/// was handled, sending one in five back; the command centre closes what was
+/// verified and calls the residents back, and urges what is still being handled.
+/// Every actor is a phone that syncs.
 async fn move_incidents_along(
     url: &str,
     admin: &str,
@@ -747,24 +766,71 @@ async fn move_incidents_along(
             }
             sup.store
                 .incident_step(&item.id, Action::Accept, centre, "已受理", None)?;
-            let state = sup.store.incident_step(
+            // Every third case has a joint unit and a supervising unit (联办、督办).
+            let joint = m % 3 == 2;
+            let state = sup.store.incident_transition(
                 &item.id,
-                Action::Dispatch,
-                centre,
-                "请及时处置",
-                Some(&platform_unit(&town.code, m % 4)),
+                IncidentTransition {
+                    role: centre.into(),
+                    to: Action::Dispatch.as_str().into(),
+                    note: "请及时处置".into(),
+                    assignee: Some(platform_unit(&town.code, m % 4)),
+                    parts: if joint {
+                        vec![JointPart {
+                            unit: platform_unit(&town.code, (m + 1) % 4),
+                            task: "配合现场核查".into(),
+                            due: Some(now + 3 * 86_400),
+                        }]
+                    } else {
+                        Vec::new()
+                    },
+                    supervisor: joint.then(|| platform_unit(&town.code, (m + 2) % 4)),
+                    ..IncidentTransition::default()
+                },
             )?;
             if state.stage == Stage::Dispatched {
                 report.dispatched += 1;
+                report.joint += usize::from(!state.parts.is_empty());
             }
         }
         sup.client.sync(&sup.store, |_| {}).await?;
         centres.push(sup);
     }
+    let mut handlers = Vec::new();
     for (n, (handler, _)) in PLATFORMS.iter().enumerate() {
         let h = enrol(url, admin, dir, handler, 960 + n as u32).await?;
         h.client.sync(&h.store, |_| {}).await?;
-        let mine = open(&h)?.into_iter().filter(|i| {
+        handlers.push(h);
+    }
+    // First the joint units do their parts, from their task lists.
+    for h in &handlers {
+        for task in h.store.my_tasks(now, DayCount::WorkDays)? {
+            let (Some(unit), TaskKind::Joint) = (&task.unit, task.kind) else {
+                continue;
+            };
+            for (action, note) in [
+                (Action::PartStart, ""),
+                (Action::PartFinish, "已配合完成现场核查"),
+            ] {
+                h.store.incident_transition(
+                    &task.incident.id,
+                    IncidentTransition {
+                        role: handler_role.into(),
+                        to: action.as_str().into(),
+                        note: note.into(),
+                        part: Some(unit.clone()),
+                        ..IncidentTransition::default()
+                    },
+                )?;
+            }
+            report.parts_finished += 1;
+        }
+        h.client.sync(&h.store, |_| {}).await?;
+    }
+    // Then the leads start on everything dispatched to them and finish three in four.
+    for (h, (handler, _)) in handlers.iter().zip(PLATFORMS) {
+        h.client.sync(&h.store, |_| {}).await?;
+        let mine = open(h)?.into_iter().filter(|i| {
             i.stage == Stage::Dispatched.as_str()
                 && i.assignee
                     .as_deref()
@@ -821,17 +887,62 @@ async fn move_incidents_along(
         }
         inspector.client.sync(&inspector.store, |_| {}).await?;
     }
+    // The command centres close what was verified, urge what is still being
+    // handled, and call the residents of closed cases back (回访): most satisfied,
+    // some basically, one in eight not, one in eight not reached.
+    const ANSWERS: [Satisfaction; 8] = [
+        Satisfaction::Satisfied,
+        Satisfaction::Satisfied,
+        Satisfaction::Basic,
+        Satisfaction::Satisfied,
+        Satisfaction::Unreachable,
+        Satisfaction::Satisfied,
+        Satisfaction::Unsatisfied,
+        Satisfaction::Satisfied,
+    ];
     for sup in &centres {
         sup.client.sync(&sup.store, |_| {}).await?;
-        for item in open(sup)?
-            .iter()
-            .filter(|i| i.stage == Stage::Verified.as_str())
-        {
-            let state = sup
-                .store
-                .incident_step(&item.id, Action::Close, centre, "结案", None)?;
-            if state.stage == Stage::Closed {
+        let mut calls = 0;
+        for item in open(sup)? {
+            let step = |to: Action, note: &str| IncidentTransition {
+                role: centre.into(),
+                to: to.as_str().into(),
+                note: note.into(),
+                ..IncidentTransition::default()
+            };
+            if item.stage == Stage::Verified.as_str() {
+                let state = sup
+                    .store
+                    .incident_transition(&item.id, step(Action::Close, "结案"))?;
+                if state.stage != Stage::Closed {
+                    continue;
+                }
                 report.closed += 1;
+                let answer = ANSWERS[calls % ANSWERS.len()];
+                calls += 1;
+                sup.store.incident_transition(
+                    &item.id,
+                    IncidentTransition {
+                        answer: Some(answer),
+                        ..step(Action::Assess, "电话回访")
+                    },
+                )?;
+                report.followed_up += 1;
+            } else if item.stage == Stage::Handling.as_str()
+                && let Some(unit) = &item.assignee
+            {
+                sup.store.incident_transition(
+                    &item.id,
+                    IncidentTransition {
+                        urge: Some(Urge {
+                            unit: unit.clone(),
+                            method: UrgeMethod::Online,
+                            promised: Some(now + 86_400),
+                        }),
+                        ..step(Action::Urge, "请加快处置进度")
+                    },
+                )?;
+                report.urged += 1;
             }
         }
         sup.client.sync(&sup.store, |_| {}).await?;

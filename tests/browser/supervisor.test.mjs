@@ -209,6 +209,12 @@ test('households, statistics and exports render for the supervisor', async () =>
   await supervisor.goto(URL + '/ui/stats?by=village');
   assert.ok((await supervisor.locator('#stats tbody tr').count()) >= 1);
   assert.ok((await supervisor.locator('#chart-acceptance rect').count()) >= 1, 'the chart is drawn');
+  // The demo's command centres call residents back: 满意率 and 办结率 have figures.
+  const heads = await supervisor.$$eval('#stats thead th', (t) => t.map((x) => x.textContent.trim()));
+  const col = (name) => heads.indexOf(name) + 1;
+  const rates = async (name) => supervisor.$$eval(`#stats tbody td:nth-child(${col(name)})`, (t) => t.map((x) => x.textContent.trim()));
+  assert.ok((await rates('满意率')).some((v) => /^\d+\.\d%$/.test(v)), JSON.stringify(await rates('满意率')));
+  assert.ok((await rates('办结率')).some((v) => /^\d+\.\d%$/.test(v)), JSON.stringify(await rates('办结率')));
   await supervisor.screenshot({ path: `${SHOTS}/stats.png`, fullPage: true });
   const csv = await supervisor.request.get(URL + '/ui/export/incidents.csv');
   assert.equal(csv.status(), 200);

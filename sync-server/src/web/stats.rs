@@ -117,8 +117,10 @@ pub async fn page(
                 html! { (g) },
                 html! { (s.received) },
                 html! { (pct(s.acceptance_rate)) },
+                html! { (pct(s.closure_rate)) },
                 html! { (pct(s.on_time_close_rate)) },
                 html! { (pct(s.satisfaction_rate)) },
+                html! { (s.urged) },
                 html! { (s.overdue_now) },
                 html! { (s.avg_handling_hours.map_or("—".into(), |h| format!("{h:.1}"))) },
             ]
@@ -183,9 +185,10 @@ pub async fn page(
             button { "统计" }
             a #export-stats href={ "/ui/export/stats.csv?from=" (from) "&to=" (to) "&by=" (by) } { "导出 CSV" }
         }
-        (table("stats", &["分组", "受理量", "受理率", "按时办结率", "满意率", "当前超期", "平均处置（小时）"], &rows))
+        (table("stats", &["分组", "受理量", "受理率", "办结率", "按时办结率", "满意率", "催办", "当前超期", "平均处置（小时）"], &rows))
         div.cards {
             div.card { (chart("受理率", "chart-acceptance", &|s| s.acceptance_rate)) }
+            div.card { (chart("办结率", "chart-closure", &|s| s.closure_rate)) }
             div.card { (chart("按时办结率", "chart-ontime", &|s| s.on_time_close_rate)) }
             div.card { (chart("满意率", "chart-satisfaction", &|s| s.satisfaction_rate)) }
         }
