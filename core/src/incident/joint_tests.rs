@@ -505,3 +505,47 @@ fn concurrent_part_steps_converge_whatever_the_order() {
     ));
     assert_eq!(replay(&return_first).stage, Stage::Handled);
 }
+
+#[test]
+fn the_urging_list_holds_unfinished_joint_parts_near_or_past_their_deadline() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = crate::FieldStore::open(dir.path().join("s.sqlite")).unwrap();
+    store.sign_in("worker-1");
+    let now = crate::time::now();
+    let mut i = incident();
+    i.reported_at = now - 86_400;
+    i.transitions
+        .push(t("sup", SUP, now - 80_000, "reported", Action::Accept, ""));
+    let mut d = dispatch(now - 70_000);
+    d.parts[0].due = Some(now - 3_600); // past
+    d.parts[1].due = Some(now + 3 * 86_400); // far off
+    d.parts.push(JointPart {
+        unit: "joint-c".into(),
+        task: "已完成的任务".into(),
+        due: Some(now - 7_200),
+    });
+    i.transitions.push(d);
+    i.transitions.push(part(
+        "c1",
+        now - 60_000,
+        Action::PartFinish,
+        "joint-c",
+        "已办",
+    ));
+    let id = store.create(&i).unwrap();
+    let due = store.joint_parts_due(now + 86_400).unwrap();
+    assert_eq!(due.len(), 1, "{due:?}");
+    assert_eq!(
+        (due[0].id.as_str(), due[0].unit.as_str()),
+        (id.as_str(), "joint-a")
+    );
+    assert_eq!(due[0].due, now - 3_600);
+    // Within a week, the far one too, soonest first.
+    let week: Vec<String> = store
+        .joint_parts_due(now + 7 * 86_400)
+        .unwrap()
+        .into_iter()
+        .map(|p| p.unit)
+        .collect();
+    assert_eq!(week, ["joint-a", "joint-b"]);
+}

@@ -16,7 +16,7 @@ pub use catalogue_rows::{CATALOGUE_HEADERS, CatalogueRow};
 pub use category_search::{CategoryChoice, CategoryIndex};
 pub use deadlines::{Colour, DayCount, StageDeadlines, colour, deadline};
 pub use statistics::{IncidentStats, statistics};
-pub use tasks::{Task, TaskKind};
+pub use tasks::{PartDue, Task, TaskKind};
 pub use workflow::{
     Action, Conflict, FollowUpRecord, PartState, PartStatus, Stage, UrgeRecord, WorkflowState,
     replay,

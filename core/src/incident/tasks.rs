@@ -124,3 +124,24 @@ pub struct Task {
     /// The steps the person may take here.
     pub actions: Vec<Action>,
 }
+
+/// A joint part near or past its own deadline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PartDue {
+    /// The incident's id.
+    pub id: String,
+    /// Its grid.
+    pub grid_code: String,
+    /// Its category code.
+    pub category: String,
+    /// The joint unit's code.
+    pub unit: String,
+    /// The joint unit's Chinese name.
+    pub unit_name: String,
+    /// What the unit must do.
+    pub task: String,
+    /// The part's deadline.
+    pub due: i64,
+    /// When the unit was last urged on it, while unanswered.
+    pub urged_at: Option<i64>,
+}

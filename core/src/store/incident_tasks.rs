@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 
 use super::FieldStore;
 use crate::error::{Error, Result};
-use crate::incident::{DayCount, PartStatus, Stage, Task, TaskKind};
+use crate::incident::{DayCount, PartDue, PartStatus, Stage, Task, TaskKind};
 use crate::org::Role;
 
 /// One of the person's units' shares in an incident.
@@ -100,6 +100,39 @@ impl FieldStore {
         }
         tasks.sort_by_key(|t| t.urged_at.is_none());
         Ok(tasks)
+    }
+
+    /// Joint parts not yet finished whose own deadline has passed or falls before
+    /// `until` (unix seconds), soonest first: the urging list's joint units.
+    pub fn joint_parts_due(&self, until: i64) -> Result<Vec<PartDue>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT d.doc_id, i.grid_code, i.category, s.unit, w.name, s.task, s.due, s.urged_at
+             FROM incident_shares s
+             JOIN incidents i ON i.doc = s.doc
+             JOIN documents d ON d.id = s.doc
+             LEFT JOIN work_units w ON w.code = s.unit
+             WHERE s.share = 'joint' AND s.status IN ('assigned', 'handling')
+               AND i.stage IN ('dispatched', 'handling')
+               AND s.due IS NOT NULL AND s.due < ?1
+             ORDER BY s.due, d.doc_id",
+        )?;
+        let rows = stmt.query_map([until], |r| {
+            let unit: String = r.get(3)?;
+            Ok(PartDue {
+                id: r.get(0)?,
+                grid_code: r.get(1)?,
+                category: r.get(2)?,
+                unit_name: r
+                    .get::<_, Option<String>>(4)?
+                    .unwrap_or_else(|| unit.clone()),
+                unit,
+                task: r.get(5)?,
+                due: r.get(6)?,
+                urged_at: r.get(7)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// The shares of the units `staff` acts for, by incident id.

@@ -132,6 +132,20 @@ pub async fn tasks(
         .collect())
 }
 
+/// Joint parts past or within a day of their own deadline, kept to the caller's
+/// area: the urging list's joint units.
+pub async fn joint_parts_due(
+    state: &AppState,
+    caller: &Caller,
+) -> Result<Vec<fieldgrid_core::incident::PartDue>, ServiceError> {
+    let until = crate::now() + 86_400;
+    let parts = query(state, move |store| store.joint_parts_due(until)).await?;
+    Ok(parts
+        .into_iter()
+        .filter(|p| caller.sees(&p.grid_code))
+        .collect())
+}
+
 /// Runs a query on the caught-up replica off the async runtime.
 pub async fn query<T: Send + 'static>(
     state: &AppState,

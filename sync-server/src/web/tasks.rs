@@ -113,10 +113,25 @@ pub async fn urging(State(state): State<AppState>, signed: SignedIn) -> Result<M
             by_unit.entry(unit.clone()).or_default().push(i);
         }
     }
+    let parts = records::joint_parts_due(&state, &caller).await?;
+    let now = crate::now();
     let body = html! {
         h1 { "催办" }
-        p { "处置中已预警或超期的事件，按主办单位列出；在事件页选择“催办”，记录方式、事由和承诺办结日期。" }
-        @if by_unit.is_empty() { p #no-urging { "暂无需要催办的事件" } }
+        p { "处置中已预警或超期的事件按主办单位列出，一天内到期或已超期的联办任务按联办单位列出；在事件页选择“催办”，记录方式、事由和承诺办结日期。" }
+        @if by_unit.is_empty() && parts.is_empty() { p #no-urging { "暂无需要催办的事件" } }
+        @if !parts.is_empty() {
+            h3 { "联办任务" " (" (parts.len()) ")" }
+            (table("urging-parts", &["事件", "类别", "网格", "联办单位", "任务", "期限", "状态", "催办"], &parts.iter().map(|p| vec![
+                html! { a href={ "/ui/incidents/" (p.id) } { (short_id(&p.id)) } },
+                html! { (category_name(&catalogue, &p.category)) },
+                html! { (grid_name(&tree, &p.grid_code)) },
+                html! { span data-unit=(p.unit) { (p.unit_name) } },
+                html! { (p.task) },
+                html! { (time(p.due)) },
+                html! { @if p.due < now { span.colour.overdue { "超期" } } @else { span.colour.warning { "即将到期" } } },
+                html! { @if let Some(u) = p.urged_at { strong.urged { "⚑ 已催办 " (time(u)) } } },
+            ]).collect::<Vec<_>>()))
+        }
         @for (unit, list) in &by_unit {
             h3 data-unit=(unit) { (unit_name(&tree, unit)) " (" (list.len()) ")" }
             (table("urging", &["事件", "类别", "网格", "阶段", "颜色", "期限"], &list.iter().map(|i| vec![
