@@ -13,6 +13,8 @@ use fieldgrid_core::org::demo::{self, TOWN_SUPERVISOR};
 use fieldgrid_core::records::{
     Incident, IncidentTransition, JointPart, Satisfaction, Urge, UrgeMethod,
 };
+use fieldgrid_server::web::create_web_user;
+use fieldgrid_tests::web::{client, sign_in};
 use fieldgrid_tests::{Backend, Device, TestServer};
 
 const LEAD: &str = "320722104000-zhifa";
@@ -318,6 +320,56 @@ async fn the_joint_loop(backend: Backend) {
     );
     assert_eq!(town.closure_rate, Some(1.0));
     assert_eq!(town.satisfaction_rate, Some(1.0));
+
+    // The command centre's statistics export says the same, from the server.
+    create_web_user(
+        &server.state,
+        "sun",
+        "correct horse",
+        "supervisor",
+        TOWN_SUPERVISOR,
+    )
+    .await
+    .unwrap();
+    let (cookie, _) = sign_in(&server.url, "sun", "correct horse").await;
+    let csv = client()
+        .get(format!("{}/ui/export/stats.csv?by=grid", server.url))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let cells = |l: &str| -> Vec<String> {
+        l.trim_start_matches('\u{feff}')
+            .split(',')
+            .map(|c| c.trim_matches('"').to_owned())
+            .collect()
+    };
+    let mut lines = csv.lines();
+    let head = cells(lines.next().unwrap());
+    let rows: Vec<Vec<String>> = lines.map(cells).collect();
+    assert_eq!(rows.len(), 1, "one grid had cases: {csv}");
+    let row = &rows[0];
+    let col = |name: &str| -> &str {
+        let at = head
+            .iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("{name} in {head:?}"));
+        &row[at]
+    };
+    assert_eq!(
+        (
+            col("受理量"),
+            col("办结率"),
+            col("已回访"),
+            col("满意率"),
+            col("催办")
+        ),
+        ("1", "1.0000", "1", "1.0000", "1"),
+        "{csv}"
+    );
     server.stop().await;
 }
 
