@@ -391,6 +391,43 @@ async fn a_batch_with_one_conflict(backend: Backend) {
     assert_eq!(stats.last_seq, seq0 + 2);
 }
 
+/// News: counted per target after a number, the newest number for everyone,
+/// old items pruned.
+async fn news_counts_and_prunes(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let s = backend.open(dir.path()).await;
+    let none: Vec<String> = Vec::new();
+    assert_eq!(s.news_after(&none, 0).await.unwrap(), (0, 0));
+    let item = |target: &str, at: i64| fieldgrid_server::storage::NewsItem {
+        target: target.into(),
+        incident_id: "i-1".into(),
+        kind: "dispatched".into(),
+        at,
+    };
+    s.add_news(&[
+        item("unit:a", 100),
+        item("unit:b", 100),
+        item("centre:t", 200),
+    ])
+    .await
+    .unwrap();
+    s.add_news(&[]).await.unwrap();
+    let a = vec!["unit:a".to_owned()];
+    let (latest, count) = s.news_after(&a, 0).await.unwrap();
+    assert_eq!(count, 1);
+    assert!(latest >= 3, "{latest}");
+    assert_eq!(s.news_after(&a, latest).await.unwrap(), (latest, 0));
+    let both = vec![
+        "unit:b".to_owned(),
+        "centre:t".to_owned(),
+        "unit:none".to_owned(),
+    ];
+    assert_eq!(s.news_after(&both, 0).await.unwrap().1, 2);
+    assert_eq!(s.prune_news(150).await.unwrap(), 2);
+    assert_eq!(s.news_after(&both, 0).await.unwrap().1, 1);
+    assert_eq!(s.news_after(&a, 0).await.unwrap().1, 0);
+}
+
 /// Hotline keys (by hash, revocable) and intake references: the first claim of a
 /// reference wins, a later or concurrent one answers the first's incident.
 async fn intake_keys_and_references(backend: Backend) {
@@ -476,4 +513,5 @@ on_both_backends!(
     concurrent_saves_are_gap_free,
     a_batch_with_one_conflict,
     intake_keys_and_references,
+    news_counts_and_prunes,
 );

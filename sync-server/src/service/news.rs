@@ -142,3 +142,11 @@ pub async fn check(
     let (latest, count) = state.storage.news_after(&targets, after).await?;
     Ok(NewsCheck { latest, count })
 }
+
+/// Drops news older than [`NEWS_DAYS`]; returns how many items went.
+pub async fn prune(state: &AppState) -> Result<u64, ServiceError> {
+    Ok(state
+        .storage
+        .prune_news(crate::now() - NEWS_DAYS * 86_400)
+        .await?)
+}
