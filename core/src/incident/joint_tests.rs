@@ -1,31 +1,11 @@
 //! Lead, joint and supervised handling, urging and the follow-up call.
 
+use super::tests::{T0, incident};
 use super::*;
 use crate::records::{Incident, IncidentTransition, JointPart, Satisfaction, Urge, UrgeMethod};
 
-const T0: i64 = 1_795_500_000; // Tuesday 2026-11-24, 06:40 China time
 const SUP: &str = "town_supervisor";
 const HANDLER: &str = "department_handler";
-
-fn incident() -> Incident {
-    Incident {
-        grid_code: "320722104201001".into(),
-        category: "dispute.neighbour".into(),
-        description: "邻里纠纷".into(),
-        location: None,
-        reporter_id: "worker-1".into(),
-        reported_at: T0,
-        urgency: Default::default(),
-        transitions: vec![],
-        resident_id: None,
-        satisfaction: None,
-        photos: Vec::new(),
-        channel: Default::default(),
-        contact: None,
-        address: None,
-        ticket: None,
-    }
-}
 
 fn t(by: &str, role: &str, at: i64, from: &str, to: Action, note: &str) -> IncidentTransition {
     IncidentTransition {

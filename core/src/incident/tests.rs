@@ -3,9 +3,10 @@ use super::*;
 use crate::records::{Incident, IncidentTransition};
 use crate::{Error, FieldStore};
 
-const T0: i64 = 1_795_500_000; // Tuesday 2026-11-24, 06:40 China time
+pub(super) const T0: i64 = 1_795_500_000; // Tuesday 2026-11-24, 06:40 China time
 
-fn incident() -> Incident {
+/// A neighbours' dispute reported at `T0` with no steps yet.
+pub(super) fn incident() -> Incident {
     Incident {
         grid_code: "320722104201001".into(),
         category: "dispute.neighbour".into(),
