@@ -92,6 +92,34 @@ impl Server {
         })
     }
 
+    /// Creates a page login for `staff` (a supervisor) through the CLI.
+    pub fn web_user(&self, username: &str, staff: &str, password: &str) -> Result<(), BoxError> {
+        let mut cmd = Command::new(&self.binary);
+        cmd.args([
+            "admin",
+            "create-web-user",
+            "--username",
+            username,
+            "--staff",
+            staff,
+        ])
+        .arg("--data-dir")
+        .arg(&self.dir)
+        .env("FIELDGRID_WEB_PASSWORD", password);
+        if let Some(url) = &self.database_url {
+            cmd.args(["--database-url", url]);
+        }
+        let out = cmd.output()?;
+        if !out.status.success() {
+            return Err(format!(
+                "create-web-user failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+            .into());
+        }
+        Ok(())
+    }
+
     /// Creates an administrator through the CLI and returns the token.
     pub fn admin_token(&self) -> Result<String, BoxError> {
         let mut cmd = Command::new(&self.binary);
