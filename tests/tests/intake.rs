@@ -232,6 +232,52 @@ async fn intake_end_to_end(backend: Backend) {
         .unwrap()
         .to_owned();
 
+    // The desk case's page masks the caller's number; the command centre shows it
+    // whole for the call with a POST (never in a URL), a unit's handler may not.
+    let (_, html) = page(&server, &cookie, &format!("/ui/incidents/{desk_id}")).await;
+    assert!(
+        html.contains("051******4321") && !html.contains("0518-87654321"),
+        "{html}"
+    );
+    let reveal = |cookie: String, csrf: String| {
+        let url = format!("{}/ui/incidents/{desk_id}/contact", server.url);
+        async move {
+            let r = client()
+                .post(url)
+                .header("cookie", &cookie)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(form(&[("csrf", &csrf)]))
+                .send()
+                .await
+                .unwrap();
+            (r.status().as_u16(), r.text().await.unwrap())
+        }
+    };
+    let (status, html) = reveal(cookie.clone(), csrf.clone()).await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("tel:0518-87654321") && html.contains("李明"),
+        "{html}"
+    );
+    let (status, _) = reveal(cookie.clone(), "forged".into()).await;
+    assert_eq!(status, 403, "no CSRF token, no number");
+    create_web_user(
+        &server.state,
+        "zhifa",
+        "correct horse",
+        "supervisor",
+        "handler-zhifa",
+    )
+    .await
+    .unwrap();
+    let (h_cookie, h_csrf) = sign_in(&server.url, "zhifa", "correct horse").await;
+    let (status, html) = reveal(h_cookie, h_csrf).await;
+    assert_eq!(status, 403);
+    assert!(
+        !html.contains("87654321") && html.contains("只有指挥中心"),
+        "{html}"
+    );
+
     // 3. A resident's report on the public page, with a phone's photo.
     let photo = std::fs::read(concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -529,6 +575,28 @@ async fn intake_end_to_end(backend: Backend) {
     let progress = ticket_progress(&server, &key, "HL-2026-112900017").await;
     assert_eq!(progress["stage_name"], "已结案");
     assert_eq!(progress["unit_name"], "东海县自然资源和规划局");
+    assert!(progress.get("follow_up").is_none(), "{progress}");
+    // The county's centre calls the resident back; the hotline reads the answer.
+    county
+        .store
+        .incident_transition(
+            &hotline_id,
+            fieldgrid_core::records::IncidentTransition {
+                role: role.into(),
+                to: Action::Assess.as_str().into(),
+                note: "电话回访".into(),
+                answer: Some(fieldgrid_core::records::Satisfaction::Basic),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(county.sync().await.unwrap().rejected, 0);
+    let progress = ticket_progress(&server, &key, "HL-2026-112900017").await;
+    assert_eq!(progress["stage_name"], "已回访");
+    assert_eq!(
+        (&progress["follow_up"], &progress["follow_up_name"]),
+        (&serde_json::json!("basic"), &serde_json::json!("基本满意"))
+    );
     server.stop().await;
 }
 

@@ -785,6 +785,12 @@ async fn suite(backend: Backend) {
         !body.contains("reported") && !body.contains("待受理"),
         "the stage leaks"
     );
+    // Nor does another town's centre get a resident's number: the case does not
+    // exist for it.
+    let (s, _) = sup_b
+        .post(&format!("/ui/incidents/{incident_a}/contact"), &[])
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
     // And without the CSRF token, even town A's supervisor changes nothing.
     let r = client()
         .post(format!("{}/ui/incidents/{incident_a}/step", server.url))

@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use fieldgrid_core::FieldStore;
+use fieldgrid_core::org::Role;
 use fieldgrid_core::protocol::DocPayload;
 use fieldgrid_core::records::{
     Household, HouseholdMember, Incident, IncidentTransition, Person, Record, RecordKind,
@@ -130,6 +131,32 @@ pub async fn tasks(
         .into_iter()
         .filter(|t| caller.sees(&t.incident.grid_code))
         .collect())
+}
+
+/// The resident's full contact on a case, for the command centre's call (回访 or
+/// to ask about the case): only to someone who holds a command centre's role over
+/// the case's grid (others in the area are refused; outside it the case does not
+/// exist). Each showing is logged with who and which case, never the number.
+pub async fn contact_for_call(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+) -> Result<fieldgrid_core::records::ResidentContact, ServiceError> {
+    let incident: Incident = get(state, caller, id).await?;
+    let centre = caller.roles_over(&incident.grid_code).iter().any(|r| {
+        matches!(
+            r,
+            Role::TownSupervisor | Role::CountySupervisor | Role::CountyAdministrator
+        )
+    });
+    if !centre {
+        return Err(ServiceError::Refused(
+            "只有指挥中心可以查看反映人的完整电话".into(),
+        ));
+    }
+    let contact = incident.contact.ok_or(ServiceError::NotFound)?;
+    tracing::info!(incident = %id, by = %caller.staff, "a resident's contact shown for a call");
+    Ok(contact)
 }
 
 /// Joint parts past or within a day of their own deadline, kept to the caller's

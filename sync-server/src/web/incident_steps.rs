@@ -13,6 +13,10 @@ use super::PageError;
 use super::incidents::unit_name;
 use super::page::select;
 
+/// A form with no fields besides the CSRF token.
+#[derive(Deserialize, Default)]
+pub struct Nothing {}
+
 /// Joint units the form offers at once.
 pub const JOINT_SLOTS: usize = 3;
 

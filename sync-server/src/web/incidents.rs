@@ -257,7 +257,20 @@ pub async fn detail(
         Some("taken") => Some("已登记，进入待受理队列"),
         Some(_) => return Err(PageError::bad("参数 notice 的值无效")),
     };
-    render_detail(&state, &signed, &id, notice, None).await
+    render_detail(&state, &signed, &id, notice, None, None).await
+}
+
+/// `POST /ui/incidents/{id}/contact`: the page again with the resident's full
+/// name and phone, for the command centre's call. A POST with the CSRF token,
+/// never in a URL; each showing is logged without the number.
+pub async fn contact(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    CsrfForm { signed, .. }: CsrfForm<super::incident_steps::Nothing>,
+) -> Result<Markup, PageError> {
+    let caller = caller(&state, &signed).await?;
+    let contact = records::contact_for_call(&state, &caller, &id).await?;
+    render_detail(&state, &signed, &id, None, None, Some(&contact)).await
 }
 
 /// The incident page, with a notice or an error above it.
@@ -267,6 +280,7 @@ async fn render_detail(
     id: &str,
     notice: Option<&str>,
     error: Option<&str>,
+    revealed: Option<&fieldgrid_core::records::ResidentContact>,
 ) -> Result<Markup, PageError> {
     let caller = caller(state, signed).await?;
     let i: Incident = records::get(state, &caller, id).await?;
@@ -352,7 +366,16 @@ async fn render_detail(
                     b { "紧急程度" } " " (i.urgency.name_zh()) "　"
                     @if let Some(t) = &i.ticket { b { "热线工单" } " " (t) "　" }
                     @if let Some(c) = &i.contact {
-                        b { "反映人" } " " span #incident-contact { (c.masked_name()) " " (c.masked_phone()) }
+                        b { "反映人" } " "
+                        @if let Some(full) = revealed {
+                            span #incident-contact-full { (full.name) " " a href={ "tel:" (full.phone) } { (full.phone) } }
+                        } @else {
+                            span #incident-contact { (c.masked_name()) " " (c.masked_phone()) }
+                            form.inline #contact-form method="post" action={ "/ui/incidents/" (id) "/contact" } {
+                                (csrf_field(signed))
+                                button #contact-show { "显示完整电话（回访用）" }
+                            }
+                        }
                     }
                 }
                 p { b { "描述" } " " (i.description) }
@@ -486,6 +509,7 @@ pub async fn step(
         &id,
         None,
         Some(&format!("无法执行：{reason}")),
+        None,
     )
     .await?;
     Ok((axum::http::StatusCode::CONFLICT, page).into_response())

@@ -59,6 +59,7 @@ pub fn routes() -> Router<AppState> {
         .route("/ui/incidents", get(incidents::list))
         .route("/ui/incidents/{id}", get(incidents::detail))
         .route("/ui/incidents/{id}/step", post(incidents::step))
+        .route("/ui/incidents/{id}/contact", post(incidents::contact))
         .route("/ui/photos/{hash}", get(incidents::photo))
         .route("/ui/tasks", get(tasks::tasks))
         .route("/ui/urging", get(tasks::urging))
