@@ -21,3 +21,8 @@ CREATE TABLE work_unit_members (
     staff  TEXT NOT NULL,
     PRIMARY KEY (unit, staff)
 ) STRICT;
+
+-- The tree stored before this step has no members table: forget its version so
+-- the next sync fetches the tree again and fills it (the rest of the tree stays
+-- in place until then).
+DELETE FROM reference_versions WHERE what = 'org_tree';
