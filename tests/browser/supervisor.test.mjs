@@ -344,7 +344,8 @@ test('each role in the loop works a joint case from its own task list, and the r
   await supervisor.screenshot({ path: `${SHOTS}/tasks-centre.png`, fullPage: true });
   await supervisor.goto(URL + `/ui/incidents/${id}`);
   await takeStep(supervisor, 'accepted', '已受理');
-  const due = new Date(Date.now() + 3 * 86400e3).toISOString().slice(0, 10);
+  // The joint part is due today (China time): it shows on the urging list.
+  const due = new Date(Date.now() + 8 * 3600e3).toISOString().slice(0, 10);
   await takeStep(supervisor, 'dispatched', '主办综合执法，市场监管配合', {
     '#step-assignee': '320722104000-zhifa',
     '#step-joint1': '320722104000-shichang',
@@ -354,6 +355,11 @@ test('each role in the loop works a joint case from its own task list, and the r
   });
   assert.deepEqual(await supervisor.$$eval('#parts tbody td:nth-child(4)', (t) => t.map((x) => x.textContent.trim())), ['待办理']);
   assert.equal((await supervisor.textContent('#incident-supervisor')).includes('综治工作平台'), true);
+  await supervisor.goto(URL + '/ui/urging');
+  const dueRow = supervisor.locator('#urging-parts tr', { hasText: '核查沿街商铺外摆' });
+  assert.equal(await dueRow.count(), 1, 'the part due today is on the urging list');
+  assert.match(await dueRow.textContent(), /市场监管平台.*(即将到期|超期)/s);
+  await supervisor.screenshot({ path: `${SHOTS}/urging.png`, fullPage: true });
 
   // The joint unit's handler: its part on 我的任务, finished there.
   const joint = await login('shichang', 'shichang-demo');
@@ -372,8 +378,6 @@ test('each role in the loop works a joint case from its own task list, and the r
     '#step-urge-unit': '320722104000-zhifa', '#step-urge-method': 'phone', '#step-promised': due,
   });
   assert.match(await supervisor.textContent('#urges tbody'), /综合执法平台.*电话促办.*请尽快处置/s);
-  await supervisor.goto(URL + '/ui/urging');
-  await supervisor.screenshot({ path: `${SHOTS}/urging.png`, fullPage: true });
 
   // The lead's handler sees the urge on its list, handles and finishes.
   const lead = await login('zhifa', 'zhifa-demo');

@@ -101,6 +101,10 @@ pub struct SyncProgress {
     pub photos_deferred: u64,
 }
 
+/// How old the last good sync may grow before the background job syncs even
+/// without news (seconds).
+pub const FULL_SYNC_AFTER_S: i64 = 3_600;
+
 /// The sync client of one device.
 #[derive(Debug, Clone)]
 pub struct SyncClient {
@@ -280,8 +284,10 @@ impl SyncClient {
     }
 
     /// The background job's round: checks for news and, when there is some (or
-    /// changes wait to be sent), runs a full sync; then remembers the check so
-    /// the same news does not wake the phone twice. `None` when nothing was due.
+    /// changes wait to be sent, or the last good sync is older than
+    /// [`FULL_SYNC_AFTER_S`]: news is a hint, and a lost one must not leave a
+    /// phone behind for long), runs a full sync; then remembers the check so the
+    /// same news does not wake the phone twice. `None` when nothing was due.
     pub async fn sync_if_news(
         &self,
         store: &FieldStore,

@@ -6,6 +6,6 @@ mod client;
 
 pub use crate::store::sync::{SyncRejection, SyncStatus};
 pub use client::{
-    RegisterRequest, RegisterResponse, Registration, RegistrationState, RetryPolicy, SyncClient,
-    SyncError, SyncProgress, token_hash,
+    FULL_SYNC_AFTER_S, RegisterRequest, RegisterResponse, Registration, RegistrationState,
+    RetryPolicy, SyncClient, SyncError, SyncProgress, token_hash,
 };
