@@ -386,7 +386,8 @@ async fn lead_joint_and_supervised_handling_on_postgres() {
 /// Two joint units finish their parts offline at once; both apply everywhere.
 /// Then the lead finishes offline while the command centre sends a part back to be
 /// redone: whichever Automerge orders first applies, the other is flagged, and
-/// every device shows the same.
+/// every device shows the same. Then a lead finishes while a joint unit, offline,
+/// sends back a part the centre had released: the return is flagged.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_steps_on_joint_parts_converge() {
     let server = TestServer::start(Backend::Sqlite).await;
@@ -472,5 +473,58 @@ async fn concurrent_steps_on_joint_parts_converge() {
         }
         other => panic!("unexpected stage {other:?}"),
     }
+
+    // A lead finishing while a joint unit sends its part back: the centre had
+    // released the part (the lead saw it), the joint unit's phone had not.
+    let id = report(&worker, &g);
+    worker.sync().await.unwrap();
+    act(&sup, &id, step(Action::Accept, SUP_ROLE, "")).await;
+    act(&sup, &id, dispatch(&[JOINT_A])).await;
+    act(&lead, &id, step(Action::StartHandling, HANDLER, "")).await;
+    a.sync().await.unwrap();
+    act(
+        &sup,
+        &id,
+        IncidentTransition {
+            part: Some(JOINT_A.into()),
+            ..step(Action::PartRelease, SUP_ROLE, "改由主办单位一并办理")
+        },
+    )
+    .await;
+    lead.sync().await.unwrap();
+    lead.store
+        .incident_transition(&id, step(Action::Finish, HANDLER, "已办结"))
+        .unwrap();
+    a.store
+        .incident_transition(&id, part(Action::PartReturn, JOINT_A, "非本单位职责"))
+        .unwrap();
+    assert_eq!(a.sync().await.unwrap().rejected, 0);
+    assert_eq!(lead.sync().await.unwrap().rejected, 0);
+    for d in all {
+        d.sync().await.unwrap();
+    }
+    let states: Vec<WorkflowState> = all
+        .iter()
+        .map(|d| replay(&d.store.get::<Incident>(&id).unwrap()))
+        .collect();
+    assert!(
+        states.iter().all(|s| *s == states[0]),
+        "every device shows the same"
+    );
+    let s = &states[0];
+    assert_eq!(
+        s.stage,
+        Stage::Handled,
+        "the lead's finish stands in either order"
+    );
+    assert_eq!(s.part(JOINT_A).unwrap().status, PartStatus::Released);
+    assert_eq!(s.conflicts.len(), 1, "{:?}", s.conflicts);
+    assert_eq!(s.conflicts[0].by, "handler-sifa");
+    // Landing before the finish it meets a released part, after it a handled case.
+    let reason = &s.conflicts[0].reason;
+    assert!(
+        reason.contains("已免办") || reason.contains("已处置"),
+        "{reason}"
+    );
     server.stop().await;
 }
