@@ -2,9 +2,10 @@
 //! real server binary over loopback whether there is news for them, as their
 //! background jobs do every 5 minutes, through a proxy that counts every byte.
 //!
-//! A county of 1,500 grids; every phone is enrolled; a town's command centre
-//! dispatches cases to its platforms while the phones check, so the news table
-//! holds real rows. Reported: checks per second the server sustained, server CPU
+//! A county of 1,500 grids; every phone is enrolled, one in twenty as a
+//! platform's handler and the rest as grid workers; a town's command centre
+//! dispatches a case to a platform each round, so the news table holds real rows
+//! and the platform's handlers find it. Reported: checks per second the server sustained, server CPU
 //! per check and for a county's 5-minute period, bytes per check on the wire (both
 //! ways, headers included), and the delay from a dispatch on the supervisor's
 //! page to the handler's phone holding it: measured end to end with the phone's
@@ -127,7 +128,13 @@ async fn main() -> Result<(), BoxError> {
     let mut tasks = Vec::new();
     for k in 0..phones_n {
         let grid = tree.grids[k % grids_n].code.clone();
-        let staff = nth_worker_of(&grid, k / grids_n);
+        // One phone in twenty is a platform's handler (the rest grid workers):
+        // theirs are the checks that find the rounds' dispatches.
+        let staff = if k % 20 == 19 {
+            fieldgrid_sim::PLATFORMS[(k / 20) % 4].0.to_owned()
+        } else {
+            nth_worker_of(&grid, k / grids_n)
+        };
         let (url, token, dir, limit) =
             (proxy.url.clone(), token.clone(), dir.clone(), limit.clone());
         tasks.push(tokio::spawn(async move {
@@ -135,7 +142,7 @@ async fn main() -> Result<(), BoxError> {
             // Registered and approved as the app does; then closed until its job
             // runs, as on a phone (4,000 open stores and idle connections would
             // hold this process's file handles and the server's connection slots).
-            let store = fieldgrid_core::FieldStore::open(dir.join(format!("{staff}.sqlite")))?;
+            let store = fieldgrid_core::FieldStore::open(dir.join(format!("{k}-{staff}.sqlite")))?;
             store.sign_in(&staff);
             let n = k as u32;
             let reg = fieldgrid_core::sync::SyncClient::register(
