@@ -232,9 +232,12 @@ class FieldGridClientTest {
         watcher.take(incident, Step.Urge("320722104000-shichang", UrgeWay.PHONE, "请今日清理", due))
         watcher.sync(watcherToken)
         assertTrue(joint.syncIfNews(jointToken))
-        val urged = joint.myTasks().first()
-        assertEquals(incident, urged.incident.id)
+        // Urged tasks come first (the demo county's centres urge cases of their own).
+        val tasks = joint.myTasks()
+        val urged = tasks.first { it.incident.id == incident }
         assertTrue(urged.urgedAt != null)
+        val firstCalm = tasks.indexOfFirst { it.urgedAt == null }.let { if (it < 0) tasks.size else it }
+        assertTrue("urged tasks first", tasks.indexOf(urged) < firstCalm)
         joint.take(incident, Step.PartFinish("320722104000-shichang", "杂物已清理"))
         assertEquals(listOf("已完成"), joint.parts(incident).map { it.statusName })
         joint.sync(jointToken)
