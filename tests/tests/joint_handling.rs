@@ -518,13 +518,32 @@ async fn concurrent_steps_on_joint_parts_converge() {
         "the lead's finish stands in either order"
     );
     assert_eq!(s.part(JOINT_A).unwrap().status, PartStatus::Released);
-    assert_eq!(s.conflicts.len(), 1, "{:?}", s.conflicts);
-    assert_eq!(s.conflicts[0].by, "handler-sifa");
-    // Landing before the finish it meets a released part, after it a handled case.
-    let reason = &s.conflicts[0].reason;
-    assert!(
-        reason.contains("已免办") || reason.contains("已处置"),
-        "{reason}"
-    );
+    // The return was made without seeing the release, so Automerge may order it
+    // before the release too. There it applies and the release (allowed from a
+    // returned part) follows it. After the release it meets a released part, and
+    // after the finish a handled case: flagged.
+    let returned_first = s.conflicts.is_empty();
+    if !returned_first {
+        assert_eq!(s.conflicts.len(), 1, "{:?}", s.conflicts);
+        assert_eq!(s.conflicts[0].by, "handler-sifa");
+        let reason = &s.conflicts[0].reason;
+        assert!(
+            reason.contains("已免办") || reason.contains("已处置"),
+            "{reason}"
+        );
+    }
+    let on_server: Incident = fieldgrid_core::read_record(
+        &id,
+        &server
+            .state
+            .storage
+            .document(&id)
+            .await
+            .unwrap()
+            .unwrap()
+            .data,
+    )
+    .unwrap();
+    assert_eq!(replay(&on_server), *s, "the server replays the same");
     server.stop().await;
 }
