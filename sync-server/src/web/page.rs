@@ -121,7 +121,8 @@ pub fn bars(id: &str, title: &str, items: &[(String, Option<f64>)]) -> Markup {
     html! {
         figure.chart {
             figcaption { (title) }
-            svg id=(id) width="520" height=(h) role="img" {
+            // Scales to its card (the viewBox keeps the drawing's proportions).
+            svg id=(id) viewBox=(format!("0 0 520 {h}")) width="520" height=(h) role="img" {
                 @for (i, (label, v)) in items.iter().enumerate() {
                     @let y = 26 + i * 22;
                     @let w = v.map_or(0.0, |v| v.clamp(0.0, 1.0) * 300.0);
