@@ -36,6 +36,15 @@ for _ in $(seq 1 300); do
   sleep 0.2
 done
 curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null || { cat "$DATA/server.log"; exit 1; }
+# The demo county's simulated phones (command centres, handlers, inspectors) work
+# the loop after start: wait until they are done, so they never act on the
+# suites' own cases mid-test.
+for _ in $(seq 1 600); do
+  grep -q "demo county ready" "$DATA/server.log" && break
+  grep -q "demo simulation stopped" "$DATA/server.log" && { cat "$DATA/server.log"; exit 1; }
+  sleep 0.5
+done
+grep -q "demo county ready" "$DATA/server.log" || { echo "the demo county did not get ready"; tail -20 "$DATA/server.log"; exit 1; }
 export FIELDGRID_URL="http://127.0.0.1:$PORT" FIELDGRID_ADMIN_TOKEN="$ADMIN_TOKEN"
 
 status=0
