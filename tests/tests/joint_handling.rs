@@ -86,6 +86,23 @@ async fn act(d: &Device, id: &str, t: IncidentTransition) -> WorkflowState {
     state
 }
 
+/// Syncs every device, checks each replays incident `id` the same, and returns
+/// that state.
+async fn converged(all: &[&Device], id: &str) -> WorkflowState {
+    for d in all {
+        d.sync().await.unwrap();
+    }
+    let states: Vec<WorkflowState> = all
+        .iter()
+        .map(|d| replay(&d.store.get::<Incident>(id).unwrap()))
+        .collect();
+    assert!(
+        states.iter().all(|s| *s == states[0]),
+        "every device shows the same"
+    );
+    states.into_iter().next().unwrap()
+}
+
 fn task_kinds(d: &Device, id: &str) -> Vec<TaskKind> {
     d.store
         .my_tasks(now(), DayCount::WorkDays)
@@ -441,18 +458,7 @@ async fn concurrent_steps_on_joint_parts_converge() {
         .unwrap();
     assert_eq!(lead.sync().await.unwrap().rejected, 0);
     assert_eq!(sup.sync().await.unwrap().rejected, 0);
-    for d in all {
-        d.sync().await.unwrap();
-    }
-    let states: Vec<WorkflowState> = all
-        .iter()
-        .map(|d| replay(&d.store.get::<Incident>(&id).unwrap()))
-        .collect();
-    assert!(
-        states.iter().all(|s| *s == states[0]),
-        "every device shows the same"
-    );
-    let s = &states[0];
+    let s = &converged(&all, &id).await;
     assert_eq!(
         s.conflicts.len(),
         1,
@@ -500,18 +506,7 @@ async fn concurrent_steps_on_joint_parts_converge() {
         .unwrap();
     assert_eq!(a.sync().await.unwrap().rejected, 0);
     assert_eq!(lead.sync().await.unwrap().rejected, 0);
-    for d in all {
-        d.sync().await.unwrap();
-    }
-    let states: Vec<WorkflowState> = all
-        .iter()
-        .map(|d| replay(&d.store.get::<Incident>(&id).unwrap()))
-        .collect();
-    assert!(
-        states.iter().all(|s| *s == states[0]),
-        "every device shows the same"
-    );
-    let s = &states[0];
+    let s = &converged(&all, &id).await;
     assert_eq!(
         s.stage,
         Stage::Handled,
