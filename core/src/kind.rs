@@ -69,14 +69,17 @@ pub enum ReferenceKind {
     Catalogue,
     /// The household and person forms (表单).
     FormPack,
+    /// The assessment rules (考核办法).
+    AssessmentRules,
 }
 
 impl ReferenceKind {
     /// Every kind, in a fixed order.
-    pub const ALL: [ReferenceKind; 3] = [
+    pub const ALL: [ReferenceKind; 4] = [
         ReferenceKind::OrgTree,
         ReferenceKind::Catalogue,
         ReferenceKind::FormPack,
+        ReferenceKind::AssessmentRules,
     ];
 
     /// The name in storage, in the sync protocol and in `/v1/reference/{name}`.
@@ -85,6 +88,7 @@ impl ReferenceKind {
             ReferenceKind::OrgTree => "org_tree",
             ReferenceKind::Catalogue => "catalogue",
             ReferenceKind::FormPack => "forms",
+            ReferenceKind::AssessmentRules => "assessment_rules",
         }
     }
 

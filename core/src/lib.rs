@@ -47,6 +47,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod assessment;
 mod db;
 pub(crate) mod documents;
 mod error;
@@ -69,8 +70,8 @@ pub mod time;
 
 pub use automerge::ChangeHash;
 pub use documents::{
-    ChangeAuthor, DocumentInfo, FieldChange, FieldConflict, MergeOutcome, merge_document,
-    read_record,
+    ChangeAuthor, DocumentInfo, FieldChange, FieldConflict, MergeOutcome, change_authors,
+    merge_document, read_record,
 };
 pub use error::{Error, Result};
 pub use index::{SearchFilter, SearchHit};

@@ -541,3 +541,13 @@ pub struct NewsCheck {
     /// urge, a return, a case to verify or close): a full sync is due when above 0.
     pub count: u64,
 }
+
+/// `GET /v1/scorecard?period=`: the signed-in grid worker's own scorecard and
+/// points over a period, as the server computes them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MyScorecard {
+    /// The card, every item explained.
+    pub scorecard: crate::assessment::Scorecard,
+    /// The points ledger (以奖代补).
+    pub points: crate::assessment::PointsLedger,
+}

@@ -101,6 +101,18 @@ pub(crate) fn field_history(doc: &mut AutoCommit, path: &[String]) -> Vec<FieldC
     out
 }
 
+/// Who changed a stored document when: `(user id, unix seconds by the author's
+/// clock)` for every change whose commit message names its author, in causal
+/// order. The assessment counts a person's edits of households and persons by it.
+pub fn change_authors(id: &str, bytes: &[u8]) -> Result<Vec<(String, i64)>> {
+    let mut doc = super::merge::load_strict(id, bytes, &[])?;
+    Ok(doc
+        .get_changes(&[])
+        .iter()
+        .filter_map(|c| actor::author_of(c.message()).map(|u| (u, c.timestamp())))
+        .collect())
+}
+
 /// Every field that currently holds concurrent values.
 pub(crate) fn conflicts(doc: &AutoCommit) -> Vec<FieldConflict> {
     let mut out = Vec::new();

@@ -12,7 +12,7 @@ pub(crate) mod tree;
 use automerge::ChangeHash;
 use serde::Serialize;
 
-pub use history::{FieldChange, FieldConflict};
+pub use history::{FieldChange, FieldConflict, change_authors};
 pub use merge::{ChangeAuthor, MergeOutcome, merge_document, read_record};
 
 use crate::error::{Error, Result};

@@ -25,7 +25,7 @@ pub use workflow::{
 #[cfg(test)]
 mod joint_tests;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 /// The catalogue's name among the reference data.
 pub(crate) const CATALOGUE: &str = crate::kind::ReferenceKind::Catalogue.as_str();

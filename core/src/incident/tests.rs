@@ -6,7 +6,7 @@ use crate::{Error, FieldStore};
 pub(super) const T0: i64 = 1_795_500_000; // Tuesday 2026-11-24, 06:40 China time
 
 /// A neighbours' dispute reported at `T0` with no steps yet.
-pub(super) fn incident() -> Incident {
+pub(crate) fn incident() -> Incident {
     Incident {
         grid_code: "320722104201001".into(),
         category: "dispute.neighbour".into(),

@@ -22,6 +22,7 @@
 //! apply and the types they take and return; the `index` module holds the query
 //! tables they read. None of those calls back up into the store.
 
+mod assessment;
 mod door_plates;
 mod forms;
 mod household_lists;

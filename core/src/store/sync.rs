@@ -153,6 +153,44 @@ impl FieldStore {
         })
     }
 
+    /// The scorecard last fetched for `period` (kept for reading offline).
+    pub fn cached_scorecard(
+        &self,
+        period: &str,
+    ) -> Result<Option<crate::protocol::MyScorecard>> {
+        let v: Option<String> = self
+            .conn()
+            .query_row(
+                "SELECT value FROM meta WHERE key = ?1",
+                [format!("scorecard:{period}")],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(v.and_then(|v| serde_json::from_str(&v).ok()))
+    }
+
+    /// Keeps a fetched scorecard for reading offline (the latest per period, at
+    /// most the latest four periods).
+    pub(crate) fn cache_scorecard(&self, card: &crate::protocol::MyScorecard) -> Result<()> {
+        let body = serde_json::to_string(card).map_err(|e| crate::Error::InvalidDocument {
+            id: "scorecard".into(),
+            kind: crate::records::RecordKind::Incident,
+            reason: e.to_string(),
+        })?;
+        self.write(|tx| {
+            tx.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
+                [format!("scorecard:{}", card.scorecard.period), body],
+            )?;
+            tx.execute(
+                "DELETE FROM meta WHERE key LIKE 'scorecard:%' AND key NOT IN
+                 (SELECT key FROM meta WHERE key LIKE 'scorecard:%' ORDER BY rowid DESC LIMIT 4)",
+                [],
+            )?;
+            Ok(())
+        })
+    }
+
     pub(crate) fn sync_cursor(&self) -> Result<Option<Cursor>> {
         let c: Option<Vec<u8>> = self
             .conn()

@@ -283,6 +283,20 @@ impl SyncClient {
         self.get_json(&format!("/v1/news?after={after}")).await
     }
 
+    /// The signed-in grid worker's own scorecard and points for `period` (a code
+    /// such as `2026-11`, `2026-W48`, `2026-Q4`), from the server; kept on the
+    /// device so [`FieldStore::cached_scorecard`] shows it offline.
+    pub async fn my_scorecard(
+        &self,
+        store: &FieldStore,
+        period: &crate::assessment::Period,
+    ) -> Result<crate::protocol::MyScorecard, SyncError> {
+        let card: crate::protocol::MyScorecard =
+            self.get_json(&format!("/v1/scorecard?period={period}")).await?;
+        store.cache_scorecard(&card)?;
+        Ok(card)
+    }
+
     /// The background job's round: checks for news and, when there is some (or
     /// changes wait to be sent, or the last good sync is older than
     /// [`FULL_SYNC_AFTER_S`]: news is a hint, and a lost one must not leave a

@@ -123,6 +123,18 @@ pub(crate) async fn put_form_pack(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// `PUT /v1/admin/reference/assessment_rules`: publishes newer assessment rules
+/// (JSON); every problem is listed when they are refused.
+pub(crate) async fn put_assessment_rules(
+    State(state): State<AppState>,
+    Admin(name): Admin,
+    Json(rules): Json<fieldgrid_core::assessment::AssessmentRules>,
+) -> Result<StatusCode, ApiError> {
+    admin::publish(&state, &rules).await?;
+    tracing::info!(version = rules.version, admin = %name, "assessment rules published");
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// Which version a published sheet becomes.
 #[derive(serde::Deserialize)]
 pub(crate) struct VersionQuery {

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod admin;
+mod assessment;
 mod blobs;
 mod hotline;
 mod news;
@@ -28,6 +29,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/v1/sync", post(sync::sync))
         .route("/v1/news", get(news::check))
+        .route("/v1/scorecard", get(assessment::my_scorecard))
         .route("/v1/registrations", post(accounts::register))
         .route("/v1/registrations/{id}", get(accounts::status))
         .route("/v1/reference/{what}", get(reference::get_reference))
@@ -46,6 +48,10 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/admin/reference/org_tree", put(admin::put_org_tree))
         .route("/v1/admin/reference/forms", put(admin::put_form_pack))
         .route("/v1/admin/reference/catalogue", put(admin::put_catalogue))
+        .route(
+            "/v1/admin/reference/assessment_rules",
+            put(admin::put_assessment_rules),
+        )
         .route(
             "/v1/hotline/tickets",
             post(hotline::create).layer(DefaultBodyLimit::max(hotline::MAX_TICKET_BYTES)),

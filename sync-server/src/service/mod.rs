@@ -7,6 +7,7 @@
 //! kind, grid, stage or existence of anything outside it.
 
 pub mod accounts;
+pub mod assessment;
 pub mod intake;
 pub mod news;
 pub mod push;

@@ -52,6 +52,8 @@ pub struct PatrolReview {
     pub worker_id: String,
     /// The grid patrolled.
     pub grid_code: String,
+    /// When the patrol started (unix seconds, from its log).
+    pub started_at: i64,
     /// Why.
     pub purpose: String,
     /// Fixes in the track.
@@ -149,6 +151,7 @@ async fn review_with(
         line: simplified(&track, 10.0),
         worker_id: log.worker_id,
         grid_code: log.grid_code,
+        started_at: log.started_at,
         purpose: log.purpose,
         figures,
         findings,

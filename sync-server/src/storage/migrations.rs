@@ -34,6 +34,7 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
     step!(5, "005_track_clock.sql"),
     step!(6, "006_intake.sql"),
     step!(7, "007_news.sql"),
+    step!(8, "008_points.sql"),
 ];
 
 /// The steps a database at `version` still needs, or [`StorageError::TooNew`]

@@ -298,6 +298,7 @@ pub trait Storage:
     + UploadStore
     + IntakeStore
     + NewsStore
+    + PointStore
     + Send
     + Sync
     + 'static
@@ -510,10 +511,27 @@ pub trait NewsStore: Send + Sync {
     async fn prune_news(&self, before: i64) -> StorageResult<u64>;
 }
 
+/// Adjustments of grid workers' points, attributed and never edited.
+#[async_trait]
+pub trait PointStore: Send + Sync {
+    /// Stores one adjustment.
+    async fn add_point_adjustment(
+        &self,
+        adjustment: &fieldgrid_core::assessment::PointAdjustment,
+    ) -> StorageResult<()>;
+    /// The adjustments of `staff` made in `[from, to)` (unix seconds), oldest first.
+    async fn point_adjustments(
+        &self,
+        staff: &str,
+        from: i64,
+        to: i64,
+    ) -> StorageResult<Vec<fieldgrid_core::assessment::PointAdjustment>>;
+}
+
 /// Every storage trait, for the backends that implement them.
 pub mod prelude {
     pub use super::{
-        AccountStore, DocumentStore, IntakeStore, NewsStore, ReferenceStore, Storage, TrackStore,
-        UploadStore, WebSessionStore,
+        AccountStore, DocumentStore, IntakeStore, NewsStore, PointStore, ReferenceStore, Storage,
+        TrackStore, UploadStore, WebSessionStore,
     };
 }

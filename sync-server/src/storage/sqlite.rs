@@ -1,5 +1,6 @@
 //! The embedded SQLite backend: one file, one writer connection, a few readers.
 
+use fieldgrid_core::assessment::PointAdjustment;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -827,6 +828,50 @@ impl NewsStore for SqliteStorage {
     async fn prune_news(&self, before: i64) -> StorageResult<u64> {
         self.write(move |c| Ok(c.execute("DELETE FROM news WHERE at < ?1", [before])? as u64))
             .await
+    }
+}
+
+#[async_trait]
+impl PointStore for SqliteStorage {
+    async fn add_point_adjustment(&self, a: &PointAdjustment) -> StorageResult<()> {
+        let a = a.clone();
+        self.write(move |c| {
+            c.execute(
+                "INSERT INTO point_adjustments (staff_id, at, points, reason, by_user)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![a.staff, a.at, a.points, a.reason, a.by],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn point_adjustments(
+        &self,
+        staff: &str,
+        from: i64,
+        to: i64,
+    ) -> StorageResult<Vec<PointAdjustment>> {
+        let staff = staff.to_owned();
+        self.read(move |c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT staff_id, at, points, reason, by_user FROM point_adjustments
+                 WHERE staff_id = ?1 AND at >= ?2 AND at < ?3 ORDER BY id",
+            )?;
+            let rows = stmt
+                .query_map(params![staff, from, to], |r| {
+                    Ok(PointAdjustment {
+                        staff: r.get(0)?,
+                        at: r.get(1)?,
+                        points: r.get(2)?,
+                        reason: r.get(3)?,
+                        by: r.get(4)?,
+                    })
+                })?
+                .collect::<rusqlite::Result<_>>()?;
+            Ok(rows)
+        })
+        .await
     }
 }
 

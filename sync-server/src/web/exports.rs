@@ -18,7 +18,9 @@ use crate::service::tracks;
 fn csv_cell(s: &str) -> String {
     // Quote everything; neutralise formula injection in spreadsheet apps (a cell
     // starting with a formula sign, or with a tab or carriage return before one).
-    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r', '\n']) {
+    // A plain number (a negative score) is left as it is.
+    let number = s.parse::<f64>().is_ok_and(f64::is_finite) && !s.starts_with('+');
+    let s = if !number && s.starts_with(['=', '+', '-', '@', '\t', '\r', '\n']) {
         format!("'{s}")
     } else {
         s.to_owned()
@@ -26,7 +28,7 @@ fn csv_cell(s: &str) -> String {
     format!("\"{}\"", s.replace('"', "\"\""))
 }
 
-fn csv(name: &str, head: &[&str], rows: Vec<Vec<String>>) -> Response {
+pub(crate) fn csv(name: &str, head: &[&str], rows: Vec<Vec<String>>) -> Response {
     let mut out = String::from("\u{feff}");
     out.push_str(
         &head

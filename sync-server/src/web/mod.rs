@@ -6,6 +6,7 @@
 //! assets are embedded in the binary; Leaflet comes from npm at build time.
 
 mod admin;
+mod assessment;
 mod assets;
 pub mod auth;
 mod exports;
@@ -69,6 +70,11 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/ui/households/{id}", get(households::detail))
         .route("/ui/stats", get(stats::page))
+        .route("/ui/assessment", get(assessment::page))
+        .route("/ui/assessment/rules", get(assessment::rules))
+        .route("/ui/assessment/{subject}/{id}", get(assessment::detail))
+        .route("/ui/assessment/worker/{id}/points", post(assessment::adjust))
+        .route("/ui/export/scorecards.csv", get(assessment::csv))
         .route("/ui/admin", get(admin::page))
         .route("/ui/admin/registrations/{id}/approve", post(admin::approve))
         .route("/ui/admin/registrations/{id}/reject", post(admin::reject))

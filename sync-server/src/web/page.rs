@@ -39,6 +39,7 @@ pub fn layout(signed: &SignedIn, title: &str, active: &str, head: Head, body: Ma
         ("/ui/intake", "intake", "受理"),
         ("/ui/households", "households", "户籍"),
         ("/ui/stats", "stats", "统计"),
+        ("/ui/assessment", "assessment", "考核"),
         ("/ui/admin", "admin", "管理"),
     ];
     html! {
