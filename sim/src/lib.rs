@@ -60,6 +60,10 @@ pub struct SimConfig {
     pub offline_every: usize,
     /// Random seed.
     pub seed: u64,
+    /// Days of field work: each phone patrols and reports once a day, the days
+    /// ending today (the households are filled on the first, and a few updated
+    /// and visited on each later one); the command centre then works the loop.
+    pub days: u32,
 }
 
 impl Default for SimConfig {
@@ -76,6 +80,7 @@ impl Default for SimConfig {
             fake_every: 5,
             offline_every: 6,
             seed: 2026,
+            days: 1,
         }
     }
 }
@@ -611,77 +616,110 @@ pub async fn run(
             s.new_person(&grid.code, p, Some((&hid, "head")))?;
             report.households += 1;
         }
-        // The patrol: along the grid's streets (a sweep 120 m apart), with stops.
-        let origin = (south + 0.0015, w + 0.0015);
-        let mut route = Vec::new();
-        for row in 0..6 {
-            let north = row as f64 * 120.0;
-            let (a, b) = (offset(origin, 0.0, north), offset(origin, 800.0, north));
-            if row % 2 == 0 {
-                route.extend([a, b])
-            } else {
-                route.extend([b, a])
-            }
-            // Standing at a shop front for a few minutes: the same point repeated.
-            for _ in 0..18 {
-                route.push(*route.last().expect("route has points"));
-            }
-        }
-        let fake = cfg.fake_every > 0 && k % cfg.fake_every == cfg.fake_every - 1;
-        let walk = Walk {
-            route,
-            speed_mps: if fake { 9.0 } else { 1.3 },
-            interval_ms: 5_000,
-            noise_m: if fake { 0.0 } else { 4.0 },
-            seed: k as u64,
-        };
         // Out of signal: the day happened hours ago and is still only on the phone.
         let late = cfg.offline_every > 0 && k % cfg.offline_every == 2;
-        let hours_ago: i64 = if late { 5 * 3_600 } else { 0 };
-        let start = now_ms - i64::from(cfg.patrol_minutes) * 60_000 - 600_000 - hours_ago * 1_000;
-        let mut fixes = walk.fixes(start);
-        fixes.retain(|f| f.time_ms < start + i64::from(cfg.patrol_minutes) * 60_000);
-        if fake {
-            // A mock-location app: perfectly straight, mocked fixes at driving speed.
-            for f in &mut fixes {
-                f.mock = true;
+        for day in 0..cfg.days.max(1) {
+            // Days back from today: the first day the longest ago.
+            let back = i64::from(cfg.days.max(1) - 1 - day) * 86_400;
+            if day > 0 {
+                // A later day: a household updated and visited.
+                let houses = s.list_households(&fieldgrid_core::household::HouseholdQuery {
+                    grids: vec![grid.code.clone()],
+                    limit: 100,
+                    ..Default::default()
+                })?;
+                if let Some(h) = houses.get(day as usize % houses.len().max(1)) {
+                    s.save_fields(
+                        &h.id,
+                        &[(
+                            "safety.smoke_alarm".into(),
+                            Some(FieldValue::Bool(day % 2 == 0)),
+                        )],
+                    )?;
+                    s.record_visit(
+                        &h.id,
+                        fieldgrid_core::household::NewVisit {
+                            purpose: fieldgrid_core::household::VISIT_PURPOSES[0].into(),
+                            notes: "入户走访，了解近况".into(),
+                            ..Default::default()
+                        },
+                    )?;
+                }
             }
-            report.fakes += 1;
-        }
-        let patrol = s.start_patrol(&grid.code, "日常巡查", TravelMode::Walking)?;
-        report.fixes += s.ingest_fixes(&patrol, &fixes)?.accepted;
-        s.stop_patrol(&patrol)?;
-        for i in 0..cfg.incidents {
-            let photo = photo(&mut rng);
-            let at = offset(
-                origin,
-                rng.random_range(0.0..800.0),
-                rng.random_range(0.0..600.0),
-            );
-            let categories = [
-                "urban.street.stalls",
-                "fire.passage.blocked",
-                "dispute.neighbour.noise",
-                "service.infrastructure.road",
-            ];
-            let descriptions = [
-                "路口流动摊贩占道经营",
-                "楼道堆放杂物堵塞消防通道",
-                "邻里噪音纠纷",
-                "路灯损坏需维修",
-            ];
-            report_incident(
-                phone,
-                Report {
-                    grid: &grid.code,
-                    category: categories[(k + i) % 4],
-                    description: descriptions[(k + i) % 4],
-                    at,
-                    reported_at: now_ms / 1000 - 600 - hours_ago,
-                    photo,
-                },
-            )?;
-            report.incidents += 1;
+            // The patrol: along the grid's streets (a sweep 120 m apart), with stops.
+            let origin = (south + 0.0015, w + 0.0015);
+            let mut route = Vec::new();
+            for row in 0..6 {
+                let north = row as f64 * 120.0;
+                let (a, b) = (offset(origin, 0.0, north), offset(origin, 800.0, north));
+                if row % 2 == 0 {
+                    route.extend([a, b])
+                } else {
+                    route.extend([b, a])
+                }
+                // Standing at a shop front for a few minutes: the same point repeated.
+                for _ in 0..18 {
+                    route.push(*route.last().expect("route has points"));
+                }
+            }
+            let fake = cfg.fake_every > 0 && k % cfg.fake_every == cfg.fake_every - 1;
+            let walk = Walk {
+                route,
+                speed_mps: if fake { 9.0 } else { 1.3 },
+                interval_ms: 5_000,
+                noise_m: if fake { 0.0 } else { 4.0 },
+                seed: k as u64,
+            };
+            let hours_ago: i64 = if late { 5 * 3_600 } else { 0 };
+            let start = now_ms
+                - i64::from(cfg.patrol_minutes) * 60_000
+                - 600_000
+                - hours_ago * 1_000
+                - back * 1_000;
+            let mut fixes = walk.fixes(start);
+            fixes.retain(|f| f.time_ms < start + i64::from(cfg.patrol_minutes) * 60_000);
+            if fake {
+                // A mock-location app: perfectly straight, mocked fixes at driving speed.
+                for f in &mut fixes {
+                    f.mock = true;
+                }
+                report.fakes += 1;
+            }
+            let patrol = s.start_patrol(&grid.code, "日常巡查", TravelMode::Walking)?;
+            report.fixes += s.ingest_fixes(&patrol, &fixes)?.accepted;
+            s.stop_patrol(&patrol)?;
+            for i in 0..cfg.incidents {
+                let photo = photo(&mut rng);
+                let at = offset(
+                    origin,
+                    rng.random_range(0.0..800.0),
+                    rng.random_range(0.0..600.0),
+                );
+                let categories = [
+                    "urban.street.stalls",
+                    "fire.passage.blocked",
+                    "dispute.neighbour.noise",
+                    "service.infrastructure.road",
+                ];
+                let descriptions = [
+                    "路口流动摊贩占道经营",
+                    "楼道堆放杂物堵塞消防通道",
+                    "邻里噪音纠纷",
+                    "路灯损坏需维修",
+                ];
+                report_incident(
+                    phone,
+                    Report {
+                        grid: &grid.code,
+                        category: categories[(k + i) % 4],
+                        description: descriptions[(k + i) % 4],
+                        at,
+                        reported_at: now_ms / 1000 - 600 - hours_ago - back,
+                        photo,
+                    },
+                )?;
+                report.incidents += 1;
+            }
         }
         if late {
             late_phones.push(k);

@@ -50,6 +50,7 @@ pub fn demo_config() -> SimConfig {
         fake_every: 6,
         offline_every: 8,
         seed: 2026,
+        days: 1,
     }
 }
 

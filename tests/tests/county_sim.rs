@@ -25,6 +25,7 @@ async fn a_small_county_runs_a_day(backend: Backend) {
         fake_every: 4,
         offline_every: 3,
         seed: 7,
+        days: 1,
     };
     let mut tree = county(&cfg);
     tree.version = 2; // newer than the demo county the test server starts with

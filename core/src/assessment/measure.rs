@@ -207,7 +207,10 @@ pub fn measure(
                 .filter(|e| e.kind == kind && mine(&e.by, &e.grid))
                 .map(|e| e.record.as_str())
                 .collect();
-            out.insert(metric, count(records.into_iter().map(String::from).collect()));
+            out.insert(
+                metric,
+                count(records.into_iter().map(String::from).collect()),
+            );
         }
         out.insert(
             Metric::Visits,

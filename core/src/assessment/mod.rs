@@ -14,7 +14,13 @@ pub mod score;
 #[cfg(test)]
 mod tests;
 
-pub use measure::{Activity, Measure, PatrolBrief, RecordEdit, VERIFY_DAYS, VisitBrief, Who, measure};
+pub use measure::{
+    Activity, Measure, PatrolBrief, RecordEdit, VERIFY_DAYS, VisitBrief, Who, measure,
+};
 pub use period::{BadPeriod, Period, PeriodKind};
-pub use rules::{AssessmentRules, Metric, MetricKind, PointRule, RuleItem, RuleSet, Subject, default_rules};
-pub use score::{PointAdjustment, PointEntry, PointsLedger, ScoreItem, Scorecard, points_ledger, score};
+pub use rules::{
+    AssessmentRules, Metric, MetricKind, PointRule, RuleItem, RuleSet, Subject, default_rules,
+};
+pub use score::{
+    PointAdjustment, PointEntry, PointsLedger, ScoreItem, Scorecard, points_ledger, score,
+};

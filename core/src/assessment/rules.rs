@@ -393,14 +393,17 @@ impl ReferenceData for AssessmentRules {
             if !paid.insert(p.metric) {
                 out.push(format!("points: {m} appears twice"));
             }
-            if p.metric.kind() != MetricKind::Count || !p.metric.subjects().contains(&Subject::Worker)
+            if p.metric.kind() != MetricKind::Count
+                || !p.metric.subjects().contains(&Subject::Worker)
             {
                 out.push(format!(
                     "points: {m} is not a count of a grid worker's items"
                 ));
             }
             if !number(p.points) || p.points == 0.0 {
-                out.push(format!("points: {m} needs points above 0 and at most {LIMIT}"));
+                out.push(format!(
+                    "points: {m} needs points above 0 and at most {LIMIT}"
+                ));
             }
         }
         out

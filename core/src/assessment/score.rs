@@ -94,7 +94,11 @@ pub fn score(
                     cap.map_or(String::new(), |c| format!("（最多扣 {c} 分）")),
                     round2(taken)
                 );
-                (None, Some(-round2(taken)), explain)
+                (
+                    None,
+                    Some(if taken > 0.0 { -round2(taken) } else { 0.0 }),
+                    explain,
+                )
             }
             (_, None) => {
                 full += rule.weight;
@@ -106,7 +110,11 @@ pub fn score(
             }
             (_, Some(value)) => {
                 let target = rule.target.unwrap_or(1.0)
-                    * if kind == MetricKind::Count { scale } else { 1.0 };
+                    * if kind == MetricKind::Count {
+                        scale
+                    } else {
+                        1.0
+                    };
                 let cap = cap.unwrap_or(1.0);
                 let ratio = if target > 0.0 { value / target } else { 0.0 };
                 let s = round2(rule.weight * ratio.min(cap));

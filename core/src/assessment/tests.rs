@@ -10,13 +10,21 @@ use crate::time::day_start;
 fn periods_read_write_and_bound() {
     for (code, kind, days, label) in [
         ("2026-11-29", PeriodKind::Day, 1, "2026年11月29日"),
-        ("2026-W48", PeriodKind::Week, 7, "2026年第48周（11月23日—11月29日）"),
+        (
+            "2026-W48",
+            PeriodKind::Week,
+            7,
+            "2026年第48周（11月23日—11月29日）",
+        ),
         ("2026-11", PeriodKind::Month, 30, "2026年11月"),
         ("2026-Q4", PeriodKind::Quarter, 92, "2026年第四季度"),
         ("2024-02", PeriodKind::Month, 29, "2024年2月"),
     ] {
         let p = Period::parse(code).unwrap();
-        assert_eq!((p.kind(), p.days(), p.label_zh()), (kind, days, label.into()));
+        assert_eq!(
+            (p.kind(), p.days(), p.label_zh()),
+            (kind, days, label.into())
+        );
         assert_eq!(p.to_string(), code);
         assert_eq!(Period::parse(&p.previous().next().to_string()).unwrap(), p);
     }
@@ -24,14 +32,36 @@ fn periods_read_write_and_bound() {
     assert_eq!(nov.bounds().0, day_start("2026-11-01").unwrap());
     assert_eq!(nov.bounds().1, day_start("2026-12-01").unwrap());
     assert_eq!(nov.previous().to_string(), "2026-10");
-    assert_eq!(Period::parse("2026-Q1").unwrap().previous().to_string(), "2025-Q4");
-    assert_eq!(Period::parse("2026-W01").unwrap().previous().to_string(), "2025-W52");
+    assert_eq!(
+        Period::parse("2026-Q1").unwrap().previous().to_string(),
+        "2025-Q4"
+    );
+    assert_eq!(
+        Period::parse("2026-W01").unwrap().previous().to_string(),
+        "2025-W52"
+    );
     assert_eq!(nov.year_before().to_string(), "2025-11");
     // 2026-11-29 is a Sunday: its week began on Monday the 23rd.
     let sunday = day_start("2026-11-29").unwrap() + 3_600;
-    assert_eq!(Period::containing(PeriodKind::Week, sunday).to_string(), "2026-W48");
-    assert_eq!(Period::containing(PeriodKind::Quarter, sunday).to_string(), "2026-Q4");
-    for bad in ["", "2026", "2026-13", "2026-Q5", "2026-W54", "2026-11-31", "26-11", "2026-1", "<b>"] {
+    assert_eq!(
+        Period::containing(PeriodKind::Week, sunday).to_string(),
+        "2026-W48"
+    );
+    assert_eq!(
+        Period::containing(PeriodKind::Quarter, sunday).to_string(),
+        "2026-Q4"
+    );
+    for bad in [
+        "",
+        "2026",
+        "2026-13",
+        "2026-Q5",
+        "2026-W54",
+        "2026-11-31",
+        "26-11",
+        "2026-1",
+        "<b>",
+    ] {
         let e = Period::parse(bad).unwrap_err().to_string();
         assert!(e.contains("is not a period"), "{bad}: {e}");
     }
@@ -73,7 +103,10 @@ fn shipped_rules_are_valid_and_bad_rules_say_what_is_wrong() {
         "grid: item coverage is a rate; its target is at most 1",
         "points: coverage is not a count",
     ] {
-        assert!(problems.contains(expected), "{expected} missing from:\n{problems}");
+        assert!(
+            problems.contains(expected),
+            "{expected} missing from:\n{problems}"
+        );
     }
 }
 
@@ -166,8 +199,30 @@ fn a_worker_and_a_unit_score_by_hand() {
     });
     // Reported by the worker: two accepted (one closed on time by 平台A), one not.
     let cases = [
-        case(w, "g1", day(1), &[(Action::Accept, day(1), None), (Action::Dispatch, day(1) + 60, Some("unit-a")), (Action::StartHandling, day(1) + 90, None), (Action::Finish, day(2), None), (Action::Verify, day(2) + 600, None), (Action::Close, day(2) + 900, None), (Action::Assess, day(3), None)]),
-        case(w, "g1", day(4), &[(Action::Accept, day(4), None), (Action::Dispatch, day(4) + 60, Some("unit-a")), (Action::Return, day(4) + 120, None)]),
+        case(
+            w,
+            "g1",
+            day(1),
+            &[
+                (Action::Accept, day(1), None),
+                (Action::Dispatch, day(1) + 60, Some("unit-a")),
+                (Action::StartHandling, day(1) + 90, None),
+                (Action::Finish, day(2), None),
+                (Action::Verify, day(2) + 600, None),
+                (Action::Close, day(2) + 900, None),
+                (Action::Assess, day(3), None),
+            ],
+        ),
+        case(
+            w,
+            "g1",
+            day(4),
+            &[
+                (Action::Accept, day(4), None),
+                (Action::Dispatch, day(4) + 60, Some("unit-a")),
+                (Action::Return, day(4) + 120, None),
+            ],
+        ),
         case(w, "g1", day(5), &[]),
     ];
     for (n, c) in cases.into_iter().enumerate() {
@@ -197,10 +252,18 @@ fn a_worker_and_a_unit_score_by_hand() {
     let scores: Vec<Option<f64>> = card.items.iter().map(|i| i.score).collect();
     assert_eq!(
         scores,
-        [15.0, 4.0, 7.5, 3.0, 3.75, 5.0, 0.0, 0.75, -5.0].map(Some).to_vec()
+        [15.0, 4.0, 7.5, 3.0, 3.75, 5.0, 0.0, 0.75, -5.0]
+            .map(Some)
+            .to_vec()
     );
     assert_eq!(card.total, 34.0);
-    assert!(card.items[0].explain.contains("实际 30小时 ÷ 目标 40小时 × 20 分 = 15 分"), "{}", card.items[0].explain);
+    assert!(
+        card.items[0]
+            .explain
+            .contains("实际 30小时 ÷ 目标 40小时 × 20 分 = 15 分"),
+        "{}",
+        card.items[0].explain
+    );
     // Points: 2 valid × 2 + 15 households × 0.5 + 1 visit × 1 = 12.5, plus −2.
     let ledger = points_ledger(
         &rules,
@@ -215,7 +278,10 @@ fn a_worker_and_a_unit_score_by_hand() {
             by: "supervisor".into(),
         }],
     );
-    assert_eq!((ledger.earned, ledger.adjusted, ledger.total), (12.5, -2.0, 10.5));
+    assert_eq!(
+        (ledger.earned, ledger.adjusted, ledger.total),
+        (12.5, -2.0, 10.5)
+    );
     assert_eq!(ledger.entries.len(), 2 + 15 + 1);
 
     // The unit led two cases: one closed on time and satisfied, one it sent back
@@ -224,14 +290,27 @@ fn a_worker_and_a_unit_score_by_hand() {
     assert_eq!(u[&Metric::OnTimeCloseRate].value, Some(1.0));
     assert_eq!(u[&Metric::ClosureRate].value, Some(1.0));
     assert_eq!(u[&Metric::SatisfactionRate].value, Some(1.0));
-    assert_eq!(u[&Metric::Returns].records, Vec::<String>::new(), "the returned case's lead is no longer unit-a");
+    assert_eq!(
+        u[&Metric::Returns].records,
+        Vec::<String>::new(),
+        "the returned case's lead is no longer unit-a"
+    );
     let card = score(&rules, Subject::Unit, ("unit-a", "平台A"), period, &u);
     assert_eq!(card.total, 100.0);
 
     // The grid: its three cases and its two workers.
     let grids: BTreeSet<String> = ["g1".to_owned()].into();
     let workers = vec![(w.to_owned(), 34.0), ("worker-2".to_owned(), 56.0)];
-    let g = measure(Who::Area { grids: &grids, workers: &workers }, &activity, &catalogue, (from, to), now);
+    let g = measure(
+        Who::Area {
+            grids: &grids,
+            workers: &workers,
+        },
+        &activity,
+        &catalogue,
+        (from, to),
+        now,
+    );
     assert_eq!(g[&Metric::AcceptanceRate].hits, 2);
     assert_eq!(g[&Metric::AcceptanceRate].of, Some(3));
     assert_eq!(g[&Metric::AcceptanceRate].records, vec!["i0", "i1", "i2"]);

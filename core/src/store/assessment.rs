@@ -50,7 +50,9 @@ impl FieldStore {
              WHERE kind IN ('household', 'person') AND updated_at >= ?1 ORDER BY id",
         )?;
         let docs: Vec<(String, String, String)> = stmt
-            .query_map([from - EDIT_MARGIN_S], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .query_map([from - EDIT_MARGIN_S], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })?
             .collect::<rusqlite::Result<_>>()?;
         for (id, kind, grid) in docs {
             if !sees(&grid) {

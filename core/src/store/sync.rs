@@ -154,10 +154,7 @@ impl FieldStore {
     }
 
     /// The scorecard last fetched for `period` (kept for reading offline).
-    pub fn cached_scorecard(
-        &self,
-        period: &str,
-    ) -> Result<Option<crate::protocol::MyScorecard>> {
+    pub fn cached_scorecard(&self, period: &str) -> Result<Option<crate::protocol::MyScorecard>> {
         let v: Option<String> = self
             .conn()
             .query_row(

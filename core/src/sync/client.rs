@@ -291,8 +291,9 @@ impl SyncClient {
         store: &FieldStore,
         period: &crate::assessment::Period,
     ) -> Result<crate::protocol::MyScorecard, SyncError> {
-        let card: crate::protocol::MyScorecard =
-            self.get_json(&format!("/v1/scorecard?period={period}")).await?;
+        let card: crate::protocol::MyScorecard = self
+            .get_json(&format!("/v1/scorecard?period={period}"))
+            .await?;
         store.cache_scorecard(&card)?;
         Ok(card)
     }

@@ -6,6 +6,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use fieldgrid_core::ReferenceKind;
 use fieldgrid_core::assessment::{
     Activity, AssessmentRules, PatrolBrief, Period, PointAdjustment, PointsLedger, Scorecard,
     Subject, Who, default_rules, measure, points_ledger, score,
@@ -13,7 +14,6 @@ use fieldgrid_core::assessment::{
 use fieldgrid_core::incident::Catalogue;
 use fieldgrid_core::org::{OrgTree, Role, Scope, UnitLevel};
 use fieldgrid_core::patrol::authenticity::FindingKind;
-use fieldgrid_core::ReferenceKind;
 
 use super::{Caller, ServiceError, blocking, replica, tracks};
 use crate::AppState;
@@ -63,7 +63,8 @@ pub fn subjects(caller: &Caller, subject: Subject) -> Vec<SubjectRef> {
             .map(|g| g.code.clone())
             .collect()
     };
-    let whole = |grids: &BTreeSet<String>| !grids.is_empty() && grids.iter().all(|g| caller.sees(g));
+    let whole =
+        |grids: &BTreeSet<String>| !grids.is_empty() && grids.iter().all(|g| caller.sees(g));
     let mut out: Vec<SubjectRef> = match subject {
         Subject::Worker => tree
             .staff
@@ -158,8 +159,7 @@ pub async fn activity(
     let (from, to) = period.bounds();
     let store = replica::store(state).await?;
     let c = caller.clone();
-    let mut activity =
-        blocking(move || store.activity_between(|g| c.sees(g), (from, to))).await?;
+    let mut activity = blocking(move || store.activity_between(|g| c.sees(g), (from, to))).await?;
     for (patrol, _) in state
         .storage
         .patrols_between(from * 1000, to * 1000)
@@ -232,8 +232,7 @@ impl Assessment {
     /// The cards of every subject of one kind in the caller's area.
     pub fn cards(&self, caller: &Caller, subject: Subject) -> Vec<Scorecard> {
         if subject == Subject::Worker {
-            let mut cards: Vec<Scorecard> =
-                self.workers.values().map(|(_, c)| c.clone()).collect();
+            let mut cards: Vec<Scorecard> = self.workers.values().map(|(_, c)| c.clone()).collect();
             cards.sort_by(|a, b| a.name.cmp(&b.name));
             return cards;
         }
@@ -254,7 +253,13 @@ impl Assessment {
                         workers: &workers,
                     },
                 };
-                let m = measure(who, &self.activity, &self.catalogue, self.period.bounds(), now);
+                let m = measure(
+                    who,
+                    &self.activity,
+                    &self.catalogue,
+                    self.period.bounds(),
+                    now,
+                );
                 score(&self.rules, subject, (&s.id, &s.name), self.period, &m)
             })
             .collect()
@@ -291,7 +296,13 @@ impl Assessment {
         );
         let (from, to) = self.period.bounds();
         let adjustments = state.storage.point_adjustments(staff, from, to).await?;
-        Ok(points_ledger(&self.rules, staff, self.period, &m, adjustments))
+        Ok(points_ledger(
+            &self.rules,
+            staff,
+            self.period,
+            &m,
+            adjustments,
+        ))
     }
 }
 

@@ -52,7 +52,7 @@ pub struct PatrolReview {
     pub worker_id: String,
     /// The grid patrolled.
     pub grid_code: String,
-    /// When the patrol started (unix seconds, from its log).
+    /// When the patrol started: its first fix (unix seconds), else its log's start.
     pub started_at: i64,
     /// Why.
     pub purpose: String,
@@ -151,7 +151,9 @@ async fn review_with(
         line: simplified(&track, 10.0),
         worker_id: log.worker_id,
         grid_code: log.grid_code,
-        started_at: log.started_at,
+        started_at: track
+            .first()
+            .map_or(log.started_at, |f| f.fix.time_ms / 1000),
         purpose: log.purpose,
         figures,
         findings,

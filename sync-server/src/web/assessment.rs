@@ -9,8 +9,8 @@ use fieldgrid_core::assessment::{Metric, Period, PeriodKind, ScoreItem, Scorecar
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::auth::SignedIn;
 use super::auth::CsrfForm;
+use super::auth::SignedIn;
 use super::page::{Head, bars, csrf_field, layout, table, time};
 use super::{PageError, caller};
 use crate::AppState;
@@ -158,7 +158,16 @@ pub async fn detail(
     Path((subject, id)): Path<(String, String)>,
     Query(q): Query<CardQuery>,
 ) -> Result<Markup, PageError> {
-    render_detail(&state, &signed, &subject, &id, q.period.as_deref(), None, None).await
+    render_detail(
+        &state,
+        &signed,
+        &subject,
+        &id,
+        q.period.as_deref(),
+        None,
+        None,
+    )
+    .await
 }
 
 async fn render_detail(
@@ -273,15 +282,42 @@ pub async fn adjust(
 ) -> Result<Markup, PageError> {
     let caller = caller(&state, &signed).await?;
     let Ok(points) = form.points.trim().parse::<f64>() else {
-        return render_detail(&state, &signed, "worker", &id, q.period.as_deref(), None, Some("调整分值须为数字")).await;
+        return render_detail(
+            &state,
+            &signed,
+            "worker",
+            &id,
+            q.period.as_deref(),
+            None,
+            Some("调整分值须为数字"),
+        )
+        .await;
     };
     match assessment::adjust_points(&state, &caller, &id, points, &form.reason).await {
         Ok(a) => {
             let notice = format!("已调整 {} 分", trim(a.points));
-            render_detail(&state, &signed, "worker", &id, q.period.as_deref(), Some(&notice), None).await
+            render_detail(
+                &state,
+                &signed,
+                "worker",
+                &id,
+                q.period.as_deref(),
+                Some(&notice),
+                None,
+            )
+            .await
         }
         Err(crate::service::ServiceError::Refused(why)) => {
-            render_detail(&state, &signed, "worker", &id, q.period.as_deref(), None, Some(&why)).await
+            render_detail(
+                &state,
+                &signed,
+                "worker",
+                &id,
+                q.period.as_deref(),
+                None,
+                Some(&why),
+            )
+            .await
         }
         Err(e) => Err(e.into()),
     }
@@ -308,14 +344,29 @@ pub async fn rules(State(state): State<AppState>, signed: SignedIn) -> Result<Ma
             html! { (trim(p.points)) },
         ]).collect::<Vec<_>>()))
     };
-    Ok(layout(&signed, "考核办法", "assessment", Head::default(), body))
+    Ok(layout(
+        &signed,
+        "考核办法",
+        "assessment",
+        Head::default(),
+        body,
+    ))
 }
 
 /// The cards as CSV rows: Chinese headers, the subject's code column, then each
 /// item's value and score.
-pub(crate) fn csv_rows(a: &Assessment, subject: Subject, cards: &[Scorecard]) -> (Vec<String>, Vec<Vec<String>>) {
+pub(crate) fn csv_rows(
+    a: &Assessment,
+    subject: Subject,
+    cards: &[Scorecard],
+) -> (Vec<String>, Vec<Vec<String>>) {
     let items = a.rules.items(subject);
-    let mut head = vec!["名称".to_owned(), "编码".to_owned(), "考核期".to_owned(), "总分".to_owned()];
+    let mut head = vec![
+        "名称".to_owned(),
+        "编码".to_owned(),
+        "考核期".to_owned(),
+        "总分".to_owned(),
+    ];
     for i in items {
         head.push(format!("{}（实际）", i.metric.name_zh()));
         head.push(format!("{}（得分）", i.metric.name_zh()));
@@ -323,10 +374,19 @@ pub(crate) fn csv_rows(a: &Assessment, subject: Subject, cards: &[Scorecard]) ->
     let rows = cards
         .iter()
         .map(|c| {
-            let mut r = vec![c.name.clone(), c.id.clone(), c.period.to_string(), trim(c.total)];
+            let mut r = vec![
+                c.name.clone(),
+                c.id.clone(),
+                c.period.to_string(),
+                trim(c.total),
+            ];
             for i in &c.items {
                 r.push(i.value.map_or(String::new(), |v| {
-                    if i.metric.is_rate() { format!("{v:.4}") } else { trim(v) }
+                    if i.metric.is_rate() {
+                        format!("{v:.4}")
+                    } else {
+                        trim(v)
+                    }
                 }));
                 r.push(i.score.map_or(String::new(), trim));
             }

@@ -73,7 +73,10 @@ pub fn routes() -> Router<AppState> {
         .route("/ui/assessment", get(assessment::page))
         .route("/ui/assessment/rules", get(assessment::rules))
         .route("/ui/assessment/{subject}/{id}", get(assessment::detail))
-        .route("/ui/assessment/worker/{id}/points", post(assessment::adjust))
+        .route(
+            "/ui/assessment/worker/{id}/points",
+            post(assessment::adjust),
+        )
         .route("/ui/export/scorecards.csv", get(assessment::csv))
         .route("/ui/admin", get(admin::page))
         .route("/ui/admin/registrations/{id}/approve", post(admin::approve))
