@@ -26,7 +26,7 @@ use fieldgrid_tests::{Backend, TestServer};
 const DAYS: u32 = 30;
 const PATROL_MINUTES: u32 = 20;
 
-fn item<'a>(card: &'a Scorecard, metric: Metric) -> &'a fieldgrid_core::assessment::ScoreItem {
+fn item(card: &Scorecard, metric: Metric) -> &fieldgrid_core::assessment::ScoreItem {
     card.items.iter().find(|i| i.metric == metric).unwrap()
 }
 

@@ -237,6 +237,7 @@ async fn device_routes_refuse_bad_credentials(
             "/v1/workers/x/days/2026-11-29/patrols".into(),
         ),
         (reqwest::Method::GET, "/v1/news?after=0".into()),
+        (reqwest::Method::GET, "/v1/scorecard?period=2026-11".into()),
     ];
     for (method, path) in &routes {
         for (token, status, code) in [
@@ -669,6 +670,10 @@ async fn suite(backend: Backend) {
         "/ui/admin",
         "/ui/tasks",
         "/ui/urging",
+        "/ui/assessment",
+        "/ui/assessment/rules",
+        &format!("/ui/assessment/worker/worker-{}", grid_a()),
+        "/ui/export/scorecards.csv",
         &format!("/ui/photos/{photo}"),
         "/ui/export/incidents.csv",
         "/ui/export/stats.csv",
@@ -722,6 +727,22 @@ async fn suite(backend: Backend) {
             format!("/ui/export/patrols/{patrol_a}.gpx"),
             format!("/ui/export/patrols/{missing}.gpx"),
         ),
+        (
+            format!("/ui/assessment/worker/worker-{}", grid_a()),
+            "/ui/assessment/worker/worker-nobody".into(),
+        ),
+        (
+            format!("/ui/assessment/grid/{}", grid_a()),
+            "/ui/assessment/grid/320722999201001".into(),
+        ),
+        (
+            format!("/ui/assessment/town/{}", demo::TOWN),
+            "/ui/assessment/town/320722999000".into(),
+        ),
+        (
+            format!("/ui/assessment/{}/x", "<script>"),
+            "/ui/assessment/nobody/x".into(),
+        ),
     ] {
         let (s1, _, b1) = sup_b.get(&theirs).await;
         let (s2, _, b2) = sup_b.get(&nothing).await;
@@ -737,6 +758,38 @@ async fn suite(backend: Backend) {
     assert!(!csv.contains(&incident_a));
     let (_, _, geo) = sup_b.get("/ui/export/patrols.geojson").await;
     assert!(!geo.contains(&patrol_a));
+    // Another town's worker's points: not there, and nothing stored.
+    let (s1, b1) = sup_b
+        .post(
+            &format!("/ui/assessment/worker/worker-{}/points", grid_a()),
+            &[("points", "5"), ("reason", "越权调整")],
+        )
+        .await;
+    let (s2, b2) = sup_b
+        .post(
+            "/ui/assessment/worker/worker-nobody/points",
+            &[("points", "5"), ("reason", "越权调整")],
+        )
+        .await;
+    assert_eq!((s1, &b1), (StatusCode::NOT_FOUND, &b2), "{b1}");
+    assert_eq!(s2, StatusCode::NOT_FOUND);
+    let kept = server
+        .state
+        .storage
+        .point_adjustments(&format!("worker-{}", grid_a()), 0, i64::MAX)
+        .await
+        .unwrap();
+    assert!(kept.is_empty(), "{kept:?}");
+    let (_, _, cards) = sup_b.get("/ui/assessment?subject=worker").await;
+    assert!(
+        !cards.contains(&format!("worker-{}", grid_a())),
+        "town B sees town A's worker"
+    );
+    let (_, _, csv) = sup_b.get("/ui/export/scorecards.csv?subject=grid").await;
+    assert!(
+        !csv.contains(&grid_a()),
+        "town B's export holds town A's grid"
+    );
     for page in ["/ui/tasks", "/ui/urging"] {
         let (s, _, body) = sup_b.get(page).await;
         assert_eq!(s, StatusCode::OK);
@@ -831,6 +884,11 @@ async fn suite(backend: Backend) {
         "/ui/stats?to=".into(),
         "/ui/stats?by=".into(),
         "/ui/tasks?kind=".into(),
+        "/ui/assessment?period=".into(),
+        "/ui/assessment?subject=".into(),
+        format!("/ui/assessment/worker/worker-{}?period=", grid_a()),
+        "/ui/export/scorecards.csv?period=".into(),
+        "/ui/export/scorecards.csv?subject=".into(),
         "/ui/export/incidents.csv?stage=".into(),
         "/ui/export/stats.csv?by=".into(),
         "/ui/export/patrols.geojson?day=".into(),

@@ -391,6 +391,40 @@ async fn a_batch_with_one_conflict(backend: Backend) {
     assert_eq!(stats.last_seq, seq0 + 2);
 }
 
+/// Points adjustments: kept as written, per person and period, oldest first.
+async fn point_adjustments_are_kept(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let s = backend.open(dir.path()).await;
+    let adj = |staff: &str, at: i64, points: f64| fieldgrid_core::assessment::PointAdjustment {
+        staff: staff.into(),
+        at,
+        points,
+        reason: "重复上报，扣减".into(),
+        by: "sup-anfeng".into(),
+    };
+    for a in [
+        adj("w1", 100, -2.5),
+        adj("w1", 200, 5.0),
+        adj("w2", 150, 1.0),
+    ] {
+        s.add_point_adjustment(&a).await.unwrap();
+    }
+    assert_eq!(
+        s.point_adjustments("w1", 0, 1000).await.unwrap(),
+        vec![adj("w1", 100, -2.5), adj("w1", 200, 5.0)]
+    );
+    assert_eq!(
+        s.point_adjustments("w1", 150, 1000).await.unwrap(),
+        vec![adj("w1", 200, 5.0)]
+    );
+    assert_eq!(
+        s.point_adjustments("w1", 0, 200).await.unwrap().len(),
+        1,
+        "the end is excluded"
+    );
+    assert!(s.point_adjustments("w3", 0, 1000).await.unwrap().is_empty());
+}
+
 /// News: counted per target after a number, the newest number for everyone,
 /// old items pruned.
 async fn news_counts_and_prunes(backend: Backend) {
@@ -514,4 +548,5 @@ on_both_backends!(
     a_batch_with_one_conflict,
     intake_keys_and_references,
     news_counts_and_prunes,
+    point_adjustments_are_kept,
 );
