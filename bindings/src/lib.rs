@@ -11,6 +11,7 @@ mod households;
 mod records;
 mod store;
 mod sync;
+mod assessment;
 mod tasks;
 mod types;
 

@@ -144,6 +144,7 @@ async def test_register_patrol_incident_household_and_sync():
     status = store.sync_status()
     assert (status.pending_records, status.pending_track_chunks, status.pending_photos) == (0, 0, 0), status
     STATE["household"] = out.id
+    STATE["token"] = token
 
 
 async def test_a_second_phone_receives_the_household():
@@ -253,6 +254,35 @@ async def test_task_list_and_typed_steps_through_the_loop():
         raise AssertionError("a grid worker closed a case")
     except fg.ApiError.Invalid as e:
         assert "close" in str(e) or "closed" in str(e), e
+
+
+async def test_own_scorecard_fetched_and_read_offline():
+    """The worker's own card for this month from the server, every item in
+    Chinese; kept on the phone, so it reads the same with no signal."""
+    store = fg.FieldGrid.open(STATE["path"], KEY)
+    store.sign_in(WORKER)
+    card = await store.my_scorecard(URL, STATE["token"], "")
+    assert card.period_label.endswith("月"), card.period_label
+    names = [i.name for i in card.items]
+    assert names[:2] == ["巡查时长", "巡查天数"], names
+    visits = [i for i in card.items if i.metric == "visits"][0]
+    assert visits.records >= 1 and visits.value_text.endswith("次"), visits
+    assert card.points_total == card.points_earned + card.points_adjusted
+    assert card.points_earned >= 1.0, card
+    assert store.cached_scorecard("") == card
+    assert store.cached_scorecard(card.period) == card
+    try:
+        await store.my_scorecard("http://127.0.0.1:9", STATE["token"], "")
+        raise AssertionError("fetched with no server")
+    except fg.ApiError.Offline:
+        pass
+    assert store.cached_scorecard("") == card, "the kept card survives a failed fetch"
+    try:
+        store.cached_scorecard("2026-13")
+        raise AssertionError("a month 13 accepted")
+    except fg.ApiError.Invalid as e:
+        assert "考核期" in str(e), e
+    assert store.cached_scorecard("2020-Q1") is None
 
 
 def main():

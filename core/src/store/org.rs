@@ -48,6 +48,16 @@ impl FieldStore {
         org_version(&self.conn())
     }
 
+    /// A person's name in the org tree, if they are in it.
+    pub fn staff_name(&self, staff_id: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn()
+            .query_row("SELECT name FROM staff WHERE id = ?1", [staff_id], |r| {
+                r.get(0)
+            })
+            .optional()?)
+    }
+
     /// The roles a person holds.
     pub fn roles_of(&self, staff_id: &str) -> Result<Vec<RoleAssignment>> {
         let conn = self.conn();

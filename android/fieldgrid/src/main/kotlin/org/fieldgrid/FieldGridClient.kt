@@ -219,6 +219,17 @@ class FieldGridClient(
         status.value = withContext(io) { core.syncStatus() }
     }
 
+    /**
+     * The signed-in worker's own scorecard and points (考核、以奖代补) for [period]
+     * (`2026-11`, `2026-W48`, `2026-Q4`; empty: this month), from the server, and
+     * kept on the phone for [cachedScorecard].
+     */
+    suspend fun myScorecard(token: String, period: String = ""): ScorecardInfo =
+        core.myScorecard(serverUrl, token, period)
+
+    /** The card last fetched for [period], for reading with no signal; null if never fetched. */
+    suspend fun cachedScorecard(period: String = ""): ScorecardInfo? = onIo { core.cachedScorecard(period) }
+
     /** Releases the native store. */
     override fun close() = core.close()
 }

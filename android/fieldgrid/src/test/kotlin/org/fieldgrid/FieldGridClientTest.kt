@@ -249,4 +249,29 @@ class FieldGridClientTest {
         assertEquals(0uL, lead.sync(leadToken).rejected)
         for (c in listOf(sup, lead, joint, watcher)) c.close()
     }
+
+    @Test
+    fun f_ownScorecardOnlineAndOffline() = runBlocking {
+        val card = FieldGridClient.open("$dir/worker.sqlite", key, url).use { c ->
+            c.signIn("worker-$GRID")
+            val card = c.myScorecard(workerToken)
+            assertTrue(card.periodLabel, card.periodLabel.endsWith("月"))
+            assertEquals(listOf("巡查时长", "巡查天数"), card.items.take(2).map { it.name })
+            val visits = card.items.first { it.metric == "visits" }
+            assertTrue("$visits", visits.records >= 1u && visits.valueText.endsWith("次"))
+            assertEquals(card.pointsEarned + card.pointsAdjusted, card.pointsTotal, 0.001)
+            assertEquals(card, c.cachedScorecard())
+            card
+        }
+        // No signal: the fetch fails as offline, the kept card still reads.
+        FieldGridClient.open("$dir/worker.sqlite", key, "http://127.0.0.1:9").use { off ->
+            off.signIn("worker-$GRID")
+            try {
+                off.myScorecard(workerToken)
+                fail("fetched with no server")
+            } catch (e: ApiException.Offline) {
+            }
+            assertEquals(card, off.cachedScorecard(card.period))
+        }
+    }
 }
