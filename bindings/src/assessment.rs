@@ -74,7 +74,11 @@ fn value_text(metric: Metric, v: Option<f64>) -> String {
         Some(v) if metric.is_rate() => format!("{:.1}%", v * 100.0),
         Some(v) => {
             let s = format!("{v:.2}");
-            format!("{}{}", s.trim_end_matches('0').trim_end_matches('.'), metric.unit_zh())
+            format!(
+                "{}{}",
+                s.trim_end_matches('0').trim_end_matches('.'),
+                metric.unit_zh()
+            )
         }
     }
 }

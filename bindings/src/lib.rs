@@ -6,12 +6,12 @@
 //! [`ApiError`] with the cases an app acts on, async for anything that may take
 //! long (sync, registration, photo processing), and GPS fixes in batches.
 
+mod assessment;
 mod error;
 mod households;
 mod records;
 mod store;
 mod sync;
-mod assessment;
 mod tasks;
 mod types;
 

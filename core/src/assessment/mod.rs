@@ -8,6 +8,7 @@
 
 pub mod measure;
 pub mod period;
+pub mod report;
 pub mod rules;
 pub mod score;
 
@@ -18,6 +19,10 @@ pub use measure::{
     Activity, Measure, PatrolBrief, RecordEdit, VERIFY_DAYS, VisitBrief, Who, measure,
 };
 pub use period::{BadPeriod, Period, PeriodKind};
+pub use report::{
+    CaseRow, CountRow, Figures, GroupBy, GroupFigures, PeriodReport, TREND_PERIODS, period_report,
+    rows_from,
+};
 pub use rules::{
     AssessmentRules, Metric, MetricKind, PointRule, RuleItem, RuleSet, Subject, default_rules,
 };

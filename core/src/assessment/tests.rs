@@ -358,3 +358,124 @@ fn items_with_nothing_to_measure_do_not_count_and_the_total_scales() {
     assert_eq!(card.items[0].target, Some(9.33));
     assert_eq!(card.items[0].score, Some(15.0));
 }
+
+#[test]
+fn a_monthly_report_groups_counts_and_compares_by_hand() {
+    use crate::incident::Stage;
+    use crate::records::{Channel, Urgency};
+    let period = Period::parse("2026-11").unwrap();
+    let (from, _) = period.bounds();
+    let (oct, _) = period.previous().bounds();
+    let row = |id: &str, grid: &str, category: &str, at: i64, stage: Stage, closed: Option<i64>| {
+        CaseRow {
+            id: id.into(),
+            grid: grid.into(),
+            category: category.into(),
+            channel: if id.starts_with('h') {
+                Channel::Hotline
+            } else {
+                Channel::GridWorker
+            },
+            urgency: Urgency::Normal,
+            reported_at: at,
+            stage,
+            assignee: Some("unit-a".into()),
+            dispatched_at: Some(at + 3_600),
+            closed_at: closed,
+            answer: closed.map(|_| Satisfaction::Satisfied),
+        }
+    };
+    let rows = vec![
+        // November: four cases, one waiting, two closed (one late), one open long.
+        row(
+            "w1",
+            "g1",
+            "urban.street.stalls",
+            from + 86_400,
+            Stage::Closed,
+            Some(from + 2 * 86_400),
+        ),
+        row(
+            "w2",
+            "g1",
+            "urban.street.stalls",
+            from + 86_400,
+            Stage::Closed,
+            Some(from + 20 * 86_400),
+        ),
+        row(
+            "h1",
+            "g2",
+            "dispute.neighbour.noise",
+            from + 2 * 86_400,
+            Stage::Handling,
+            None,
+        ),
+        row(
+            "w3",
+            "g2",
+            "fire.passage.blocked",
+            from + 3 * 86_400,
+            Stage::Reported,
+            None,
+        ),
+        // October: one case, closed on time.
+        row(
+            "w0",
+            "g1",
+            "urban.street.stalls",
+            oct + 86_400,
+            Stage::Closed,
+            Some(oct + 2 * 86_400),
+        ),
+    ];
+    let catalogue = crate::incident::default_catalogue();
+    let now = from + 25 * 86_400;
+    let r = period_report(
+        &rows,
+        period,
+        GroupBy::Grid,
+        |c| Some((c.grid.clone(), format!("网格{}", &c.grid[1..]))),
+        &catalogue,
+        now,
+    );
+    assert_eq!(
+        (r.totals.received, r.totals.accepted, r.totals.closed),
+        (4, 3, 2)
+    );
+    assert_eq!(r.totals.acceptance_rate, Some(0.75));
+    assert_eq!(r.totals.on_time_close_rate, Some(0.5));
+    assert_eq!(r.totals.closure_rate, Some(2.0 / 3.0));
+    assert_eq!(r.totals.satisfaction_rate, Some(1.0));
+    assert_eq!(r.previous_totals.received, 1);
+    assert_eq!(r.previous.to_string(), "2026-10");
+    // Overdue now: the case being handled for 23 days and the one never accepted.
+    let overdue: Vec<&str> = r.overdue.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(overdue, ["h1", "w3"]);
+    assert_eq!(r.groups.len(), 2);
+    assert_eq!(
+        (
+            r.groups[0].key.as_str(),
+            r.groups[0].now.received,
+            r.groups[0].before.received
+        ),
+        ("g1", 2, 1)
+    );
+    let hotline = r.channels.iter().find(|c| c.key == "hotline").unwrap();
+    assert_eq!(
+        (hotline.name.as_str(), hotline.now, hotline.before),
+        ("12345热线", 1, 0)
+    );
+    assert_eq!(
+        r.categories[0].now, 2,
+        "the most reported category first: {:?}",
+        r.categories
+    );
+    assert_eq!(r.trend.len(), TREND_PERIODS);
+    assert_eq!(r.trend.last().unwrap().0, period);
+    assert_eq!(r.trend[TREND_PERIODS - 2].1.received, 1);
+    assert_eq!(
+        rows_from(period),
+        Period::parse("2026-06").unwrap().bounds().0
+    );
+}

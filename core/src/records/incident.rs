@@ -90,7 +90,9 @@ impl Urgency {
 
 /// How a case reached the command centre (一门受理: every channel lands in the
 /// same queue under the same acceptance step).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {
     /// A grid worker's report from the app (网格员上报).

@@ -80,6 +80,17 @@ public actor FieldGridClient {
         try await core.syncIfNews(serverUrl: serverUrl, token: token, listener: nil) != nil
     }
 
+    /// The signed-in worker's own scorecard and points (考核、以奖代补) for a period
+    /// (`2026-11`, `2026-W48`, `2026-Q4`; empty: this month), kept for offline reading.
+    public func myScorecard(token: String, period: String = "") async throws -> ScorecardInfo {
+        try await core.myScorecard(serverUrl: serverUrl, token: token, period: period)
+    }
+
+    /// The card last fetched for a period, for reading with no signal.
+    public func cachedScorecard(period: String = "") throws -> ScorecardInfo? {
+        try core.cachedScorecard(period: period)
+    }
+
     // MARK: households
 
     public func formJson(_ kind: FormKind) throws -> String { try core.formJson(kind: kind) }

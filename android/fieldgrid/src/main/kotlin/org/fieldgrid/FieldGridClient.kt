@@ -22,6 +22,7 @@ import org.fieldgrid.ffi.HouseholdRow
 import org.fieldgrid.ffi.CategoryChoice
 import org.fieldgrid.ffi.IncidentSummary
 import org.fieldgrid.ffi.NewsInfo
+import org.fieldgrid.ffi.ScorecardInfo
 import org.fieldgrid.ffi.PartEntry
 import org.fieldgrid.ffi.Step
 import org.fieldgrid.ffi.TaskEntry

@@ -53,7 +53,7 @@ fun AppScreens(client: FieldGridClient, session: Session) {
         session.token?.let { runCatching { client.syncIfNews(it) } }
     }
     var openTask by remember { mutableStateOf<org.fieldgrid.ffi.TaskEntry?>(null) }
-    val tabs = listOf("tasks" to "任务", "patrol" to "巡查", "incident" to "上报", "households" to "入户", "sync" to "同步")
+    val tabs = listOf("tasks" to "任务", "patrol" to "巡查", "incident" to "上报", "households" to "入户", "score" to "考核", "sync" to "同步")
     Scaffold(bottomBar = {
         NavigationBar {
             tabs.forEach { (route, label) ->
@@ -69,6 +69,7 @@ fun AppScreens(client: FieldGridClient, session: Session) {
             composable("incident") { IncidentScreen(client, session.staffId!!) }
             composable("households") { HouseholdsScreen(client, session.staffId!!) { nav.navigate("household/$it") } }
             composable("household/{id}") { HouseholdFormScreen(client, it.arguments?.getString("id")!!) }
+            composable("score") { ScorecardScreen(client, session) }
             composable("sync") { SyncScreen(client, session) }
         }
     }
