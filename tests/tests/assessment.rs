@@ -356,6 +356,77 @@ async fn a_simulated_month_scores_as_computed_by_hand() {
     assert_eq!(ledger.adjusted, -2.5);
     assert_eq!(ledger.adjustments[0].by, supervisor_of(&town));
 
+    // The quarter's report grouped by grid: the page, the CSV and the workbook
+    // agree with counts made here from the raw incident documents.
+    let by_grid = |grid: &str| -> (usize, usize) {
+        let mine: Vec<&Incident> = incidents
+            .iter()
+            .map(|(_, i)| i)
+            .filter(|i| i.grid_code == grid && period.contains(i.reported_at))
+            .collect();
+        let closed = mine
+            .iter()
+            .filter(|i| replay(i).closed_at.is_some())
+            .count();
+        (mine.len(), closed)
+    };
+    let (status, report) = get(format!("/ui/reports?period={period}&by=grid")).await;
+    assert_eq!(status, 200);
+    assert!(
+        report.contains("季报") && report.contains("按网格") && report.contains("超期未办结"),
+        "{report}"
+    );
+    let r = client()
+        .get(format!(
+            "{base}/ui/export/report.xlsx?period={period}&by=grid"
+        ))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.headers()["content-type"],
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    let bytes = r.bytes().await.unwrap().to_vec();
+    use calamine::{Data, Reader, Xlsx};
+    let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+    assert_eq!(
+        book.sheet_names(),
+        ["汇总", "分组", "渠道", "类别", "超期清单", "趋势"]
+    );
+    let groups = book.worksheet_range("分组").unwrap();
+    let head: Vec<String> = groups
+        .rows()
+        .next()
+        .unwrap()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    assert_eq!(&head[..4], ["名称", "编码", "考核期", "受理量"]);
+    let mut checked = 0;
+    for row in groups.rows().skip(1) {
+        let code = row[1].to_string();
+        let (received, closed) = by_grid(&code);
+        assert_eq!(row[3], Data::Float(received as f64), "{code}");
+        assert_eq!(row[6], Data::Float(closed as f64), "{code}");
+        let name = &tree.grids.iter().find(|g| g.code == code).unwrap().name;
+        assert_eq!(&row[0].to_string(), name);
+        checked += 1;
+    }
+    assert_eq!(checked, 4, "every grid has a row");
+    let trend = book.worksheet_range("趋势").unwrap();
+    assert_eq!(
+        trend.rows().count(),
+        1 + fieldgrid_core::assessment::TREND_PERIODS
+    );
+    let (_, report_csv) = get(format!("/ui/export/report.csv?period={period}&by=grid")).await;
+    assert!(
+        report_csv.starts_with("\u{feff}\"名称\",\"编码\""),
+        "{report_csv}"
+    );
+    assert_eq!(report_csv.lines().count(), 5);
+
     // The worker's phone fetches its own card and keeps it for offline reading.
     let phone = enrol(&server.url, &server.admin_token, dir.path(), &w0, 400)
         .await

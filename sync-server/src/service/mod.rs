@@ -13,6 +13,7 @@ pub mod news;
 pub mod push;
 pub mod records;
 pub mod replica;
+pub mod reports;
 pub mod throttle;
 pub mod tracks;
 pub mod uploads;

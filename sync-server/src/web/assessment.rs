@@ -59,24 +59,9 @@ fn score_text(s: Option<f64>) -> String {
 }
 
 fn periods_nav(period: Period, subject: Subject, base: &str) -> Markup {
-    let link = |p: Period| format!("{base}?period={p}&subject={}", subject.as_str());
-    let now = crate::now();
-    html! {
-        nav.periods {
-            a #period-previous href=(link(period.previous())) { "‹ 上一期" }
-            " "
-            strong #period-label { (period.label_zh()) }
-            " "
-            a #period-next href=(link(period.next())) { "下一期 ›" }
-            " · "
-            @for kind in PeriodKind::ALL {
-                a href=(link(Period::containing(kind, now))) class=[(kind == period.kind()).then_some("active")] {
-                    "本" (match kind { PeriodKind::Day => "日", PeriodKind::Week => "周", PeriodKind::Month => "月", PeriodKind::Quarter => "季" })
-                }
-                " "
-            }
-        }
-    }
+    super::page::period_nav(period, &|p| {
+        format!("{base}?period={p}&subject={}", subject.as_str())
+    })
 }
 
 /// `GET /ui/assessment`: the scorecards of one kind of subject.

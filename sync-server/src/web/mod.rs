@@ -17,6 +17,7 @@ mod intake;
 mod map;
 mod page;
 mod public;
+mod reports;
 mod stats;
 mod tasks;
 
@@ -70,6 +71,9 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/ui/households/{id}", get(households::detail))
         .route("/ui/stats", get(stats::page))
+        .route("/ui/reports", get(reports::page))
+        .route("/ui/export/report.xlsx", get(reports::xlsx))
+        .route("/ui/export/report.csv", get(reports::csv))
         .route("/ui/assessment", get(assessment::page))
         .route("/ui/assessment/rules", get(assessment::rules))
         .route("/ui/assessment/{subject}/{id}", get(assessment::detail))

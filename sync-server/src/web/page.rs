@@ -39,6 +39,7 @@ pub fn layout(signed: &SignedIn, title: &str, active: &str, head: Head, body: Ma
         ("/ui/intake", "intake", "受理"),
         ("/ui/households", "households", "户籍"),
         ("/ui/stats", "stats", "统计"),
+        ("/ui/reports", "reports", "报表"),
         ("/ui/assessment", "assessment", "考核"),
         ("/ui/admin", "admin", "管理"),
     ];
@@ -133,6 +134,33 @@ pub fn bars(id: &str, title: &str, items: &[(String, Option<f64>)]) -> Markup {
                         (v.map_or("—".to_owned(), |v| format!("{:.0}%", v * 100.0)))
                     }
                 }
+            }
+        }
+    }
+}
+
+/// The period switcher: the previous and next period, and this day, week, month
+/// and quarter; `link` makes a period's URL.
+pub fn period_nav(
+    period: fieldgrid_core::assessment::Period,
+    link: &dyn Fn(fieldgrid_core::assessment::Period) -> String,
+) -> Markup {
+    use fieldgrid_core::assessment::{Period, PeriodKind};
+    let now = crate::now();
+    html! {
+        nav.periods {
+            a #period-previous href=(link(period.previous())) { "‹ 上一期" }
+            " "
+            strong #period-label { (period.label_zh()) }
+            " "
+            a #period-next href=(link(period.next())) { "下一期 ›" }
+            " · "
+            @for kind in PeriodKind::ALL {
+                a id={ "period-" (kind.as_str()) } href=(link(Period::containing(kind, now)))
+                    class=[(kind == period.kind()).then_some("active")] {
+                    "本" (match kind { PeriodKind::Day => "日", PeriodKind::Week => "周", PeriodKind::Month => "月", PeriodKind::Quarter => "季" })
+                }
+                " "
             }
         }
     }
