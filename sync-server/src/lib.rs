@@ -11,6 +11,7 @@ pub mod config;
 pub mod demo;
 pub mod http;
 pub mod metrics;
+pub mod report_sheet;
 pub mod service;
 pub mod storage;
 pub mod web;
