@@ -551,3 +551,55 @@ pub struct MyScorecard {
     /// The points ledger (以奖代补).
     pub points: crate::assessment::PointsLedger,
 }
+
+/// `POST /v1/position`: a patrolling worker's latest position, sent about once a
+/// minute while a patrol runs and the phone has signal, as one CBOR array
+/// `[unix seconds, lat × 1e6, lon × 1e6, accuracy m, grid]` (a few dozen bytes).
+/// Never queued: a phone with no signal sends nothing, and the track chunks stay
+/// the record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PositionUpdate {
+    /// When the fix was taken, unix seconds.
+    pub at: i64,
+    /// Latitude × 1e6 (WGS-84).
+    pub lat_e6: i32,
+    /// Longitude × 1e6.
+    pub lon_e6: i32,
+    /// Accuracy, metres.
+    pub accuracy_m: u16,
+    /// The grid being patrolled.
+    pub grid: String,
+}
+
+/// The largest position body the server reads.
+pub const MAX_POSITION_BYTES: usize = 128;
+
+impl PositionUpdate {
+    /// The CBOR array.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(40);
+        ciborium::into_writer(
+            &(self.at, self.lat_e6, self.lon_e6, self.accuracy_m, &self.grid),
+            &mut out,
+        )
+        .expect("writing CBOR to a Vec cannot fail");
+        out
+    }
+
+    /// Reads the CBOR array; every way it can be wrong is named.
+    pub fn decode(bytes: &[u8]) -> std::result::Result<PositionUpdate, String> {
+        if bytes.len() > MAX_POSITION_BYTES {
+            return Err(format!("a position is at most {MAX_POSITION_BYTES} bytes"));
+        }
+        let (at, lat_e6, lon_e6, accuracy_m, grid): (i64, i32, i32, u16, String) =
+            ciborium::from_reader(bytes)
+                .map_err(|_| "a position is a CBOR array [time, lat×1e6, lon×1e6, accuracy, grid]".to_owned())?;
+        if !(-90_000_000..=90_000_000).contains(&lat_e6) || !(-180_000_000..=180_000_000).contains(&lon_e6) {
+            return Err("the latitude or longitude is out of range".into());
+        }
+        if grid.is_empty() || grid.len() > 40 || !grid.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+            return Err("the grid code is not a grid code".into());
+        }
+        Ok(PositionUpdate { at, lat_e6, lon_e6, accuracy_m, grid })
+    }
+}

@@ -39,8 +39,8 @@ after(async () => {
   await browser?.close();
 });
 
-async function login(user, password) {
-  const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, locale: 'zh-CN' });
+async function login(user, password, viewport = { width: 1400, height: 900 }) {
+  const context = await browser.newContext({ viewport, locale: 'zh-CN' });
   const page = await context.newPage();
   page.on('pageerror', (e) => console.log('page error:', e.message));
   await page.goto(URL + '/ui/');
@@ -416,10 +416,53 @@ test('each role in the loop works a joint case from its own task list, and the r
   for (const p of [joint, lead, inspector]) await p.context().close();
 });
 
+test('periodic reports and scorecards at 1920×1080, with the workbook downloaded', async () => {
+  const wall = await login('anfeng', 'anfeng-demo', { width: 1920, height: 1080 });
+  await wall.goto(URL + '/ui/reports?by=village');
+  assert.match(await wall.textContent('#report-title'), /月报$/);
+  assert.match(await wall.textContent('#kpi-received'), /^\d+$/);
+  assert.ok(parseInt(await wall.textContent('#kpi-received'), 10) > 0, 'the demo county reported this month');
+  assert.ok((await wall.locator('#report-groups tbody tr').count()) >= 1);
+  assert.equal(await wall.locator('#chart-trend rect').count(), 6, 'six periods in the trend');
+  // No horizontal scrolling at 1920 wide.
+  const overflow = await wall.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `the page is ${overflow}px wider than the screen`);
+  await wall.screenshot({ path: `${SHOTS}/report-month-1920.png`, fullPage: true });
+  await wall.click('#by-category');
+  await wall.waitForURL(/by=category/);
+  const names = await wall.$$eval('#report-groups tbody td:first-child', (t) => t.map((x) => x.textContent.trim()));
+  assert.ok(names.length >= 1 && names.every((n) => /[\u4e00-\u9fff]/.test(n)), JSON.stringify(names));
+  await wall.click('#period-quarter');
+  await wall.waitForURL(/period=\d{4}-Q\d/);
+  assert.match(await wall.textContent('#report-title'), /季报$/);
+  await wall.click('#period-previous');
+  await wall.waitForURL(/period=\d{4}-Q\d/);
+  await wall.screenshot({ path: `${SHOTS}/report-quarter-1920.png`, fullPage: true });
+  const [download] = await Promise.all([wall.waitForEvent('download'), wall.click('#export-xlsx')]);
+  const file = await download.path();
+  const bytes = (await import('node:fs')).readFileSync(file);
+  assert.equal(bytes.subarray(0, 2).toString(), 'PK', 'an XLSX (zip) file');
+  assert.match(download.suggestedFilename(), /^report-\d{4}-Q\d-category\.xlsx$/);
+  // Scorecards: the workers' list, one card with its items and records, the rules.
+  await wall.goto(URL + '/ui/assessment');
+  assert.ok((await wall.locator('#scorecards tbody tr').count()) >= 1);
+  await wall.screenshot({ path: `${SHOTS}/assessment-1920.png`, fullPage: true });
+  await wall.click('a.card-link >> nth=0');
+  await wall.waitForSelector('#card-items');
+  const items = await wall.$$eval('#card-items tbody td:first-child', (t) => t.map((x) => x.textContent.trim()));
+  assert.deepEqual(items.slice(0, 2), ['巡查时长', '巡查天数']);
+  assert.match(await wall.textContent('#card-total'), /^\d+(\.\d+)?$/);
+  await wall.screenshot({ path: `${SHOTS}/scorecard-1920.png`, fullPage: true });
+  await wall.goto(URL + '/ui/assessment?subject=unit');
+  assert.ok((await wall.locator('#scorecards tbody tr').count()) >= 4, 'the town\'s platforms are scored');
+  await wall.context().close();
+});
+
 test('no page shows a supervisor a raw category, stage, role, channel or unit code', async () => {
   const pages = ['/ui/incidents', '/ui/incidents?done=1', `/ui/incidents/${work.incident}`,
     `/ui/incidents/${jointCase}`, '/ui/stats?by=platform',
-    '/ui/stats?by=grid', '/ui/intake', '/ui/tasks', '/ui/urging'];
+    '/ui/stats?by=grid', '/ui/intake', '/ui/tasks', '/ui/urging', '/ui/reports?by=unit',
+    '/ui/reports?by=category', '/ui/assessment?subject=unit', '/ui/assessment/rules'];
   const codeLike = /\b(?:[a-z]+_[a-z_]+|[a-z_]+\.[a-z_]+(?:\.[a-z_]+)?|reported|accepted|dispatched|handling|handled|verified|closed|hotline|public_page|grid_worker)\b/;
   for (const path of pages) {
     await supervisor.goto(URL + path);

@@ -436,6 +436,71 @@ impl FieldStore {
     }
 
     /// Every accepted fix of a patrol, in order: sealed chunks, then open fixes.
+    /// The signed-in worker's latest position on a running patrol, to send live
+    /// (`None` when no patrol runs, or its latest fix is older than
+    /// `max_age_ms` before `now_ms`: a phone that lost its fix says nothing).
+    pub fn live_position(
+        &self,
+        now_ms: i64,
+        max_age_ms: i64,
+    ) -> Result<Option<crate::protocol::PositionUpdate>> {
+        let Some(user) = self.current_user() else {
+            return Err(Error::NotSignedIn);
+        };
+        let conn = self.conn();
+        let running: Option<(String, String)> = conn
+            .query_row(
+                "SELECT id, grid_code FROM patrols WHERE worker_id = ?1 AND state = 'active'
+                 ORDER BY started_at DESC LIMIT 1",
+                [&user],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let Some((patrol, grid)) = running else {
+            return Ok(None);
+        };
+        let open: Option<(i64, i64, i64, i64)> = conn
+            .query_row(
+                "SELECT time_ms, lat_e6, lon_e6, accuracy_m FROM track_open_fixes
+                 WHERE patrol = ?1 ORDER BY seq DESC LIMIT 1",
+                [&patrol],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .optional()?;
+        let latest = match open {
+            Some(f) => Some(f),
+            None => {
+                let last: Option<Vec<u8>> = conn
+                    .query_row(
+                        "SELECT bytes FROM track_chunks WHERE patrol = ?1 ORDER BY chunk DESC LIMIT 1",
+                        [&patrol],
+                        |r| r.get(0),
+                    )
+                    .optional()?;
+                match last {
+                    Some(bytes) => codec::decode(&bytes)
+                        .map_err(|e| Error::Corrupt {
+                            path: self.path().to_owned(),
+                            detail: format!("a stored track chunk of patrol {patrol}: {e}"),
+                        })?
+                        .1
+                        .last()
+                        .map(|q| (q.time_ms, q.lat_e6, q.lon_e6, q.accuracy_m)),
+                    None => None,
+                }
+            }
+        };
+        Ok(latest
+            .filter(|(t, ..)| now_ms - t <= max_age_ms)
+            .map(|(t, lat, lon, acc)| crate::protocol::PositionUpdate {
+                at: t / 1000,
+                lat_e6: lat as i32,
+                lon_e6: lon as i32,
+                accuracy_m: acc.clamp(0, i64::from(u16::MAX)) as u16,
+                grid,
+            }))
+    }
+
     pub fn track(&self, id: &str) -> Result<Vec<StoredFix>> {
         let conn = self.conn();
         patrol_row(&conn, id)?;

@@ -105,6 +105,10 @@ pub struct SyncProgress {
 /// without news (seconds).
 pub const FULL_SYNC_AFTER_S: i64 = 3_600;
 
+/// A live position is sent only from a fix at most this old (ms): a phone that
+/// lost its fix says nothing rather than repeat a stale place.
+pub const LIVE_FIX_MAX_AGE_MS: i64 = 120_000;
+
 /// The sync client of one device.
 #[derive(Debug, Clone)]
 pub struct SyncClient {
@@ -296,6 +300,20 @@ impl SyncClient {
             .await?;
         store.cache_scorecard(&card)?;
         Ok(card)
+    }
+
+    /// Sends the worker's latest position on a running patrol (one tiny request;
+    /// see [`crate::protocol::PositionUpdate`]). `false` when there is nothing to
+    /// send: no patrol runs, or no fix in the last two minutes. Never queued: with
+    /// no signal it fails as offline and nothing is kept.
+    pub async fn send_position(&self, store: &FieldStore) -> Result<bool, SyncError> {
+        let now_ms = crate::time::now() * 1000;
+        let Some(position) = store.live_position(now_ms, LIVE_FIX_MAX_AGE_MS)? else {
+            return Ok(false);
+        };
+        self.post_bytes("/v1/position", "application/cbor", position.encode())
+            .await?;
+        Ok(true)
     }
 
     /// The background job's round: checks for news and, when there is some (or
@@ -550,6 +568,25 @@ impl SyncClient {
             .json()
             .await
             .map_err(|e| SyncError::Protocol(e.to_string()))
+    }
+
+    /// `POST` a small body once, without retrying: what it carries is stale by the
+    /// time a retry would go (a live position).
+    async fn post_bytes(&self, path: &str, kind: &str, body: Vec<u8>) -> Result<(), SyncError> {
+        let url = format!("{}{path}", self.base);
+        match self
+            .http
+            .post(&url)
+            .bearer_auth(&self.token)
+            .header(reqwest::header::CONTENT_TYPE, kind)
+            .body(body)
+            .send()
+            .await
+        {
+            Ok(r) if r.status().is_success() => Ok(()),
+            Ok(r) => Err(error_from(r).await),
+            Err(e) => Err(SyncError::Network(e.to_string())),
+        }
     }
 
     /// Sends a request, retrying network failures and 5xx/429 answers with backoff;
