@@ -402,6 +402,17 @@ impl FieldGrid {
 
 #[uniffi::export(async_runtime = "tokio")]
 impl FieldGrid {
+    /// Sends the worker's latest position on a running patrol, for the command
+    /// centre's live map (one tiny request; call it about once a minute while a
+    /// patrol runs). `false` when there was nothing to send (no patrol running,
+    /// or no fix in the last two minutes). Never queued: with no signal it fails
+    /// as offline and nothing is kept; the track is still recorded and uploaded
+    /// by the sync.
+    pub async fn send_position(self: Arc<Self>, server_url: String, token: String) -> ApiResult<bool> {
+        let client = SyncClient::new(&server_url, &token, env!("CARGO_PKG_VERSION"))?;
+        Ok(client.send_position(&self.store).await?)
+    }
+
     /// "Anything for me?": one small request; changes nothing on the phone.
     pub async fn check_news(
         self: Arc<Self>,

@@ -56,6 +56,20 @@ struct GridsView: View {
 final class PatrolLocation: NSObject, CLLocationManagerDelegate, ObservableObject {
     let manager = CLLocationManager()
     var batcher: FixBatcher?
+    /// Sends the latest position to the command centre's live map once a minute
+    /// while the patrol runs; with no signal the send fails and nothing is queued.
+    var live: Task<Void, Never>?
+
+    func startLive(client: FieldGridClient, token: String?) {
+        guard let token else { return }
+        live = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(nanoseconds: 60_000_000_000)
+                try? await batcher?.flush()
+                _ = try? await client.sendPosition(token: token)
+            }
+        }
+    }
     override init() {
         super.init()
         manager.delegate = self
@@ -92,6 +106,7 @@ struct PatrolView: View {
                         location.batcher = FixBatcher(client: client, patrolId: id)
                         location.manager.requestAlwaysAuthorization()
                         location.manager.startUpdatingLocation()
+                        location.startLive(client: client, token: AppModel.shared.token)
                         patrol = id
                     }
                 }
@@ -99,6 +114,7 @@ struct PatrolView: View {
                 Button("结束巡查") {
                     Task {
                         location.manager.stopUpdatingLocation()
+                        location.live?.cancel()
                         try await location.batcher?.flush()
                         summary = "已结束：\(try await client.stopPatrol(patrol!).fixes) 个定位点"
                         patrol = nil

@@ -39,6 +39,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     org_cache: Arc<RwLock<Option<CachedTree>>>,
     catalogue_cache: Arc<RwLock<Option<CachedCatalogue>>>,
+    /// Live events for this instance's open pages.
+    pub live: Arc<service::live::Hub>,
     /// The supervisor pages' read model, built on first use (a cache).
     pub(crate) replica: Arc<tokio::sync::OnceCell<Arc<service::replica::Replica>>>,
 }
@@ -112,6 +114,7 @@ impl AppState {
             org_cache: Arc::new(RwLock::new(None)),
             catalogue_cache: Arc::new(RwLock::new(None)),
             replica: Arc::new(tokio::sync::OnceCell::new()),
+            live: Arc::new(service::live::Hub::default()),
         }
     }
 

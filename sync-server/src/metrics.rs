@@ -49,6 +49,10 @@ pub struct Metrics {
     devices: Family<StatusLabels, Gauge>,
     documents: Gauge,
     last_seq: Gauge,
+    /// Live positions received from phones.
+    pub live_positions: Counter,
+    /// Live events sent to open pages.
+    pub live_events_sent: Counter,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -70,6 +74,18 @@ impl Default for Metrics {
         let devices = Family::<StatusLabels, Gauge>::default();
         let documents = Gauge::default();
         let last_seq = Gauge::default();
+        let live_positions = Counter::default();
+        let live_events_sent = Counter::default();
+        registry.register(
+            "live_positions",
+            "Live positions received from patrolling phones",
+            live_positions.clone(),
+        );
+        registry.register(
+            "live_events_sent",
+            "Live events sent to open pages (positions and new reports)",
+            live_events_sent.clone(),
+        );
         registry.register(
             "http_requests",
             "HTTP requests by route and status",
@@ -112,6 +128,8 @@ impl Default for Metrics {
             devices,
             documents,
             last_seq,
+            live_positions,
+            live_events_sent,
         }
     }
 }

@@ -435,7 +435,6 @@ impl FieldStore {
         })
     }
 
-    /// Every accepted fix of a patrol, in order: sealed chunks, then open fixes.
     /// The signed-in worker's latest position on a running patrol, to send live
     /// (`None` when no patrol runs, or its latest fix is older than
     /// `max_age_ms` before `now_ms`: a phone that lost its fix says nothing).
@@ -501,6 +500,7 @@ impl FieldStore {
             }))
     }
 
+    /// Every accepted fix of a patrol, in order: sealed chunks, then open fixes.
     pub fn track(&self, id: &str) -> Result<Vec<StoredFix>> {
         let conn = self.conn();
         patrol_row(&conn, id)?;

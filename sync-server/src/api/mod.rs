@@ -6,6 +6,7 @@ mod admin;
 mod assessment;
 mod blobs;
 mod hotline;
+mod live;
 mod news;
 mod reference;
 mod sync;
@@ -30,6 +31,7 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/sync", post(sync::sync))
         .route("/v1/news", get(news::check))
         .route("/v1/scorecard", get(assessment::my_scorecard))
+        .route("/v1/position", post(live::position))
         .route("/v1/registrations", post(accounts::register))
         .route("/v1/registrations/{id}", get(accounts::status))
         .route("/v1/reference/{what}", get(reference::get_reference))

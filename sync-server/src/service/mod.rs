@@ -9,6 +9,7 @@
 pub mod accounts;
 pub mod assessment;
 pub mod intake;
+pub mod live;
 pub mod news;
 pub mod push;
 pub mod records;

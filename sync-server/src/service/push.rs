@@ -41,6 +41,8 @@ enum Plan {
         previous_grid: Option<String>,
         /// The news its new incident steps make, stored once it is saved.
         news: Vec<NewsItem>,
+        /// A new report, for the open pages once it is saved.
+        live: Option<super::live::LiveEvent>,
     },
 }
 
@@ -261,6 +263,7 @@ fn plan(
         );
     }
     let mut news = Vec::new();
+    let mut live = None;
     if doc.kind == RecordKind::Incident {
         let change = match IncidentChange::read(&doc.id, stored, &merged) {
             Ok(c) => c,
@@ -281,6 +284,15 @@ fn plan(
             &change.after,
             now(),
         );
+        if change.before.is_none() {
+            live = Some(super::live::LiveEvent::Report {
+                incident: doc.id.clone(),
+                grid_code: change.after.grid_code.clone(),
+                category: change.after.category.clone(),
+                channel: change.after.channel.as_str().to_owned(),
+                at: change.after.reported_at,
+            });
+        }
     }
     if merged.new_changes == 0 {
         // Everything was known already: a retry of an earlier push.
@@ -291,6 +303,7 @@ fn plan(
         expected: stored.map(|s| s.version),
         previous_grid: stored.map(|s| s.grid_code.clone()),
         news,
+        live,
     }
 }
 
@@ -430,14 +443,16 @@ pub async fn push(
         };
         pending = Vec::new();
         let mut news = Vec::new();
+        let mut live = Vec::new();
         for (i, outcome) in to_save.into_iter().zip(outcomes) {
             match outcome {
                 SaveOutcome::Saved => {
                     results[i] = Some(accepted(&docs[i].id));
-                    if let Some((_, Plan::Save { news: n, .. })) =
+                    if let Some((_, Plan::Save { news: n, live: l, .. })) =
                         plans.iter().find(|(j, _)| *j == i)
                     {
                         news.extend(n.iter().cloned());
+                        live.extend(l.iter().cloned());
                     }
                 }
                 SaveOutcome::Conflict => pending.push(i),
@@ -447,6 +462,9 @@ pub async fn push(
         // about; a failure here loses a hint, never a record.
         if let Err(e) = state.storage.add_news(&news).await {
             tracing::warn!(error = %e, "news not stored");
+        }
+        for event in live {
+            super::live::publish(state, event).await;
         }
     }
     if !pending.is_empty() {

@@ -35,6 +35,7 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
     step!(6, "006_intake.sql"),
     step!(7, "007_news.sql"),
     step!(8, "008_points.sql"),
+    step!(9, "009_live_positions.sql"),
 ];
 
 /// The steps a database at `version` still needs, or [`StorageError::TooNew`]

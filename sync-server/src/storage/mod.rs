@@ -299,6 +299,7 @@ pub trait Storage:
     + IntakeStore
     + NewsStore
     + PointStore
+    + LiveStore
     + Send
     + Sync
     + 'static
@@ -528,10 +529,51 @@ pub trait PointStore: Send + Sync {
     ) -> StorageResult<Vec<fieldgrid_core::assessment::PointAdjustment>>;
 }
 
+/// A worker's latest live position.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct LivePosition {
+    /// Whose.
+    pub staff_id: String,
+    /// The grid patrolled.
+    pub grid_code: String,
+    /// Latitude × 1e6.
+    pub lat_e6: i32,
+    /// Longitude × 1e6.
+    pub lon_e6: i32,
+    /// Accuracy, metres.
+    pub accuracy_m: i32,
+    /// When the fix was taken, unix seconds.
+    pub at: i64,
+}
+
+/// Live positions, and the signal instances send each other (PostgreSQL's
+/// LISTEN/NOTIFY; nothing for the single-process SQLite backend).
+#[async_trait]
+pub trait LiveStore: Send + Sync {
+    /// Replaces the person's latest position, unless the stored one is newer.
+    async fn put_position(&self, position: &LivePosition) -> StorageResult<()>;
+    /// Every position taken at or after `since` (unix seconds).
+    async fn live_positions(&self, since: i64) -> StorageResult<Vec<LivePosition>>;
+    /// Whether events must go through the database to reach the other instances.
+    fn shares_events(&self) -> bool {
+        false
+    }
+    /// Sends an event (JSON, under 8,000 bytes) to every instance's listener.
+    async fn notify_live(&self, _payload: &str) -> StorageResult<()> {
+        Ok(())
+    }
+    /// A dedicated connection listening for the events, when the backend shares
+    /// them; each item is one event's JSON.
+    async fn listen_live(&self) -> StorageResult<Option<tokio::sync::mpsc::Receiver<String>>> {
+        Ok(None)
+    }
+}
+
 /// Every storage trait, for the backends that implement them.
 pub mod prelude {
     pub use super::{
-        AccountStore, DocumentStore, IntakeStore, NewsStore, PointStore, ReferenceStore, Storage,
+        AccountStore, DocumentStore, IntakeStore, LiveStore, NewsStore, PointStore, ReferenceStore,
+        Storage,
         TrackStore, UploadStore, WebSessionStore,
     };
 }

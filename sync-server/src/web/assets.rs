@@ -12,6 +12,16 @@ const FILES: &[(&str, &str, &[u8])] = &[
         include_bytes!("../../web/assets/app.css"),
     ),
     (
+        "screen.css",
+        "text/css; charset=utf-8",
+        include_bytes!("../../web/assets/screen.css"),
+    ),
+    (
+        "screen.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../web/assets/screen.js"),
+    ),
+    (
         "map.js",
         "text/javascript; charset=utf-8",
         include_bytes!("../../web/assets/map.js"),

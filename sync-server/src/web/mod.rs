@@ -18,6 +18,7 @@ mod map;
 mod page;
 mod public;
 mod reports;
+mod screen;
 mod stats;
 mod tasks;
 
@@ -72,6 +73,9 @@ pub fn routes() -> Router<AppState> {
         .route("/ui/households/{id}", get(households::detail))
         .route("/ui/stats", get(stats::page))
         .route("/ui/reports", get(reports::page))
+        .route("/ui/screen", get(screen::page))
+        .route("/ui/api/screen", get(screen::data))
+        .route("/ui/api/live", get(screen::live))
         .route("/ui/export/report.xlsx", get(reports::xlsx))
         .route("/ui/export/report.csv", get(reports::csv))
         .route("/ui/assessment", get(assessment::page))

@@ -40,6 +40,7 @@ pub fn layout(signed: &SignedIn, title: &str, active: &str, head: Head, body: Ma
         ("/ui/households", "households", "户籍"),
         ("/ui/stats", "stats", "统计"),
         ("/ui/reports", "reports", "报表"),
+        ("/ui/screen", "screen", "大屏"),
         ("/ui/assessment", "assessment", "考核"),
         ("/ui/admin", "admin", "管理"),
     ];

@@ -69,6 +69,13 @@ public actor FieldGridClient {
     /// The joint units' parts of an incident.
     public func parts(_ incidentId: String) throws -> [PartEntry] { try core.incidentParts(incidentId: incidentId) }
 
+    /// Sends the running patrol's latest position for the command centre's live map
+    /// (one tiny request, about once a minute); false when there was nothing to
+    /// send. With no signal it throws `ApiError.Offline` and nothing is queued.
+    public func sendPosition(token: String) async throws -> Bool {
+        try await core.sendPosition(serverUrl: serverUrl, token: token)
+    }
+
     /// "Anything for me?": one small request; nothing changes on the phone.
     public func checkNews(token: String) async throws -> NewsInfo {
         try await core.checkNews(serverUrl: serverUrl, token: token)

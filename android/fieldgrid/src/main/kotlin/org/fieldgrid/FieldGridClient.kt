@@ -206,6 +206,14 @@ class FieldGridClient(
         awaitClose { }
     }
 
+    /**
+     * Sends the latest position of the running patrol for the command centre's live
+     * map: one tiny request, about once a minute while a patrol runs. False when
+     * there was nothing to send; with no signal it throws [ApiException.Offline] and
+     * nothing is queued (the track itself is recorded and synced as always).
+     */
+    suspend fun sendPosition(token: String): Boolean = core.sendPosition(serverUrl, token)
+
     /** "Anything for me?": one small request, nothing changed on the phone. */
     suspend fun checkNews(token: String): NewsInfo = core.checkNews(serverUrl, token)
 

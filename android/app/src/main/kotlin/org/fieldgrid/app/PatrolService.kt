@@ -8,6 +8,7 @@ import android.content.Context
 import android.content.Intent
 import android.content.pm.ServiceInfo
 import android.location.Location
+import android.net.ConnectivityManager
 import android.os.Build
 import android.os.Looper
 import androidx.lifecycle.LifecycleService
@@ -17,6 +18,8 @@ import com.google.android.gms.location.LocationRequest
 import com.google.android.gms.location.LocationResult
 import com.google.android.gms.location.LocationServices
 import com.google.android.gms.location.Priority
+import kotlinx.coroutines.delay
+import kotlinx.coroutines.isActive
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.runBlocking
 import org.fieldgrid.FixBatcher
@@ -27,7 +30,8 @@ import org.fieldgrid.ffi.ProviderInfo
  * The foreground location service of a running patrol: fused locations at 1 Hz,
  * handed to the core in batches ([FixBatcher]: 30 fixes or 15 s), flushed when the
  * patrol stops or the service dies. Mock locations are passed on flagged, for the
- * authenticity checks, not dropped.
+ * authenticity checks, not dropped. While a network is up, the latest position
+ * goes to the command centre's live map once a minute.
  */
 class PatrolService : LifecycleService() {
     private var batcher: FixBatcher? = null
@@ -53,6 +57,17 @@ class PatrolService : LifecycleService() {
                 .setMaxUpdateDelayMillis(15_000L) // let the OS batch too: saves battery
                 .build()
             locations.requestLocationUpdates(request, callback, Looper.getMainLooper())
+            // Live position for the command centre, once a minute while there is a
+            // network; nothing is sent or queued without one.
+            val session = Session(this@PatrolService)
+            val network = getSystemService(ConnectivityManager::class.java)
+            while (isActive) {
+                delay(60_000L)
+                val token = session.token ?: continue
+                if (network.activeNetwork == null) continue
+                batcher?.flush()
+                runCatching { client.sendPosition(token) }
+            }
         }
         return START_REDELIVER_INTENT
     }
