@@ -408,7 +408,11 @@ impl FieldGrid {
     /// or no fix in the last two minutes). Never queued: with no signal it fails
     /// as offline and nothing is kept; the track is still recorded and uploaded
     /// by the sync.
-    pub async fn send_position(self: Arc<Self>, server_url: String, token: String) -> ApiResult<bool> {
+    pub async fn send_position(
+        self: Arc<Self>,
+        server_url: String,
+        token: String,
+    ) -> ApiResult<bool> {
         let client = SyncClient::new(&server_url, &token, env!("CARGO_PKG_VERSION"))?;
         Ok(client.send_position(&self.store).await?)
     }

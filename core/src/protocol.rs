@@ -579,7 +579,13 @@ impl PositionUpdate {
     pub fn encode(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(40);
         ciborium::into_writer(
-            &(self.at, self.lat_e6, self.lon_e6, self.accuracy_m, &self.grid),
+            &(
+                self.at,
+                self.lat_e6,
+                self.lon_e6,
+                self.accuracy_m,
+                &self.grid,
+            ),
             &mut out,
         )
         .expect("writing CBOR to a Vec cannot fail");
@@ -592,14 +598,26 @@ impl PositionUpdate {
             return Err(format!("a position is at most {MAX_POSITION_BYTES} bytes"));
         }
         let (at, lat_e6, lon_e6, accuracy_m, grid): (i64, i32, i32, u16, String) =
-            ciborium::from_reader(bytes)
-                .map_err(|_| "a position is a CBOR array [time, lat×1e6, lon×1e6, accuracy, grid]".to_owned())?;
-        if !(-90_000_000..=90_000_000).contains(&lat_e6) || !(-180_000_000..=180_000_000).contains(&lon_e6) {
+            ciborium::from_reader(bytes).map_err(|_| {
+                "a position is a CBOR array [time, lat×1e6, lon×1e6, accuracy, grid]".to_owned()
+            })?;
+        if !(-90_000_000..=90_000_000).contains(&lat_e6)
+            || !(-180_000_000..=180_000_000).contains(&lon_e6)
+        {
             return Err("the latitude or longitude is out of range".into());
         }
-        if grid.is_empty() || grid.len() > 40 || !grid.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+        if grid.is_empty()
+            || grid.len() > 40
+            || !grid.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        {
             return Err("the grid code is not a grid code".into());
         }
-        Ok(PositionUpdate { at, lat_e6, lon_e6, accuracy_m, grid })
+        Ok(PositionUpdate {
+            at,
+            lat_e6,
+            lon_e6,
+            accuracy_m,
+            grid,
+        })
     }
 }

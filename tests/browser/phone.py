@@ -94,6 +94,19 @@ async def main():
                                                         photos=[]))
         await store.sync(URL, meta["token"], None)
         print(incident)
+    elif cmd == "live":
+        # On patrol at a place: a fix now, and the live position sent.
+        store.sign_in(meta["staff"])
+        grid, lat, lon = sys.argv[3], float(sys.argv[4]), float(sys.argv[5])
+        patrol = meta.get("live_patrol")
+        if not patrol:
+            patrol = store.start_patrol(grid, "日常巡查", fg.TravelModeInfo.WALKING)
+            meta["live_patrol"] = patrol
+        now = int(time.time() * 1000)
+        store.ingest_fixes(patrol, [fg.FixInput(time_ms=now, lat=lat, lon=lon, accuracy_m=5.0, altitude_m=None,
+                                                speed_mps=None, bearing_deg=None, provider=fg.ProviderInfo.GPS,
+                                                mock=False)])
+        print(json.dumps(await store.send_position(URL, meta["token"])))
     elif cmd == "stage":
         store.sign_in(meta["staff"])
         await store.sync(URL, meta["token"], None)

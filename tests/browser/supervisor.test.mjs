@@ -458,11 +458,45 @@ test('periodic reports and scorecards at 1920×1080, with the workbook downloade
   await wall.context().close();
 });
 
+test('the big screen at 1920×1080: a worker moves live and a new report appears without a reload', async () => {
+  const wall = await login('anfeng', 'anfeng-demo', { width: 1920, height: 1080 });
+  await wall.goto(URL + '/ui/screen');
+  await wall.waitForFunction(() => window.fieldgridScreen && window.fieldgridScreen.grids > 0, null, { timeout: 30000 });
+  await wall.waitForFunction(() => document.getElementById('screen-status').textContent === '实时', null, { timeout: 15000 });
+  await wall.evaluate(() => { window.__notReloaded = true; });
+  const grid = await firstGrid();
+  assert.equal(phone('live', GRID, String(grid.lat), String(grid.lon)), 'true');
+  await wall.waitForFunction((lat) => window.fieldgridScreen.last && Math.abs(window.fieldgridScreen.last.lat - lat) < 1e-5,
+    grid.lat, { timeout: 10000 });
+  const workers = await wall.evaluate(() => window.fieldgridScreen.workers);
+  assert.equal(phone('live', GRID, String(grid.lat + 0.0008), String(grid.lon)), 'true');
+  await wall.waitForFunction((lat) => Math.abs(window.fieldgridScreen.last.lat - lat) < 1e-5, grid.lat + 0.0008, { timeout: 10000 });
+  assert.equal(await wall.evaluate(() => window.fieldgridScreen.workers), workers, 'the same marker moved');
+  const incident = phone('report', GRID);
+  await wall.waitForSelector(`#screen-reports li.fresh[data-id="${incident}"]`, { timeout: 10000 });
+  assert.match(await wall.textContent(`#screen-reports li[data-id="${incident}"]`), /邻里纠纷/);
+  assert.equal(await wall.evaluate(() => window.__notReloaded), true, 'the page never reloaded');
+  assert.match(await wall.textContent('#s-received'), /^\d+$/);
+  assert.match(await wall.textContent('#s-live'), /^[1-9]\d*$/);
+  // Fits the wall without scrolling, and draws smoothly.
+  const fit = await wall.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.scrollHeight]);
+  assert.ok(fit[0] <= 1920 && fit[1] <= 1080, JSON.stringify(fit));
+  const frames = await wall.evaluate(() => new Promise((done) => {
+    const t = []; let last = performance.now();
+    function step(now) { t.push(now - last); last = now; if (t.length < 120) requestAnimationFrame(step); else done(t); }
+    requestAnimationFrame(step);
+  }));
+  frames.sort((a, b) => a - b);
+  console.log(`big screen frame time: median ${frames[60].toFixed(1)} ms, p90 ${frames[108].toFixed(1)} ms`);
+  await wall.screenshot({ path: `${SHOTS}/big-screen-1920.png` });
+  await wall.context().close();
+});
+
 test('no page shows a supervisor a raw category, stage, role, channel or unit code', async () => {
   const pages = ['/ui/incidents', '/ui/incidents?done=1', `/ui/incidents/${work.incident}`,
     `/ui/incidents/${jointCase}`, '/ui/stats?by=platform',
     '/ui/stats?by=grid', '/ui/intake', '/ui/tasks', '/ui/urging', '/ui/reports?by=unit',
-    '/ui/reports?by=category', '/ui/assessment?subject=unit', '/ui/assessment/rules'];
+    '/ui/reports?by=category', '/ui/assessment?subject=unit', '/ui/assessment/rules', '/ui/screen'];
   const codeLike = /\b(?:[a-z]+_[a-z_]+|[a-z_]+\.[a-z_]+(?:\.[a-z_]+)?|reported|accepted|dispatched|handling|handled|verified|closed|hotline|public_page|grid_worker)\b/;
   for (const path of pages) {
     await supervisor.goto(URL + path);

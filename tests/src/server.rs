@@ -176,10 +176,12 @@ async fn serve(
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (tx, rx) = oneshot::channel::<()>();
+    let live = state.live.clone();
     let router = app(state);
     let task = tokio::spawn(async move {
-        fieldgrid_server::http::serve(listener, router, limits, async {
+        fieldgrid_server::http::serve(listener, router, limits, async move {
             let _ = rx.await;
+            live.close();
         })
         .await
         .unwrap();

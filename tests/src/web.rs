@@ -87,3 +87,67 @@ pub async fn sign_in(base: &str, user: &str, password: &str) -> (String, String)
         .to_owned();
     (cookie, csrf)
 }
+
+/// An open page's live events (`/ui/api/live`, server-sent events): reads events until one matches or time runs out.
+pub struct Events {
+    /// Bytes read so far.
+    pub bytes: usize,
+    response: reqwest::Response,
+    buffer: String,
+}
+
+impl Events {
+    /// Opens `/ui/api/live` with a session cookie.
+    pub async fn open(base: &str, cookie: &str) -> Events {
+        let response = client()
+            .get(format!("{base}/ui/api/live"))
+            .header("cookie", cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), reqwest::StatusCode::OK);
+        assert_eq!(response.headers()["content-type"], "text/event-stream");
+        Events {
+            response,
+            buffer: String::new(),
+            bytes: 0,
+        }
+    }
+
+    /// The next event of `kind` whose data contains `needle`, within `within`.
+    pub async fn wait_for(
+        &mut self,
+        kind: &str,
+        needle: &str,
+        within: std::time::Duration,
+    ) -> Option<String> {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            while let Some(end) = self.buffer.find("\n\n") {
+                let block: String = self.buffer.drain(..end + 2).collect();
+                let event = block
+                    .lines()
+                    .find_map(|l| l.strip_prefix("event: "))
+                    .unwrap_or("");
+                let data = block
+                    .lines()
+                    .find_map(|l| l.strip_prefix("data: "))
+                    .unwrap_or("");
+                if event == kind && data.contains(needle) {
+                    return Some(data.to_owned());
+                }
+            }
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            if left.is_zero() {
+                return None;
+            }
+            match tokio::time::timeout(left, self.response.chunk()).await {
+                Ok(Ok(Some(chunk))) => {
+                    self.bytes += chunk.len();
+                    self.buffer.push_str(&String::from_utf8_lossy(&chunk));
+                }
+                _ => return None,
+            }
+        }
+    }
+}

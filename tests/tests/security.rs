@@ -238,6 +238,7 @@ async fn device_routes_refuse_bad_credentials(
         ),
         (reqwest::Method::GET, "/v1/news?after=0".into()),
         (reqwest::Method::GET, "/v1/scorecard?period=2026-11".into()),
+        (reqwest::Method::POST, "/v1/position".into()),
     ];
     for (method, path) in &routes {
         for (token, status, code) in [
@@ -675,6 +676,7 @@ async fn suite(backend: Backend) {
         &format!("/ui/assessment/worker/worker-{}", grid_a()),
         "/ui/export/scorecards.csv",
         "/ui/reports",
+        "/ui/screen",
         "/ui/export/report.xlsx",
         "/ui/export/report.csv",
         &format!("/ui/photos/{photo}"),
@@ -694,7 +696,12 @@ async fn suite(backend: Backend) {
             assert_eq!(r.headers()["location"], "/ui/login");
         }
     }
-    for path in ["/ui/api/map", &format!("/ui/api/patrols/{patrol_a}")] {
+    for path in [
+        "/ui/api/map",
+        &format!("/ui/api/patrols/{patrol_a}"),
+        "/ui/api/live",
+        "/ui/api/screen",
+    ] {
         let r = client()
             .get(format!("{}{path}", server.url))
             .send()
@@ -761,6 +768,50 @@ async fn suite(backend: Backend) {
     assert!(!csv.contains(&incident_a));
     let (_, _, geo) = sup_b.get("/ui/export/patrols.geojson").await;
     assert!(!geo.contains(&patrol_a));
+    // A town A worker's live position reaches town A's open page, never town B's.
+    let mut page_a = fieldgrid_tests::web::Events::open(&server.url, &sup_a.cookie).await;
+    let mut page_b = fieldgrid_tests::web::Events::open(&server.url, &sup_b.cookie).await;
+    let patrol_now = a
+        .store
+        .start_patrol(
+            &grid_a(),
+            "日常巡查",
+            fieldgrid_core::patrol::TravelMode::Walking,
+        )
+        .unwrap();
+    let fix_now = fieldgrid_core::patrol::Fix {
+        time_ms: now_ms() - 1_000,
+        lat: 34.5021,
+        lon: 118.7006,
+        accuracy_m: 5.0,
+        altitude_m: None,
+        speed_mps: None,
+        bearing_deg: None,
+        provider: fieldgrid_core::patrol::Provider::Gps,
+        mock: false,
+    };
+    a.store.ingest_fixes(&patrol_now, &[fix_now]).unwrap();
+    assert!(a.client.send_position(&a.store).await.unwrap());
+    let wait = std::time::Duration::from_secs(3);
+    assert!(
+        page_a
+            .wait_for("position", &a.staff_id, wait)
+            .await
+            .is_some()
+    );
+    assert!(
+        page_b
+            .wait_for("position", &a.staff_id, wait)
+            .await
+            .is_none(),
+        "town B's page got town A's position"
+    );
+    // Closed pages let go of their connections (a server stopping waits for them).
+    drop((page_a, page_b));
+    let (_, _, screen_b) = sup_b.get("/ui/api/screen").await;
+    assert!(screen_b.contains("\"live_workers\":0"), "{screen_b}");
+    a.store.stop_patrol(&patrol_now).unwrap();
+
     // Another town's worker's points: not there, and nothing stored.
     let (s1, b1) = sup_b
         .post(

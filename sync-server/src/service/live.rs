@@ -59,6 +59,7 @@ impl LiveEvent {
 pub struct Hub {
     tx: broadcast::Sender<Arc<LiveEvent>>,
     listening: OnceCell<()>,
+    closing: tokio::sync::watch::Sender<bool>,
 }
 
 impl Default for Hub {
@@ -66,6 +67,7 @@ impl Default for Hub {
         Hub {
             tx: broadcast::channel(4096).0,
             listening: OnceCell::new(),
+            closing: tokio::sync::watch::channel(false).0,
         }
     }
 }
@@ -79,6 +81,21 @@ impl Hub {
     /// Pages open on this instance.
     pub fn listeners(&self) -> usize {
         self.tx.receiver_count()
+    }
+
+    /// Ends every open page's stream (the server is shutting down: open event
+    /// streams would otherwise hold it for its whole grace period). The pages
+    /// reconnect to another instance, or to this one when it is back.
+    pub fn close(&self) {
+        self.closing.send_replace(true);
+    }
+
+    /// Resolves once [`Hub::close`] was called.
+    pub fn closed(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let mut rx = self.closing.subscribe();
+        async move {
+            let _ = rx.wait_for(|closing| *closing).await;
+        }
     }
 }
 
@@ -155,7 +172,10 @@ pub async fn record_position(
 
 /// The positions an open page starts from: those in the caller's area taken in
 /// the last [`POSITION_SHOWN_S`].
-pub async fn positions(state: &AppState, caller: &Caller) -> Result<Vec<LivePosition>, ServiceError> {
+pub async fn positions(
+    state: &AppState,
+    caller: &Caller,
+) -> Result<Vec<LivePosition>, ServiceError> {
     Ok(state
         .storage
         .live_positions(crate::now() - POSITION_SHOWN_S)

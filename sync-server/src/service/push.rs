@@ -448,8 +448,12 @@ pub async fn push(
             match outcome {
                 SaveOutcome::Saved => {
                     results[i] = Some(accepted(&docs[i].id));
-                    if let Some((_, Plan::Save { news: n, live: l, .. })) =
-                        plans.iter().find(|(j, _)| *j == i)
+                    if let Some((
+                        _,
+                        Plan::Save {
+                            news: n, live: l, ..
+                        },
+                    )) = plans.iter().find(|(j, _)| *j == i)
                     {
                         news.extend(n.iter().cloned());
                         live.extend(l.iter().cloned());

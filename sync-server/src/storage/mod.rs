@@ -573,7 +573,6 @@ pub trait LiveStore: Send + Sync {
 pub mod prelude {
     pub use super::{
         AccountStore, DocumentStore, IntakeStore, LiveStore, NewsStore, PointStore, ReferenceStore,
-        Storage,
-        TrackStore, UploadStore, WebSessionStore,
+        Storage, TrackStore, UploadStore, WebSessionStore,
     };
 }

@@ -1,8 +1,8 @@
 //! The PostgreSQL backend: a connection pool, nothing kept in process memory, so any
 //! number of server instances can share one database.
 
-use fieldgrid_core::assessment::PointAdjustment;
 use super::LivePosition;
+use fieldgrid_core::assessment::PointAdjustment;
 use std::collections::HashMap;
 
 use async_trait::async_trait;
@@ -811,7 +811,14 @@ impl LiveStore for PostgresStorage {
                    lat_e6 = excluded.lat_e6, lon_e6 = excluded.lon_e6,
                    accuracy_m = excluded.accuracy_m, at = excluded.at
                  WHERE excluded.at >= live_positions.at",
-                &[&p.staff_id, &p.grid_code, &p.lat_e6, &p.lon_e6, &p.accuracy_m, &p.at],
+                &[
+                    &p.staff_id,
+                    &p.grid_code,
+                    &p.lat_e6,
+                    &p.lon_e6,
+                    &p.accuracy_m,
+                    &p.at,
+                ],
             )
             .await?;
         Ok(())
@@ -857,9 +864,7 @@ impl LiveStore for PostgresStorage {
         let (tx, rx) = tokio::sync::mpsc::channel(1024);
         let tx_closed = tx.clone();
         tokio::spawn(async move {
-            while let Some(message) =
-                std::future::poll_fn(|cx| connection.poll_message(cx)).await
-            {
+            while let Some(message) = std::future::poll_fn(|cx| connection.poll_message(cx)).await {
                 match message {
                     Ok(tokio_postgres::AsyncMessage::Notification(n)) => {
                         if tx.send(n.payload().to_owned()).await.is_err() {

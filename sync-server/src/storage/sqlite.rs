@@ -1,7 +1,7 @@
 //! The embedded SQLite backend: one file, one writer connection, a few readers.
 
-use fieldgrid_core::assessment::PointAdjustment;
 use super::LivePosition;
+use fieldgrid_core::assessment::PointAdjustment;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -844,7 +844,14 @@ impl LiveStore for SqliteStorage {
                    lat_e6 = excluded.lat_e6, lon_e6 = excluded.lon_e6,
                    accuracy_m = excluded.accuracy_m, at = excluded.at
                  WHERE excluded.at >= live_positions.at",
-                params![p.staff_id, p.grid_code, p.lat_e6, p.lon_e6, p.accuracy_m, p.at],
+                params![
+                    p.staff_id,
+                    p.grid_code,
+                    p.lat_e6,
+                    p.lon_e6,
+                    p.accuracy_m,
+                    p.at
+                ],
             )?;
             Ok(())
         })

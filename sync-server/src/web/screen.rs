@@ -117,20 +117,27 @@ pub async fn live(
         catalogue: Arc<Catalogue>,
         state: AppState,
         first: std::vec::IntoIter<Event>,
+        closed: std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>,
     }
+    let closed = Box::pin(state.live.closed());
     let follow = Follow {
         rx,
         caller,
         catalogue,
         state,
         first: first.into_iter(),
+        closed,
     };
     let stream = futures_util::stream::unfold(follow, |mut f| async move {
         if let Some(e) = f.first.next() {
             return Some((Ok(e), f));
         }
         loop {
-            match f.rx.recv().await {
+            let next = tokio::select! {
+                e = f.rx.recv() => e,
+                () = &mut f.closed => return None,
+            };
+            match next {
                 Ok(e) if f.caller.sees(e.grid()) => {
                     if let Some(ev) = event_of(&f.caller.tree, &f.catalogue, &e) {
                         f.state.metrics.live_events_sent.inc();
@@ -165,17 +172,24 @@ pub struct ScreenData {
 
 /// `GET /ui/api/screen`: today's counts and rates, the open queue by colour, the
 /// latest reports, for the user's area.
-pub async fn data(State(state): State<AppState>, signed: SignedIn) -> Result<Json<ScreenData>, PageError> {
+pub async fn data(
+    State(state): State<AppState>,
+    signed: SignedIn,
+) -> Result<Json<ScreenData>, PageError> {
     let caller = caller(&state, &signed).await?;
-    let store = replica::store(&state).await.map_err(crate::service::ServiceError::from)?;
+    let store = replica::store(&state)
+        .await
+        .map_err(crate::service::ServiceError::from)?;
     let now = crate::now();
     let today = Period::containing(PeriodKind::Day, now);
     let c = caller.clone();
     // Open cases: those of the last 90 days (older open cases are long overdue and
     // listed on the incident pages).
-    let rows = tokio::task::spawn_blocking(move || store.case_rows(|g| c.sees(g), (now - 90 * 86_400, now + 86_400)))
-        .await
-        .map_err(|e| PageError::bad(e.to_string()))??;
+    let rows = tokio::task::spawn_blocking(move || {
+        store.case_rows(|g| c.sees(g), (now - 90 * 86_400, now + 86_400))
+    })
+    .await
+    .map_err(|e| PageError::bad(e.to_string()))??;
     let catalogue = state.catalogue().await?;
     let figures = Figures::of(&rows, today, &catalogue, now);
     let mut queue = [0u64; 3];
@@ -191,7 +205,10 @@ pub async fn data(State(state): State<AppState>, signed: SignedIn) -> Result<Jso
             Colour::Done => {}
         }
     }
-    let mut todays: Vec<_> = rows.iter().filter(|r| today.contains(r.reported_at)).collect();
+    let mut todays: Vec<_> = rows
+        .iter()
+        .filter(|r| today.contains(r.reported_at))
+        .collect();
     todays.sort_by_key(|r| std::cmp::Reverse(r.reported_at));
     let tree = caller.tree.clone();
     let latest = todays

@@ -98,6 +98,7 @@
     }
     m.options.at = p.at;
     state.positions++;
+    state.last = { staff: p.staff, lat: p.lat, lon: p.lon };
   }
 
   function connect() {
