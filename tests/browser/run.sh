@@ -18,10 +18,9 @@ fi
 
 cargo build -q -p fieldgrid-server -p fieldgrid-ffi --locked
 PY="$TARGET/bindings/python"
-if [[ ! -f "$PY/fieldgrid_ffi.py" ]]; then
-  "$TARGET/debug/uniffi-bindgen" generate --library "$TARGET/debug/libfieldgrid_ffi.so" --language python \
-    --no-format --out-dir "$PY" >/dev/null
-fi
+# Generated each run: the library may have new methods since the last one.
+"$TARGET/debug/uniffi-bindgen" generate --library "$TARGET/debug/libfieldgrid_ffi.so" --language python \
+  --no-format --out-dir "$PY" >/dev/null
 cp "$TARGET/debug/libfieldgrid_ffi.so" "$PY/"
 
 DATA="$(mktemp -d)"

@@ -425,6 +425,32 @@ async fn point_adjustments_are_kept(backend: Backend) {
     assert!(s.point_adjustments("w3", 0, 1000).await.unwrap().is_empty());
 }
 
+/// Live positions: one per person, an older one never replaces a newer.
+async fn live_positions_keep_the_latest(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let s = backend.open(dir.path()).await;
+    let at = |staff: &str, at: i64, lat: i32| fieldgrid_server::storage::LivePosition {
+        staff_id: staff.into(),
+        grid_code: "320722104201001".into(),
+        lat_e6: lat,
+        lon_e6: 118_700_000,
+        accuracy_m: 5,
+        at,
+    };
+    s.put_position(&at("w1", 100, 34_500_000)).await.unwrap();
+    s.put_position(&at("w1", 160, 34_500_100)).await.unwrap();
+    s.put_position(&at("w1", 130, 34_400_000)).await.unwrap();
+    s.put_position(&at("w2", 90, 34_600_000)).await.unwrap();
+    assert_eq!(
+        s.live_positions(0).await.unwrap(),
+        vec![at("w1", 160, 34_500_100), at("w2", 90, 34_600_000)]
+    );
+    assert_eq!(
+        s.live_positions(100).await.unwrap(),
+        vec![at("w1", 160, 34_500_100)]
+    );
+}
+
 /// News: counted per target after a number, the newest number for everyone,
 /// old items pruned.
 async fn news_counts_and_prunes(backend: Backend) {
@@ -549,4 +575,5 @@ on_both_backends!(
     intake_keys_and_references,
     news_counts_and_prunes,
     point_adjustments_are_kept,
+    live_positions_keep_the_latest,
 );
