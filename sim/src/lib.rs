@@ -987,3 +987,59 @@ async fn move_incidents_along(
     }
     Ok(())
 }
+
+/// Workers on patrol for the demo's big screen: `walkers` phones (the workers of
+/// the first grids, each on a device of its own) walk a square inside their grid,
+/// taking a fix and sending their live position every `every`, for as long as
+/// the process runs. Returns only on an error.
+pub async fn live_walkers(
+    url: &str,
+    admin: &str,
+    dir: &Path,
+    tree: &OrgTree,
+    walkers: usize,
+    every: std::time::Duration,
+) -> Result<(), BoxError> {
+    let dir = dir.join("live");
+    std::fs::create_dir_all(&dir)?;
+    let mut phones = Vec::new();
+    for (k, grid) in tree.grids.iter().take(walkers).enumerate() {
+        let phone = enrol(url, admin, &dir, &worker_of(&grid.code), 800 + k as u32).await?;
+        phone.client.sync(&phone.store, |_| {}).await?;
+        let patrol = phone
+            .store
+            .start_patrol(&grid.code, "日常巡查", TravelMode::Walking)?;
+        let [w, s] = grid.boundary[0][0];
+        phones.push((phone, patrol, (s + 0.0015, w + 0.0015)));
+    }
+    let mut step = 0usize;
+    loop {
+        for (phone, patrol, origin) in &phones {
+            // Round a 600 m square, 40 m a step.
+            let along = (step * 40) % 2_400;
+            let (east, north) = match along / 600 {
+                0 => (along as f64, 0.0),
+                1 => (600.0, (along - 600) as f64),
+                2 => ((2_400 - along - 600) as f64, 600.0),
+                _ => (0.0, (2_400 - along) as f64),
+            };
+            let (lat, lon) = offset(*origin, east, north);
+            let fix = fieldgrid_core::patrol::Fix {
+                time_ms: fieldgrid_core::time::now() * 1000,
+                lat,
+                lon,
+                accuracy_m: 5.0,
+                altitude_m: None,
+                speed_mps: Some(1.3),
+                bearing_deg: None,
+                provider: fieldgrid_core::patrol::Provider::Gps,
+                mock: false,
+            };
+            phone.store.ingest_fixes(patrol, &[fix])?;
+            // A lost position is superseded by the next one.
+            let _ = phone.client.send_position(&phone.store).await;
+        }
+        step += 1;
+        tokio::time::sleep(every).await;
+    }
+}

@@ -54,6 +54,9 @@ pub fn demo_config() -> SimConfig {
     }
 }
 
+/// How many of the demo county's workers patrol live on the big screen.
+pub const DEMO_WALKERS: usize = 8;
+
 /// What the simulator still has to do after the server starts listening.
 #[derive(Debug, Clone)]
 pub struct PendingSimulation {
@@ -120,6 +123,23 @@ pub async fn simulate(url: String, pending: PendingSimulation) {
     .await
     {
         Ok(r) => tracing::info!("demo county ready: {r}"),
-        Err(e) => tracing::warn!(error = %e, "the demo simulation stopped"),
+        Err(e) => {
+            tracing::warn!(error = %e, "the demo simulation stopped");
+            return;
+        }
+    }
+    // Workers on patrol for the big screen, moving every 20 seconds.
+    let tree = fieldgrid_sim::county(&pending.config);
+    if let Err(e) = fieldgrid_sim::live_walkers(
+        &url,
+        &pending.admin_token,
+        &pending.phones_dir,
+        &tree,
+        DEMO_WALKERS,
+        std::time::Duration::from_secs(20),
+    )
+    .await
+    {
+        tracing::warn!(error = %e, "the demo's patrolling workers stopped");
     }
 }

@@ -106,7 +106,7 @@ async def main():
         store.ingest_fixes(patrol, [fg.FixInput(time_ms=now, lat=lat, lon=lon, accuracy_m=5.0, altitude_m=None,
                                                 speed_mps=None, bearing_deg=None, provider=fg.ProviderInfo.GPS,
                                                 mock=False)])
-        print(json.dumps(await store.send_position(URL, meta["token"])))
+        print(json.dumps({"sent": await store.send_position(URL, meta["token"]), "staff": meta["staff"]}))
     elif cmd == "stage":
         store.sign_in(meta["staff"])
         await store.sync(URL, meta["token"], None)

@@ -465,13 +465,15 @@ test('the big screen at 1920×1080: a worker moves live and a new report appears
   await wall.waitForFunction(() => document.getElementById('screen-status').textContent === '实时', null, { timeout: 15000 });
   await wall.evaluate(() => { window.__notReloaded = true; });
   const grid = await firstGrid();
-  assert.equal(phone('live', GRID, String(grid.lat), String(grid.lon)), 'true');
-  await wall.waitForFunction((lat) => window.fieldgridScreen.last && Math.abs(window.fieldgridScreen.last.lat - lat) < 1e-5,
-    grid.lat, { timeout: 10000 });
-  const workers = await wall.evaluate(() => window.fieldgridScreen.workers);
-  assert.equal(phone('live', GRID, String(grid.lat + 0.0008), String(grid.lon)), 'true');
-  await wall.waitForFunction((lat) => Math.abs(window.fieldgridScreen.last.lat - lat) < 1e-5, grid.lat + 0.0008, { timeout: 10000 });
-  assert.equal(await wall.evaluate(() => window.fieldgridScreen.workers), workers, 'the same marker moved');
+  const first = JSON.parse(phone('live', GRID, String(grid.lat), String(grid.lon)));
+  assert.equal(first.sent, true);
+  await wall.waitForFunction(([staff, lat]) => { const p = window.fieldgridScreen.at(staff); return p && Math.abs(p.lat - lat) < 1e-5; },
+    [first.staff, grid.lat], { timeout: 10000 });
+  assert.equal(JSON.parse(phone('live', GRID, String(grid.lat + 0.0008), String(grid.lon))).sent, true);
+  await wall.waitForFunction(([staff, lat]) => Math.abs(window.fieldgridScreen.at(staff).lat - lat) < 1e-5,
+    [first.staff, grid.lat + 0.0008], { timeout: 10000 });
+  // The demo county's own patrolling workers move on the screen too.
+  await wall.waitForFunction(() => window.fieldgridScreen.workers >= 2, null, { timeout: 30000 });
   const incident = phone('report', GRID);
   await wall.waitForSelector(`#screen-reports li.fresh[data-id="${incident}"]`, { timeout: 10000 });
   assert.match(await wall.textContent(`#screen-reports li[data-id="${incident}"]`), /邻里纠纷/);

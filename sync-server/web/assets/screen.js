@@ -14,6 +14,8 @@
   const people = L.layerGroup().addTo(map);
   const markers = new Map();
   const state = { grids: 0, workers: 0, positions: 0, reports: 0, events: 0, bytes: 0, fitted: false };
+  // Where a worker's marker stands (for the tests).
+  state.at = (staff) => { const m = markers.get(staff); return m ? m.getLatLng() : null; };
   window.fieldgridScreen = state;
 
   function tip(s) {
