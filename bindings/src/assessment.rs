@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use fieldgrid_core::assessment::{Metric, Period, PeriodKind, ScoreItem};
+use fieldgrid_core::assessment::{Period, PeriodKind, ScoreItem};
 use fieldgrid_core::protocol::MyScorecard;
 use fieldgrid_core::sync::SyncClient;
 
@@ -68,27 +68,12 @@ pub struct ScorecardInfo {
     pub adjustments: Vec<PointAdjustmentInfo>,
 }
 
-fn value_text(metric: Metric, v: Option<f64>) -> String {
-    match v {
-        None => "—".into(),
-        Some(v) if metric.is_rate() => format!("{:.1}%", v * 100.0),
-        Some(v) => {
-            let s = format!("{v:.2}");
-            format!(
-                "{}{}",
-                s.trim_end_matches('0').trim_end_matches('.'),
-                metric.unit_zh()
-            )
-        }
-    }
-}
-
 fn item(i: &ScoreItem) -> ScoreItemInfo {
     ScoreItemInfo {
         metric: i.metric.as_str().into(),
         name: i.name.clone(),
-        value_text: value_text(i.metric, i.value),
-        target_text: value_text(i.metric, i.target),
+        value_text: i.metric.show(i.value),
+        target_text: i.metric.show(i.target),
         weight: i.weight,
         score: i.score,
         explain: i.explain.clone(),

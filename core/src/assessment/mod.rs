@@ -25,6 +25,7 @@ pub use report::{
 };
 pub use rules::{
     AssessmentRules, Metric, MetricKind, PointRule, RuleItem, RuleSet, Subject, default_rules,
+    trim_number,
 };
 pub use score::{
     PointAdjustment, PointEntry, PointsLedger, ScoreItem, Scorecard, points_ledger, score,

@@ -207,6 +207,16 @@ impl Metric {
         }
     }
 
+    /// A value as a person reads it: `85.0%` for a rate, `32.5小时`, `3件`;
+    /// `—` for nothing to measure.
+    pub fn show(self, value: Option<f64>) -> String {
+        match value {
+            None => "—".into(),
+            Some(v) if self.is_rate() => format!("{:.1}%", v * 100.0),
+            Some(v) => format!("{}{}", trim_number(v), self.unit_zh()),
+        }
+    }
+
     /// Whether the value is a fraction shown as a percentage.
     pub fn is_rate(self) -> bool {
         matches!(
@@ -308,6 +318,13 @@ pub struct AssessmentRules {
     /// Points per valid item for grid workers.
     #[serde(default)]
     pub points: Vec<PointRule>,
+}
+
+/// A number with at most two decimals and no trailing zeros: `32.5`, `3`, `-2.25`.
+pub fn trim_number(v: f64) -> String {
+    let s = format!("{v:.2}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" { "0".into() } else { s.to_owned() }
 }
 
 /// The largest weight, target or cap the rules accept.

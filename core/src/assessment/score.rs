@@ -59,13 +59,7 @@ fn round2(v: f64) -> f64 {
 }
 
 fn show(metric: Metric, v: f64) -> String {
-    if metric.is_rate() {
-        format!("{:.1}%", v * 100.0)
-    } else if v.fract() == 0.0 {
-        format!("{v:.0}{}", metric.unit_zh())
-    } else {
-        format!("{v:.2}{}", metric.unit_zh())
-    }
+    metric.show(Some(v))
 }
 
 /// Scores `measures` under the rules for `subject` over `period`.

@@ -5,7 +5,9 @@
 
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
-use fieldgrid_core::assessment::{Metric, Period, PeriodKind, ScoreItem, Scorecard, Subject};
+use fieldgrid_core::assessment::{
+    Metric, Period, PeriodKind, ScoreItem, Scorecard, Subject, trim_number,
+};
 use maud::{Markup, html};
 use serde::Deserialize;
 
@@ -42,16 +44,11 @@ fn subject_of(code: Option<&str>) -> Result<Subject, PageError> {
 }
 
 fn value_text(metric: Metric, v: Option<f64>) -> String {
-    match v {
-        None => "—".into(),
-        Some(v) if metric.is_rate() => format!("{:.1}%", v * 100.0),
-        Some(v) => format!("{}{}", trim(v), metric.unit_zh()),
-    }
+    metric.show(v)
 }
 
 fn trim(v: f64) -> String {
-    let s = format!("{v:.2}");
-    s.trim_end_matches('0').trim_end_matches('.').to_owned()
+    trim_number(v)
 }
 
 fn score_text(s: Option<f64>) -> String {
@@ -64,17 +61,27 @@ fn periods_nav(period: Period, subject: Subject, base: &str) -> Markup {
     })
 }
 
+/// The period, subject, assessment and cards a list or its CSV shows.
+async fn load(
+    state: &AppState,
+    signed: &SignedIn,
+    q: &CardQuery,
+) -> Result<(Period, Subject, Assessment, Vec<Scorecard>), PageError> {
+    let period = period_of(q.period.as_deref())?;
+    let subject = subject_of(q.subject.as_deref())?;
+    let caller = caller(state, signed).await?;
+    let a = assessment::assess(state, &caller, period).await?;
+    let cards = a.cards(&caller, subject);
+    Ok((period, subject, a, cards))
+}
+
 /// `GET /ui/assessment`: the scorecards of one kind of subject.
 pub async fn page(
     State(state): State<AppState>,
     signed: SignedIn,
     Query(q): Query<CardQuery>,
 ) -> Result<Markup, PageError> {
-    let period = period_of(q.period.as_deref())?;
-    let subject = subject_of(q.subject.as_deref())?;
-    let caller = caller(&state, &signed).await?;
-    let a = assessment::assess(&state, &caller, period).await?;
-    let cards = a.cards(&caller, subject);
+    let (period, subject, a, cards) = load(&state, &signed, &q).await?;
     let items = a.rules.items(subject);
     let mut head: Vec<&str> = vec!["名称", "总分"];
     head.extend(items.iter().map(|i| i.metric.name_zh()));
@@ -387,11 +394,7 @@ pub async fn csv(
     signed: SignedIn,
     Query(q): Query<CardQuery>,
 ) -> Result<Response, PageError> {
-    let period = period_of(q.period.as_deref())?;
-    let subject = subject_of(q.subject.as_deref())?;
-    let caller = caller(&state, &signed).await?;
-    let a = assessment::assess(&state, &caller, period).await?;
-    let cards = a.cards(&caller, subject);
+    let (period, subject, a, cards) = load(&state, &signed, &q).await?;
     let (head, rows) = csv_rows(&a, subject, &cards);
     let head: Vec<&str> = head.iter().map(String::as_str).collect();
     Ok(super::exports::csv(
