@@ -82,6 +82,26 @@ async fn a_simulated_month_scores_as_computed_by_hand() {
         .map(|c| (c.id.clone(), c))
         .collect();
 
+    // Each patrol's brief is kept; the next assessment reads them instead of
+    // decoding the tracks again, and scores the same.
+    let counted = server
+        .state
+        .storage
+        .patrol_chunk_counts(from * 1000, to * 1000)
+        .await
+        .unwrap();
+    let ids: Vec<String> = counted.iter().map(|c| c.0.clone()).collect();
+    let kept = server.state.storage.patrol_briefs(&ids).await.unwrap();
+    assert_eq!(kept.len(), ids.len(), "every patrol's brief is kept");
+    let again = assessment::assess(&server.state, &centre, period)
+        .await
+        .unwrap()
+        .cards(&centre, Subject::Worker);
+    assert_eq!(again.len(), workers.len());
+    for a in &again {
+        assert_eq!(a, &workers[&a.id], "{}", a.id);
+    }
+
     // The raw records, read here without the assessment code.
     let grids: Vec<String> = tree.grids.iter().map(|g| g.code.clone()).collect();
     let docs = server

@@ -150,7 +150,8 @@ pub fn measure(
             .iter()
             .filter(|p| mine(&p.worker, &p.grid) && (from..to).contains(&p.started_at))
             .collect();
-        let hours: f64 = patrols.iter().map(|p| p.hours).sum();
+        // (+ 0.0: an empty sum is -0.0.)
+        let hours: f64 = patrols.iter().map(|p| p.hours).sum::<f64>() + 0.0;
         out.insert(
             Metric::PatrolHours,
             Measure {

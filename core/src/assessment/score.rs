@@ -55,7 +55,8 @@ pub struct Scorecard {
 }
 
 fn round2(v: f64) -> f64 {
-    (v * 100.0).round() / 100.0
+    // (+ 0.0 turns -0 into 0.)
+    (v * 100.0).round() / 100.0 + 0.0
 }
 
 fn show(metric: Metric, v: f64) -> String {

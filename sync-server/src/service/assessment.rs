@@ -160,17 +160,30 @@ pub async fn activity(
     let store = replica::store(state).await?;
     let c = caller.clone();
     let mut activity = blocking(move || store.activity_between(|g| c.sees(g), (from, to))).await?;
-    for (patrol, _) in state
+    // Patrols: the kept brief when no chunk arrived since it was computed, else
+    // the track reviewed now and its brief kept.
+    let counts: Vec<(String, String, String, i64)> = state
         .storage
-        .patrols_between(from * 1000, to * 1000)
+        .patrol_chunk_counts(from * 1000, to * 1000)
         .await?
-    {
+        .into_iter()
+        .filter(|(_, _, grid, _)| caller.sees(grid))
+        .collect();
+    let ids: Vec<String> = counts.iter().map(|c| c.0.clone()).collect();
+    let kept = state.storage.patrol_briefs(&ids).await?;
+    for (patrol, _, _, chunks) in counts {
+        if let Some((at, brief)) = kept.get(&patrol)
+            && *at == chunks
+        {
+            activity.patrols.push(brief.clone());
+            continue;
+        }
         let review = match tracks::review_brief(state, caller, &patrol).await {
             Ok(r) => r,
             Err(ServiceError::NotFound) => continue,
             Err(e) => return Err(e),
         };
-        activity.patrols.push(PatrolBrief {
+        let brief = PatrolBrief {
             id: review.patrol,
             worker: review.worker_id,
             grid: review.grid_code,
@@ -178,7 +191,9 @@ pub async fn activity(
             hours: review.figures.duration_s / 3600.0,
             coverage: review.figures.coverage,
             flagged: review.findings.iter().any(|f| f.kind != FindingKind::Gap),
-        });
+        };
+        state.storage.put_patrol_brief(&brief, chunks).await?;
+        activity.patrols.push(brief);
     }
     Ok(activity)
 }

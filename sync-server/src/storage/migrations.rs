@@ -36,6 +36,7 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
     step!(7, "007_news.sql"),
     step!(8, "008_points.sql"),
     step!(9, "009_live_positions.sql"),
+    step!(10, "010_patrol_briefs.sql"),
 ];
 
 /// The steps a database at `version` still needs, or [`StorageError::TooNew`]

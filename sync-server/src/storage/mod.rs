@@ -400,6 +400,24 @@ pub trait DocumentStore: Send + Sync {
 /// GPS track chunks and the patrols they make up.
 #[async_trait]
 pub trait TrackStore: Send + Sync {
+    /// Every patrol with fixes in `[from_ms, to_ms)`: `(patrol, worker, grid,
+    /// chunks received)`, from the chunks' metadata alone.
+    async fn patrol_chunk_counts(
+        &self,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> StorageResult<Vec<(String, String, String, i64)>>;
+    /// The kept briefs of `patrols`, each with the chunk count it was computed at.
+    async fn patrol_briefs(
+        &self,
+        patrols: &[String],
+    ) -> StorageResult<HashMap<String, (i64, fieldgrid_core::assessment::PatrolBrief)>>;
+    /// Keeps a patrol's brief, computed from `chunks` chunks.
+    async fn put_patrol_brief(
+        &self,
+        brief: &fieldgrid_core::assessment::PatrolBrief,
+        chunks: i64,
+    ) -> StorageResult<()>;
     /// Stores a track chunk, idempotently by patrol and chunk number.
     async fn put_track_chunk(&self, chunk: &TrackChunk) -> StorageResult<ChunkOutcome>;
     /// A patrol's chunks, in order.

@@ -2,7 +2,7 @@
 //! number of server instances can share one database.
 
 use super::LivePosition;
-use fieldgrid_core::assessment::PointAdjustment;
+use fieldgrid_core::assessment::{PatrolBrief, PointAdjustment};
 use std::collections::HashMap;
 
 use async_trait::async_trait;
@@ -499,6 +499,89 @@ impl DocumentStore for PostgresStorage {
 
 #[async_trait]
 impl TrackStore for PostgresStorage {
+    async fn patrol_chunk_counts(
+        &self,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> StorageResult<Vec<(String, String, String, i64)>> {
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "SELECT patrol, worker_id, grid_code, COUNT(*) FROM track_chunks
+                 WHERE last_ms >= $1 AND first_ms < $2
+                 GROUP BY patrol, worker_id, grid_code ORDER BY min(first_ms)",
+                &[&from_ms, &to_ms],
+            )
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
+            .collect())
+    }
+
+    async fn patrol_briefs(
+        &self,
+        patrols: &[String],
+    ) -> StorageResult<HashMap<String, (i64, PatrolBrief)>> {
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "SELECT patrol, chunks, worker_id, grid_code, started_at, hours, coverage, flagged
+                 FROM patrol_briefs WHERE patrol = ANY($1)",
+                &[&patrols],
+            )
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| {
+                let id: String = r.get(0);
+                (
+                    id.clone(),
+                    (
+                        r.get(1),
+                        PatrolBrief {
+                            id,
+                            worker: r.get(2),
+                            grid: r.get(3),
+                            started_at: r.get(4),
+                            hours: r.get(5),
+                            coverage: r.get(6),
+                            flagged: r.get::<_, i64>(7) != 0,
+                        },
+                    ),
+                )
+            })
+            .collect())
+    }
+
+    async fn put_patrol_brief(&self, b: &PatrolBrief, chunks: i64) -> StorageResult<()> {
+        self.client()
+            .await?
+            .execute(
+                "INSERT INTO patrol_briefs
+                   (patrol, chunks, worker_id, grid_code, started_at, hours, coverage, flagged)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                 ON CONFLICT (patrol) DO UPDATE SET chunks = excluded.chunks,
+                   worker_id = excluded.worker_id, grid_code = excluded.grid_code,
+                   started_at = excluded.started_at, hours = excluded.hours,
+                   coverage = excluded.coverage, flagged = excluded.flagged",
+                &[
+                    &b.id,
+                    &chunks,
+                    &b.worker,
+                    &b.grid,
+                    &b.started_at,
+                    &b.hours,
+                    &b.coverage,
+                    &i64::from(b.flagged),
+                ],
+            )
+            .await?;
+        Ok(())
+    }
+
     async fn put_track_chunk(&self, c: &TrackChunk) -> StorageResult<ChunkOutcome> {
         let client = self.client().await?;
         let n = client

@@ -1,7 +1,7 @@
 //! The embedded SQLite backend: one file, one writer connection, a few readers.
 
 use super::LivePosition;
-use fieldgrid_core::assessment::PointAdjustment;
+use fieldgrid_core::assessment::{PatrolBrief, PointAdjustment};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -542,6 +542,84 @@ impl DocumentStore for SqliteStorage {
 
 #[async_trait]
 impl TrackStore for SqliteStorage {
+    async fn patrol_chunk_counts(
+        &self,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> StorageResult<Vec<(String, String, String, i64)>> {
+        self.read(move |c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT patrol, worker_id, grid_code, COUNT(*) FROM track_chunks
+                 WHERE last_ms >= ?1 AND first_ms < ?2
+                 GROUP BY patrol, worker_id, grid_code ORDER BY min(first_ms)",
+            )?;
+            let rows = stmt
+                .query_map(params![from_ms, to_ms], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                })?
+                .collect::<rusqlite::Result<_>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    async fn patrol_briefs(
+        &self,
+        patrols: &[String],
+    ) -> StorageResult<HashMap<String, (i64, PatrolBrief)>> {
+        let ids = serde_json::to_string(patrols).unwrap_or_else(|_| "[]".into());
+        self.read(move |c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT patrol, chunks, worker_id, grid_code, started_at, hours, coverage, flagged
+                 FROM patrol_briefs WHERE patrol IN (SELECT value FROM json_each(?1))",
+            )?;
+            let rows = stmt
+                .query_map([ids], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        (
+                            r.get(1)?,
+                            PatrolBrief {
+                                id: r.get(0)?,
+                                worker: r.get(2)?,
+                                grid: r.get(3)?,
+                                started_at: r.get(4)?,
+                                hours: r.get(5)?,
+                                coverage: r.get(6)?,
+                                flagged: r.get::<_, i64>(7)? != 0,
+                            },
+                        ),
+                    ))
+                })?
+                .collect::<rusqlite::Result<_>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    async fn put_patrol_brief(&self, b: &PatrolBrief, chunks: i64) -> StorageResult<()> {
+        let b = b.clone();
+        self.write(move |c| {
+            c.execute(
+                "INSERT OR REPLACE INTO patrol_briefs
+                   (patrol, chunks, worker_id, grid_code, started_at, hours, coverage, flagged)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![
+                    b.id,
+                    chunks,
+                    b.worker,
+                    b.grid,
+                    b.started_at,
+                    b.hours,
+                    b.coverage,
+                    i64::from(b.flagged)
+                ],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
     async fn put_track_chunk(&self, c: &TrackChunk) -> StorageResult<ChunkOutcome> {
         let c = c.clone();
         self.write(move |conn| {

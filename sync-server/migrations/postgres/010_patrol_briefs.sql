@@ -1,0 +1,13 @@
+-- What the assessment counts of each patrol (hours, coverage, whether its track
+-- was found faked), computed from the track once per number of chunks received
+-- and kept, so a county's quarter is not decoded again on every page.
+CREATE TABLE patrol_briefs (
+    patrol      TEXT PRIMARY KEY,
+    chunks      BIGINT NOT NULL,
+    worker_id   TEXT NOT NULL,
+    grid_code   TEXT NOT NULL,
+    started_at  BIGINT NOT NULL,
+    hours       DOUBLE PRECISION NOT NULL,
+    coverage    DOUBLE PRECISION,
+    flagged     BIGINT NOT NULL
+);
