@@ -4,6 +4,7 @@
 //! rates. It never reloads: live events come over server-sent events
 //! (`/ui/api/live`), figures from `/ui/api/screen` every minute.
 
+use std::collections::HashMap;
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
@@ -50,16 +51,47 @@ struct ReportView {
     at: i64,
 }
 
-fn position_view(tree: &OrgTree, p: &LivePosition) -> PositionView {
+/// The names an event stream shows, looked up once per stream (a county has
+/// thousands of people and grids, and every position needs two names).
+struct Names {
+    staff: HashMap<String, String>,
+    grids: HashMap<String, String>,
+}
+
+impl Names {
+    fn of(tree: &OrgTree) -> Names {
+        Names {
+            staff: tree
+                .staff
+                .iter()
+                .map(|s| (s.id.clone(), s.name.clone()))
+                .collect(),
+            grids: tree
+                .grids
+                .iter()
+                .map(|g| (g.code.clone(), g.name.clone()))
+                .collect(),
+        }
+    }
+
+    fn grid(&self, code: &str) -> String {
+        self.grids
+            .get(code)
+            .cloned()
+            .unwrap_or_else(|| code.to_owned())
+    }
+}
+
+fn position_view(names: &Names, p: &LivePosition) -> PositionView {
     PositionView {
         staff: p.staff_id.clone(),
-        name: tree
+        name: names
             .staff
-            .iter()
-            .find(|s| s.id == p.staff_id)
-            .map_or_else(|| "网格员".to_owned(), |s| s.name.clone()),
+            .get(&p.staff_id)
+            .cloned()
+            .unwrap_or_else(|| "网格员".to_owned()),
         grid: p.grid_code.clone(),
-        grid_name: super::incidents::grid_name(tree, &p.grid_code).to_owned(),
+        grid_name: names.grid(&p.grid_code),
         lat: f64::from(p.lat_e6) / 1e6,
         lon: f64::from(p.lon_e6) / 1e6,
         accuracy: p.accuracy_m,
@@ -67,9 +99,9 @@ fn position_view(tree: &OrgTree, p: &LivePosition) -> PositionView {
     }
 }
 
-fn event_of(tree: &OrgTree, catalogue: &Catalogue, e: &LiveEvent) -> Option<Event> {
+fn event_of(names: &Names, catalogue: &Catalogue, e: &LiveEvent) -> Option<Event> {
     let (name, data) = match e {
-        LiveEvent::Position(p) => ("position", serde_json::to_string(&position_view(tree, p))),
+        LiveEvent::Position(p) => ("position", serde_json::to_string(&position_view(names, p))),
         LiveEvent::Report {
             incident,
             grid_code,
@@ -85,7 +117,7 @@ fn event_of(tree: &OrgTree, catalogue: &Catalogue, e: &LiveEvent) -> Option<Even
                 channel: fieldgrid_core::records::Channel::parse(channel)
                     .map_or("其他", |c| c.name_zh())
                     .to_owned(),
-                grid_name: super::incidents::grid_name(tree, grid_code).to_owned(),
+                grid_name: names.grid(grid_code),
                 at: *at,
             }),
         ),
@@ -106,10 +138,10 @@ pub async fn live(
     let rx = state.live.subscribe();
     let snapshot = live::positions(&state, &caller).await?;
     let catalogue = state.catalogue().await?;
-    let tree = caller.tree.clone();
+    let names = Names::of(&caller.tree);
     let first: Vec<Event> = snapshot
         .iter()
-        .filter_map(|p| event_of(&tree, &catalogue, &LiveEvent::Position(p.clone())))
+        .filter_map(|p| event_of(&names, &catalogue, &LiveEvent::Position(p.clone())))
         .collect();
     struct Follow {
         rx: tokio::sync::broadcast::Receiver<Arc<LiveEvent>>,
@@ -117,6 +149,7 @@ pub async fn live(
         catalogue: Arc<Catalogue>,
         state: AppState,
         first: std::vec::IntoIter<Event>,
+        names: Names,
         closed: std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>,
     }
     let closed = Box::pin(state.live.closed());
@@ -126,6 +159,7 @@ pub async fn live(
         catalogue,
         state,
         first: first.into_iter(),
+        names,
         closed,
     };
     let stream = futures_util::stream::unfold(follow, |mut f| async move {
@@ -139,7 +173,7 @@ pub async fn live(
             };
             match next {
                 Ok(e) if f.caller.sees(e.grid()) => {
-                    if let Some(ev) = event_of(&f.caller.tree, &f.catalogue, &e) {
+                    if let Some(ev) = event_of(&f.names, &f.catalogue, &e) {
                         f.state.metrics.live_events_sent.inc();
                         return Some((Ok(ev), f));
                     }
