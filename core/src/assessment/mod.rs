@@ -3,7 +3,7 @@
 //! explain every point, and the points ledger of 以奖代补.
 //!
 //! Pure code: the server gathers the records (through its service layer, within
-//! the caller's area) and calls [`measure`] and [`score`]; a phone shows the
+//! the caller's area) and calls [`measure()`] and [`score()`]; a phone shows the
 //! scorecard the server sends it.
 
 pub mod measure;
