@@ -173,6 +173,11 @@ pub enum Error {
         problems: Vec<String>,
     },
 
+    /// A page of the knowledge base does not continue the download in progress,
+    /// or carries an item that breaks its rules; nothing was changed.
+    #[error("the knowledge base page was refused: {0}")]
+    InvalidKnowledge(String),
+
     /// The form pack offered breaks a rule; nothing was changed.
     #[error("the form pack version {version} was rejected: {}", problems.join("; "))]
     InvalidFormPack {

@@ -57,6 +57,7 @@ pub mod id_checks;
 pub mod incident;
 mod index;
 mod kind;
+pub mod knowledge;
 pub mod media;
 pub mod org;
 pub mod patrol;

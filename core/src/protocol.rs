@@ -621,3 +621,42 @@ impl PositionUpdate {
         })
     }
 }
+
+/// The most revisions one page of knowledge-base changes carries.
+pub const MAX_KNOWLEDGE_PAGE: u32 = 1_000;
+
+/// One page of the knowledge base's changes between two versions: `GET
+/// /v1/knowledge?since=N&to=T&after=K&limit=L` (CBOR). The answer holds, for
+/// every item changed after `since` up to `to`, its state at `to` (an entry or
+/// task added, changed or retired), in item order from after `after`. `to` is
+/// fixed by the first page (the server's newest version then), so a download
+/// that takes several pages, or resumes after a cut, sees one consistent set
+/// even while newer versions are published.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KnowledgePage {
+    /// The version the phone holds.
+    pub since: u64,
+    /// The version the download brings the phone to.
+    pub to: u64,
+    /// Items changed in `(since, to]`, as they stand at `to`.
+    pub items: Vec<crate::knowledge::Revision>,
+    /// Where the next page starts (`kind:id` of the last item); `None` on the
+    /// last page.
+    pub next: Option<String>,
+    /// How many items the whole download brings (for progress).
+    pub total: u64,
+}
+
+impl KnowledgePage {
+    /// The page cursor of an item: `kind:id`.
+    pub fn cursor(kind: crate::knowledge::ItemKind, id: &str) -> String {
+        format!("{}:{id}", kind.as_str())
+    }
+
+    /// The kind and id of a page cursor.
+    pub fn parse_cursor(cursor: &str) -> Option<(crate::knowledge::ItemKind, String)> {
+        let (kind, id) = cursor.split_once(':')?;
+        let kind = crate::knowledge::ItemKind::parse(kind)?;
+        crate::knowledge::valid_id(id).then(|| (kind, id.to_owned()))
+    }
+}

@@ -79,6 +79,12 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/012_incident_shares.sql"),
         after: Some(crate::index::rebuild_incidents),
     },
+    Migration {
+        version: 13,
+        name: "013_knowledge.sql",
+        sql: include_str!("../migrations/013_knowledge.sql"),
+        after: None,
+    },
 ];
 
 /// The newest schema version this build knows.

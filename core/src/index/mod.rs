@@ -5,6 +5,7 @@
 
 mod households;
 mod incidents;
+pub(crate) mod knowledge;
 mod patrol_logs;
 pub(crate) mod search;
 

@@ -132,9 +132,11 @@ fn is_cjk(c: char) -> bool {
 
 /// Text prepared for the two FTS columns.
 #[derive(Debug, PartialEq)]
-struct Segmented {
-    grams: String,
-    unigrams: String,
+pub(crate) struct Segmented {
+    /// Unit bigrams (and chains of one unit).
+    pub(crate) grams: String,
+    /// Single units.
+    pub(crate) unigrams: String,
 }
 
 /// A unit of search: one CJK character, or one run of letters and digits.
@@ -144,7 +146,7 @@ fn is_word_char(c: char) -> bool {
 
 /// The chains of units of normalised text: units side by side, with no space or
 /// punctuation between them.
-fn chains(text: &str) -> Vec<Vec<&str>> {
+pub(crate) fn chains(text: &str) -> Vec<Vec<&str>> {
     let mut out: Vec<Vec<&str>> = Vec::new();
     let mut chain: Vec<&str> = Vec::new();
     let mut word_start: Option<usize> = None;
@@ -182,7 +184,7 @@ fn bigrams(chain: &[&str]) -> Vec<String> {
         .collect()
 }
 
-fn segment(text: &str) -> Segmented {
+pub(crate) fn segment(text: &str) -> Segmented {
     let text = normalise(text);
     let mut grams = String::with_capacity(text.len() * 2);
     let mut unigrams = String::new();
@@ -199,15 +201,22 @@ fn segment(text: &str) -> Segmented {
 
 /// Builds the FTS5 expression for a user's query: every chain must match.
 fn match_expression(query: &str) -> Option<String> {
+    match_in(query, "grams", "unigrams")
+}
+
+/// The FTS5 expression for `query` over the given bigram and unit columns (a
+/// column name, or a set such as `{title_grams body_grams}`): every chain must
+/// match.
+pub(crate) fn match_in(query: &str, grams: &str, unigrams: &str) -> Option<String> {
     let query = normalise(query);
     // Only letters, digits and CJK characters reach FTS5, so the quotes need no
     // escaping.
     let terms: Vec<String> = chains(&query)
         .into_iter()
         .map(|chain| match chain.as_slice() {
-            [unit] if unit.chars().all(is_cjk) => format!("unigrams : \"{unit}\""),
-            [word] => format!("unigrams : \"{word}\"*"),
-            _ => format!("grams : \"{}\"", bigrams(&chain).join(" ")),
+            [unit] if unit.chars().all(is_cjk) => format!("{unigrams} : \"{unit}\""),
+            [word] => format!("{unigrams} : \"{word}\"*"),
+            _ => format!("{grams} : \"{}\"", bigrams(&chain).join(" ")),
         })
         .collect();
     (!terms.is_empty()).then(|| terms.join(" AND "))

@@ -80,6 +80,36 @@ pub enum GridKind {
 }
 
 impl GridKind {
+    /// Every kind.
+    pub const ALL: [GridKind; 6] = [
+        GridKind::Regular,
+        GridKind::Micro,
+        GridKind::School,
+        GridKind::Hospital,
+        GridKind::Enterprise,
+        GridKind::Park,
+    ];
+
+    /// The Chinese name people read.
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            GridKind::Regular => "综合网格",
+            GridKind::Micro => "微网格",
+            GridKind::School => "学校专属网格",
+            GridKind::Hospital => "医院专属网格",
+            GridKind::Enterprise => "企业专属网格",
+            GridKind::Park => "园区专属网格",
+        }
+    }
+
+    /// The kind with this code or Chinese name.
+    pub fn parse(text: &str) -> Option<GridKind> {
+        let text = text.trim();
+        GridKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == text || k.name_zh() == text)
+    }
+
     /// The name stored in the database.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -29,6 +29,7 @@ mod household_lists;
 mod households;
 mod incident_tasks;
 mod incidents;
+mod knowledge;
 mod org;
 mod patrols;
 mod photos;
