@@ -30,6 +30,8 @@ use fieldgrid_core::sync::SyncClient;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
+pub mod knowledge;
+
 /// The county's code (东海县).
 pub const COUNTY: &str = "320722000000";
 
