@@ -10,9 +10,11 @@ pub mod config;
 #[cfg(feature = "demo")]
 pub mod demo;
 pub mod http;
+pub mod knowledge_sheet;
 pub mod metrics;
 pub mod report_sheet;
 pub mod service;
+pub mod sheet;
 pub mod storage;
 pub mod web;
 

@@ -122,11 +122,17 @@ pub fn read_sheet(kind: ItemKind, cells: &[Vec<String>]) -> Result<Vec<Item>, Ve
             continue;
         }
         let line = i + 1;
+        // A leading ' before a formula sign is the text marker our CSV export
+        // writes (and spreadsheet apps hide): not part of the text.
         let cell = |h: &str| {
-            column
+            let text = column
                 .get(h)
                 .and_then(|c| row.get(*c))
-                .map_or("", |s| s.as_str())
+                .map_or("", |s| s.as_str());
+            match text.strip_prefix('\'') {
+                Some(rest) if rest.starts_with(['=', '+', '-', '@']) => rest,
+                _ => text,
+            }
         };
         let mut own = Vec::new();
         let id = cell("编号").trim().to_owned();

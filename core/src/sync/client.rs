@@ -99,6 +99,8 @@ pub struct SyncProgress {
     /// Photos left for later because the network is metered and photos wait for
     /// Wi-Fi.
     pub photos_deferred: u64,
+    /// Knowledge-base items (entries and grid tasks) received.
+    pub knowledge_items: u64,
 }
 
 /// How old the last good sync may grow before the background job syncs even
@@ -108,6 +110,9 @@ pub const FULL_SYNC_AFTER_S: i64 = 3_600;
 /// A live position is sent only from a fix at most this old (ms): a phone that
 /// lost its fix says nothing rather than repeat a stale place.
 pub const LIVE_FIX_MAX_AGE_MS: i64 = 120_000;
+
+/// Knowledge-base items asked for per page (a page of guides is about 300 KB).
+pub const KNOWLEDGE_PAGE: u32 = 500;
 
 /// The sync client of one device.
 #[derive(Debug, Clone)]
@@ -411,6 +416,12 @@ impl SyncClient {
             }
         };
         self.refresh_reference(store, &reference).await?;
+        let knowledge = reference
+            .iter()
+            .find(|v| v.what == crate::knowledge::KNOWLEDGE)
+            .map(|v| v.version);
+        self.sync_knowledge(store, knowledge, &mut done, progress)
+            .await?;
         self.upload_tracks(store, &mut done, progress).await?;
         self.upload_photos(store, &mut done, progress).await?;
         Ok(done)
@@ -521,6 +532,74 @@ impl SyncClient {
                 done.bytes_sent += chunk.bytes.len() as u64;
             }
             progress(done);
+        }
+    }
+
+    /// Brings the knowledge base to `server_version` (the newest the sync
+    /// reported), or finishes the download in progress first: page by page, each
+    /// kept aside by the store and applied all at once with the last, so the
+    /// phone keeps its old set until the new one is whole. A cut resumes from
+    /// the last page kept. A download the server can no longer serve (its
+    /// version is gone) is dropped and starts over at the next sync.
+    pub async fn sync_knowledge(
+        &self,
+        store: &FieldStore,
+        server_version: Option<u64>,
+        done: &mut SyncProgress,
+        progress: &mut impl FnMut(&SyncProgress),
+    ) -> Result<(), SyncError> {
+        loop {
+            let (since, to, after) = match store.knowledge_download()? {
+                Some(d) => (d.since, Some(d.to), d.after),
+                None => {
+                    let have = store.knowledge_version()?.unwrap_or(0);
+                    match server_version {
+                        Some(v) if v > have => (have, None, None),
+                        _ => return Ok(()),
+                    }
+                }
+            };
+            let mut url = format!(
+                "{}/v1/knowledge?since={since}&limit={}",
+                self.base, KNOWLEDGE_PAGE
+            );
+            if let Some(to) = to {
+                url.push_str(&format!("&to={to}"));
+            }
+            if let Some(after) = &after {
+                url.push_str(&format!("&after={after}"));
+            }
+            let response = match self
+                .send(|| self.http.get(&url).bearer_auth(&self.token))
+                .await
+            {
+                Err(SyncError::Refused {
+                    code: protocol::ErrorCode::BadRequest,
+                    ..
+                }) if to.is_some() => {
+                    store.discard_knowledge_download()?;
+                    return Ok(());
+                }
+                other => other?,
+            };
+            let bytes = response
+                .bytes()
+                .await
+                .map_err(|e| SyncError::Network(e.to_string()))?;
+            done.bytes_received += bytes.len() as u64;
+            let page: protocol::KnowledgePage =
+                protocol::decode(&bytes).map_err(|e| SyncError::Protocol(e.to_string()))?;
+            if page.since != since || to.is_some_and(|t| t != page.to) {
+                return Err(SyncError::Protocol(
+                    "the knowledge page is not the one asked for".into(),
+                ));
+            }
+            let complete = store.take_knowledge_page(&page)?;
+            done.knowledge_items += page.items.len() as u64;
+            progress(done);
+            if complete {
+                return Ok(());
+            }
         }
     }
 

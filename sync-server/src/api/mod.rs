@@ -6,6 +6,7 @@ mod admin;
 mod assessment;
 mod blobs;
 mod hotline;
+mod knowledge;
 mod live;
 mod news;
 mod reference;
@@ -35,6 +36,7 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/registrations", post(accounts::register))
         .route("/v1/registrations/{id}", get(accounts::status))
         .route("/v1/reference/{what}", get(reference::get_reference))
+        .route("/v1/knowledge", get(knowledge::changes))
         .route("/v1/tracks/{patrol}/{chunk}", put(tracks::put_chunk))
         .route("/v1/tracks/{patrol}", get(tracks::review))
         .route("/v1/blobs/{hash}", put(blobs::put_part))
@@ -50,6 +52,7 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/admin/reference/org_tree", put(admin::put_org_tree))
         .route("/v1/admin/reference/forms", put(admin::put_form_pack))
         .route("/v1/admin/reference/catalogue", put(admin::put_catalogue))
+        .route("/v1/admin/knowledge", put(knowledge::import))
         .route(
             "/v1/admin/reference/assessment_rules",
             put(admin::put_assessment_rules),
@@ -191,6 +194,7 @@ impl From<ServiceError> for ApiError {
             ServiceError::Refused(m) => {
                 ApiError::new(StatusCode::FORBIDDEN, ErrorCode::Forbidden, m)
             }
+            ServiceError::Invalid(problems) => ApiError::bad_request(problems.join("\n")),
             ServiceError::Busy => ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 ErrorCode::Internal,

@@ -9,6 +9,7 @@
 pub mod accounts;
 pub mod assessment;
 pub mod intake;
+pub mod knowledge;
 pub mod live;
 pub mod news;
 pub mod push;
@@ -82,6 +83,10 @@ pub enum ServiceError {
     /// Refused, with a reason that names only what the caller may see.
     #[error("{0}")]
     Refused(String),
+    /// What was offered breaks rules: every problem, in Chinese, each with where
+    /// it is. Nothing was stored.
+    #[error("{}", .0.join("；"))]
+    Invalid(Vec<String>),
     /// A concurrent save won every retry; the caller may try again.
     #[error("the record is being changed by many devices at once; try again")]
     Busy,

@@ -37,6 +37,7 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
     step!(8, "008_points.sql"),
     step!(9, "009_live_positions.sql"),
     step!(10, "010_patrol_briefs.sql"),
+    step!(11, "011_knowledge.sql"),
 ];
 
 /// The steps a database at `version` still needs, or [`StorageError::TooNew`]

@@ -33,6 +33,9 @@ pub enum StorageError {
     /// No PostgreSQL connection could be had.
     #[error("postgres pool: {0}")]
     Pool(String),
+    /// Someone else changed it first (a publish raced another); nothing was changed.
+    #[error("conflict: {0}")]
+    Conflict(String),
     /// The schema is newer than this server.
     #[error(
         "the database schema version {0} is newer than this server supports; update the server"
@@ -300,6 +303,7 @@ pub trait Storage:
     + NewsStore
     + PointStore
     + LiveStore
+    + KnowledgeStore
     + Send
     + Sync
     + 'static
@@ -590,7 +594,81 @@ pub trait LiveStore: Send + Sync {
 /// Every storage trait, for the backends that implement them.
 pub mod prelude {
     pub use super::{
-        AccountStore, DocumentStore, IntakeStore, LiveStore, NewsStore, PointStore, ReferenceStore,
-        Storage, TrackStore, UploadStore, WebSessionStore,
+        AccountStore, DocumentStore, IntakeStore, KnowledgeStore, LiveStore, NewsStore, PointStore,
+        ReferenceStore, Storage, TrackStore, UploadStore, WebSessionStore,
     };
+}
+
+/// One stored state of a knowledge item: a published revision (`version` ≥ 1)
+/// or a draft (`version` 0).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KnowledgeRow {
+    /// `entry` or `task`.
+    pub kind: String,
+    /// The item id.
+    pub id: String,
+    /// The version that published it (0: a draft).
+    pub version: u64,
+    /// The item as JSON ([`fieldgrid_core::knowledge::Item`]).
+    pub item: String,
+    /// Who made the change (staff id, or `admin:<name>`).
+    pub author: String,
+    /// When (unix seconds).
+    pub at: i64,
+}
+
+/// One published version of the knowledge base.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KnowledgeVersion {
+    /// The version.
+    pub version: u64,
+    /// Who published it.
+    pub author: String,
+    /// When (unix seconds).
+    pub at: i64,
+    /// How many items it changed.
+    pub changed: u64,
+}
+
+/// The knowledge base and grid task list: every published revision, the drafts
+/// waiting to be published, and the versions.
+#[async_trait]
+pub trait KnowledgeStore: Send + Sync {
+    /// The newest published version (0: none yet).
+    async fn knowledge_version(&self) -> StorageResult<u64>;
+    /// For every item changed in `(since, to]`, its newest revision up to `to`,
+    /// in (kind, id) order after `after`, at most `limit`.
+    async fn knowledge_changes(
+        &self,
+        since: u64,
+        to: u64,
+        after: Option<(String, String)>,
+        limit: u32,
+    ) -> StorageResult<Vec<KnowledgeRow>>;
+    /// How many items changed in `(since, to]`.
+    async fn knowledge_change_count(&self, since: u64, to: u64) -> StorageResult<u64>;
+    /// The newest revision of every item ever published (retired ones too), in
+    /// (kind, id) order.
+    async fn knowledge_latest(&self) -> StorageResult<Vec<KnowledgeRow>>;
+    /// Every revision of one item, newest first.
+    async fn knowledge_history(&self, kind: &str, id: &str) -> StorageResult<Vec<KnowledgeRow>>;
+    /// The drafts, in (kind, id) order.
+    async fn knowledge_drafts(&self) -> StorageResult<Vec<KnowledgeRow>>;
+    /// Stores drafts (replacing a draft of the same item), in one transaction.
+    async fn put_knowledge_drafts(&self, drafts: &[KnowledgeRow]) -> StorageResult<()>;
+    /// Drops one item's draft, or every draft; returns how many.
+    async fn discard_knowledge_drafts(&self, item: Option<(&str, &str)>) -> StorageResult<u64>;
+    /// Publishes every draft as version `expected + 1` by `author`, in one
+    /// transaction: the drafts become revisions, the version is recorded, the
+    /// reference versions the sync reports say so. `None` when there is no
+    /// draft; [`StorageError::Conflict`] when the newest version is no longer
+    /// `expected`.
+    async fn publish_knowledge(
+        &self,
+        expected: u64,
+        author: &str,
+        at: i64,
+    ) -> StorageResult<Option<u64>>;
+    /// Every published version, newest first.
+    async fn knowledge_versions(&self) -> StorageResult<Vec<KnowledgeVersion>>;
 }

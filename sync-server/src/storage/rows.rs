@@ -5,8 +5,8 @@
 use fieldgrid_core::records::RecordKind;
 
 use super::{
-    ChangeRow, DeviceAccount, DeviceStatus, DocRow, StorageError, StorageResult, StoredDoc,
-    WebSession, WebUser,
+    ChangeRow, DeviceAccount, DeviceStatus, DocRow, KnowledgeRow, KnowledgeVersion, StorageError,
+    StorageResult, StoredDoc, WebSession, WebUser,
 };
 
 /// A column type both backends convert.
@@ -124,3 +124,48 @@ pub(crate) fn web_session(r: &impl RowRead) -> StorageResult<WebSession> {
         expires_at: r.col(3)?,
     })
 }
+
+/// The columns [`knowledge_row`] reads.
+pub(crate) const KNOWLEDGE_COLUMNS: &str = "kind, id, version, item, author, at";
+
+/// A knowledge revision or draft.
+pub(crate) fn knowledge_row(r: &impl RowRead) -> StorageResult<KnowledgeRow> {
+    Ok(KnowledgeRow {
+        kind: r.col(0)?,
+        id: r.col(1)?,
+        version: r.col::<i64>(2)? as u64,
+        item: r.col(3)?,
+        author: r.col(4)?,
+        at: r.col(5)?,
+    })
+}
+
+/// A published version of the knowledge base (`version, author, at, changed`).
+pub(crate) fn knowledge_version(r: &impl RowRead) -> StorageResult<KnowledgeVersion> {
+    Ok(KnowledgeVersion {
+        version: r.col::<i64>(0)? as u64,
+        author: r.col(1)?,
+        at: r.col(2)?,
+        changed: r.col::<i64>(3)? as u64,
+    })
+}
+
+/// The SQL of the knowledge changes query, with `{p}` for the backend's
+/// parameter marker prefix (`?` or `$`): since, to, after kind, after id, limit.
+pub(crate) fn knowledge_changes_sql(p: char) -> String {
+    format!(
+        "SELECT r.kind, r.id, r.version, r.item, r.author, r.at FROM knowledge_revisions r
+         WHERE r.version > {p}1 AND r.version <= {p}2 AND (r.kind, r.id) > ({p}3, {p}4)
+           AND r.version = (SELECT max(m.version) FROM knowledge_revisions m
+                            WHERE m.kind = r.kind AND m.id = r.id AND m.version <= {p}2)
+         ORDER BY r.kind, r.id LIMIT {p}5"
+    )
+}
+
+/// The SQL of the newest revision of every item.
+pub(crate) const KNOWLEDGE_LATEST_SQL: &str =
+    "SELECT r.kind, r.id, r.version, r.item, r.author, r.at
+     FROM knowledge_revisions r
+     WHERE r.version = (SELECT max(m.version) FROM knowledge_revisions m
+                        WHERE m.kind = r.kind AND m.id = r.id)
+     ORDER BY r.kind, r.id";

@@ -1086,3 +1086,201 @@ impl IntakeStore for SqliteStorage {
         .await
     }
 }
+
+#[async_trait]
+impl KnowledgeStore for SqliteStorage {
+    async fn knowledge_version(&self) -> StorageResult<u64> {
+        self.read(|c| {
+            let v: i64 = c.query_row(
+                "SELECT coalesce(max(version), 0) FROM knowledge_versions",
+                [],
+                |r| r.get(0),
+            )?;
+            Ok(v as u64)
+        })
+        .await
+    }
+
+    async fn knowledge_changes(
+        &self,
+        since: u64,
+        to: u64,
+        after: Option<(String, String)>,
+        limit: u32,
+    ) -> StorageResult<Vec<super::KnowledgeRow>> {
+        self.read(move |c| {
+            let (kind, id) = after.unwrap_or_default();
+            let mut stmt = c.prepare_cached(&rows::knowledge_changes_sql('?'))?;
+            let mut rows = stmt.query(params![since as i64, to as i64, kind, id, limit])?;
+            let mut out = Vec::new();
+            while let Some(r) = rows.next()? {
+                out.push(rows::knowledge_row(r)?);
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn knowledge_change_count(&self, since: u64, to: u64) -> StorageResult<u64> {
+        self.read(move |c| {
+            let n: i64 = c.query_row(
+                "SELECT count(*) FROM (SELECT DISTINCT kind, id FROM knowledge_revisions
+                 WHERE version > ?1 AND version <= ?2)",
+                params![since as i64, to as i64],
+                |r| r.get(0),
+            )?;
+            Ok(n as u64)
+        })
+        .await
+    }
+
+    async fn knowledge_latest(&self) -> StorageResult<Vec<super::KnowledgeRow>> {
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(rows::KNOWLEDGE_LATEST_SQL)?;
+            let mut rows = stmt.query([])?;
+            let mut out = Vec::new();
+            while let Some(r) = rows.next()? {
+                out.push(rows::knowledge_row(r)?);
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn knowledge_history(
+        &self,
+        kind: &str,
+        id: &str,
+    ) -> StorageResult<Vec<super::KnowledgeRow>> {
+        let (kind, id) = (kind.to_owned(), id.to_owned());
+        self.read(move |c| {
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT {} FROM knowledge_revisions WHERE kind = ?1 AND id = ?2
+                 ORDER BY version DESC",
+                rows::KNOWLEDGE_COLUMNS
+            ))?;
+            let mut rows = stmt.query(params![kind, id])?;
+            let mut out = Vec::new();
+            while let Some(r) = rows.next()? {
+                out.push(rows::knowledge_row(r)?);
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn knowledge_drafts(&self) -> StorageResult<Vec<super::KnowledgeRow>> {
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT kind, id, 0, item, author, at FROM knowledge_drafts ORDER BY kind, id",
+            )?;
+            let mut rows = stmt.query([])?;
+            let mut out = Vec::new();
+            while let Some(r) = rows.next()? {
+                out.push(rows::knowledge_row(r)?);
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn put_knowledge_drafts(&self, drafts: &[super::KnowledgeRow]) -> StorageResult<()> {
+        let drafts = drafts.to_vec();
+        self.write(move |c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            {
+                let mut stmt = tx.prepare_cached(
+                    "INSERT OR REPLACE INTO knowledge_drafts (kind, id, item, author, at)
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                )?;
+                for d in &drafts {
+                    stmt.execute(params![d.kind, d.id, d.item, d.author, d.at])?;
+                }
+            }
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn discard_knowledge_drafts(&self, item: Option<(&str, &str)>) -> StorageResult<u64> {
+        let item = item.map(|(k, i)| (k.to_owned(), i.to_owned()));
+        self.write(move |c| {
+            let n = match item {
+                Some((kind, id)) => c.execute(
+                    "DELETE FROM knowledge_drafts WHERE kind = ?1 AND id = ?2",
+                    params![kind, id],
+                )?,
+                None => c.execute("DELETE FROM knowledge_drafts", [])?,
+            };
+            Ok(n as u64)
+        })
+        .await
+    }
+
+    async fn publish_knowledge(
+        &self,
+        expected: u64,
+        author: &str,
+        at: i64,
+    ) -> StorageResult<Option<u64>> {
+        let author = author.to_owned();
+        self.write(move |c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let current: i64 = tx.query_row(
+                "SELECT coalesce(max(version), 0) FROM knowledge_versions",
+                [],
+                |r| r.get(0),
+            )?;
+            if current as u64 != expected {
+                return Err(StorageError::Conflict(format!(
+                    "version {current} was published meanwhile"
+                )));
+            }
+            let drafts: i64 =
+                tx.query_row("SELECT count(*) FROM knowledge_drafts", [], |r| r.get(0))?;
+            if drafts == 0 {
+                return Ok(None);
+            }
+            let version = current + 1;
+            tx.execute(
+                "INSERT INTO knowledge_revisions (kind, id, version, item, author, at)
+                 SELECT kind, id, ?1, item, author, at FROM knowledge_drafts",
+                [version],
+            )?;
+            tx.execute(
+                "INSERT INTO knowledge_versions (version, author, at, changed)
+                 VALUES (?1, ?2, ?3, ?4)",
+                params![version, author, at, drafts],
+            )?;
+            tx.execute("DELETE FROM knowledge_drafts", [])?;
+            tx.execute(
+                "INSERT INTO reference_data (what, version, body) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (what) DO UPDATE SET version = excluded.version, body = excluded.body",
+                params![
+                    fieldgrid_core::knowledge::KNOWLEDGE,
+                    version,
+                    format!("{{\"version\":{version}}}")
+                ],
+            )?;
+            tx.commit()?;
+            Ok(Some(version as u64))
+        })
+        .await
+    }
+
+    async fn knowledge_versions(&self) -> StorageResult<Vec<super::KnowledgeVersion>> {
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT version, author, at, changed FROM knowledge_versions ORDER BY version DESC",
+            )?;
+            let mut rows = stmt.query([])?;
+            let mut out = Vec::new();
+            while let Some(r) = rows.next()? {
+                out.push(rows::knowledge_version(r)?);
+            }
+            Ok(out)
+        })
+        .await
+    }
+}

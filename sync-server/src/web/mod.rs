@@ -136,6 +136,9 @@ impl From<ServiceError> for PageError {
         match e {
             ServiceError::NotFound => PageError::not_found(),
             ServiceError::Refused(m) => PageError(StatusCode::FORBIDDEN, m),
+            ServiceError::Invalid(problems) => {
+                PageError(StatusCode::BAD_REQUEST, problems.join("\n"))
+            }
             e => {
                 // The details go to the log only; the page says the server failed.
                 tracing::warn!(error = %e, "page failed");
