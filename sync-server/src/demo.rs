@@ -1,6 +1,6 @@
 //! The demo behind `serve --demo`: on first start, a county of three towns from the
 //! county simulator (`fieldgrid-sim`) is published (org tree, category catalogue,
-//! forms, web logins), and once the server listens, simulated phones — real
+//! forms, the knowledge base and grid task list, web logins), and once the server listens, simulated phones — real
 //! `FieldStore`s — enrol, fill households through the forms, patrol, report
 //! incidents with photos and sync to it over HTTP, and the command centres
 //! dispatch. A second start reuses the data.
@@ -87,6 +87,16 @@ pub async fn seed(
     crate::admin::publish(state, &tree).await?;
     crate::admin::publish(state, &fieldgrid_core::incident::default_catalogue()).await?;
     crate::admin::publish(state, &fieldgrid_core::forms::default_form_pack()).await?;
+    let set = fieldgrid_sim::knowledge::generate(
+        fieldgrid_sim::knowledge::ENTRIES,
+        fieldgrid_sim::knowledge::TASKS,
+    );
+    let file = crate::knowledge_sheet::KnowledgeFile {
+        entries: set.entries,
+        tasks: set.tasks,
+    };
+    crate::service::knowledge::import_and_publish(state, "demo", &serde_json::to_vec(&file)?)
+        .await?;
     let (user, password) = DEMO_SUPERVISOR;
     crate::web::create_web_user(state, user, password, "supervisor", "sup-anfeng").await?;
     let (user, password) = DEMO_ADMIN;

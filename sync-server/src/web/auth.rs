@@ -148,8 +148,9 @@ impl FromRequestParts<AppState> for SignedIn {
 /// A page action's form, taken only from a signed-in user whose session's CSRF
 /// token it carries (field `csrf`) and, when the browser names one, from this
 /// server's origin. Every page action takes its form through this extractor, so
-/// none can forget the check.
-pub struct CsrfForm<T> {
+/// none can forget the check. `LIMIT` is the largest body taken (64 KB unless a
+/// form carries long text, such as a knowledge entry).
+pub struct CsrfForm<T, const LIMIT: usize = 65_536> {
     /// Who sent it.
     pub signed: SignedIn,
     /// The form, less its `csrf` field.
@@ -162,7 +163,9 @@ struct CsrfField {
     csrf: String,
 }
 
-impl<T: serde::de::DeserializeOwned + Send> axum::extract::FromRequest<AppState> for CsrfForm<T> {
+impl<T: serde::de::DeserializeOwned + Send, const LIMIT: usize> axum::extract::FromRequest<AppState>
+    for CsrfForm<T, LIMIT>
+{
     type Rejection = Response;
 
     async fn from_request(
@@ -173,7 +176,7 @@ impl<T: serde::de::DeserializeOwned + Send> axum::extract::FromRequest<AppState>
         let signed = SignedIn::from_request_parts(&mut parts, state)
             .await
             .map_err(IntoResponse::into_response)?;
-        let bytes = axum::body::to_bytes(body, 64 * 1024)
+        let bytes = axum::body::to_bytes(body, LIMIT)
             .await
             .map_err(|_| (StatusCode::PAYLOAD_TOO_LARGE, "表单过大").into_response())?;
         let token = serde_urlencoded::from_bytes::<CsrfField>(&bytes)

@@ -14,6 +14,7 @@ mod households;
 mod incident_steps;
 mod incidents;
 mod intake;
+mod knowledge;
 mod map;
 mod page;
 mod public;
@@ -86,6 +87,41 @@ pub fn routes() -> Router<AppState> {
             post(assessment::adjust),
         )
         .route("/ui/export/scorecards.csv", get(assessment::csv))
+        .route("/ui/knowledge", get(knowledge::list))
+        .route("/ui/knowledge/item/{kind}/{id}", get(knowledge::item))
+        .route(
+            "/ui/knowledge/item/{kind}/{id}/edit",
+            get(knowledge::edit_page).post(knowledge::edit),
+        )
+        .route(
+            "/ui/knowledge/item/{kind}/{id}/retire",
+            post(knowledge::retire),
+        )
+        .route(
+            "/ui/knowledge/item/{kind}/{id}/discard",
+            post(knowledge::discard),
+        )
+        .route(
+            "/ui/knowledge/new/{kind}",
+            get(knowledge::new_page).post(knowledge::create),
+        )
+        .route(
+            "/ui/knowledge/import",
+            get(knowledge::import_page).post(knowledge::import).layer(
+                axum::extract::DefaultBodyLimit::max(
+                    crate::knowledge_sheet::MAX_FILE_BYTES + 64 * 1024,
+                ),
+            ),
+        )
+        .route("/ui/knowledge/preview", get(knowledge::preview))
+        .route("/ui/knowledge/publish", post(knowledge::publish))
+        .route("/ui/knowledge/discard", post(knowledge::discard_all))
+        .route("/ui/export/knowledge.xlsx", get(knowledge::xlsx))
+        .route(
+            "/ui/export/knowledge-entries.csv",
+            get(knowledge::entries_csv),
+        )
+        .route("/ui/export/knowledge-tasks.csv", get(knowledge::tasks_csv))
         .route("/ui/admin", get(admin::page))
         .route("/ui/admin/registrations/{id}/approve", post(admin::approve))
         .route("/ui/admin/registrations/{id}/reject", post(admin::reject))

@@ -42,6 +42,7 @@ pub fn layout(signed: &SignedIn, title: &str, active: &str, head: Head, body: Ma
         ("/ui/reports", "reports", "报表"),
         ("/ui/screen", "screen", "大屏"),
         ("/ui/assessment", "assessment", "考核"),
+        ("/ui/knowledge", "knowledge", "知识库"),
         ("/ui/admin", "admin", "管理"),
     ];
     html! {
