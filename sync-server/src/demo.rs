@@ -1,7 +1,7 @@
 //! The demo behind `serve --demo`: on first start, a county of three towns from the
 //! county simulator (`fieldgrid-sim`) is published (org tree, category catalogue,
-//! forms, the knowledge base and grid task list, web logins), and once the server listens, simulated phones — real
-//! `FieldStore`s — enrol, fill households through the forms, patrol, report
+//! forms, the knowledge base and grid task list, web logins), and once the server
+//! listens, simulated phones — real `FieldStore`s — enrol, fill households through the forms, patrol, report
 //! incidents with photos and sync to it over HTTP, and the command centres
 //! dispatch. A second start reuses the data.
 

@@ -74,7 +74,14 @@ pub(crate) fn put_entry(tx: &Transaction<'_>, entry: &Entry, stamp: &Stamp<'_>) 
         )?;
     }
     let title = segment(&entry.title);
-    let text = segment(&body::plain_text(&entry.body));
+    // The department and tags are searched with the body: 民政局 finds the
+    // department's entries, below those with it in their title.
+    let text = segment(&format!(
+        "{}\n{}\n{}",
+        body::plain_text(&entry.body),
+        entry.department,
+        entry.tags.join(" ")
+    ));
     tx.execute("DELETE FROM knowledge_search WHERE rowid = ?1", [row])?;
     tx.execute(
         "INSERT INTO knowledge_search (rowid, title_grams, title_unigrams, body_grams, body_unigrams)
