@@ -40,12 +40,15 @@ CREATE TABLE knowledge_tasks (
     at          INTEGER NOT NULL
 ) STRICT;
 
--- Titles and bodies segmented as for records (index/search.rs): bigrams and
--- units, title and body apart so a title match ranks first. rowid =
--- knowledge_entries.row; contentless, since the text is in knowledge_entries.
+-- Titles, tags and bodies (with the department) segmented as for records
+-- (index/search.rs): bigrams and units, each apart so a title match ranks
+-- first, then a tag's. rowid = knowledge_entries.row; contentless, since the
+-- text is in knowledge_entries.
 CREATE VIRTUAL TABLE knowledge_search USING fts5 (
     title_grams,
     title_unigrams,
+    tag_grams,
+    tag_unigrams,
     body_grams,
     body_unigrams,
     content = '',

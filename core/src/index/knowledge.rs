@@ -73,20 +73,30 @@ pub(crate) fn put_entry(tx: &Transaction<'_>, entry: &Entry, stamp: &Stamp<'_>) 
             params![category, row],
         )?;
     }
+    // Tags are the county's own keywords (低保 for 最低生活保障): they rank
+    // after the title and before the body. The department is searched with the
+    // body: 民政局 finds the department's entries.
     let title = segment(&entry.title);
-    // The department and tags are searched with the body: 民政局 finds the
-    // department's entries, below those with it in their title.
+    let tags = segment(&entry.tags.join(" "));
     let text = segment(&format!(
-        "{}\n{}\n{}",
+        "{}\n{}",
         body::plain_text(&entry.body),
-        entry.department,
-        entry.tags.join(" ")
+        entry.department
     ));
     tx.execute("DELETE FROM knowledge_search WHERE rowid = ?1", [row])?;
     tx.execute(
-        "INSERT INTO knowledge_search (rowid, title_grams, title_unigrams, body_grams, body_unigrams)
-         VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![row, title.grams, title.unigrams, text.grams, text.unigrams],
+        "INSERT INTO knowledge_search (rowid, title_grams, title_unigrams, tag_grams,
+             tag_unigrams, body_grams, body_unigrams)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            row,
+            title.grams,
+            title.unigrams,
+            tags.grams,
+            tags.unigrams,
+            text.grams,
+            text.unigrams
+        ],
     )?;
     Ok(())
 }
@@ -155,9 +165,15 @@ pub(crate) fn summary(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Entr
     })
 }
 
-/// Finds the entries in force on `day` whose title or body holds every word of
-/// `query`: title matches first, then body matches, each best first. Retired
-/// entries are not on the phone at all.
+/// The order of kinds within title and tag matches: the guide first, then the
+/// answers, the service item, the laws, the department's functions.
+const KIND_RANK: &str = "CASE e.kind WHEN 'guide' THEN 0 WHEN 'faq' THEN 1 WHEN 'service' THEN 2
+     WHEN 'law' THEN 3 ELSE 4 END";
+
+/// Finds the entries in force on `day` whose title, tags or body hold every
+/// word of `query`, in three groups: title matches, then tag matches (each the
+/// guide first, then by BM25), then body matches (by BM25). Retired entries are
+/// not on the phone at all.
 pub(crate) fn search(
     conn: &Connection,
     query: &str,
@@ -165,37 +181,51 @@ pub(crate) fn search(
     day: &str,
     limit: usize,
 ) -> Result<Vec<KnowledgeHit>> {
-    let (Some(in_title), Some(anywhere)) = (
+    let (Some(title), Some(tag), Some(any)) = (
         match_in(query, "title_grams", "title_unigrams"),
         match_in(
             query,
-            "{title_grams body_grams}",
-            "{title_unigrams body_unigrams}",
+            "{title_grams tag_grams}",
+            "{title_unigrams tag_unigrams}",
+        ),
+        match_in(
+            query,
+            "{title_grams tag_grams body_grams}",
+            "{title_unigrams tag_unigrams body_unigrams}",
         ),
     ) else {
         return Ok(Vec::new());
     };
-    let sql = format!(
-        "SELECT e.id, e.kind, e.title, e.department, e.tags, e.body
-         FROM knowledge_search s JOIN knowledge_entries e ON e.row = s.rowid
-         WHERE knowledge_search MATCH :expr AND {FILTER_SQL}
-           AND (:skip = 0 OR s.rowid NOT IN
-                (SELECT rowid FROM knowledge_search WHERE knowledge_search MATCH :title))
-         ORDER BY bm25(knowledge_search, 10.0, 10.0, 1.0, 1.0), e.id
-         LIMIT :limit"
-    );
-    let mut stmt = conn.prepare_cached(&sql)?;
     let words = query_words(query);
+    let groups = [
+        (&title, None, true),
+        (&tag, Some(&title), true),
+        (&any, Some(&tag), false),
+    ];
     let mut hits = Vec::new();
-    for (expr, title_group) in [(&in_title, true), (&anywhere, false)] {
+    for (expr, skip, by_kind) in groups {
         if hits.len() >= limit {
             break;
         }
+        let order = if by_kind {
+            format!("{KIND_RANK}, ")
+        } else {
+            String::new()
+        };
+        let sql = format!(
+            "SELECT e.id, e.kind, e.title, e.department, e.tags, e.body
+             FROM knowledge_search s JOIN knowledge_entries e ON e.row = s.rowid
+             WHERE knowledge_search MATCH :expr AND {FILTER_SQL}
+               AND (:skip IS NULL OR s.rowid NOT IN
+                    (SELECT rowid FROM knowledge_search WHERE knowledge_search MATCH :skip))
+             ORDER BY {order}bm25(knowledge_search, 10.0, 10.0, 5.0, 5.0, 1.0, 1.0), e.id
+             LIMIT :limit"
+        );
+        let mut stmt = conn.prepare_cached(&sql)?;
         let rows = stmt.query_map(
             rusqlite::named_params! {
                 ":expr": expr,
-                ":title": in_title,
-                ":skip": i64::from(!title_group),
+                ":skip": skip,
                 ":day": day,
                 ":dept": filter.department,
                 ":kind": filter.kind.map(EntryKind::as_str),
@@ -209,7 +239,7 @@ pub(crate) fn search(
             let (passage, marks) = passage(&body::plain_text(&body), &words);
             hits.push(KnowledgeHit {
                 entry,
-                in_title: title_group,
+                in_title: by_kind,
                 passage,
                 marks,
             });

@@ -38,7 +38,7 @@ pub struct EntrySummary {
 pub struct KnowledgeHit {
     /// The entry.
     pub entry: EntrySummary,
-    /// Whether the title matched (title matches rank first).
+    /// Whether the title or a tag matched (these rank first).
     pub in_title: bool,
     /// The passage of the body where the query matched (the body's start when only
     /// the title did), at most about 80 characters.

@@ -123,6 +123,7 @@ pub struct SyncClient {
     app_version: String,
     retry: RetryPolicy,
     max_pull: u32,
+    knowledge_page: u32,
     photos_on_metered: bool,
     metered: bool,
 }
@@ -199,6 +200,7 @@ impl SyncClient {
             app_version: app_version.to_owned(),
             retry,
             max_pull: 500,
+            knowledge_page: KNOWLEDGE_PAGE,
             photos_on_metered: true,
             metered: false,
         })
@@ -227,6 +229,12 @@ impl SyncClient {
     /// Tells the client whether the current network is metered (the app knows).
     pub fn set_metered(&mut self, metered: bool) {
         self.metered = metered;
+    }
+
+    /// Asks for `items` knowledge-base items per page (default [`KNOWLEDGE_PAGE`]).
+    pub fn with_knowledge_page(mut self, items: u32) -> Self {
+        self.knowledge_page = items.clamp(1, protocol::MAX_KNOWLEDGE_PAGE);
+        self
     }
 
     /// How many records to take per response.
@@ -561,7 +569,7 @@ impl SyncClient {
             };
             let mut url = format!(
                 "{}/v1/knowledge?since={since}&limit={}",
-                self.base, KNOWLEDGE_PAGE
+                self.base, self.knowledge_page
             );
             if let Some(to) = to {
                 url.push_str(&format!("&to={to}"));
