@@ -9,6 +9,7 @@
 mod assessment;
 mod error;
 mod households;
+mod knowledge;
 mod records;
 mod store;
 mod sync;
@@ -17,6 +18,7 @@ mod types;
 
 pub use error::{ApiError, ApiResult};
 pub use households::*;
+pub use knowledge::*;
 pub use records::*;
 pub use store::FieldGrid;
 pub use sync::*;

@@ -29,6 +29,8 @@ pub struct SyncProgressInfo {
     pub bytes_sent: u64,
     /// Bytes received.
     pub bytes_received: u64,
+    /// Knowledge-base items (entries and grid tasks) received.
+    pub knowledge_items: u64,
 }
 
 impl From<&fieldgrid_core::sync::SyncProgress> for SyncProgressInfo {
@@ -43,6 +45,7 @@ impl From<&fieldgrid_core::sync::SyncProgress> for SyncProgressInfo {
             photos: p.photos,
             bytes_sent: p.bytes_sent,
             bytes_received: p.bytes_received,
+            knowledge_items: p.knowledge_items,
         }
     }
 }

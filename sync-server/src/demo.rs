@@ -1,9 +1,10 @@
 //! The demo behind `serve --demo`: on first start, a county of three towns from the
 //! county simulator (`fieldgrid-sim`) is published (org tree, category catalogue,
-//! forms, the knowledge base and grid task list, web logins), and once the server
-//! listens, simulated phones — real `FieldStore`s — enrol, fill households through the forms, patrol, report
+//! forms, web logins), and once the server listens, simulated phones — real
+//! `FieldStore`s — enrol, fill households through the forms, patrol, report
 //! incidents with photos and sync to it over HTTP, and the command centres
-//! dispatch. A second start reuses the data.
+//! dispatch; then the knowledge base and grid task list are published. A second
+//! start reuses the data.
 
 use std::path::{Path, PathBuf};
 
@@ -87,16 +88,6 @@ pub async fn seed(
     crate::admin::publish(state, &tree).await?;
     crate::admin::publish(state, &fieldgrid_core::incident::default_catalogue()).await?;
     crate::admin::publish(state, &fieldgrid_core::forms::default_form_pack()).await?;
-    let set = fieldgrid_sim::knowledge::generate(
-        fieldgrid_sim::knowledge::ENTRIES,
-        fieldgrid_sim::knowledge::TASKS,
-    );
-    let file = crate::knowledge_sheet::KnowledgeFile {
-        entries: set.entries,
-        tasks: set.tasks,
-    };
-    crate::service::knowledge::import_and_publish(state, "demo", &serde_json::to_vec(&file)?)
-        .await?;
     let (user, password) = DEMO_SUPERVISOR;
     crate::web::create_web_user(state, user, password, "supervisor", "sup-anfeng").await?;
     let (user, password) = DEMO_ADMIN;
@@ -116,9 +107,27 @@ pub async fn seed(
     }))
 }
 
+/// Publishes the demo county's knowledge base and grid task list (5,100 entries,
+/// 196 tasks), as an administrator's import would.
+pub async fn publish_knowledge(state: &AppState) -> Result<(), Box<dyn std::error::Error>> {
+    let set = fieldgrid_sim::knowledge::generate(
+        fieldgrid_sim::knowledge::ENTRIES,
+        fieldgrid_sim::knowledge::TASKS,
+    );
+    let file = crate::knowledge_sheet::KnowledgeFile {
+        entries: set.entries,
+        tasks: set.tasks,
+    };
+    crate::service::knowledge::import_and_publish(state, "demo", &serde_json::to_vec(&file)?)
+        .await?;
+    Ok(())
+}
+
 /// Runs the simulated phones against the server at `url` (in the background of
-/// `serve --demo`), logging what they did.
-pub async fn simulate(url: String, pending: PendingSimulation) {
+/// `serve --demo`), logging what they did; then publishes the knowledge base
+/// (after the simulated phones' first day, so they do not each download it
+/// while the county is being made; phones enrolled later receive it).
+pub async fn simulate(state: AppState, url: String, pending: PendingSimulation) {
     tracing::info!(
         phones = pending.config.phones,
         "demo county: simulated phones starting"
@@ -132,7 +141,12 @@ pub async fn simulate(url: String, pending: PendingSimulation) {
     )
     .await
     {
-        Ok(r) => tracing::info!("demo county ready: {r}"),
+        Ok(r) => {
+            if let Err(e) = publish_knowledge(&state).await {
+                tracing::warn!(error = %e, "the demo's knowledge base was not published");
+            }
+            tracing::info!("demo county ready: {r}");
+        }
         Err(e) => {
             tracing::warn!(error = %e, "the demo simulation stopped");
             return;

@@ -250,7 +250,7 @@ async fn serve(config: Config, seed_demo: bool) -> Result<(), Box<dyn std::error
     if let Some(pending) = simulation {
         // The demo county's phones sync to this very server, over HTTP.
         let url = format!("http://{}", listener.local_addr()?);
-        tokio::spawn(demo::simulate(url, pending));
+        tokio::spawn(demo::simulate(state.clone(), url, pending));
     }
     let grace = Duration::from_secs(config.shutdown_grace_secs);
     fieldgrid_server::service::records::backfill_photo_refs(&state).await?;

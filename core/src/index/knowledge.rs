@@ -29,8 +29,9 @@ pub(crate) struct Stamp<'a> {
 /// Stores (or replaces) a live entry and its search row.
 pub(crate) fn put_entry(tx: &Transaction<'_>, entry: &Entry, stamp: &Stamp<'_>) -> Result<()> {
     let json = |v: &Vec<String>| serde_json::to_string(v).unwrap_or_else(|_| "[]".into());
-    let row: i64 = tx.query_row(
-        "INSERT INTO knowledge_entries
+    let row: i64 = tx
+        .prepare_cached(
+            "INSERT INTO knowledge_entries
              (id, kind, title, department, tags, categories, valid_from, valid_to, body,
               version, author, at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
@@ -40,22 +41,24 @@ pub(crate) fn put_entry(tx: &Transaction<'_>, entry: &Entry, stamp: &Stamp<'_>) 
              valid_to = excluded.valid_to, body = excluded.body, version = excluded.version,
              author = excluded.author, at = excluded.at
          RETURNING row",
-        params![
-            entry.id,
-            entry.kind.as_str(),
-            entry.title,
-            entry.department,
-            json(&entry.tags),
-            json(&entry.categories),
-            entry.valid_from,
-            entry.valid_to,
-            entry.body,
-            stamp.version as i64,
-            stamp.author,
-            stamp.at
-        ],
-        |r| r.get(0),
-    )?;
+        )?
+        .query_row(
+            params![
+                entry.id,
+                entry.kind.as_str(),
+                entry.title,
+                entry.department,
+                json(&entry.tags),
+                json(&entry.categories),
+                entry.valid_from,
+                entry.valid_to,
+                entry.body,
+                stamp.version as i64,
+                stamp.author,
+                stamp.at
+            ],
+            |r| r.get(0),
+        )?;
     tx.execute("DELETE FROM knowledge_entry_tags WHERE row = ?1", [row])?;
     tx.execute(
         "DELETE FROM knowledge_entry_categories WHERE row = ?1",
@@ -83,21 +86,22 @@ pub(crate) fn put_entry(tx: &Transaction<'_>, entry: &Entry, stamp: &Stamp<'_>) 
         body::plain_text(&entry.body),
         entry.department
     ));
-    tx.execute("DELETE FROM knowledge_search WHERE rowid = ?1", [row])?;
-    tx.execute(
+    tx.prepare_cached("DELETE FROM knowledge_search WHERE rowid = ?1")?
+        .execute([row])?;
+    tx.prepare_cached(
         "INSERT INTO knowledge_search (rowid, title_grams, title_unigrams, tag_grams,
              tag_unigrams, body_grams, body_unigrams)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![
-            row,
-            title.grams,
-            title.unigrams,
-            tags.grams,
-            tags.unigrams,
-            text.grams,
-            text.unigrams
-        ],
-    )?;
+    )?
+    .execute(params![
+        row,
+        title.grams,
+        title.unigrams,
+        tags.grams,
+        tags.unigrams,
+        text.grams,
+        text.unigrams
+    ])?;
     Ok(())
 }
 

@@ -125,17 +125,17 @@ impl FieldStore {
                     params![page.since as i64, page.to as i64, page.total as i64],
                 )?;
             }
+            let mut stage = tx.prepare_cached(
+                "INSERT OR REPLACE INTO knowledge_staging (kind, id, revision) VALUES (?1, ?2, ?3)",
+            )?;
             for rev in &page.items {
-                tx.execute(
-                    "INSERT OR REPLACE INTO knowledge_staging (kind, id, revision)
-                     VALUES (?1, ?2, ?3)",
-                    params![
-                        rev.item.kind().as_str(),
-                        rev.item.id(),
-                        serde_json::to_string(rev).unwrap_or_default()
-                    ],
-                )?;
+                stage.execute(params![
+                    rev.item.kind().as_str(),
+                    rev.item.id(),
+                    serde_json::to_string(rev).unwrap_or_default()
+                ])?;
             }
+            drop(stage);
             let last = page
                 .items
                 .last()

@@ -21,6 +21,12 @@ import org.fieldgrid.ffi.HouseholdFilter
 import org.fieldgrid.ffi.HouseholdRow
 import org.fieldgrid.ffi.CategoryChoice
 import org.fieldgrid.ffi.IncidentSummary
+import org.fieldgrid.ffi.GridTaskInfo
+import org.fieldgrid.ffi.KnowledgeEntryDetail
+import org.fieldgrid.ffi.KnowledgeEntryInfo
+import org.fieldgrid.ffi.KnowledgeHitInfo
+import org.fieldgrid.ffi.KnowledgeStatusInfo
+import org.fieldgrid.ffi.NameCountInfo
 import org.fieldgrid.ffi.NewsInfo
 import org.fieldgrid.ffi.ScorecardInfo
 import org.fieldgrid.ffi.PartEntry
@@ -238,6 +244,50 @@ class FieldGridClient(
 
     /** The card last fetched for [period], for reading with no signal; null if never fetched. */
     suspend fun cachedScorecard(period: String = ""): ScorecardInfo? = onIo { core.cachedScorecard(period) }
+
+    /**
+     * Searches the knowledge base offline (知识库): entries in force whose title,
+     * tags or text hold every word of [query], title and tag matches first, each
+     * with the passage where it matched. Null department, tag or kind: all.
+     */
+    suspend fun searchKnowledge(
+        query: String,
+        department: String? = null,
+        tag: String? = null,
+        kind: String? = null,
+        limit: Int = 20,
+    ): List<KnowledgeHitInfo> = onIo { core.searchKnowledge(query, department, tag, kind, limit.toUInt()) }
+
+    /** Entries in force to browse, by department, kind and title. */
+    suspend fun knowledgeEntries(
+        department: String? = null,
+        tag: String? = null,
+        kind: String? = null,
+        offset: Int = 0,
+        limit: Int = 50,
+    ): List<KnowledgeEntryInfo> =
+        onIo { core.knowledgeEntries(department, tag, kind, offset.toUInt(), limit.toUInt()) }
+
+    /** The departments with entries in force, and how many each has. */
+    suspend fun knowledgeDepartments(): List<NameCountInfo> = onIo { core.knowledgeDepartments() }
+
+    /** The tags of entries in force, most used first. */
+    suspend fun knowledgeTags(): List<NameCountInfo> = onIo { core.knowledgeTags() }
+
+    /** One entry to read; null when this phone has no such entry (retired). */
+    suspend fun knowledgeEntry(id: String): KnowledgeEntryDetail? = onIo { core.knowledgeEntry(id) }
+
+    /** Guidance for an incident category: its entries and those of the categories above it. */
+    suspend fun knowledgeGuidance(category: String): List<KnowledgeEntryInfo> = onIo { core.knowledgeGuidance(category) }
+
+    /** The grid tasks of the signed-in person's roles and grids, most frequent first. */
+    suspend fun myGridTasks(): List<GridTaskInfo> = onIo { core.myGridTasks() }
+
+    /** Every grid task on the phone (one department's, when given). */
+    suspend fun gridTasks(department: String? = null): List<GridTaskInfo> = onIo { core.gridTasks(department) }
+
+    /** What the phone holds of the knowledge base, and a download in progress. */
+    suspend fun knowledgeStatus(): KnowledgeStatusInfo = onIo { core.knowledgeStatus() }
 
     /** Releases the native store. */
     override fun close() = core.close()

@@ -53,7 +53,7 @@ fun AppScreens(client: FieldGridClient, session: Session) {
         session.token?.let { runCatching { client.syncIfNews(it) } }
     }
     var openTask by remember { mutableStateOf<org.fieldgrid.ffi.TaskEntry?>(null) }
-    val tabs = listOf("tasks" to "任务", "patrol" to "巡查", "incident" to "上报", "households" to "入户", "score" to "考核", "sync" to "同步")
+    val tabs = listOf("tasks" to "任务", "patrol" to "巡查", "incident" to "上报", "households" to "入户", "knowledge" to "知识库", "score" to "考核", "sync" to "同步")
     Scaffold(bottomBar = {
         NavigationBar {
             tabs.forEach { (route, label) ->
@@ -63,10 +63,12 @@ fun AppScreens(client: FieldGridClient, session: Session) {
     }) { padding ->
         NavHost(nav, startDestination = "tasks", modifier = Modifier.padding(padding)) {
             composable("tasks") { TasksScreen(client) { openTask = it; nav.navigate("task") } }
-            composable("task") { openTask?.let { t -> TaskIncidentScreen(client, t) { nav.popBackStack() } } }
+            composable("task") { openTask?.let { t -> TaskIncidentScreen(client, t, { nav.navigate("entry/$it") }) { nav.popBackStack() } } }
             composable("grids") { GridsScreen(client, session.staffId!!) }
             composable("patrol") { PatrolScreen(client, session.staffId!!) }
-            composable("incident") { IncidentScreen(client, session.staffId!!) }
+            composable("incident") { IncidentScreen(client, session.staffId!!) { nav.navigate("entry/$it") } }
+            composable("knowledge") { KnowledgeScreen(client) { nav.navigate("entry/$it") } }
+            composable("entry/{id}") { KnowledgeEntryScreen(client, it.arguments?.getString("id")!!) { id -> nav.navigate("entry/$id") } }
             composable("households") { HouseholdsScreen(client, session.staffId!!) { nav.navigate("household/$it") } }
             composable("household/{id}") { HouseholdFormScreen(client, it.arguments?.getString("id")!!) }
             composable("score") { ScorecardScreen(client, session) }

@@ -134,7 +134,7 @@ fun PatrolScreen(client: FieldGridClient, staffId: String) {
  * and camera photos.
  */
 @Composable
-fun IncidentScreen(client: FieldGridClient, staffId: String) {
+fun IncidentScreen(client: FieldGridClient, staffId: String, openEntry: (String) -> Unit) {
     val scope = rememberCoroutineScope()
     val context = LocalContext.current
     var description by remember { mutableStateOf("") }
@@ -161,6 +161,7 @@ fun IncidentScreen(client: FieldGridClient, staffId: String) {
     Column(Modifier.padding(16.dp)) {
         OutlinedTextField(query, { query = it }, label = { Text("事件类别（输入名称或拼音首字母）") })
         category?.let { Text("已选：${it.path}" + (it.grade?.let { g -> "（$g）" } ?: "")) }
+        category?.let { GuidanceList(client, it.code, openEntry) }
         LazyColumn(Modifier.padding(vertical = 4.dp)) {
             items(choices.take(6)) { c ->
                 Text(c.path, Modifier.fillMaxWidth().clickable { category = c; query = c.name }.padding(vertical = 6.dp))

@@ -86,7 +86,7 @@ private data class Pending(val offer: StepOffer, val task: TaskEntry)
  * and syncs with the next sync.
  */
 @Composable
-fun TaskIncidentScreen(client: FieldGridClient, task: TaskEntry, back: () -> Unit) {
+fun TaskIncidentScreen(client: FieldGridClient, task: TaskEntry, openEntry: (String) -> Unit, back: () -> Unit) {
     val scope = rememberCoroutineScope()
     var summary by remember { mutableStateOf<IncidentSummary?>(null) }
     val parts = remember { mutableStateListOf<PartEntry>() }
@@ -100,6 +100,8 @@ fun TaskIncidentScreen(client: FieldGridClient, task: TaskEntry, back: () -> Uni
     Column(Modifier.padding(16.dp)) {
         Text("${task.incident.categoryName} · ${task.incident.stageName}", fontWeight = FontWeight.Bold)
         summary?.let { Text(it.description) }
+        // What the knowledge base says about handling this kind of case.
+        GuidanceList(client, task.incident.category, openEntry)
         task.incident.assigneeName?.let { Text("主办单位：$it") }
         parts.forEach { p -> Text("联办：${p.unit} · ${p.task} · ${p.statusName}") }
         if (task.urgedAt != null) Text("⚑ 已被催办", color = Color(0xFFD32F2F))
