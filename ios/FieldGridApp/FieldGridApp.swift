@@ -27,6 +27,7 @@ struct FieldGridApp: App {
                         PatrolView(client: client, staffId: model.staffId!).tabItem { Text("巡查") }
                         IncidentView(client: client, staffId: model.staffId!).tabItem { Text("上报") }
                         HouseholdsView(client: client, staffId: model.staffId!).tabItem { Text("入户") }
+                        KnowledgeView(client: client).tabItem { Text("知识库") }
                         ScorecardView(client: client, model: model).tabItem { Text("考核") }
                         SyncView(client: client, model: model).tabItem { Text("同步") }
                     }

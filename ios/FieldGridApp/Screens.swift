@@ -151,6 +151,7 @@ struct IncidentView: View {
                 }
                 if let c = category { Text("已选：\(c.path)") }
             }
+            if let c = category { GuidanceSection(client: client, category: c.code) }
             Section("位置") {
                 if let p = location.fix {
                     Text(String(format: "%.5f, %.5f", p.coordinate.latitude, p.coordinate.longitude))

@@ -54,6 +54,7 @@ struct TaskIncidentView: View {
                 ForEach(parts, id: \.unit) { p in Text("联办：\(p.task) · \(p.statusName)") }
                 if task.urgedAt != nil { Text("⚑ 已被催办").foregroundColor(.red) }
             }
+            GuidanceSection(client: client, category: task.incident.category)
             Section("办理") {
                 ForEach(task.steps.filter { $0.kind != .dispatch }, id: \.name) { offer in
                     Button(offer.name) {

@@ -494,11 +494,59 @@ test('the big screen at 1920×1080: a worker moves live and a new report appears
   await wall.context().close();
 });
 
+test('the county edits a knowledge entry, previews it and publishes; a script in it stays text', async () => {
+  const county = await login('donghai', 'donghai-demo');
+  const pwned = () => county.evaluate(() => window.__pwned);
+  await county.goto(URL + '/ui/knowledge');
+  assert.match(await county.textContent('main .hint'), /知识条目 5100 条 · 网格事项 196 项/);
+  await county.fill('#knowledge-q', '宅基地');
+  await county.press('#knowledge-q', 'Enter');
+  await county.waitForURL(/q=/);
+  assert.ok((await county.locator('#knowledge-list tbody tr').count()) >= 5);
+  await county.screenshot({ path: `${SHOTS}/knowledge-list.png`, fullPage: true });
+  await county.click('#knowledge-list tbody tr:first-child a');
+  await county.waitForSelector('#item-history');
+  const title = (await county.textContent('#item-title')).trim();
+  assert.match(title, /宅基地/);
+  // The body renders headings and lists, and its links lead to other entries.
+  assert.ok((await county.locator('#published .entry-body h3').count()) >= 2);
+  assert.ok((await county.locator('#published a.entry-link').count()) >= 1);
+  await county.click('#edit-item');
+  await county.waitForSelector('#item-form');
+  await county.fill('#f-title', '<script>window.__pwned=7</script>' + title);
+  const body = await county.inputValue('#f-body');
+  await county.fill('#f-body', body + '\n- <img src=x onerror="window.__pwned=8">请携带原件');
+  await county.click('#save-draft');
+  await county.waitForSelector('#draft');
+  await county.waitForTimeout(200);
+  assert.equal(await pwned(), undefined, 'a stored script ran');
+  assert.match(await county.textContent('#draft'), /修改（标题、正文）/);
+  assert.match(await county.textContent('#item-title'), /<script>window.__pwned=7<\/script>/);
+  assert.equal(await county.locator('main img[src="x"]').count(), 0);
+  await county.screenshot({ path: `${SHOTS}/knowledge-draft.png`, fullPage: true });
+  // The preview lists the draft; publishing makes version 2.
+  await county.goto(URL + '/ui/knowledge/preview');
+  assert.equal(await county.locator('#drafts tbody tr').count(), 1);
+  assert.match(await county.textContent('#publish'), /发布为第 2 版/);
+  await county.click('#publish');
+  await county.waitForURL(URL + '/ui/knowledge/preview');
+  assert.match(await county.textContent('#preview-summary'), /当前为第 2 版/);
+  assert.equal(await county.locator('#versions tbody tr').count(), 2);
+  await county.screenshot({ path: `${SHOTS}/knowledge-published.png`, fullPage: true });
+  // A town supervisor reads the new version but has no edit buttons.
+  await supervisor.goto(URL + '/ui/knowledge?q=' + encodeURIComponent('请携带原件'));
+  await supervisor.goto(URL + '/ui/knowledge');
+  assert.equal(await supervisor.locator('#new-item').count(), 0);
+  assert.equal(await supervisor.evaluate(() => window.__pwned), undefined);
+  await county.context().close();
+});
+
 test('no page shows a supervisor a raw category, stage, role, channel or unit code', async () => {
   const pages = ['/ui/incidents', '/ui/incidents?done=1', `/ui/incidents/${work.incident}`,
     `/ui/incidents/${jointCase}`, '/ui/stats?by=platform',
     '/ui/stats?by=grid', '/ui/intake', '/ui/tasks', '/ui/urging', '/ui/reports?by=unit',
-    '/ui/reports?by=category', '/ui/assessment?subject=unit', '/ui/assessment/rules', '/ui/screen'];
+    '/ui/reports?by=category', '/ui/assessment?subject=unit', '/ui/assessment/rules', '/ui/screen',
+    '/ui/knowledge', '/ui/knowledge?show=tasks', '/ui/knowledge/preview'];
   const codeLike = /\b(?:[a-z]+_[a-z_]+|[a-z_]+\.[a-z_]+(?:\.[a-z_]+)?|reported|accepted|dispatched|handling|handled|verified|closed|hotline|public_page|grid_worker)\b/;
   for (const path of pages) {
     await supervisor.goto(URL + path);

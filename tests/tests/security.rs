@@ -239,6 +239,7 @@ async fn device_routes_refuse_bad_credentials(
         (reqwest::Method::GET, "/v1/news?after=0".into()),
         (reqwest::Method::GET, "/v1/scorecard?period=2026-11".into()),
         (reqwest::Method::POST, "/v1/position".into()),
+        (reqwest::Method::GET, "/v1/knowledge?since=0".into()),
     ];
     for (method, path) in &routes {
         for (token, status, code) in [
@@ -679,6 +680,13 @@ async fn suite(backend: Backend) {
         "/ui/screen",
         "/ui/export/report.xlsx",
         "/ui/export/report.csv",
+        "/ui/knowledge",
+        "/ui/knowledge/preview",
+        "/ui/knowledge/import",
+        "/ui/knowledge/item/entry/ZS000001",
+        "/ui/export/knowledge.xlsx",
+        "/ui/export/knowledge-entries.csv",
+        "/ui/export/knowledge-tasks.csv",
         &format!("/ui/photos/{photo}"),
         "/ui/export/incidents.csv",
         "/ui/export/stats.csv",
@@ -834,6 +842,37 @@ async fn suite(backend: Backend) {
         .await
         .unwrap();
     assert!(kept.is_empty(), "{kept:?}");
+    // The knowledge base: a town supervisor reads it but changes nothing; only the
+    // county's administrators and command centre edit and publish.
+    for (path, fields) in [
+        (
+            "/ui/knowledge/new/entry",
+            vec![
+                ("id", "ZS900001"),
+                ("title", "越权新增"),
+                ("kind", "guide"),
+                ("department", "东海县民政局"),
+                ("body", "正文"),
+            ],
+        ),
+        ("/ui/knowledge/publish", vec![]),
+        ("/ui/knowledge/discard", vec![]),
+    ] {
+        let (status, body) = sup_b.post(path, &fields).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{path}: {body}");
+    }
+    let (status, _, _) = sup_b.get("/ui/knowledge/new/entry").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(
+        server
+            .state
+            .storage
+            .knowledge_drafts()
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(server.state.storage.knowledge_version().await.unwrap(), 0);
     let (_, _, cards) = sup_b.get("/ui/assessment?subject=worker").await;
     assert!(
         !cards.contains(&format!("worker-{}", grid_a())),

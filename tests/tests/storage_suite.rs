@@ -541,6 +541,92 @@ async fn intake_keys_and_references(backend: Backend) {
     assert_eq!(s.intake_ref("ticket:k:T-1").await.unwrap(), None);
 }
 
+/// Knowledge drafts publish as versions; a delta gives each item changed after a
+/// version as it stood at the target, in pages; a publish on a moved version is
+/// refused and changes nothing.
+async fn knowledge_revisions_and_deltas(backend: Backend) {
+    use fieldgrid_server::storage::{KnowledgeRow, StorageError};
+    let dir = tempfile::tempdir().unwrap();
+    let s = backend.open(dir.path()).await;
+    let draft = |id: &str, item: &str| KnowledgeRow {
+        kind: "entry".into(),
+        id: id.into(),
+        version: 0,
+        item: item.into(),
+        author: "admin-donghai".into(),
+        at: 100,
+    };
+    assert_eq!(s.knowledge_version().await.unwrap(), 0);
+    assert_eq!(
+        s.publish_knowledge(0, "a", 1).await.unwrap(),
+        None,
+        "nothing to publish"
+    );
+    s.put_knowledge_drafts(&[draft("A", "a1"), draft("B", "b1"), draft("C", "c1")])
+        .await
+        .unwrap();
+    s.put_knowledge_drafts(&[draft("B", "b1'")]).await.unwrap();
+    assert_eq!(s.knowledge_drafts().await.unwrap().len(), 3);
+    assert_eq!(s.publish_knowledge(0, "pub", 10).await.unwrap(), Some(1));
+    assert!(s.knowledge_drafts().await.unwrap().is_empty());
+    s.put_knowledge_drafts(&[draft("B", "b2"), draft("D", "d2")])
+        .await
+        .unwrap();
+    // A publish that expected another version changes nothing.
+    assert!(matches!(
+        s.publish_knowledge(0, "late", 11).await,
+        Err(StorageError::Conflict(_))
+    ));
+    assert_eq!(s.knowledge_drafts().await.unwrap().len(), 2);
+    assert_eq!(s.publish_knowledge(1, "pub", 20).await.unwrap(), Some(2));
+    s.put_knowledge_drafts(&[draft("A", "a3")]).await.unwrap();
+    assert_eq!(s.publish_knowledge(2, "pub", 30).await.unwrap(), Some(3));
+    let items = |rows: Vec<KnowledgeRow>| {
+        rows.into_iter()
+            .map(|r| format!("{}@{}={}", r.id, r.version, r.item))
+            .collect::<Vec<_>>()
+    };
+    // Since 0 up to 2: every item as it stood at 2 (A's version 3 is not seen).
+    assert_eq!(
+        items(s.knowledge_changes(0, 2, None, 10).await.unwrap()),
+        ["A@1=a1", "B@2=b2", "C@1=c1", "D@2=d2"]
+    );
+    assert_eq!(s.knowledge_change_count(0, 2).await.unwrap(), 4);
+    // Since 1 up to 3, in pages of one.
+    let first = s.knowledge_changes(1, 3, None, 1).await.unwrap();
+    assert_eq!(items(first), ["A@3=a3"]);
+    let rest = s
+        .knowledge_changes(1, 3, Some(("entry".into(), "A".into())), 10)
+        .await
+        .unwrap();
+    assert_eq!(items(rest), ["B@2=b2", "D@2=d2"]);
+    assert_eq!(s.knowledge_change_count(1, 3).await.unwrap(), 3);
+    assert_eq!(
+        items(s.knowledge_history("entry", "A").await.unwrap()),
+        ["A@3=a3", "A@1=a1"]
+    );
+    assert_eq!(s.knowledge_latest().await.unwrap().len(), 4);
+    let versions = s.knowledge_versions().await.unwrap();
+    assert_eq!(
+        versions
+            .iter()
+            .map(|v| (v.version, v.changed))
+            .collect::<Vec<_>>(),
+        [(3, 1), (2, 2), (1, 3)]
+    );
+    // The sync's reference versions say so.
+    let refs = s.reference_versions().await.unwrap();
+    assert!(refs.contains(&("knowledge".to_owned(), 3)), "{refs:?}");
+    s.put_knowledge_drafts(&[draft("E", "e")]).await.unwrap();
+    assert_eq!(
+        s.discard_knowledge_drafts(Some(("entry", "E")))
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(s.discard_knowledge_drafts(None).await.unwrap(), 0);
+}
+
 /// Each case as one test per backend.
 macro_rules! on_both_backends {
     ($($case:ident),* $(,)?) => {
@@ -576,4 +662,5 @@ on_both_backends!(
     news_counts_and_prunes,
     point_adjustments_are_kept,
     live_positions_keep_the_latest,
+    knowledge_revisions_and_deltas,
 );

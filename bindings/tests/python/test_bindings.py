@@ -285,6 +285,55 @@ async def test_own_scorecard_fetched_and_read_offline():
     assert store.cached_scorecard("2020-Q1") is None
 
 
+async def test_knowledge_base_downloaded_and_searched_offline():
+    """The county's knowledge base and grid task list arrive by sync; the phone
+    searches them with no signal, title matches first with the passage marked,
+    opens an entry in blocks, gives guidance for a category and lists the
+    worker's own grid tasks."""
+    store = fg.FieldGrid.open(STATE["path"], KEY)
+    store.sign_in(WORKER)
+    await store.sync(URL, STATE["token"], None)
+    status = store.knowledge_status()
+    assert (status.entries, status.tasks) == (5100, 196), status
+    assert status.version is not None and status.downloading_to is None
+    hits = store.search_knowledge("医保", None, None, None, 10)
+    assert len(hits) == 10 and all("医保" in h.entry.title for h in hits), hits
+    assert hits[0].entry.kind_name in ("办事指南", "热点问答", "审批服务"), hits[0]
+    low = store.search_knowledge("低保", None, None, None, 50)
+    assert any(h.entry.title == "最低生活保障办理指南" for h in low)
+    body_hit = [h for h in store.search_knowledge("压缩办理时限", None, None, None, 5) if h.marks]
+    for h in body_hit:
+        m = h.marks[0]
+        assert h.passage[m.start:m.end] in ("压缩", "压缩办理时限", "办理时限"), h
+    guide = [h for h in low if h.entry.title == "最低生活保障办理指南"][0]
+    detail = store.knowledge_entry(guide.entry.id)
+    assert detail.blocks[0].kind == "heading" and detail.blocks[0].spans[0].text == "适用对象"
+    links = [s for b in detail.blocks for s in b.spans if s.link]
+    assert links and not links[0].broken, links
+    assert detail.categories == ["便民服务与群众诉求/社会救助"], detail.categories
+    assert detail.tasks, "a grid task cites the guide"
+    guidance = store.knowledge_guidance("service.assistance")
+    assert guide.entry.id in [e.id for e in guidance]
+    mine = store.my_grid_tasks()
+    assert len(mine) > 100 and all("专职网格员" in t.roles for t in mine), len(mine)
+    assert {t.frequency_name for t in mine} <= {"每日", "每周", "每月", "每季度", "每年", "随时"}
+    departments = store.knowledge_departments()
+    assert any(d.name == "东海县民政局" and d.count > 200 for d in departments), departments
+    only = store.knowledge_entries("东海县民政局", None, "guide", 0, 100)
+    assert only and all(e.kind == "guide" and e.department == "东海县民政局" for e in only)
+    try:
+        store.search_knowledge("低保", None, None, "notice", 5)
+        raise AssertionError("an unknown kind accepted")
+    except fg.ApiError.Invalid as e:
+        assert "条目类型" in str(e), e
+    # With no signal the sync fails and the set still reads.
+    try:
+        await store.sync("http://127.0.0.1:9", STATE["token"], None)
+    except fg.ApiError.Offline:
+        pass
+    assert store.search_knowledge("医保", None, None, None, 10) == hits
+
+
 def main():
     import asyncio
     import inspect

@@ -16,6 +16,7 @@
 //! | `patrols.rs` | patrol sessions, GPS fixes, tracks, GPX import |
 //! | `photos.rs` | photos: adding, attaching, upload bookkeeping, clean-up |
 //! | `incidents.rs` | incident steps, the catalogue, the work queue |
+//! | `knowledge.rs` | the knowledge base: downloads applied whole, search, browsing, guidance, grid tasks |
 //! | `sync.rs` | the sync bookkeeping the client drives |
 //!
 //! The domain folders (`household/`, `patrol/`...) hold the rules these methods
@@ -74,7 +75,9 @@ use crate::error::{Error, Result};
 ///   (`patrols.rs`); photos: [`add_photo`](Self::add_photo),
 ///   [`attach_photo`](Self::attach_photo) (`photos.rs`);
 /// - incidents: [`incident_step`](Self::incident_step),
-///   [`incident_queue`](Self::incident_queue) (`incidents.rs`); sync bookkeeping:
+///   [`incident_queue`](Self::incident_queue) (`incidents.rs`); the knowledge
+///   base: [`search_knowledge`](Self::search_knowledge),
+///   [`take_knowledge_page`](Self::take_knowledge_page) (`knowledge.rs`); sync bookkeeping:
 ///   [`sync_status`](Self::sync_status) (`sync.rs`).
 pub struct FieldStore {
     conn: Mutex<Connection>,

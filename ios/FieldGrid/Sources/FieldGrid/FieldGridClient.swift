@@ -98,6 +98,39 @@ public actor FieldGridClient {
         try core.cachedScorecard(period: period)
     }
 
+    // MARK: knowledge base
+
+    /// Searches the knowledge base offline: entries in force whose title, tags or
+    /// text hold every word of `query`, title and tag matches first, each with the
+    /// passage where it matched. Nil department, tag or kind: all.
+    public func searchKnowledge(_ query: String, department: String? = nil, tag: String? = nil,
+                                kind: String? = nil, limit: UInt32 = 20) throws -> [KnowledgeHitInfo] {
+        try core.searchKnowledge(query: query, department: department, tag: tag, kind: kind, limit: limit)
+    }
+
+    /// Entries in force to browse, by department, kind and title.
+    public func knowledgeEntries(department: String? = nil, tag: String? = nil, kind: String? = nil,
+                                 offset: UInt32 = 0, limit: UInt32 = 50) throws -> [KnowledgeEntryInfo] {
+        try core.knowledgeEntries(department: department, tag: tag, kind: kind, offset: offset, limit: limit)
+    }
+
+    /// The departments with entries in force.
+    public func knowledgeDepartments() throws -> [NameCountInfo] { try core.knowledgeDepartments() }
+
+    /// One entry to read; nil when this phone has no such entry.
+    public func knowledgeEntry(_ id: String) throws -> KnowledgeEntryDetail? { try core.knowledgeEntry(id: id) }
+
+    /// Guidance for an incident category (from the report and handling screens).
+    public func knowledgeGuidance(_ category: String) throws -> [KnowledgeEntryInfo] {
+        try core.knowledgeGuidance(category: category)
+    }
+
+    /// The grid tasks of the signed-in person's roles and grids.
+    public func myGridTasks() throws -> [GridTaskInfo] { try core.myGridTasks() }
+
+    /// What the phone holds of the knowledge base.
+    public func knowledgeStatus() throws -> KnowledgeStatusInfo { try core.knowledgeStatus() }
+
     // MARK: households
 
     public func formJson(_ kind: FormKind) throws -> String { try core.formJson(kind: kind) }

@@ -274,4 +274,29 @@ class FieldGridClientTest {
             assertEquals(card, off.cachedScorecard(card.period))
         }
     }
+
+    @Test
+    fun g_knowledgeBaseOffline() = runBlocking {
+        FieldGridClient.open("$dir/worker.sqlite", key, url).use { c ->
+            c.signIn("worker-$GRID")
+            c.sync(workerToken)
+            val status = c.knowledgeStatus()
+            assertEquals(5100uL to 196uL, status.entries to status.tasks)
+        }
+        // No signal: everything reads from the phone.
+        FieldGridClient.open("$dir/worker.sqlite", key, "http://127.0.0.1:9").use { off ->
+            off.signIn("worker-$GRID")
+            val hits = off.searchKnowledge("宅基地", limit = 10)
+            assertTrue("$hits", hits.isNotEmpty() && hits.first().inTitle && hits.first().entry.title.contains("宅基地"))
+            val entry = off.knowledgeEntry(hits.first().entry.id)!!
+            assertTrue(entry.blocks.isNotEmpty())
+            assertEquals("东海县自然资源和规划局", entry.entry.department)
+            val guidance = off.knowledgeGuidance("dispute.neighbour")
+            assertTrue("$guidance", guidance.any { it.title == "农村宅基地申请办理指南" })
+            val mine = off.myGridTasks()
+            assertTrue("${mine.size}", mine.size > 100 && mine.all { "专职网格员" in it.roles })
+            assertTrue(off.knowledgeDepartments().any { it.name == "东海县民政局" })
+            assertEquals(null, off.knowledgeEntry("ZS999999"))
+        }
+    }
 }
