@@ -37,7 +37,7 @@ pub fn read_items(bytes: &[u8]) -> Result<Vec<Item>, Vec<String>> {
     if bytes.is_empty() {
         return Err(vec!["文件是空的".to_owned()]);
     }
-    let sheets: Vec<(String, Vec<Vec<String>>)> = if bytes.starts_with(b"PK\x03\x04") {
+    let sheets: Vec<crate::sheet::Sheet> = if bytes.starts_with(b"PK\x03\x04") {
         xlsx_sheets(bytes)?
     } else {
         let text = decode(bytes);
@@ -96,8 +96,7 @@ pub fn workbook(items: &[Item]) -> Result<Vec<u8>, XlsxError> {
         for (c, h) in headers(kind).iter().enumerate() {
             sheet.write_string_with_format(0, c as u16, *h, &bold)?;
         }
-        let mut row = 1u32;
-        for item in items.iter().filter(|i| i.kind() == kind) {
+        for (row, item) in (1u32..).zip(items.iter().filter(|i| i.kind() == kind)) {
             for (c, text) in cells(item).iter().enumerate() {
                 if text.contains('\n') {
                     sheet.write_string_with_format(row, c as u16, text, &wrap)?;
@@ -105,7 +104,6 @@ pub fn workbook(items: &[Item]) -> Result<Vec<u8>, XlsxError> {
                     sheet.write_string(row, c as u16, text)?;
                 }
             }
-            row += 1;
         }
         sheet.set_column_width(1, 36)?;
         sheet.set_freeze_panes(1, 0)?;

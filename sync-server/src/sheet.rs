@@ -51,8 +51,11 @@ pub fn xlsx_cells(bytes: &[u8]) -> Result<Vec<Vec<String>>, Vec<String>> {
         .ok_or_else(|| vec!["XLSX 文件里没有工作表".to_owned()])
 }
 
+/// A worksheet's name and the text of its cells, row by row.
+pub type Sheet = (String, Vec<Vec<String>>);
+
 /// Every worksheet of an XLSX file, by name, as the text of its cells.
-pub fn xlsx_sheets(bytes: &[u8]) -> Result<Vec<(String, Vec<Vec<String>>)>, Vec<String>> {
+pub fn xlsx_sheets(bytes: &[u8]) -> Result<Vec<Sheet>, Vec<String>> {
     let unreadable = |e: &dyn std::fmt::Display| vec![format!("无法读取 XLSX 文件：{e}")];
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| unreadable(&e))?;
     let mut unpacked = 0u64;

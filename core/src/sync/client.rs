@@ -231,7 +231,7 @@ impl SyncClient {
         self.metered = metered;
     }
 
-    /// Asks for `items` knowledge-base items per page (default [`KNOWLEDGE_PAGE`]).
+    /// Asks for `items` knowledge-base items per page (default 500).
     pub fn with_knowledge_page(mut self, items: u32) -> Self {
         self.knowledge_page = items.clamp(1, protocol::MAX_KNOWLEDGE_PAGE);
         self
