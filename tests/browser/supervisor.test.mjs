@@ -521,7 +521,7 @@ test('the county edits a knowledge entry, previews it and publishes; a script in
   await county.waitForTimeout(200);
   assert.equal(await pwned(), undefined, 'a stored script ran');
   assert.match(await county.textContent('#draft'), /修改（标题、正文）/);
-  assert.match(await county.textContent('#item-title'), /<script>window.__pwned=7<\/script>/);
+  assert.match(await county.textContent('#draft-title'), /<script>window.__pwned=7<\/script>/);
   assert.equal(await county.locator('main img[src="x"]').count(), 0);
   await county.screenshot({ path: `${SHOTS}/knowledge-draft.png`, fullPage: true });
   // The preview lists the draft; publishing makes version 2.

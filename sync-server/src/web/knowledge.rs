@@ -434,6 +434,7 @@ pub async fn item(
             section.draft #draft {
                 h2 { "待发布的修改（预览）" }
                 p.hint { (change.name_zh()) " · " (author_name(&caller, &d.author)) " · " (time(d.at)) }
+                h3 #draft-title { (d.item.title()) }
                 (render_item(&d.item, &published, &catalogue))
             }
         }
