@@ -48,9 +48,12 @@ async fn admin_import(server: &TestServer, bytes: Vec<u8>, publish: bool) -> req
         .unwrap()
 }
 
-/// Every page of a download as a phone fetches it: (items, bytes).
-async fn fetch_all(base: &str, token: &str, since: u64) -> (u64, u64) {
-    let (mut items, mut bytes, mut after, mut to) = (0, 0, None::<String>, None::<u64>);
+/// Every page of a download as a phone fetches it (gzipped), through `proxy`:
+/// (items, bytes on the wire both ways).
+async fn fetch_all(proxy: &FaultProxy, token: &str, since: u64) -> (u64, u64) {
+    let base = &proxy.url;
+    let before = proxy.counters.bytes();
+    let (mut items, mut after, mut to) = (0, None::<String>, None::<u64>);
     loop {
         let mut url = format!("{base}/v1/knowledge?since={since}&limit=500");
         if let Some(t) = to {
@@ -67,13 +70,12 @@ async fn fetch_all(base: &str, token: &str, since: u64) -> (u64, u64) {
             .unwrap();
         assert_eq!(r.status(), StatusCode::OK);
         let body = r.bytes().await.unwrap();
-        bytes += body.len() as u64;
         let page: KnowledgePage = protocol::decode(&body).unwrap();
         items += page.items.len() as u64;
         to = Some(page.to);
         match page.next {
             Some(n) => after = Some(n),
-            None => return (items, bytes),
+            None => return (items, proxy.counters.bytes() - before),
         }
     }
 }
@@ -279,11 +281,11 @@ async fn published_set_reaches_phones_and_deltas_follow(backend: Backend) {
     assert_eq!(server.state.storage.knowledge_version().await.unwrap(), 2);
 
     // The delta against the full set, as a phone fetches them.
-    let (full_items, full_bytes) = fetch_all(&server.url, &a.token, 0).await;
-    let (delta_items, delta_bytes) = fetch_all(&server.url, &a.token, 1).await;
+    let (full_items, full_bytes) = fetch_all(&proxy, &a.token, 0).await;
+    let (delta_items, delta_bytes) = fetch_all(&proxy, &a.token, 1).await;
     assert_eq!((full_items, delta_items), (TOTAL, 60));
     println!(
-        "knowledge download: full {full_items} items {full_bytes} B; delta {delta_items} items {delta_bytes} B ({:.2}% of full)",
+        "knowledge download on the wire: full {full_items} items {full_bytes} B; delta {delta_items} items {delta_bytes} B ({:.2}% of full)",
         delta_bytes as f64 * 100.0 / full_bytes as f64
     );
     assert!(

@@ -36,9 +36,9 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/registrations", post(accounts::register))
         .route("/v1/registrations/{id}", get(accounts::status))
         .route("/v1/reference/{what}", get(reference::get_reference))
+        // Chinese text: a page of guides gzips to about a third.
         .route(
             "/v1/knowledge",
-            // Chinese text: a page of guides gzips to about a third.
             get(knowledge::changes).layer(tower_http::compression::CompressionLayer::new()),
         )
         .route("/v1/tracks/{patrol}/{chunk}", put(tracks::put_chunk))
