@@ -289,7 +289,7 @@ async fn published_set_reaches_phones_and_deltas_follow(backend: Backend) {
         delta_bytes as f64 * 100.0 / full_bytes as f64
     );
     assert!(
-        delta_bytes * 50 < full_bytes,
+        delta_bytes * 20 < full_bytes,
         "the delta is a small part of the set"
     );
 
