@@ -1110,13 +1110,12 @@ impl KnowledgeStore for SqliteStorage {
     ) -> StorageResult<Vec<super::KnowledgeRow>> {
         self.read(move |c| {
             let (kind, id) = after.unwrap_or_default();
-            let mut stmt = c.prepare_cached(&rows::knowledge_changes_sql('?'))?;
-            let mut rows = stmt.query(params![since as i64, to as i64, kind, id, limit])?;
-            let mut out = Vec::new();
-            while let Some(r) = rows.next()? {
-                out.push(rows::knowledge_row(r)?);
-            }
-            Ok(out)
+            all(
+                c,
+                &rows::knowledge_changes_sql('?'),
+                params![since as i64, to as i64, kind, id, limit],
+                |r| rows::knowledge_row(r),
+            )
         })
         .await
     }
@@ -1136,13 +1135,9 @@ impl KnowledgeStore for SqliteStorage {
 
     async fn knowledge_latest(&self) -> StorageResult<Vec<super::KnowledgeRow>> {
         self.read(|c| {
-            let mut stmt = c.prepare_cached(rows::KNOWLEDGE_LATEST_SQL)?;
-            let mut rows = stmt.query([])?;
-            let mut out = Vec::new();
-            while let Some(r) = rows.next()? {
-                out.push(rows::knowledge_row(r)?);
-            }
-            Ok(out)
+            all(c, rows::KNOWLEDGE_LATEST_SQL, [], |r| {
+                rows::knowledge_row(r)
+            })
         })
         .await
     }
@@ -1154,32 +1149,28 @@ impl KnowledgeStore for SqliteStorage {
     ) -> StorageResult<Vec<super::KnowledgeRow>> {
         let (kind, id) = (kind.to_owned(), id.to_owned());
         self.read(move |c| {
-            let mut stmt = c.prepare_cached(&format!(
-                "SELECT {} FROM knowledge_revisions WHERE kind = ?1 AND id = ?2
+            all(
+                c,
+                &format!(
+                    "SELECT {} FROM knowledge_revisions WHERE kind = ?1 AND id = ?2
                  ORDER BY version DESC",
-                rows::KNOWLEDGE_COLUMNS
-            ))?;
-            let mut rows = stmt.query(params![kind, id])?;
-            let mut out = Vec::new();
-            while let Some(r) = rows.next()? {
-                out.push(rows::knowledge_row(r)?);
-            }
-            Ok(out)
+                    rows::KNOWLEDGE_COLUMNS
+                ),
+                params![kind, id],
+                |r| rows::knowledge_row(r),
+            )
         })
         .await
     }
 
     async fn knowledge_drafts(&self) -> StorageResult<Vec<super::KnowledgeRow>> {
         self.read(|c| {
-            let mut stmt = c.prepare_cached(
+            all(
+                c,
                 "SELECT kind, id, 0, item, author, at FROM knowledge_drafts ORDER BY kind, id",
-            )?;
-            let mut rows = stmt.query([])?;
-            let mut out = Vec::new();
-            while let Some(r) = rows.next()? {
-                out.push(rows::knowledge_row(r)?);
-            }
-            Ok(out)
+                [],
+                |r| rows::knowledge_row(r),
+            )
         })
         .await
     }
@@ -1271,15 +1262,12 @@ impl KnowledgeStore for SqliteStorage {
 
     async fn knowledge_versions(&self) -> StorageResult<Vec<super::KnowledgeVersion>> {
         self.read(|c| {
-            let mut stmt = c.prepare_cached(
+            all(
+                c,
                 "SELECT version, author, at, changed FROM knowledge_versions ORDER BY version DESC",
-            )?;
-            let mut rows = stmt.query([])?;
-            let mut out = Vec::new();
-            while let Some(r) = rows.next()? {
-                out.push(rows::knowledge_version(r)?);
-            }
-            Ok(out)
+                [],
+                |r| rows::knowledge_version(r),
+            )
         })
         .await
     }
