@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every check and test of the project on a fresh machine: formatting, clippy,
 # doc tests, and every test suite (unit, public-API, end-to-end). Starts a
-# throwaway PostgreSQL cluster for the tests that claim PostgreSQL, and installs
-# what it needs that the machine lacks.
+# throwaway PostgreSQL cluster for the tests that claim PostgreSQL and a
+# throwaway SeaweedFS S3 server for the object-storage tests, and installs what
+# it needs that the machine lacks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,6 +15,13 @@ step "starting a throwaway PostgreSQL cluster"
 # shellcheck source=tests/pg-cluster.sh
 . tests/pg-cluster.sh
 PG_EXTRA_OPTS="-c fsync=off" start_pg_cluster
+
+# Photos in object storage are tested on a real S3-compatible server.
+step "starting a throwaway SeaweedFS S3 server"
+# shellcheck source=tests/s3-server.sh
+. tests/s3-server.sh
+start_s3_server
+trap 'stop_s3_server; stop_pg_cluster' EXIT
 
 # SQLCipher (encryption at rest, used by the app bindings) links the system's
 # OpenSSL libcrypto.

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 
-use crate::blobs::FsBlobStore;
+use crate::blobs::{FsBlobStore, ObjectBlobStore};
 use crate::storage::{PostgresStorage, SqliteStorage, Storage, StorageError};
 use crate::{AppState, Settings};
 
@@ -224,11 +224,18 @@ impl Config {
             Some(url) => Arc::new(PostgresStorage::connect(url, self.pg_pool_size).await?),
             None => Arc::new(SqliteStorage::open(self.data_dir.join("server.sqlite"))?),
         };
-        let blobs = FsBlobStore::new(self.data_dir.join("blobs"))
-            .map_err(|e| StorageError::Other(format!("cannot create the blob folder: {e}")))?;
+        // Photos in object storage when `FIELDGRID_BLOBS` names one (several
+        // instances share it), else under the data folder.
+        let blobs: Arc<dyn crate::blobs::BlobStore> =
+            match ObjectBlobStore::from_env().map_err(|e| StorageError::Other(e.to_string()))? {
+                Some(store) => Arc::new(store),
+                None => Arc::new(FsBlobStore::new(self.data_dir.join("blobs")).map_err(|e| {
+                    StorageError::Other(format!("cannot create the blob folder: {e}"))
+                })?),
+            };
         Ok(AppState::new(
             storage,
-            Arc::new(blobs),
+            blobs,
             Settings {
                 min_app_version: self.min_app_version.clone(),
                 max_body_bytes: self.max_body_bytes,

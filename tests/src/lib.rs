@@ -7,6 +7,7 @@ pub mod devices;
 pub mod pg;
 pub mod process;
 pub mod proxy;
+pub mod s3;
 pub mod server;
 pub mod web;
 

@@ -28,8 +28,8 @@ impl From<BlobError> for ApiError {
                 ErrorCode::PayloadTooLarge,
                 e.to_string(),
             ),
-            BlobError::Io(io) => {
-                tracing::error!(error = %io, "blob storage failure");
+            BlobError::Io(_) | BlobError::Object(_) => {
+                tracing::error!(error = %e, "blob storage failure");
                 ApiError::new(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     ErrorCode::Internal,
