@@ -11,7 +11,7 @@ pub mod s3;
 pub mod server;
 pub mod web;
 
-pub use devices::{Device, id_number, now_ms, walk_patrol};
+pub use devices::{Device, detailed_photo, id_number, now_ms, walk_patrol};
 /// The county simulator (its own crate, so the server's demo can use it too).
 pub use fieldgrid_sim as sim;
 pub use server::{Backend, TestServer};

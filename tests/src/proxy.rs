@@ -30,6 +30,18 @@ pub struct Faults {
     pub max_delay: Duration,
 }
 
+impl Faults {
+    /// No signal at all: every new connection dropped, every open one cut.
+    pub fn offline() -> Faults {
+        Faults {
+            drop: 1.0,
+            cut_request: 1.0,
+            cut_response: 1.0,
+            ..Faults::default()
+        }
+    }
+}
+
 /// What the proxy has seen.
 #[derive(Debug, Default)]
 pub struct Counters {

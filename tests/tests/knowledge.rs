@@ -124,12 +124,7 @@ async fn published_set_reaches_phones_and_deltas_follow(backend: Backend) {
         .client
         .sync(&b.store, |p| {
             if p.knowledge_items > 0 && !cut.swap(true, Ordering::SeqCst) {
-                proxy.set(Faults {
-                    drop: 1.0,
-                    cut_request: 1.0,
-                    cut_response: 1.0,
-                    ..Faults::default()
-                });
+                proxy.set(Faults::offline());
             }
         })
         .await;

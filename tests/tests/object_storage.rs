@@ -18,27 +18,10 @@ use fieldgrid_tests::devices::quick_retry;
 use fieldgrid_tests::proxy::{FaultProxy, Faults};
 use fieldgrid_tests::server::Instance;
 use fieldgrid_tests::web::{client, sign_in};
-use fieldgrid_tests::{Backend, Device, TestServer, now_ms, s3};
-use image::{DynamicImage, Rgb, RgbImage};
+use fieldgrid_tests::{Backend, Device, TestServer, detailed_photo, now_ms, s3};
 use reqwest::StatusCode;
 
 const GRID: &str = "320722104201001";
-
-/// A photo with fine detail everywhere (over a megabyte as JPEG).
-fn detailed_photo(seed: u32) -> Vec<u8> {
-    let mut x = seed.wrapping_mul(2_654_435_761) | 1;
-    let img = RgbImage::from_fn(2000, 1500, |_, _| {
-        x ^= x << 13;
-        x ^= x >> 17;
-        x ^= x << 5;
-        Rgb([x as u8, (x >> 8) as u8, (x >> 16) as u8])
-    });
-    let mut jpeg = Vec::new();
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 90)
-        .encode_image(&DynamicImage::ImageRgb8(img).to_rgb8())
-        .unwrap();
-    jpeg
-}
 
 async fn a_photo_crosses_instances(backend: Backend) {
     let server = TestServer::start(backend).await;
@@ -91,12 +74,7 @@ async fn a_photo_crosses_instances(backend: Backend) {
         .client
         .sync(&phone.store, |p| {
             if p.bytes_sent > 256 * 1024 && !cut.swap(true, Ordering::SeqCst) {
-                proxy.set(Faults {
-                    drop: 1.0,
-                    cut_request: 1.0,
-                    cut_response: 1.0,
-                    ..Faults::default()
-                });
+                proxy.set(Faults::offline());
             }
         })
         .await;

@@ -7,28 +7,11 @@ use std::time::Duration;
 use fieldgrid_core::FieldStore;
 use fieldgrid_core::sync::SyncClient;
 use fieldgrid_tests::proxy::{FaultProxy, Faults};
-use fieldgrid_tests::{Backend, Device, TestServer};
-use image::{DynamicImage, Rgb, RgbImage};
+use fieldgrid_tests::{Backend, Device, TestServer, detailed_photo};
 use reqwest::StatusCode;
 
 fn grid() -> String {
     format!("{}001", fieldgrid_core::org::demo::village_code(0))
-}
-
-/// A photo with fine detail everywhere: about 1–2 MB as a 1600 px JPEG.
-fn detailed_photo(seed: u32) -> Vec<u8> {
-    let mut x = seed.wrapping_mul(2_654_435_761) | 1;
-    let img = RgbImage::from_fn(2000, 1500, |_, _| {
-        x ^= x << 13;
-        x ^= x >> 17;
-        x ^= x << 5;
-        Rgb([x as u8, (x >> 8) as u8, (x >> 16) as u8])
-    });
-    let mut jpeg = Vec::new();
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 90)
-        .encode_image(&DynamicImage::ImageRgb8(img).to_rgb8())
-        .unwrap();
-    jpeg
 }
 
 fn file(store: &FieldStore, hash: &str) -> Vec<u8> {
