@@ -254,19 +254,15 @@ async fn serve(config: Config, seed_demo: bool) -> Result<(), Box<dyn std::error
     }
     let grace = Duration::from_secs(config.shutdown_grace_secs);
     fieldgrid_server::service::records::backfill_photo_refs(&state).await?;
-    // Unfinished uploads past their age, and old news, are removed every hour.
+    // Unfinished uploads past their age, and old news, are removed every hour, by
+    // one instance at a time.
     let sweeper = state.clone();
     tokio::spawn(async move {
         let mut every = tokio::time::interval(Duration::from_secs(3600));
         loop {
             every.tick().await;
-            let age = sweeper.settings.upload_max_age_s;
-            if let Err(e) = fieldgrid_server::service::uploads::remove_stale(&sweeper, age).await {
-                tracing::warn!(error = %e, "removing stale uploads failed");
-            }
-            // News older than two weeks: a phone that has not checked since syncs anyway.
-            if let Err(e) = fieldgrid_server::service::news::prune(&sweeper).await {
-                tracing::warn!(error = %e, "pruning old news failed");
+            if let Err(e) = fieldgrid_server::service::jobs::sweep(&sweeper).await {
+                tracing::warn!(error = %e, "the hourly sweep failed");
             }
         }
     });

@@ -187,3 +187,39 @@ async fn shutdown_finishes_requests_in_flight() {
         .unwrap();
     assert!(state.storage.document(&id).await.unwrap().is_some());
 }
+
+/// The hourly sweep runs on one instance at a time: while another instance holds
+/// the lead it does nothing; once released, this instance sweeps (stale uploads
+/// and old news removed).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_instance_sweeps_at_a_time_on_postgres() {
+    let server = TestServer::start(Backend::Postgres).await;
+    let state = &server.state;
+    let hash = blake3::hash(b"a photo never finished").to_hex().to_string();
+    state
+        .blobs
+        .append_partial(&hash, 0, b"a photo")
+        .await
+        .unwrap();
+    // Claimed long ago: past any upload's age.
+    state
+        .storage
+        .claim_upload(&hash, "someone", 100)
+        .await
+        .unwrap();
+    let other = state.storage.try_lead("sweep").await.unwrap().unwrap();
+    assert!(!fieldgrid_server::service::jobs::sweep(state).await.unwrap());
+    assert_eq!(
+        state.blobs.partial_size(&hash).await.unwrap(),
+        7,
+        "nothing swept"
+    );
+    other.release().await;
+    assert!(fieldgrid_server::service::jobs::sweep(state).await.unwrap());
+    assert_eq!(
+        state.blobs.partial_size(&hash).await.unwrap(),
+        0,
+        "the stale upload is gone"
+    );
+    server.stop().await;
+}

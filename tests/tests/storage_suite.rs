@@ -627,6 +627,41 @@ async fn knowledge_revisions_and_deltas(backend: Backend) {
     assert_eq!(s.discard_knowledge_drafts(None).await.unwrap(), 0);
 }
 
+/// Background work has one leader: on PostgreSQL a second ask (another instance's,
+/// on another connection) is refused while the lead is held, other jobs are not
+/// held up, and a released lead is taken again; the one SQLite instance always
+/// leads.
+async fn background_jobs_have_one_leader(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let s = backend.open(dir.path()).await;
+    let first = s
+        .try_lead("sweep")
+        .await
+        .unwrap()
+        .expect("the first ask leads");
+    let second = s.try_lead("sweep").await.unwrap();
+    match backend {
+        Backend::Postgres => assert!(second.is_none(), "two leaders"),
+        Backend::Sqlite => assert!(second.is_some()),
+    }
+    if let Some(l) = second {
+        l.release().await;
+    }
+    let other = s
+        .try_lead("reports")
+        .await
+        .unwrap()
+        .expect("another job is free");
+    other.release().await;
+    first.release().await;
+    let again = s
+        .try_lead("sweep")
+        .await
+        .unwrap()
+        .expect("a released lead is taken again");
+    again.release().await;
+}
+
 /// Each case as one test per backend.
 macro_rules! on_both_backends {
     ($($case:ident),* $(,)?) => {
@@ -663,4 +698,5 @@ on_both_backends!(
     point_adjustments_are_kept,
     live_positions_keep_the_latest,
     knowledge_revisions_and_deltas,
+    background_jobs_have_one_leader,
 );

@@ -9,6 +9,7 @@
 pub mod accounts;
 pub mod assessment;
 pub mod intake;
+pub mod jobs;
 pub mod knowledge;
 pub mod live;
 pub mod news;

@@ -304,6 +304,7 @@ pub trait Storage:
     + PointStore
     + LiveStore
     + KnowledgeStore
+    + JobStore
     + Send
     + Sync
     + 'static
@@ -594,8 +595,8 @@ pub trait LiveStore: Send + Sync {
 /// Every storage trait, for the backends that implement them.
 pub mod prelude {
     pub use super::{
-        AccountStore, DocumentStore, IntakeStore, KnowledgeStore, LiveStore, NewsStore, PointStore,
-        ReferenceStore, Storage, TrackStore, UploadStore, WebSessionStore,
+        AccountStore, DocumentStore, IntakeStore, JobStore, KnowledgeStore, LiveStore, NewsStore,
+        PointStore, ReferenceStore, Storage, TrackStore, UploadStore, WebSessionStore,
     };
 }
 
@@ -671,4 +672,29 @@ pub trait KnowledgeStore: Send + Sync {
     ) -> StorageResult<Option<u64>>;
     /// Every published version, newest first.
     async fn knowledge_versions(&self) -> StorageResult<Vec<KnowledgeVersion>>;
+}
+
+/// The lead on one background job, held until released (or until the instance
+/// holding it dies: PostgreSQL then drops its session's lock).
+#[async_trait]
+pub trait JobLease: Send {
+    /// Gives the lead up.
+    async fn release(self: Box<Self>);
+}
+
+/// Background work (removing stale uploads, pruning news) done by one instance
+/// at a time: on PostgreSQL under an advisory lock every instance asks for; the
+/// embedded SQLite backend serves one instance, which always leads.
+#[async_trait]
+pub trait JobStore: Send + Sync {
+    /// Takes the lead on `job` unless another instance holds it (`None` then).
+    async fn try_lead(&self, job: &str) -> StorageResult<Option<Box<dyn JobLease>>>;
+}
+
+/// The advisory-lock key of a job: its name's BLAKE3 hash, first 8 bytes.
+pub(crate) fn job_key(job: &str) -> i64 {
+    let hash = blake3::hash(job.as_bytes());
+    let mut bytes = [0u8; 8];
+    bytes.copy_from_slice(&hash.as_bytes()[..8]);
+    i64::from_le_bytes(bytes)
 }

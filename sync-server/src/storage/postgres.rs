@@ -1288,3 +1288,37 @@ impl KnowledgeStore for PostgresStorage {
         rows.iter().map(rows::knowledge_version).collect()
     }
 }
+
+/// A held advisory lock: the pooled connection whose session holds it.
+struct AdvisoryLease {
+    client: deadpool_postgres::Object,
+    key: i64,
+}
+
+#[async_trait]
+impl super::JobLease for AdvisoryLease {
+    async fn release(self: Box<Self>) {
+        if self
+            .client
+            .execute("SELECT pg_advisory_unlock($1)", &[&self.key])
+            .await
+            .is_err()
+        {
+            // The connection is broken: dropping it ends the session and the lock.
+            let _ = deadpool_postgres::Object::take(self.client);
+        }
+    }
+}
+
+#[async_trait]
+impl JobStore for PostgresStorage {
+    async fn try_lead(&self, job: &str) -> StorageResult<Option<Box<dyn super::JobLease>>> {
+        let key = super::job_key(job);
+        let client = self.client().await?;
+        let held: bool = client
+            .query_one("SELECT pg_try_advisory_lock($1)", &[&key])
+            .await?
+            .get(0);
+        Ok(held.then(|| Box::new(AdvisoryLease { client, key }) as Box<dyn super::JobLease>))
+    }
+}
