@@ -861,6 +861,24 @@ async fn suite(backend: Backend) {
         let (status, body) = sup_b.post(path, &fields).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{path}: {body}");
     }
+    for param in ["q", "department", "kind", "show", "page"] {
+        let (status, _, body) = sup_b
+            .get(&format!(
+                "/ui/knowledge?{param}=%3Cscript%3Ealert(1)%3C%2Fscript%3E"
+            ))
+            .await;
+        assert!(
+            status == StatusCode::OK || status == StatusCode::BAD_REQUEST,
+            "{param}: {status}"
+        );
+        assert!(
+            !body.contains("<script>alert(1)"),
+            "{param} reflected as markup"
+        );
+    }
+    let (status, _, body) = sup_b.get("/ui/knowledge/item/%3Cscript%3E/x").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(!body.contains("<script>"));
     let (status, _, _) = sup_b.get("/ui/knowledge/new/entry").await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert!(

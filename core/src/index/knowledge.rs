@@ -159,10 +159,7 @@ pub(crate) fn summary(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Entr
     let tags: String = r.get(at + 4)?;
     Ok(EntrySummary {
         id: r.get(at)?,
-        kind: EntryKind::ALL
-            .into_iter()
-            .find(|k| k.as_str() == kind)
-            .unwrap_or(EntryKind::Guide),
+        kind: EntryKind::parse(&kind).unwrap_or(EntryKind::Guide),
         title: r.get(at + 2)?,
         department: r.get(at + 3)?,
         tags: serde_json::from_str(&tags).unwrap_or_default(),

@@ -67,7 +67,9 @@ pub fn kind_of_header(header: &[String]) -> Option<ItemKind> {
     }
 }
 
-fn list(cell: &str) -> Vec<String> {
+/// The items of a list cell or field: separated by `、`, commas, semicolons or
+/// new lines, trimmed, empty ones left out.
+pub fn list(cell: &str) -> Vec<String> {
     cell.split(['、', ',', '，', ';', '；', '\n'])
         .map(str::trim)
         .filter(|s| !s.is_empty())

@@ -251,10 +251,7 @@ impl FieldStore {
                     Ok((
                         Entry {
                             id: r.get(0)?,
-                            kind: EntryKind::ALL
-                                .into_iter()
-                                .find(|k| k.as_str() == kind)
-                                .unwrap_or(EntryKind::Guide),
+                            kind: EntryKind::parse(&kind).unwrap_or(EntryKind::Guide),
                             title: r.get(2)?,
                             department: r.get(3)?,
                             tags: serde_json::from_str(&tags).unwrap_or_default(),

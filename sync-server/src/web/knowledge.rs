@@ -13,6 +13,7 @@ use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use fieldgrid_core::knowledge::body::{Block, BlockKind, Span, blocks};
+use fieldgrid_core::knowledge::sheet::list as list_items;
 use fieldgrid_core::knowledge::{
     Entry, EntryKind, Frequency, GridTask, Item, ItemKind, TASK_FORMS, form_name_zh,
 };
@@ -496,14 +497,6 @@ fn fields_of(item: &Item) -> Fields {
     f
 }
 
-fn list_of(text: &str) -> Vec<String> {
-    text.split(['、', ',', '，', ';', '；', '\n'])
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect()
-}
-
 /// The item a form describes; `retired` is kept from the published state.
 fn item_of(kind: ItemKind, id: &str, f: &Fields, retired: bool) -> Result<Item, Vec<String>> {
     let get = |k: &str| f.get(k).map_or("", |v| v.as_str()).trim().to_owned();
@@ -524,8 +517,8 @@ fn item_of(kind: ItemKind, id: &str, f: &Fields, retired: bool) -> Result<Item, 
                     .trim()
                     .to_owned(),
                 department: get("department"),
-                tags: list_of(&get("tags")),
-                categories: list_of(&get("categories")),
+                tags: list_items(&get("tags")),
+                categories: list_items(&get("categories")),
                 valid_from: opt("valid_from"),
                 valid_to: opt("valid_to"),
                 retired,
@@ -558,7 +551,7 @@ fn item_of(kind: ItemKind, id: &str, f: &Fields, retired: bool) -> Result<Item, 
                     .filter(|(c, _)| on(format!("form_{c}")))
                     .map(|(c, _)| (*c).to_owned())
                     .collect(),
-                categories: list_of(&get("categories")),
+                categories: list_items(&get("categories")),
                 basis: opt("basis"),
                 retired,
             }))
