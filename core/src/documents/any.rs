@@ -46,6 +46,16 @@ impl AnyRecord {
         })
     }
 
+    /// The kind of record it is.
+    pub(crate) fn kind(&self) -> RecordKind {
+        match self {
+            AnyRecord::Household(_) => RecordKind::Household,
+            AnyRecord::Person(_) => RecordKind::Person,
+            AnyRecord::Incident(_) => RecordKind::Incident,
+            AnyRecord::PatrolLog(_) => RecordKind::PatrolLog,
+        }
+    }
+
     pub(crate) fn grid_code(&self) -> &str {
         each_kind!(self, r => r.grid_code())
     }

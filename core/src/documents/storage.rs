@@ -89,21 +89,15 @@ pub(crate) fn persist(
     let heads = encode_heads(&doc.get_heads());
     let row = match existing {
         None => {
-            conn.execute(
-                "INSERT INTO documents
-                    (doc_id, kind, grid_code, title, snapshot, heads, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
-                params![
-                    doc_id,
-                    kind.as_str(),
-                    record.grid_code(),
-                    record.title(),
-                    snapshot.map_or_else(|| doc.save(), <[u8]>::to_vec),
-                    heads,
-                    now
-                ],
-            )?;
-            conn.last_insert_rowid()
+            let saved;
+            let snapshot = match snapshot {
+                Some(bytes) => bytes,
+                None => {
+                    saved = doc.save();
+                    &saved
+                }
+            };
+            insert_new(conn, doc_id, &record, snapshot, &heads, false, now)?
         }
         Some(row) => {
             let new_changes = doc.get_changes(heads_before);
@@ -135,6 +129,37 @@ pub(crate) fn persist(
         }
     };
     Ok((row, record))
+}
+
+/// Inserts a document new to this store: `snapshot` is its whole saved form,
+/// `heads` its encoded heads, `record` what it holds. `synced` marks it as in
+/// step with the server (it came from there). Returns its `documents.id` row.
+pub(crate) fn insert_new(
+    conn: &Connection,
+    doc_id: &str,
+    record: &AnyRecord,
+    snapshot: &[u8],
+    heads: &[u8],
+    synced: bool,
+    now: i64,
+) -> Result<i64> {
+    conn.prepare_cached(
+        "INSERT INTO documents
+            (doc_id, kind, grid_code, title, snapshot, heads, synced_heads, created_at,
+             updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, CASE WHEN ?7 THEN ?6 ELSE x'' END, ?8, ?8)",
+    )?
+    .execute(params![
+        doc_id,
+        record.kind().as_str(),
+        record.grid_code(),
+        record.title(),
+        snapshot,
+        heads,
+        synced,
+        now
+    ])?;
+    Ok(conn.last_insert_rowid())
 }
 
 /// Heads as stored: 32-byte hashes, concatenated.

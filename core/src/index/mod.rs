@@ -18,6 +18,7 @@ use rusqlite::Connection;
 use crate::documents::any::AnyRecord;
 use crate::error::Result;
 use crate::forms::CompiledForm;
+use crate::records::FormRecord;
 
 /// A record just checked against the form in force, so that projecting it does
 /// not check it again.
@@ -27,6 +28,53 @@ pub(crate) struct Checked<'a> {
     pub form: &'a CompiledForm,
     /// How many problems the check found.
     pub problems: usize,
+}
+
+/// A record's projection worked out away from the database, on any thread: the
+/// form check and the search text's segmentation, the costly parts that need no
+/// connection. A first sync prepares thousands of these on every core while
+/// one connection writes them ([`project_prepared`]).
+pub(crate) struct Prepared {
+    /// The record.
+    pub record: AnyRecord,
+    /// The problems the form in force found (households and persons).
+    problems: Option<usize>,
+    segmented: search::Segmented,
+}
+
+/// Prepares `record`'s projection; `form` is the form in force for its kind
+/// (none for incidents and patrol logs).
+pub(crate) fn prepare(record: AnyRecord, form: Option<&CompiledForm>) -> Prepared {
+    let values = match &record {
+        AnyRecord::Household(h) => Some(h.form_values()),
+        AnyRecord::Person(p) => Some(p.form_values()),
+        AnyRecord::Incident(_) | AnyRecord::PatrolLog(_) => None,
+    };
+    let today = crate::forms::date_at(crate::time::now());
+    let problems = values
+        .zip(form)
+        .map(|(values, form)| form.check(&values, today).len());
+    let segmented = search::segment(&record.search_text());
+    Prepared {
+        record,
+        problems,
+        segmented,
+    }
+}
+
+/// Writes the query rows and the search row of a new document `row` from a
+/// prepared projection (`form` as given to [`prepare`]).
+pub(crate) fn project_prepared(
+    conn: &Connection,
+    row: i64,
+    prepared: &Prepared,
+    form: Option<&CompiledForm>,
+) -> Result<()> {
+    let checked = form
+        .zip(prepared.problems)
+        .map(|(form, problems)| Checked { form, problems });
+    write_rows(conn, row, &prepared.record, checked)?;
+    search::index_segmented(conn, row, &prepared.segmented)
 }
 
 /// Rewrites the query rows and the search row of document `row` from `record`.

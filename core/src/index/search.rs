@@ -94,7 +94,11 @@ pub(crate) fn search(
 
 /// Replaces the search row of document `row` with `text`.
 pub(crate) fn index_text(conn: &Connection, row: i64, text: &str) -> Result<()> {
-    let segmented = segment(text);
+    index_segmented(conn, row, &segment(text))
+}
+
+/// Replaces the search row of document `row` with already segmented text.
+pub(crate) fn index_segmented(conn: &Connection, row: i64, segmented: &Segmented) -> Result<()> {
     conn.prepare_cached("DELETE FROM search_index WHERE rowid = ?1")?
         .execute([row])?;
     conn.prepare_cached("INSERT INTO search_index (rowid, grams, unigrams) VALUES (?1, ?2, ?3)")?

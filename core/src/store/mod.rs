@@ -34,6 +34,7 @@ mod knowledge;
 mod org;
 mod patrols;
 mod photos;
+mod pull;
 mod records;
 pub(crate) mod sync;
 mod visits;

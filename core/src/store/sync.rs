@@ -4,7 +4,7 @@
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
-use crate::documents::{self, storage};
+use crate::documents::storage;
 use crate::error::Result;
 use crate::protocol::{
     Cursor, DocPayload, MAX_PUSH_DOCS, PUSH_BATCH_BYTES, RejectCode, SyncResponse,
@@ -317,27 +317,7 @@ impl FieldStore {
                     }
                 }
             }
-            for doc in &answer.docs {
-                let before: Option<(Vec<u8>, Vec<u8>)> = tx
-                    .query_row(
-                        "SELECT heads, synced_heads FROM documents WHERE doc_id = ?1",
-                        [&doc.id],
-                        |r| Ok((r.get(0)?, r.get(1)?)),
-                    )
-                    .optional()?;
-                documents::check_id(&doc.id)?;
-                super::records::apply_in(tx, doc.kind, &doc.id, &doc.data, at)?;
-                counts.pulled += 1;
-                // A record with nothing unpushed stays "in step" with the server;
-                // one with local edits keeps its old mark, so those edits get pushed.
-                let in_step = before.as_ref().is_none_or(|(h, s)| h == s);
-                if in_step && !answer.resync {
-                    tx.execute(
-                        "UPDATE documents SET synced_heads = heads WHERE doc_id = ?1",
-                        [&doc.id],
-                    )?;
-                }
-            }
+            counts.pulled += super::pull::apply_page(tx, &answer.docs, answer.resync, at)?;
             tx.execute("UPDATE sync_state SET cursor = ?1 WHERE id = 1", [&answer.cursor.0])?;
             Ok(counts)
         })

@@ -372,35 +372,35 @@ impl SyncClient {
     ) -> Result<SyncProgress, SyncError> {
         let mut done = SyncProgress::default();
         let mut sent_this_sync: HashSet<String> = HashSet::new();
+        // The next page, asked for while this one is stored (see below).
+        let mut prefetched: Option<Prefetch> = None;
         let reference = loop {
             let batch = store.next_push_batch(&sent_this_sync)?;
-            let request = SyncRequest {
-                protocol: PROTOCOL_VERSION,
-                app_version: self.app_version.clone(),
-                cursor: store.sync_cursor()?,
-                push: batch.docs,
-                max_pull: self.max_pull,
+            let cursor = store.sync_cursor()?;
+            let (answer, sent, received) = match prefetched.take() {
+                Some(next) if batch.docs.is_empty() && Some(&next.cursor) == cursor.as_ref() => {
+                    next.answer().await?
+                }
+                _ => {
+                    let request = SyncRequest {
+                        protocol: PROTOCOL_VERSION,
+                        app_version: self.app_version.clone(),
+                        cursor,
+                        push: batch.docs,
+                        max_pull: self.max_pull,
+                    };
+                    self.exchange(protocol::encode(&request)).await?
+                }
             };
-            let body = protocol::encode(&request);
-            done.bytes_sent += body.len() as u64;
-            let url = format!("{}/v1/sync", self.base);
-            let response = self
-                .send(|| {
-                    self.http
-                        .post(&url)
-                        .bearer_auth(&self.token)
-                        .header(reqwest::header::CONTENT_TYPE, CBOR)
-                        .body(body.clone())
-                })
-                .await?;
-            let bytes = response
-                .bytes()
-                .await
-                .map_err(|e| SyncError::Network(e.to_string()))?;
-            done.bytes_received += bytes.len() as u64;
-            let answer: SyncResponse =
-                protocol::decode(&bytes).map_err(|e| SyncError::Protocol(e.to_string()))?;
-
+            done.bytes_sent += sent;
+            done.bytes_received += received;
+            // A page of a longer pull that pushed nothing: ask for the next page
+            // now, so the server answers and the bytes arrive while this page is
+            // stored (a first sync is a dozen such pages). The request only
+            // reads, so an answer left unused costs nothing but the bytes.
+            if answer.more && batch.heads.is_empty() && !answer.resync {
+                prefetched = Some(self.prefetch(answer.cursor.clone()));
+            }
             for result in &answer.pushed {
                 sent_this_sync.insert(result.id.clone());
             }
@@ -433,6 +433,46 @@ impl SyncClient {
         self.upload_tracks(store, &mut done, progress).await?;
         self.upload_photos(store, &mut done, progress).await?;
         Ok(done)
+    }
+
+    /// Sends one sync request body; returns the answer with the bytes sent and
+    /// received.
+    async fn exchange(&self, body: Vec<u8>) -> Result<(SyncResponse, u64, u64), SyncError> {
+        let sent = body.len() as u64;
+        let url = format!("{}/v1/sync", self.base);
+        let response = self
+            .send(|| {
+                self.http
+                    .post(&url)
+                    .bearer_auth(&self.token)
+                    .header(reqwest::header::CONTENT_TYPE, CBOR)
+                    .body(body.clone())
+            })
+            .await?;
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|e| SyncError::Network(e.to_string()))?;
+        let answer: SyncResponse =
+            protocol::decode(&bytes).map_err(|e| SyncError::Protocol(e.to_string()))?;
+        Ok((answer, sent, bytes.len() as u64))
+    }
+
+    /// Asks for the page after `cursor` (pushing nothing) on a task of its own.
+    fn prefetch(&self, cursor: crate::protocol::Cursor) -> Prefetch {
+        let request = SyncRequest {
+            protocol: PROTOCOL_VERSION,
+            app_version: self.app_version.clone(),
+            cursor: Some(cursor.clone()),
+            push: Vec::new(),
+            max_pull: self.max_pull,
+        };
+        let me = self.clone();
+        let body = protocol::encode(&request);
+        Prefetch {
+            cursor,
+            task: tokio::spawn(async move { me.exchange(body).await }),
+        }
     }
 
     /// Uploads photos the server lacks, in parts, resuming from what the server
@@ -706,6 +746,28 @@ impl SyncClient {
             let jitter = rand::rng().random_range(0.5..1.0);
             tokio::time::sleep(delay.mul_f64(jitter)).await;
         }
+    }
+}
+
+/// A pull request sent ahead; dropped unused (an error while storing the page
+/// before it, or a push that came up), it is cancelled.
+struct Prefetch {
+    /// The cursor it pulls from.
+    cursor: crate::protocol::Cursor,
+    task: tokio::task::JoinHandle<Result<(SyncResponse, u64, u64), SyncError>>,
+}
+
+impl Prefetch {
+    async fn answer(mut self) -> Result<(SyncResponse, u64, u64), SyncError> {
+        (&mut self.task)
+            .await
+            .map_err(|e| SyncError::Network(format!("the page request stopped: {e}")))?
+    }
+}
+
+impl Drop for Prefetch {
+    fn drop(&mut self) {
+        self.task.abort();
     }
 }
 

@@ -181,7 +181,10 @@ fn device_mode(args: &[String]) -> Result<(), BoxError> {
     let [db, url, token] = args else {
         return Err("usage: sync-bench device <db> <url> <token>".into());
     };
-    let rt = tokio::runtime::Builder::new_current_thread()
+    // As in the app: the sync is driven from the caller's thread (a Kotlin or
+    // Swift task's), and the HTTP work runs on a runtime thread of its own.
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
         .enable_all()
         .build()?;
     let store = FieldStore::open(db)?;
@@ -208,7 +211,25 @@ struct DeviceRun {
 }
 
 fn run_device(db: &Path, url: &str, token: &str) -> Result<DeviceRun, BoxError> {
-    let out = Command::new(std::env::current_exe()?)
+    let mut cmd = match std::env::var("PERF_OUT") {
+        Ok(o) => {
+            let mut c = Command::new("perf");
+            c.args([
+                "record",
+                "-F",
+                "1999",
+                "--call-graph",
+                "dwarf,32768",
+                "-o",
+                &o,
+                "--",
+            ])
+            .arg(std::env::current_exe()?);
+            c
+        }
+        Err(_) => Command::new(std::env::current_exe()?),
+    };
+    let out = cmd
         .arg("device")
         .arg(db)
         .args([url, token])
