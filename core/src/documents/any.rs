@@ -1,9 +1,8 @@
 //! A record of any kind, for work that follows the kind stored with a document
 //! (applying changes received from other devices, rebuilding indexes).
 
-use automerge::AutoCommit;
+use automerge::{AutoCommit, ReadDoc};
 
-use super::tree;
 use crate::error::{Error, Result, mask_values};
 use crate::records::{Household, Incident, PatrolLog, Person, Record, RecordKind};
 
@@ -17,7 +16,12 @@ pub(crate) enum AnyRecord {
 
 /// Reads a typed record out of a document.
 pub(crate) fn hydrate<R: Record>(doc: &AutoCommit, doc_id: &str) -> Result<R> {
-    serde_json::from_value(tree::read_root(doc, None)).map_err(|e| Error::InvalidDocument {
+    let hydrated =
+        doc.hydrate(&automerge::ROOT, None)
+            .unwrap_or(automerge::hydrate::Value::Scalar(
+                automerge::ScalarValue::Null,
+            ));
+    super::read::from_hydrated(&hydrated).map_err(|e| Error::InvalidDocument {
         id: doc_id.to_owned(),
         kind: R::KIND,
         reason: mask_values(&e.to_string()),

@@ -6,6 +6,7 @@ pub(crate) mod actor;
 pub(crate) mod any;
 pub(crate) mod history;
 pub(crate) mod merge;
+pub(crate) mod read;
 pub(crate) mod storage;
 pub(crate) mod tree;
 

@@ -25,7 +25,9 @@ enum Slot<'a> {
     InsertAt(usize),
 }
 
-/// Reads the whole document (at `heads`, or now) as JSON.
+/// Reads the whole document (at `heads`, or now) as JSON (records are read
+/// straight from the document, `documents::read`; tests compare the two).
+#[cfg(test)]
 pub(crate) fn read_root(doc: &AutoCommit, heads: Option<&[ChangeHash]>) -> Value {
     read_object(doc, &automerge::ROOT, heads)
 }

@@ -16,6 +16,7 @@ pub use crate::error::{FieldProblem, Severity};
 
 /// Which expression of a field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(usize)]
 enum Which {
     Relevant,
     Constraint,
@@ -28,7 +29,9 @@ enum Which {
 pub struct CompiledForm {
     /// The definition.
     pub definition: FormDefinition,
-    expressions: HashMap<(String, Which), Expr>,
+    /// Each field's compiled expressions by [`Which`], looked up by key without
+    /// building one (a check makes hundreds of lookups).
+    expressions: HashMap<String, [Option<Expr>; 3]>,
     patterns: HashMap<String, Regex>,
     /// Top-level field keys in form order.
     keys: Vec<String>,
@@ -58,7 +61,9 @@ impl CompiledForm {
                 if let Some(src) = src {
                     // Checked by `problems()` above.
                     if let Ok(e) = Expr::compile(src) {
-                        expressions.insert((key.to_owned(), which), e);
+                        let slots: &mut [Option<Expr>; 3] =
+                            expressions.entry(key.to_owned()).or_default();
+                        slots[which as usize] = Some(e);
                     }
                 }
             }
@@ -100,9 +105,13 @@ impl CompiledForm {
 
     /// Whether a field is shown for these values (its relevance holds).
     pub fn is_relevant(&self, key: &str, env: &Env<'_>) -> bool {
-        self.expressions
-            .get(&(key.to_owned(), Which::Relevant))
+        self.expr(key, Which::Relevant)
             .is_none_or(|e| e.eval_bool(env).unwrap_or(false))
+    }
+
+    /// A field's expression of one kind, if it has one.
+    fn expr(&self, key: &str, which: Which) -> Option<&Expr> {
+        self.expressions.get(key)?[which as usize].as_ref()
     }
 
     /// Recomputes every calculated field in form order (a calculation sees those
@@ -111,7 +120,7 @@ impl CompiledForm {
         let mut changed = Vec::new();
         let mut env_values = to_values(values.iter());
         for key in &self.keys {
-            let Some(expr) = self.expressions.get(&(key.clone(), Which::Calculate)) else {
+            let Some(expr) = self.expr(key, Which::Calculate) else {
                 continue;
             };
             let env = Env::new(&env_values, today.to_string());
@@ -157,17 +166,17 @@ impl CompiledForm {
         let env_values = to_values(values.iter());
         let mut env = Env::new(&env_values, today.to_string());
         let mut problems = Vec::new();
-        for (module, field) in self.definition.fields() {
-            let key = format!("{}.{}", module.code, field.code);
+        // `keys` holds each top-level field's key, in the order of `fields()`.
+        for (key, (_, field)) in self.keys.iter().zip(self.definition.fields()) {
             env.clear_bindings();
-            if !self.is_relevant(&key, &env) {
+            if !self.is_relevant(key, &env) {
                 continue;
             }
             self.check_field(
-                &key,
-                &key,
+                key,
+                key,
                 field,
-                values.get(&key),
+                values.get(key),
                 &mut env,
                 today,
                 &mut problems,
@@ -232,10 +241,7 @@ impl CompiledForm {
             problem(Severity::Invalid, message);
             return;
         }
-        if let Some(expr) = self
-            .expressions
-            .get(&(expr_key.to_owned(), Which::Constraint))
-        {
+        if let Some(expr) = self.expr(expr_key, Which::Constraint) {
             env.bind("value", Some(value));
             // A constraint that cannot be decided yet (it reads an empty field)
             // does not hold the record up.
@@ -258,10 +264,7 @@ impl CompiledForm {
                 }
                 for sub in fields {
                     let sub_key = format!("{expr_key}.{}", sub.code);
-                    let relevant = self
-                        .expressions
-                        .get(&(sub_key.clone(), Which::Relevant))
-                        .is_none_or(|e| e.eval_bool(env).unwrap_or(false));
+                    let relevant = self.is_relevant(&sub_key, env);
                     if relevant {
                         let sub_path = format!("{path}[{i}].{}", sub.code);
                         self.check_field(
