@@ -85,6 +85,12 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/013_knowledge.sql"),
         after: None,
     },
+    Migration {
+        version: 14,
+        name: "014_unpushed_index.sql",
+        sql: include_str!("../migrations/014_unpushed_index.sql"),
+        after: None,
+    },
 ];
 
 /// The newest schema version this build knows.
