@@ -1,8 +1,8 @@
 //! The sync benchmark. Prints a table of:
-//! - initial sync of a village, median of three new devices (1,000 households of ~145 fields, 3,000 persons of
+//! - initial sync of a village (1,000 households of ~145 fields, 3,000 persons of
 //!   ~177 fields, 500 incidents, each with a few edits of history) to a new device
-//!   over loopback: time, bytes on the wire, peak memory of the device process and
-//!   of the server process;
+//!   over loopback, the median of three new devices: time, bytes on the wire, peak
+//!   memory of the device process, CPU and peak memory of the server process;
 //! - incremental sync of 10 edited records; a sync with nothing new;
 //! - server throughput with 200 concurrent simulated devices, on SQLite and (when
 //!   `FIELDGRID_TEST_PG_URL` names a cluster) on PostgreSQL.
