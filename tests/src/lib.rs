@@ -2,6 +2,7 @@
 //! SQLite or on a throwaway PostgreSQL database), phones enrolled through the real
 //! registration API, and a fault-injection proxy.
 
+pub mod balancer;
 pub mod crash;
 pub mod devices;
 pub mod pg;

@@ -50,6 +50,37 @@ pub struct Server {
     pub dir: PathBuf,
     binary: PathBuf,
     database_url: Option<String>,
+    env: Vec<(String, String)>,
+}
+
+/// The `fieldgrid-server` binary of the running test's build, built first
+/// (`cargo build -p fieldgrid-server`, quick when up to date): testing this
+/// package alone would otherwise find a missing or stale binary.
+pub fn server_binary() -> PathBuf {
+    static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let exe = std::env::current_exe().expect("the test's own path");
+            // target/<profile>/deps/<test> -> target/<profile>
+            let profile_dir = exe
+                .parent()
+                .and_then(Path::parent)
+                .expect("a test binary under target/<profile>/deps");
+            let target = profile_dir.parent().expect("the target directory");
+            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+            let mut build = Command::new(cargo);
+            build
+                .args(["build", "--quiet", "--locked", "-p", "fieldgrid-server"])
+                .arg("--target-dir")
+                .arg(target);
+            if profile_dir.file_name().is_some_and(|n| n == "release") {
+                build.arg("--release");
+            }
+            let status = build.status().expect("cargo runs");
+            assert!(status.success(), "building fieldgrid-server failed");
+            profile_dir.join("fieldgrid-server")
+        })
+        .clone()
 }
 
 impl Server {
@@ -58,6 +89,17 @@ impl Server {
         binary: &Path,
         dir: &Path,
         database_url: Option<&str>,
+    ) -> Result<Server, BoxError> {
+        Server::start_env(binary, dir, database_url, &[])
+    }
+
+    /// As [`Server::start`], with more environment (object storage settings);
+    /// the CLI commands run with it too.
+    pub fn start_env(
+        binary: &Path,
+        dir: &Path,
+        database_url: Option<&str>,
+        env: &[(String, String)],
     ) -> Result<Server, BoxError> {
         let port = std::net::TcpListener::bind("127.0.0.1:0")?
             .local_addr()?
@@ -69,6 +111,7 @@ impl Server {
             .env("RUST_LOG", "warn")
             // A benchmark enrols thousands of phones from one loopback address.
             .env("FIELDGRID_REGISTRATIONS_PER_HOUR", "1000000")
+            .envs(env.iter().map(|(k, v)| (k, v)))
             .stdout(Stdio::null())
             .stderr(Stdio::inherit());
         if let Some(url) = database_url {
@@ -89,12 +132,26 @@ impl Server {
             dir: dir.to_owned(),
             binary: binary.to_owned(),
             database_url: database_url.map(str::to_owned),
+            env: env.to_vec(),
         })
+    }
+
+    /// The binary with this server's environment, for a CLI command.
+    fn command(&self) -> Command {
+        let mut cmd = Command::new(&self.binary);
+        cmd.envs(self.env.iter().map(|(k, v)| (k, v)));
+        cmd
+    }
+
+    /// Kills the process at once (SIGKILL), as a crash or an OOM kill would.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 
     /// Creates a page login for `staff` (a supervisor) through the CLI.
     pub fn web_user(&self, username: &str, staff: &str, password: &str) -> Result<(), BoxError> {
-        let mut cmd = Command::new(&self.binary);
+        let mut cmd = self.command();
         cmd.args([
             "admin",
             "create-web-user",
@@ -122,7 +179,7 @@ impl Server {
 
     /// Creates an administrator through the CLI and returns the token.
     pub fn admin_token(&self) -> Result<String, BoxError> {
-        let mut cmd = Command::new(&self.binary);
+        let mut cmd = self.command();
         cmd.args(["admin", "create-admin", "--name", "bench", "--data-dir"])
             .arg(&self.dir);
         if let Some(url) = &self.database_url {

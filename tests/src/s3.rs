@@ -59,3 +59,15 @@ pub async fn two_stores() -> (ObjectBlobStore, ObjectBlobStore) {
         ObjectBlobStore::new("s3", options).unwrap(),
     )
 }
+
+/// The environment a `fieldgrid-server` process takes to keep its photos in
+/// the place `options` ([`fresh_bucket`]) names.
+pub fn server_env(options: &[(String, String)]) -> Vec<(String, String)> {
+    std::iter::once(("FIELDGRID_BLOBS".to_owned(), "s3".to_owned()))
+        .chain(
+            options
+                .iter()
+                .map(|(k, v)| (format!("FIELDGRID_BLOB_{}", k.to_uppercase()), v.clone())),
+        )
+        .collect()
+}
