@@ -202,6 +202,9 @@ pub enum ErrorCode {
     Internal,
     /// Too many attempts from this client or for this name: wait and try again.
     TooManyRequests,
+    /// Another device holds this for now (it is uploading the same photo): leave
+    /// it and try again on a later sync.
+    Busy,
 }
 
 /// The JSON body of every error response.

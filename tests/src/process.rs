@@ -105,7 +105,17 @@ impl Server {
             .local_addr()?
             .port();
         let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse()?;
-        let mut cmd = Command::new(binary);
+        // `FIELDGRID_BENCH_SERVER_WRAP="heaptrack -o /tmp/server"` runs the server
+        // under a profiler (its CPU and memory figures are then the wrapper's).
+        let mut cmd = match std::env::var("FIELDGRID_BENCH_SERVER_WRAP") {
+            Ok(wrap) if !wrap.trim().is_empty() => {
+                let mut words = wrap.split_whitespace();
+                let mut c = Command::new(words.next().unwrap_or_default());
+                c.args(words).arg(binary);
+                c
+            }
+            _ => Command::new(binary),
+        };
         cmd.args(["serve", "--listen", &addr.to_string(), "--data-dir"])
             .arg(dir)
             .env("RUST_LOG", "warn")

@@ -253,8 +253,14 @@ async fn three_instances_one_killed_mid_sync_lose_and_double_nothing() {
         "the newcomer holds every record once"
     );
 
-    // Every photo whole in the bucket, no parts left.
+    // Every photo whole in the bucket, once, no parts left.
     let bucket = ObjectBlobStore::new("s3", options.clone()).unwrap();
+    let usage = bucket.usage().await.unwrap();
+    assert_eq!(
+        (usage.photos, usage.partial_bytes),
+        ((PHONES * REPORTS) as u64, 0),
+        "{usage:?}"
+    );
     for phone in &phones {
         for (_, hash, bytes) in &phone.reports {
             assert_eq!(bucket.get(hash).await.unwrap().as_ref(), Some(bytes));

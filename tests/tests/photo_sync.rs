@@ -1,6 +1,7 @@
 //! Photos through sync: uploaded in parts, verified by hash, stored once, resumed
 //! after a cut in the middle of a large photo, held back on metered networks when
-//! asked; bad names and bad content refused.
+//! asked, left for later while another phone uploads the same photo; bad names and
+//! bad content refused.
 
 use std::time::Duration;
 
@@ -76,6 +77,62 @@ async fn photos_wait_for_wifi_when_asked() {
     assert!(server.state.blobs.get(&photo.hash).await.unwrap().is_none());
     client.set_metered(false);
     assert_eq!(client.sync(&a.store, |_| {}).await.unwrap().photos, 1);
+    server.stop().await;
+}
+
+/// A picture forwarded to two workers: while one phone's upload is unfinished,
+/// the other's sync leaves that photo for later and succeeds; once the first
+/// finishes, the second finds it stored and sends nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_same_photo_from_two_phones_at_once_waits_its_turn() {
+    let server = TestServer::start(Backend::Sqlite).await;
+    let proxy = FaultProxy::start(server.addr, 6).await;
+    let dir = tempfile::tempdir().unwrap();
+    let a = Device::enrol(
+        &server,
+        &proxy.url,
+        dir.path(),
+        "a",
+        &format!("worker-{}", grid()),
+    )
+    .await;
+    let b = Device::worker(&server, dir.path(), "b", &grid()).await;
+    let photo = a.store.add_photo(&detailed_photo(5)).unwrap();
+    assert_eq!(
+        b.store.add_photo(&detailed_photo(5)).unwrap().hash,
+        photo.hash
+    );
+
+    // A's upload is cut after its first part.
+    let cut = std::sync::atomic::AtomicBool::new(false);
+    let started = a
+        .client
+        .sync(&a.store, |p| {
+            if p.bytes_sent > 256 * 1024 && !cut.swap(true, std::sync::atomic::Ordering::SeqCst) {
+                proxy.set(Faults::offline());
+            }
+        })
+        .await;
+    assert!(started.is_err());
+    let held = server.state.blobs.partial_size(&photo.hash).await.unwrap();
+    assert!(held > 0 && held < photo.bytes, "{held} held");
+
+    // B's sync succeeds and leaves the photo for later.
+    let p = b.sync().await.unwrap();
+    assert_eq!((p.photos, p.photos_deferred), (0, 1));
+    assert_eq!(b.store.sync_status().unwrap().pending_photos, 1);
+
+    // A finishes; B then finds the photo stored.
+    proxy.clear();
+    assert_eq!(a.sync().await.unwrap().photos, 1);
+    let p = b.sync().await.unwrap();
+    assert_eq!((p.photos, p.photos_deferred), (1, 0));
+    assert!(p.bytes_sent < 10_000, "{} bytes sent", p.bytes_sent);
+    assert_eq!(b.store.sync_status().unwrap().pending_photos, 0);
+    assert_eq!(
+        server.state.blobs.get(&photo.hash).await.unwrap().unwrap(),
+        file(&b.store, &photo.hash)
+    );
     server.stop().await;
 }
 

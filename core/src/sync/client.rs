@@ -96,8 +96,8 @@ pub struct SyncProgress {
     pub track_chunks: u64,
     /// Photos the server now holds whole.
     pub photos: u64,
-    /// Photos left for later because the network is metered and photos wait for
-    /// Wi-Fi.
+    /// Photos left for later: the network is metered and photos wait for Wi-Fi,
+    /// or another device is uploading the same photo right now.
     pub photos_deferred: u64,
     /// Knowledge-base items (entries and grid tasks) received.
     pub knowledge_items: u64,
@@ -494,7 +494,7 @@ impl SyncClient {
             done.photos_deferred = pending.len() as u64;
             return Ok(());
         }
-        for (hash, total, _) in pending {
+        'photos: for (hash, total, _) in pending {
             let Some(bytes) = store.photo_bytes(&hash, false)? else {
                 continue;
             };
@@ -518,7 +518,7 @@ impl SyncClient {
                 let to = (from + PART).min(total);
                 let url = format!("{}/v1/blobs/{hash}?offset={from}&total={total}", self.base);
                 let part = bytes[from as usize..to as usize].to_vec();
-                let response = self
+                let sent = self
                     .send(|| {
                         self.http
                             .put(&url)
@@ -526,7 +526,20 @@ impl SyncClient {
                             .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
                             .body(part.clone())
                     })
-                    .await?;
+                    .await;
+                let response = match sent {
+                    // Another device is uploading the same photo (a picture
+                    // forwarded to two workers): leave it pending, go on with the
+                    // rest; a later sync finds it stored or takes it over.
+                    Err(SyncError::Refused {
+                        code: ErrorCode::Busy,
+                        ..
+                    }) => {
+                        done.photos_deferred += 1;
+                        continue 'photos;
+                    }
+                    other => other?,
+                };
                 state = response
                     .json()
                     .await

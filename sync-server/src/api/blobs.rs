@@ -46,7 +46,7 @@ impl From<UploadError> for ApiError {
             UploadError::Blob(b) => b.into(),
             UploadError::BadPart(m) => ApiError::bad_request(m),
             UploadError::Busy => {
-                ApiError::new(StatusCode::CONFLICT, ErrorCode::BadRequest, e.to_string())
+                ApiError::new(StatusCode::CONFLICT, ErrorCode::Busy, e.to_string())
             }
             UploadError::Service(s) => s.into(),
         }

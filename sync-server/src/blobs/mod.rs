@@ -9,7 +9,7 @@ mod fs;
 mod object;
 
 pub use fs::FsBlobStore;
-pub use object::{BlobConfigError, ObjectBlobStore};
+pub use object::{BlobConfigError, ObjectBlobStore, Usage};
 
 use async_trait::async_trait;
 

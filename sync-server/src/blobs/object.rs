@@ -53,6 +53,17 @@ fn object_error(e: opendal::Error) -> BlobError {
     BlobError::Object(format!("{}: {}", e.kind(), e.message()))
 }
 
+/// What an object store holds ([`ObjectBlobStore::usage`]).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Usage {
+    /// Photos stored whole.
+    pub photos: u64,
+    /// Their bytes.
+    pub bytes: u64,
+    /// Bytes of unfinished uploads.
+    pub partial_bytes: u64,
+}
+
 /// The parts of an upload as held: `(offset, length, path)`.
 type Part = (u64, u64, String);
 
@@ -90,6 +101,28 @@ impl ObjectBlobStore {
                 .map(|o| (o.to_ascii_lowercase(), v))
         });
         Self::new(&scheme, options).map(Some)
+    }
+
+    /// What the store holds: photos and their bytes, and unfinished uploads
+    /// (for monitoring and the benchmarks; it lists every object).
+    pub async fn usage(&self) -> Result<Usage, BlobError> {
+        let mut usage = Usage::default();
+        for (dir, uploads) in [("blobs/", false), ("partial/", true)] {
+            let entries = match self.op.list_with(dir).recursive(true).await {
+                Ok(e) => e,
+                Err(e) if e.kind() == ErrorKind::NotFound => continue,
+                Err(e) => return Err(object_error(e)),
+            };
+            for entry in entries.iter().filter(|e| e.metadata().is_file()) {
+                if uploads {
+                    usage.partial_bytes += entry.metadata().content_length();
+                } else {
+                    usage.photos += 1;
+                    usage.bytes += entry.metadata().content_length();
+                }
+            }
+        }
+        Ok(usage)
     }
 
     fn path(hash: &str) -> Result<String, BlobError> {

@@ -22,7 +22,9 @@ use fieldgrid_core::patrol::TravelMode;
 use fieldgrid_core::patrol::synthetic::{Walk, offset};
 use fieldgrid_core::records::{FieldValue, RecordKind};
 use fieldgrid_core::sync::SyncClient;
+use fieldgrid_server::blobs::ObjectBlobStore;
 use fieldgrid_sim::{Report, SimConfig, SimPhone, county, enrol, nth_worker_of, report_incident};
+use fieldgrid_tests::balancer::Balancer;
 use fieldgrid_tests::process::{Server, cpu_secs, peak_mb, reset_peak};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -108,10 +110,13 @@ fn prepare_day(
     Ok(())
 }
 
-/// The server's request-latency histogram: (bucket upper bound in seconds,
-/// requests at or under it), summed over routes, in bound order.
-async fn latency_histogram(url: &str) -> Result<Vec<(f64, f64)>, BoxError> {
-    let text = reqwest::get(format!("{url}/metrics")).await?.text().await?;
+/// The servers' request-latency histogram: (bucket upper bound in seconds,
+/// requests at or under it), summed over routes and instances, in bound order.
+async fn latency_histogram(urls: &[String]) -> Result<Vec<(f64, f64)>, BoxError> {
+    let mut text = String::new();
+    for url in urls {
+        text.push_str(&reqwest::get(format!("{url}/metrics")).await?.text().await?);
+    }
     let mut buckets: std::collections::BTreeMap<u64, f64> = Default::default();
     for line in text
         .lines()
@@ -179,19 +184,46 @@ fn dir_bytes(path: &std::path::Path) -> u64 {
         .sum()
 }
 
-async fn run(
-    backend: &str,
-    phones_n: usize,
+/// One deployment to measure.
+struct Deployment {
+    /// Its name in the table.
+    name: String,
+    /// PostgreSQL, or the embedded SQLite when `None`.
     database_url: Option<String>,
-) -> Result<Vec<String>, BoxError> {
+    /// Server instances (behind a balancer when more than one).
+    instances: usize,
+    /// Object storage settings (`FIELDGRID_BLOBS`...), or none for the disk.
+    blobs: Vec<(String, String)>,
+    /// The object store's options, to measure the bucket.
+    bucket: Option<Vec<(String, String)>>,
+}
+
+async fn run(deployment: &Deployment, phones_n: usize) -> Result<Vec<String>, BoxError> {
     let binary = std::env::current_exe()?.with_file_name("fieldgrid-server");
     let work = tempfile::tempdir()?;
-    let server = Server::start(
-        &binary,
-        &work.path().join("server"),
-        database_url.as_deref(),
-    )?;
-    let token = server.admin_token()?;
+    let database_url = deployment.database_url.clone();
+    let servers: Vec<Server> = (0..deployment.instances)
+        .map(|i| {
+            Server::start_env(
+                &binary,
+                &work.path().join(format!("server-{i}")),
+                database_url.as_deref(),
+                &deployment.blobs,
+            )
+        })
+        .collect::<Result<_, _>>()?;
+    let balancer = match servers.len() {
+        1 => None,
+        _ => Some(Balancer::start(servers.iter().map(|s| s.url.clone()).collect()).await),
+    };
+    let server = Entry {
+        url: balancer
+            .as_ref()
+            .map_or_else(|| servers[0].url.clone(), |b| b.url.clone()),
+    };
+    let urls: Vec<String> = servers.iter().map(|s| s.url.clone()).collect();
+    let backend = deployment.name.as_str();
+    let token = servers[0].admin_token()?;
     let http = reqwest::Client::new();
     // A county of the size the phones need, up to the real one's 1,500 grids;
     // beyond that, grids have part-time workers too (4,000 phones: 2 or 3 a grid).
@@ -282,11 +314,11 @@ async fn run(
     );
 
     // The evening: everyone syncs.
-    let pid = server.child.id();
-    reset_peak(pid);
-    let cpu0 = cpu_secs(pid);
+    let pids: Vec<u32> = servers.iter().map(|s| s.child.id()).collect();
+    pids.iter().for_each(|&pid| reset_peak(pid));
+    let cpu0: Vec<f64> = pids.iter().map(|&pid| cpu_secs(pid)).collect();
     let phones_cpu0 = cpu_secs(std::process::id());
-    let histogram0 = latency_histogram(&server.url).await?;
+    let histogram0 = latency_histogram(&urls).await?;
     let limit = Arc::new(tokio::sync::Semaphore::new(CONCURRENT));
     let t0 = Instant::now();
     let mut tasks = Vec::new();
@@ -320,10 +352,14 @@ async fn run(
         }
     }
     let secs = t0.elapsed().as_secs_f64();
-    let cpu = cpu_secs(pid) - cpu0;
+    let cpu: Vec<f64> = pids
+        .iter()
+        .zip(&cpu0)
+        .map(|(&pid, c0)| cpu_secs(pid) - c0)
+        .collect();
     let phones_cpu = cpu_secs(std::process::id()) - phones_cpu0;
-    let peak = peak_mb(pid);
-    let (p50, p99) = quantiles(&histogram0, &latency_histogram(&server.url).await?);
+    let peaks: Vec<f64> = pids.iter().map(|&pid| peak_mb(pid)).collect();
+    let (p50, p99) = quantiles(&histogram0, &latency_histogram(&urls).await?);
     let db = match &database_url {
         Some(url) => {
             let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls).await?;
@@ -333,7 +369,19 @@ async fn run(
                 .await?;
             row.get::<_, i64>(0) as u64
         }
-        None => dir_bytes(&server.dir),
+        None => dir_bytes(&servers[0].dir),
+    };
+    let bucket = match &deployment.bucket {
+        Some(options) => {
+            let usage = ObjectBlobStore::new("s3", options.clone())?.usage().await?;
+            format!(
+                "{} photos, {:.0} MB ({} B unfinished)",
+                usage.photos,
+                usage.bytes as f64 / 1e6,
+                usage.partial_bytes
+            )
+        }
+        None => "(server disk)".into(),
     };
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let share = |cpu: f64| {
@@ -350,27 +398,80 @@ async fn run(
         format!("{:.1} / {:.1} MB", up as f64 / 1e6, down as f64 / 1e6),
         format!("{chunks} / {photos}"),
         format!("{:.0} / {:.0} ms", p50 * 1e3, p99 * 1e3),
-        share(cpu),
+        cpu.iter()
+            .map(|&c| share(c))
+            .collect::<Vec<_>>()
+            .join(" / "),
         share(phones_cpu),
-        format!("{peak:.0} MB"),
+        peaks
+            .iter()
+            .map(|p| format!("{p:.0} MB"))
+            .collect::<Vec<_>>()
+            .join(" / "),
         format!("{:.0} MB", db as f64 / 1e6),
+        bucket,
         format!("{failed} failed, {pending} left"),
     ])
+}
+
+/// Where phones send their requests: the one instance, or the balancer.
+struct Entry {
+    url: String,
 }
 
 #[tokio::main]
 async fn main() -> Result<(), BoxError> {
     let phones: usize = std::env::args().nth(1).map_or(Ok(500), |a| a.parse())?;
-    let mut rows = vec![run("SQLite", phones, None).await?];
-    if std::env::var(fieldgrid_tests::pg::PG_URL_VAR).is_ok() {
-        let db = fieldgrid_tests::pg::fresh_database().await;
-        rows.push(run("PostgreSQL", phones, Some(db)).await?);
+    // `LOAD_BENCH_RUNS` picks deployments (default: every one the machine has):
+    // sqlite, pg, pg-s3-1, pg-s3-2.
+    let wanted = std::env::var("LOAD_BENCH_RUNS").ok();
+    let wants = |name: &str| {
+        wanted
+            .as_deref()
+            .is_none_or(|w| w.split(',').any(|x| x.trim() == name))
+    };
+    let pg = std::env::var(fieldgrid_tests::pg::PG_URL_VAR).is_ok();
+    let s3 = std::env::var(fieldgrid_tests::s3::S3_URL_VAR).is_ok();
+    let mut deployments = Vec::new();
+    if wants("sqlite") {
+        deployments.push(Deployment {
+            name: "SQLite".into(),
+            database_url: None,
+            instances: 1,
+            blobs: Vec::new(),
+            bucket: None,
+        });
+    }
+    if pg && wants("pg") {
+        deployments.push(Deployment {
+            name: "PostgreSQL".into(),
+            database_url: Some(fieldgrid_tests::pg::fresh_database().await),
+            instances: 1,
+            blobs: Vec::new(),
+            bucket: None,
+        });
+    }
+    for instances in [1, 2] {
+        if pg && s3 && wants(&format!("pg-s3-{instances}")) {
+            let options = fieldgrid_tests::s3::fresh_bucket().await;
+            deployments.push(Deployment {
+                name: format!("PostgreSQL + S3, {instances} instance(s)"),
+                database_url: Some(fieldgrid_tests::pg::fresh_database().await),
+                instances,
+                blobs: fieldgrid_tests::s3::server_env(&options),
+                bucket: Some(options),
+            });
+        }
+    }
+    let mut rows = Vec::new();
+    for deployment in &deployments {
+        rows.push(run(deployment, phones).await?);
     }
     println!();
     println!(
-        "| backend | phones | phones/min | evening sync | bytes up / down | track chunks / photos | request p50 / p99 | server CPU | phones' CPU | server peak RSS | database | outcome |"
+        "| deployment | phones | phones/min | evening sync | bytes up / down | track chunks / photos | request p50 / p99 | server CPU per instance | phones' CPU | server peak RSS per instance | database | bucket | outcome |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for r in rows {
         println!("| {} |", r.join(" | "));
     }
