@@ -79,8 +79,23 @@ impl ObjectBlobStore {
             return Err(BlobConfigError::Scheme(scheme.to_owned()));
         }
         opendal::install_default();
+        // Temporary failures (a 503 from the bucket, a reset connection) are
+        // retried with backoff, and a hung request ends: a phone's request then
+        // fails cleanly and the phone retries it. Retrying a conditional write
+        // is safe: objects are content-addressed, so a repeat that meets its own
+        // first write is "already there".
         let op = Operator::via_iter(scheme, options)
-            .map_err(|e| BlobConfigError::Setup(e.to_string()))?;
+            .map_err(|e| BlobConfigError::Setup(e.to_string()))?
+            .layer(
+                opendal::layers::TimeoutLayer::new()
+                    .with_timeout(std::time::Duration::from_secs(30))
+                    .with_io_timeout(std::time::Duration::from_secs(20)),
+            )
+            .layer(
+                opendal::layers::RetryLayer::new()
+                    .with_max_times(4)
+                    .with_jitter(),
+            );
         let conditional = op.info().capability().write_with_if_not_exists;
         Ok(ObjectBlobStore { op, conditional })
     }
