@@ -12,7 +12,9 @@ start_s3_server() {
   fi
   WEED="$PWD/$venv/bin/weed"
   S3_DIR=$(mktemp -d /tmp/fieldgrid-s3.XXXXXX)
-  # Four free ports whose gRPC twins (port + 10000) are free too.
+  # Four free ports whose gRPC twins (port + 10000) are free too. The S3
+  # gateway's Iceberg and Lance listeners (fixed ports 8181 and 9101) are off, so
+  # two servers (a developer's and a test run's) never collide.
   read -r M_PORT V_PORT F_PORT S_PORT < <(python3 - <<'PY'
 import random, socket
 def free(p):
@@ -33,7 +35,8 @@ PY
 )
   "$WEED" server -dir="$S3_DIR" -ip=127.0.0.1 -ip.bind=127.0.0.1 \
     -master.port="$M_PORT" -volume.port="$V_PORT" -filer.port="$F_PORT" \
-    -s3 -s3.port="$S_PORT" -volume.max=200 -master.volumeSizeLimitMB=64 \
+    -s3 -s3.port="$S_PORT" -s3.port.iceberg=0 -s3.port.lance=0 \
+    -volume.max=200 -master.volumeSizeLimitMB=64 \
     >"$S3_DIR/log" 2>&1 &
   S3_PID=$!
   export FIELDGRID_TEST_S3_URL="http://127.0.0.1:$S_PORT"
