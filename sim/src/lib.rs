@@ -459,6 +459,8 @@ pub struct SimPhone {
     pub store: FieldStore,
     /// Its client.
     pub client: SyncClient,
+    /// Its device token (for a new client later, as the app makes after a restart).
+    pub token: String,
     /// Who uses it.
     pub staff: String,
 }
@@ -488,6 +490,7 @@ pub async fn enrol(
     Ok(SimPhone {
         store,
         client,
+        token: reg.token,
         staff: staff.to_owned(),
     })
 }

@@ -1,6 +1,7 @@
-//! The HTTP front: the accept loop with a connection cap, header-read and idle
-//! timeouts and graceful shutdown; body and request time limits; the client address
-//! (for throttling); and the security headers every answer carries.
+//! The HTTP front: the accept loop with a connection cap (idle connections closed
+//! first to make room), header-read and idle timeouts and graceful shutdown; body
+//! and request time limits; the client address (for throttling); and the security
+//! headers every answer carries.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -16,6 +17,8 @@ use axum::response::Response;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use tower::ServiceExt;
+
+use crate::connections::Connections;
 
 use crate::AppState;
 
@@ -43,6 +46,11 @@ impl Default for HttpLimits {
 
 /// Serves `router` on `listener` until `shutdown` resolves, then lets open
 /// connections finish their requests.
+///
+/// At the connection cap, the oldest connections kept alive idle between
+/// requests are closed to make room (a phone that synced a minute ago does not
+/// hold a slot a syncing phone needs); only when every connection is busy is a
+/// new one turned away.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     router: Router,
@@ -50,7 +58,10 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send,
 ) -> std::io::Result<()> {
     let slots = Arc::new(tokio::sync::Semaphore::new(limits.max_connections));
-    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let connections = Arc::new(Connections::default());
+    // Idle connections closed at once when the cap is reached: a few, so that the
+    // next arrivals find room too.
+    let shed = (limits.max_connections / 16).max(1);
     let mut builder = auto::Builder::new(TokioExecutor::new());
     builder
         .http1()
@@ -81,27 +92,65 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
-        let Ok(slot) = slots.clone().try_acquire_owned() else {
-            tracing::warn!("connection cap reached; connection closed");
-            drop(stream);
-            continue;
+        let slot = match slots.clone().try_acquire_owned() {
+            Ok(slot) => slot,
+            // Full: close idle kept-alive connections and take the first slot
+            // they free (they close at once); if none is idle, turn this one away.
+            Err(_) if connections.close_idle(shed) > 0 => {
+                match tokio::time::timeout(
+                    Duration::from_millis(250),
+                    slots.clone().acquire_owned(),
+                )
+                .await
+                {
+                    Ok(Ok(slot)) => slot,
+                    _ => {
+                        tracing::warn!("connection cap reached; connection closed");
+                        continue;
+                    }
+                }
+            }
+            Err(_) => {
+                tracing::warn!("connection cap reached, every connection busy; connection closed");
+                continue;
+            }
         };
         let _ = stream.set_nodelay(true);
         let router = router.clone();
+        let (id, conn) = connections.opened();
+        let tracked = conn.clone();
         let service = hyper::service::service_fn(move |mut req: Request<hyper::body::Incoming>| {
             req.extensions_mut().insert(ConnectInfo(addr));
-            router.clone().oneshot(req.map(axum::body::Body::new))
+            tracked.request_started();
+            let answer = router.clone().oneshot(req.map(axum::body::Body::new));
+            let tracked = tracked.clone();
+            async move {
+                let response = answer.await;
+                tracked.request_answered();
+                response
+            }
         });
-        let conn = builder
+        let served = builder
             .serve_connection_with_upgrades(TokioIo::new(stream), service)
             .into_owned();
-        let conn = graceful.watch(conn);
+        let connections = connections.clone();
         tokio::spawn(async move {
-            let _ = conn.await;
+            tokio::pin!(served);
+            tokio::select! {
+                _ = served.as_mut() => {}
+                () = conn.close_requested() => {
+                    served.as_mut().graceful_shutdown();
+                    let _ = served.await;
+                }
+            }
+            connections.closed(id);
             drop(slot);
         });
     }
-    graceful.shutdown().await;
+    // Every connection finishes what it is answering and closes; the last one to
+    // end gives back the last slot.
+    connections.close_all();
+    let _ = slots.acquire_many(limits.max_connections as u32).await;
     Ok(())
 }
 

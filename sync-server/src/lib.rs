@@ -7,6 +7,7 @@ mod api;
 pub mod blobs;
 pub mod catalogue_sheet;
 pub mod config;
+pub mod connections;
 #[cfg(feature = "demo")]
 pub mod demo;
 pub mod http;

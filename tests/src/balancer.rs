@@ -65,13 +65,19 @@ impl Balancer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr: SocketAddr = listener.local_addr().unwrap();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        // The server's own HTTP front: idle kept-alive connections from phones
+        // are closed after a while, as a proxy's keep-alive timeout does.
+        let limits = fieldgrid_server::http::HttpLimits {
+            max_connections: 16_384,
+            header_timeout: std::time::Duration::from_secs(15),
+            request_timeout: std::time::Duration::from_secs(300),
+        };
         tokio::spawn(async move {
-            axum::serve(listener, router)
-                .with_graceful_shutdown(async move {
-                    let _ = rx.await;
-                })
-                .await
-                .unwrap();
+            fieldgrid_server::http::serve(listener, router, limits, async move {
+                let _ = rx.await;
+            })
+            .await
+            .unwrap();
         });
         Balancer {
             url: format!("http://{addr}"),

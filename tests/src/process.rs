@@ -122,7 +122,9 @@ impl Server {
             // A benchmark enrols thousands of phones from one loopback address.
             .env("FIELDGRID_REGISTRATIONS_PER_HOUR", "1000000")
             .envs(env.iter().map(|(k, v)| (k, v)))
-            .stdout(Stdio::null())
+            // Its log (warnings and up) beside its data folder, for a test or a
+            // benchmark to read after.
+            .stdout(std::fs::File::create(dir.with_extension("log"))?)
             .stderr(Stdio::inherit());
         if let Some(url) = database_url {
             cmd.args(["--database-url", url]);
@@ -144,6 +146,12 @@ impl Server {
             database_url: database_url.map(str::to_owned),
             env: env.to_vec(),
         })
+    }
+
+    /// Lines of the server's log (its warnings and errors) that contain `text`.
+    pub fn log_lines(&self, text: &str) -> usize {
+        std::fs::read_to_string(self.dir.with_extension("log"))
+            .map_or(0, |log| log.lines().filter(|l| l.contains(text)).count())
     }
 
     /// The binary with this server's environment, for a CLI command.

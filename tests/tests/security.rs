@@ -1261,6 +1261,50 @@ async fn attacks_fail_on_postgres() {
     suite(Backend::Postgres).await;
 }
 
+/// At the connection cap, phones kept alive idle since their last answer make
+/// room for a new one: the oldest is closed, the newcomer served.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_connections_make_room_at_the_cap() {
+    let server = TestServer::start_full(
+        Backend::Sqlite,
+        Settings::default(),
+        HttpLimits {
+            max_connections: 4,
+            header_timeout: Duration::from_secs(30),
+            request_timeout: Duration::from_secs(30),
+        },
+    )
+    .await;
+    let mut buf = vec![0u8; 1024];
+    let mut kept = Vec::new();
+    for _ in 0..4 {
+        let mut c = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+        c.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            .await
+            .unwrap();
+        let n = c.read(&mut buf).await.unwrap();
+        assert!(String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 200"));
+        kept.push(c);
+    }
+    for round in 0..3 {
+        let r = client()
+            .get(format!("{}/healthz", server.url))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("round {round}: a new phone was turned away: {e}"));
+        assert_eq!(r.status(), StatusCode::OK);
+    }
+    // The oldest idle connections were closed for them, oldest first.
+    let n = tokio::time::timeout(Duration::from_secs(2), kept[0].read(&mut buf))
+        .await
+        .expect("the oldest idle connection is still open")
+        .unwrap_or(0);
+    assert_eq!(n, 0);
+    let newest = tokio::time::timeout(Duration::from_millis(300), kept[3].read(&mut buf)).await;
+    assert!(newest.is_err(), "the newest idle connection was closed too");
+    server.stop().await;
+}
+
 /// Oversized bodies, slow headers and too many connections.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn oversized_slow_and_flooding_requests_are_cut() {

@@ -192,7 +192,7 @@ impl SyncClient {
             .timeout(retry.timeout)
             .connect_timeout(Duration::from_secs(10))
             .build()
-            .map_err(|e| SyncError::Network(e.to_string()))?;
+            .map_err(|e| SyncError::Network(describe(&e)))?;
         Ok(SyncClient {
             http,
             base: base_url.trim_end_matches('/').to_owned(),
@@ -452,7 +452,7 @@ impl SyncClient {
         let bytes = response
             .bytes()
             .await
-            .map_err(|e| SyncError::Network(e.to_string()))?;
+            .map_err(|e| SyncError::Network(describe(&e)))?;
         let answer: SyncResponse =
             protocol::decode(&bytes).map_err(|e| SyncError::Protocol(e.to_string()))?;
         Ok((answer, sent, bytes.len() as u64))
@@ -646,7 +646,7 @@ impl SyncClient {
             let bytes = response
                 .bytes()
                 .await
-                .map_err(|e| SyncError::Network(e.to_string()))?;
+                .map_err(|e| SyncError::Network(describe(&e)))?;
             done.bytes_received += bytes.len() as u64;
             let page: protocol::KnowledgePage =
                 protocol::decode(&bytes).map_err(|e| SyncError::Protocol(e.to_string()))?;
@@ -725,7 +725,7 @@ impl SyncClient {
         {
             Ok(r) if r.status().is_success() => Ok(()),
             Ok(r) => Err(error_from(r).await),
-            Err(e) => Err(SyncError::Network(e.to_string())),
+            Err(e) => Err(SyncError::Network(describe(&e))),
         }
     }
 
@@ -744,7 +744,7 @@ impl SyncClient {
                     format!("server answered {}", r.status())
                 }
                 Ok(r) => return Err(error_from(r).await),
-                Err(e) => e.to_string(),
+                Err(e) => describe(&e),
             };
             if attempt >= self.retry.attempts {
                 return Err(SyncError::Network(format!(
@@ -782,6 +782,23 @@ impl Drop for Prefetch {
     fn drop(&mut self) {
         self.task.abort();
     }
+}
+
+/// A network error with its causes, which reqwest keeps out of its own message
+/// ("error sending request for url (…): client error (Connect): tcp connect
+/// error: Connection refused"), so a failed sync says what went wrong.
+fn describe(e: &reqwest::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        let said = cause.to_string();
+        if !text.contains(&said) {
+            text.push_str(": ");
+            text.push_str(&said);
+        }
+        source = cause.source();
+    }
+    text
 }
 
 async fn error_from(response: reqwest::Response) -> SyncError {

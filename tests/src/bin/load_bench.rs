@@ -39,7 +39,7 @@ const COUNTY_GRIDS: usize = 1_500;
 /// A phone whose day is made, its store closed until the evening sync.
 struct ClosedPhone {
     path: std::path::PathBuf,
-    client: SyncClient,
+    token: String,
     staff: String,
 }
 
@@ -259,51 +259,43 @@ async fn run(deployment: &Deployment, phones_n: usize) -> Result<Vec<String>, Bo
     let phones_dir = work.path().join("phones");
     std::fs::create_dir_all(&phones_dir)?;
     // Enrol every phone (a few at a time, as the server would see a morning of
-    // registrations), then make each phone's day on every core.
-    let enrol_limit = Arc::new(tokio::sync::Semaphore::new(8));
-    let mut enrolling = Vec::new();
+    // registrations) and make its day on every core, then close it: only a few
+    // phones are open at once (4,000 open stores would use 12,000 files).
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let open_limit = Arc::new(tokio::sync::Semaphore::new(cores + 6));
+    let prep_limit = Arc::new(tokio::sync::Semaphore::new(cores));
+    let mut making = Vec::new();
     for k in 0..phones_n {
-        let grid = &tree.grids[k % grids_n];
+        let grid = tree.grids[k % grids_n].clone();
         let staff = nth_worker_of(&grid.code, k / grids_n);
-        let (url, token, dir, limit) = (
-            server.url.clone(),
-            token.clone(),
-            phones_dir.clone(),
-            enrol_limit.clone(),
-        );
-        let grid = grid.clone();
-        enrolling.push(tokio::spawn(async move {
-            let _permit = limit.acquire_owned().await?;
+        let (url, token, dir) = (server.url.clone(), token.clone(), phones_dir.clone());
+        let (open_limit, prep_limit) = (open_limit.clone(), prep_limit.clone());
+        making.push(tokio::spawn(async move {
+            let _open = open_limit.acquire_owned().await?;
             let phone = enrol(&url, &token, &dir, &staff, k as u32).await?;
             phone.client.sync(&phone.store, |_| {}).await?;
-            Ok::<_, BoxError>((k, grid, phone))
-        }));
-    }
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let prep_limit = Arc::new(tokio::sync::Semaphore::new(cores));
-    let mut preparing = Vec::new();
-    for task in enrolling {
-        let (k, grid, phone) = task.await??;
-        let permit = prep_limit.clone().acquire_owned().await?;
-        preparing.push(tokio::task::spawn_blocking(move || {
-            let _permit = permit;
-            prepare_day(&phone, &grid, k, now_ms)?;
-            // Closed until the evening, as the app would be: 4,000 open stores
-            // would hold their page caches and write-ahead logs all day.
-            let SimPhone {
-                store,
-                client,
-                staff,
-            } = phone;
-            Ok::<_, BoxError>(Arc::new(ClosedPhone {
-                path: store.path().to_owned(),
-                client,
-                staff,
-            }))
+            let _core = prep_limit.acquire_owned().await?;
+            tokio::task::spawn_blocking(move || {
+                prepare_day(&phone, &grid, k, now_ms)?;
+                // Closed until the evening, as the app would be (its client and
+                // connection too: the evening's sync makes a new one).
+                let SimPhone {
+                    store,
+                    token,
+                    staff,
+                    ..
+                } = phone;
+                Ok::<_, BoxError>(Arc::new(ClosedPhone {
+                    path: store.path().to_owned(),
+                    token,
+                    staff,
+                }))
+            })
+            .await?
         }));
     }
     let mut phones = Vec::new();
-    for task in preparing {
+    for task in making {
         phones.push(task.await??);
     }
     let phone_bytes = dir_bytes(&phones_dir);
@@ -323,22 +315,27 @@ async fn run(deployment: &Deployment, phones_n: usize) -> Result<Vec<String>, Bo
     let t0 = Instant::now();
     let mut tasks = Vec::new();
     for phone in &phones {
-        let (phone, limit) = (phone.clone(), limit.clone());
+        let (phone, limit, url) = (phone.clone(), limit.clone(), server.url.clone());
         tasks.push(tokio::spawn(async move {
             let _permit = limit.acquire_owned().await;
             let store = FieldStore::open(&phone.path)?;
             store.sign_in(&phone.staff);
-            let progress = phone.client.sync(&store, |_| {}).await?;
+            let client = SyncClient::new(&url, &phone.token, "1.0.0")?;
+            let progress = client.sync(&store, |_| {}).await?;
             let status = store.sync_status()?;
             let left = status.pending_photos + status.pending_track_chunks + status.pending_records;
-            Ok::<_, BoxError>((progress, left))
+            // The app stays open a while after its sync: its client (and the
+            // connection it keeps alive) lives to the end of the evening.
+            Ok::<_, BoxError>((progress, left, client))
         }));
     }
     let (mut up, mut down, mut chunks, mut photos, mut failed) = (0u64, 0u64, 0u64, 0u64, 0usize);
     let mut pending = 0u64;
+    let mut clients = Vec::new();
     for t in tasks {
         match t.await? {
-            Ok((p, left)) => {
+            Ok((p, left, client)) => {
+                clients.push(client);
                 pending += left;
                 up += p.bytes_sent;
                 down += p.bytes_received;
@@ -352,6 +349,7 @@ async fn run(deployment: &Deployment, phones_n: usize) -> Result<Vec<String>, Bo
         }
     }
     let secs = t0.elapsed().as_secs_f64();
+    drop(clients);
     let cpu: Vec<f64> = pids
         .iter()
         .zip(&cpu0)
@@ -410,7 +408,13 @@ async fn run(deployment: &Deployment, phones_n: usize) -> Result<Vec<String>, Bo
             .join(" / "),
         format!("{:.0} MB", db as f64 / 1e6),
         bucket,
-        format!("{failed} failed, {pending} left"),
+        format!(
+            "{failed} failed, {pending} left, {} connections turned away",
+            servers
+                .iter()
+                .map(|s| s.log_lines("connection cap reached"))
+                .sum::<usize>()
+        ),
     ])
 }
 

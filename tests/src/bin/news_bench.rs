@@ -53,6 +53,7 @@ impl Closed {
         Ok(SimPhone {
             store,
             client: fieldgrid_core::sync::SyncClient::new(&self.url, &self.token, "1.0.0")?,
+            token: self.token.clone(),
             staff: self.staff.clone(),
         })
     }
