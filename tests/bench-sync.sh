@@ -6,7 +6,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --locked -p fieldgrid-server -p fieldgrid-tests --bins
-npm ci --prefix tests/automerge-repo --no-audit --no-fund --loglevel=error
+# (`npm install`, not `npm ci`: `npm ci` refuses this lock, which lacks entries
+# for cbor-extract's optional native packages that npm did not record.)
+npm install --prefix tests/automerge-repo --no-audit --no-fund --loglevel=error
 # shellcheck source=tests/pg-cluster.sh
 . tests/pg-cluster.sh
 start_pg_cluster

@@ -523,7 +523,8 @@ fn automerge_repo_row(
     if !script.join("node_modules").exists() {
         return Ok(Row(
             what,
-            "not measured: run `npm ci --prefix tests/automerge-repo` (bench-sync.sh does)".into(),
+            "not measured: run `npm install --prefix tests/automerge-repo` (bench-sync.sh does)"
+                .into(),
         ));
     }
     let docs = work.join("automerge-docs");
@@ -560,7 +561,8 @@ fn automerge_repo_row(
     Ok(Row(
         what,
         format!(
-            "{secs:.1} s, {whole} of {asked} documents whole, client peak {:.0} MB; ours is {:.0}× faster",
+            "{secs:.1} s, {whole} of {asked} documents whole ({} asked again), client peak {:.0} MB; ours is {:.0}× faster",
+            run["retries"].as_u64().unwrap_or(0),
             run["peak_mb"].as_f64().unwrap_or(0.0),
             secs / ours
         ),
