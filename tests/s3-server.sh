@@ -52,6 +52,15 @@ PY
 }
 
 stop_s3_server() {
-  [ -n "${S3_PID:-}" ] && kill "$S3_PID" 2>/dev/null && wait "$S3_PID" 2>/dev/null
+  if [ -n "${S3_PID:-}" ] && kill "$S3_PID" 2>/dev/null; then
+    # SeaweedFS's graceful stop can hang for good (its filer keeps retrying a
+    # metadata write once its volume server has stopped): 10 s, then SIGKILL.
+    for _ in $(seq 1 20); do
+      kill -0 "$S3_PID" 2>/dev/null || break
+      sleep 0.5
+    done
+    kill -9 "$S3_PID" 2>/dev/null || true
+    wait "$S3_PID" 2>/dev/null || true
+  fi
   rm -rf "${S3_DIR:-/nonexistent}"
 }
