@@ -593,6 +593,7 @@ pub async fn run(
         .duration_since(std::time::UNIX_EPOCH)?
         .as_millis() as i64;
     let today = fieldgrid_core::forms::date_at(now_ms / 1000).to_string();
+    let into_today = |end_ms: i64| shift_into_today(end_ms, now_ms);
     let mut phones = Vec::new();
     for (k, grid) in tree.grids.iter().take(cfg.phones).enumerate() {
         let phone = enrol(url, admin, dir, &worker_of(&grid.code), k as u32).await?;
@@ -683,6 +684,12 @@ pub async fn run(
                 - back * 1_000;
             let mut fixes = walk.fixes(start);
             fixes.retain(|f| f.time_ms < start + i64::from(cfg.patrol_minutes) * 60_000);
+            if let (0, Some(last)) = (back, fixes.last()) {
+                let shift = into_today(last.time_ms);
+                for f in &mut fixes {
+                    f.time_ms += shift;
+                }
+            }
             if fake {
                 // A mock-location app: perfectly straight, mocked fixes at driving speed.
                 for f in &mut fixes {
@@ -719,7 +726,14 @@ pub async fn run(
                         category: categories[(k + i) % 4],
                         description: descriptions[(k + i) % 4],
                         at,
-                        reported_at: now_ms / 1000 - 600 - hours_ago - back,
+                        reported_at: {
+                            let at = now_ms / 1000 - 600 - hours_ago - back;
+                            if back == 0 {
+                                at + into_today(at * 1000) / 1000
+                            } else {
+                                at
+                            }
+                        },
                         photo,
                     },
                 )?;
@@ -1046,5 +1060,54 @@ pub async fn live_walkers(
         }
         step += 1;
         tokio::time::sleep(every).await;
+    }
+}
+
+/// How far to move a piece of today's simulated work that ends at `end_ms` so it
+/// falls on today (China time) at `now_ms`: just after midnight, work that would
+/// end yesterday is moved to end at midnight + 10 min, at the latest now, so
+/// today's map and statistics show the day that was simulated. 0 otherwise.
+pub fn shift_into_today(end_ms: i64, now_ms: i64) -> i64 {
+    let today = fieldgrid_core::forms::date_at(now_ms.div_euclid(1000)).to_string();
+    let Some(midnight) = fieldgrid_core::forms::day_start(&today) else {
+        return 0;
+    };
+    let midnight_ms = midnight * 1000;
+    if end_ms < midnight_ms {
+        now_ms.min(midnight_ms + 600_000) - end_ms
+    } else {
+        0
+    }
+}
+
+#[cfg(test)]
+mod day_tests {
+    use super::shift_into_today;
+
+    /// 2026-12-08 00:00 in China (16:00 UTC the day before), in milliseconds.
+    const MIDNIGHT_MS: i64 = 1_796_659_200_000;
+
+    #[test]
+    fn work_simulated_just_after_midnight_lands_on_today() {
+        assert_eq!(
+            fieldgrid_core::forms::date_at(MIDNIGHT_MS / 1000).to_string(),
+            "2026-12-08"
+        );
+        // At 00:03 a patrol that ended 23:50 yesterday ends now instead.
+        let now = MIDNIGHT_MS + 180_000;
+        let end = MIDNIGHT_MS - 600_000;
+        assert_eq!(end + shift_into_today(end, now), now);
+        // At 01:00 it ends at 00:10: today, and in the past.
+        let now = MIDNIGHT_MS + 3_600_000;
+        assert_eq!(end + shift_into_today(end, now), MIDNIGHT_MS + 600_000);
+        // In the afternoon nothing moves, nor does work already on today.
+        assert_eq!(
+            shift_into_today(MIDNIGHT_MS + 3_600_000, MIDNIGHT_MS + 50_000_000),
+            0
+        );
+        assert_eq!(
+            shift_into_today(MIDNIGHT_MS + 60_000, MIDNIGHT_MS + 180_000),
+            0
+        );
     }
 }
