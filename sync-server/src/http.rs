@@ -18,9 +18,9 @@ use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use tower::ServiceExt;
 
-use crate::connections::Connections;
-
 use crate::AppState;
+use crate::connections::Connections;
+use crate::metrics::ConnectionMetrics;
 
 /// Limits of the HTTP front.
 #[derive(Debug, Clone)]
@@ -50,11 +50,13 @@ impl Default for HttpLimits {
 /// At the connection cap, the oldest connections kept alive idle between
 /// requests are closed to make room (a phone that synced a minute ago does not
 /// hold a slot a syncing phone needs); only when every connection is busy is a
-/// new one turned away.
+/// new one turned away. `metrics` counts the open connections and what the cap
+/// closed.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     router: Router,
     limits: HttpLimits,
+    metrics: ConnectionMetrics,
     shutdown: impl Future<Output = ()> + Send,
 ) -> std::io::Result<()> {
     let slots = Arc::new(tokio::sync::Semaphore::new(limits.max_connections));
@@ -96,28 +98,32 @@ pub async fn serve(
             Ok(slot) => slot,
             // Full: close idle kept-alive connections and take the first slot
             // they free (they close at once); if none is idle, turn this one away.
-            Err(_) if connections.close_idle(shed) > 0 => {
-                match tokio::time::timeout(
-                    Duration::from_millis(250),
-                    slots.clone().acquire_owned(),
-                )
-                .await
-                {
-                    Ok(Ok(slot)) => slot,
-                    _ => {
-                        tracing::warn!("connection cap reached; connection closed");
-                        continue;
-                    }
-                }
-            }
             Err(_) => {
-                tracing::warn!("connection cap reached, every connection busy; connection closed");
-                continue;
+                let closed = connections.close_idle(shed);
+                metrics.idle_closed.inc_by(closed as u64);
+                let freed = if closed == 0 {
+                    None
+                } else {
+                    tokio::time::timeout(Duration::from_millis(250), slots.clone().acquire_owned())
+                        .await
+                        .ok()
+                        .and_then(Result::ok)
+                };
+                let Some(slot) = freed else {
+                    metrics.turned_away.inc();
+                    tracing::warn!(
+                        idle_closed = closed,
+                        "connection cap reached and no slot freed; connection closed"
+                    );
+                    continue;
+                };
+                slot
             }
         };
         let _ = stream.set_nodelay(true);
         let router = router.clone();
         let (id, conn) = connections.opened();
+        metrics.open.inc();
         let tracked = conn.clone();
         let service = hyper::service::service_fn(move |mut req: Request<hyper::body::Incoming>| {
             req.extensions_mut().insert(ConnectInfo(addr));
@@ -134,6 +140,7 @@ pub async fn serve(
             .serve_connection_with_upgrades(TokioIo::new(stream), service)
             .into_owned();
         let connections = connections.clone();
+        let open = metrics.open.clone();
         tokio::spawn(async move {
             tokio::pin!(served);
             tokio::select! {
@@ -144,6 +151,7 @@ pub async fn serve(
                 }
             }
             connections.closed(id);
+            open.dec();
             drop(slot);
         });
     }

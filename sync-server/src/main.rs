@@ -267,14 +267,20 @@ async fn serve(config: Config, seed_demo: bool) -> Result<(), Box<dyn std::error
         }
     });
     let live = state.live.clone();
+    let connections = state.metrics.connections.clone();
     let router = app(state).layer(tower_http::trace::TraceLayer::new_for_http());
-    let server =
-        fieldgrid_server::http::serve(listener, router, config.http_limits(), async move {
+    let server = fieldgrid_server::http::serve(
+        listener,
+        router,
+        config.http_limits(),
+        connections,
+        async move {
             shutdown_signal().await;
             tracing::info!("shutting down: finishing in-flight requests");
             // Open pages' event streams end now; they reconnect elsewhere.
             live.close();
-        });
+        },
+    );
     // In-flight requests finish; a request that hangs past the grace period does not
     // keep the process alive forever.
     tokio::select! {

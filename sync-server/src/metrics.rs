@@ -38,6 +38,18 @@ struct StatusLabels {
     status: &'static str,
 }
 
+/// The HTTP front's connections: open now, and those the connection cap closed.
+/// Clones count into the same metrics.
+#[derive(Debug, Clone, Default)]
+pub struct ConnectionMetrics {
+    /// Connections open now.
+    pub open: Gauge,
+    /// Idle kept-alive connections closed to make room at the cap.
+    pub idle_closed: Counter,
+    /// New connections turned away at the cap (every connection busy).
+    pub turned_away: Counter,
+}
+
 /// The server's metrics.
 pub struct Metrics {
     registry: Registry,
@@ -53,6 +65,8 @@ pub struct Metrics {
     pub live_positions: Counter,
     /// Live events sent to open pages.
     pub live_events_sent: Counter,
+    /// The HTTP front's connections (given to [`crate::http::serve`]).
+    pub connections: ConnectionMetrics,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -76,6 +90,22 @@ impl Default for Metrics {
         let last_seq = Gauge::default();
         let live_positions = Counter::default();
         let live_events_sent = Counter::default();
+        let connections = ConnectionMetrics::default();
+        registry.register(
+            "http_connections_open",
+            "HTTP connections open now",
+            connections.open.clone(),
+        );
+        registry.register(
+            "http_connections_idle_closed",
+            "Idle kept-alive connections closed to make room at the connection cap",
+            connections.idle_closed.clone(),
+        );
+        registry.register(
+            "http_connections_turned_away",
+            "New connections turned away at the connection cap, every connection busy",
+            connections.turned_away.clone(),
+        );
         registry.register(
             "live_positions",
             "Live positions received from patrolling phones",
@@ -130,6 +160,7 @@ impl Default for Metrics {
             last_seq,
             live_positions,
             live_events_sent,
+            connections,
         }
     }
 }

@@ -73,7 +73,8 @@ impl Balancer {
             request_timeout: std::time::Duration::from_secs(300),
         };
         tokio::spawn(async move {
-            fieldgrid_server::http::serve(listener, router, limits, async move {
+            let metrics = Default::default();
+            fieldgrid_server::http::serve(listener, router, limits, metrics, async move {
                 let _ = rx.await;
             })
             .await

@@ -177,9 +177,10 @@ async fn serve(
     let addr = listener.local_addr().unwrap();
     let (tx, rx) = oneshot::channel::<()>();
     let live = state.live.clone();
+    let connections = state.metrics.connections.clone();
     let router = app(state);
     let task = tokio::spawn(async move {
-        fieldgrid_server::http::serve(listener, router, limits, async move {
+        fieldgrid_server::http::serve(listener, router, limits, connections, async move {
             let _ = rx.await;
             live.close();
         })
