@@ -106,6 +106,26 @@ impl TestServer {
         }
     }
 
+    /// The server's `/metrics`, asked from this machine: each sample (its name with
+    /// its labels, as the text format writes them) and its value.
+    pub async fn metrics(&self) -> std::collections::HashMap<String, f64> {
+        let text = crate::web::client()
+            .get(format!("{}/metrics", self.url))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        text.lines()
+            .filter(|l| !l.starts_with('#'))
+            .filter_map(|l| {
+                let (sample, value) = l.rsplit_once(' ')?;
+                Some((sample.to_owned(), value.parse().ok()?))
+            })
+            .collect()
+    }
+
     /// An HTTP PUT to the admin API, returning the status.
     pub async fn admin_put(&self, path: &str, body: serde_json::Value) -> reqwest::StatusCode {
         self.admin_call(reqwest::Method::PUT, path, body).await

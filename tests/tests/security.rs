@@ -1303,37 +1303,17 @@ async fn idle_connections_make_room_at_the_cap() {
     let newest = tokio::time::timeout(Duration::from_millis(300), kept[3].read(&mut buf)).await;
     assert!(newest.is_err(), "the newest idle connection was closed too");
     // What the cap did is counted for the operator.
-    let metrics = metric_values(&server).await;
+    let metrics = server.metrics().await;
     assert!(
-        metrics["fieldgrid_http_connections_idle_closed_total"] >= 1,
+        metrics["fieldgrid_http_connections_idle_closed_total"] >= 1.0,
         "{metrics:?}"
     );
-    assert_eq!(metrics["fieldgrid_http_connections_turned_away_total"], 0);
+    assert_eq!(metrics["fieldgrid_http_connections_turned_away_total"], 0.0);
     assert!(
-        metrics["fieldgrid_http_connections_open"] <= 4,
+        metrics["fieldgrid_http_connections_open"] <= 4.0,
         "{metrics:?}"
     );
     server.stop().await;
-}
-
-/// The server's `/metrics` (asked from this machine): each metric without labels
-/// and its value.
-async fn metric_values(server: &TestServer) -> std::collections::HashMap<String, u64> {
-    let text = client()
-        .get(format!("{}/metrics", server.url))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    text.lines()
-        .filter(|l| !l.starts_with('#') && !l.contains('{'))
-        .filter_map(|l| {
-            let (name, value) = l.split_once(' ')?;
-            Some((name.to_owned(), value.trim().parse::<f64>().ok()? as u64))
-        })
-        .collect()
 }
 
 /// Oversized bodies, slow headers and too many connections.
@@ -1449,9 +1429,9 @@ async fn oversized_slow_and_flooding_requests_are_cut() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
-    let metrics = metric_values(&server).await;
+    let metrics = server.metrics().await;
     assert!(
-        metrics["fieldgrid_http_connections_turned_away_total"] >= 1,
+        metrics["fieldgrid_http_connections_turned_away_total"] >= 1.0,
         "{metrics:?}"
     );
     server.stop().await;

@@ -104,21 +104,11 @@ async fn metrics_count_requests_sync_bytes_and_devices() {
         .create(&Household::new(&g, "东湖村2号", "周海涛"))
         .unwrap();
     a.sync().await.unwrap();
-    let text = reqwest::get(format!("{}/metrics", server.url))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let value = |prefix: &str| -> f64 {
-        text.lines()
-            .find(|l| l.starts_with(prefix))
-            .unwrap_or_else(|| panic!("no {prefix} in\n{text}"))
-            .rsplit(' ')
-            .next()
-            .unwrap()
-            .parse()
-            .unwrap()
+    let metrics = server.metrics().await;
+    let value = |sample: &str| -> f64 {
+        *metrics
+            .get(sample)
+            .unwrap_or_else(|| panic!("no {sample} in {metrics:?}"))
     };
     assert!(value("fieldgrid_http_requests_total{route=\"/v1/sync\",status=\"200\"}") >= 1.0);
     assert!(value("fieldgrid_http_request_duration_seconds_count{route=\"/v1/sync\"}") >= 1.0);
