@@ -72,12 +72,12 @@ pub mod time;
 pub use automerge::ChangeHash;
 pub use documents::{
     ChangeAuthor, DocumentInfo, FieldChange, FieldConflict, MergeOutcome, change_authors,
-    merge_document, read_record,
+    change_record, merge_document, new_record, read_record,
 };
 pub use error::{Error, Result};
 pub use index::{SearchFilter, SearchHit};
 pub use kind::{ReferenceData, ReferenceKind};
-pub use store::{FieldStore, StoreSettings};
+pub use store::{FieldStore, Followed, StoreSettings};
 
 /// The newest database schema version this build reads and writes.
 pub const SCHEMA_VERSION: i64 = schema::LATEST;

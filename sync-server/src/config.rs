@@ -245,6 +245,7 @@ impl Config {
                 registrations_per_hour: self.registrations_per_hour,
                 metrics_token: self.metrics_token.clone(),
                 public_url: self.public_url.clone(),
+                read_model_dir: Some(self.data_dir.join("read-model")),
             },
         ))
     }

@@ -85,6 +85,10 @@ pub struct Settings {
     /// The address residents reach the server at, printed in the door plates'
     /// QR codes (else the address the administrator's browser used).
     pub public_url: Option<String>,
+    /// Where this instance keeps the pages' read model across restarts (each
+    /// instance its own folder); `None`: a temporary folder, rebuilt on every
+    /// start.
+    pub read_model_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for Settings {
@@ -98,6 +102,7 @@ impl Default for Settings {
             registrations_per_hour: 500,
             metrics_token: None,
             public_url: None,
+            read_model_dir: None,
         }
     }
 }

@@ -9,12 +9,14 @@ pub(crate) mod merge;
 pub(crate) mod read;
 pub(crate) mod storage;
 pub(crate) mod tree;
+pub(crate) mod write;
 
 use automerge::ChangeHash;
 use serde::Serialize;
 
 pub use history::{FieldChange, FieldConflict, change_authors};
 pub use merge::{ChangeAuthor, MergeOutcome, merge_document, read_record};
+pub use write::{change_record, new_record};
 
 use crate::error::{Error, Result};
 use crate::records::RecordKind;

@@ -18,6 +18,7 @@
 //! | `incidents.rs` | incident steps, the catalogue, the work queue |
 //! | `knowledge.rs` | the knowledge base: downloads applied whole, search, browsing, guidance, grid tasks |
 //! | `sync.rs` | the sync bookkeeping the client drives |
+//! | `follow.rs` | a store kept as a server's read model: pages of its sequence, the position followed |
 //!
 //! The domain folders (`household/`, `patrol/`...) hold the rules these methods
 //! apply and the types they take and return; the `index` module holds the query
@@ -25,6 +26,7 @@
 
 mod assessment;
 mod door_plates;
+pub(crate) mod follow;
 mod forms;
 mod household_lists;
 mod households;
@@ -38,6 +40,8 @@ mod pull;
 mod records;
 pub(crate) mod sync;
 mod visits;
+
+pub use follow::Followed;
 
 #[cfg(test)]
 mod tests;

@@ -2,17 +2,16 @@
 //! exchange with other devices. Every write stores the document and projects it
 //! into the index in one transaction.
 
-use automerge::transaction::CommitOptions;
 use automerge::{AutoCommit, ChangeHash};
 use rusqlite::Connection;
-use serde_json::Value;
 
 use super::FieldStore;
 use crate::documents::storage::{self, Loaded};
+use crate::documents::write::{self, Author};
 use crate::documents::{
-    DocumentInfo, FieldChange, FieldConflict, actor, any, check_id, history, merge, tree,
+    DocumentInfo, FieldChange, FieldConflict, any, check_id, history, merge, tree,
 };
-use crate::error::{Error, Result, mask_values};
+use crate::error::{Error, Result};
 use crate::forms::CompiledForm;
 use crate::index::{self, Checked};
 use crate::records::{Record, RecordKind};
@@ -180,11 +179,7 @@ impl FieldStore {
     }
 
     fn author(&self) -> Result<Author> {
-        let user = self.signed_in_user()?;
-        Ok(Author {
-            actor: actor::actor_for(self.raw_device_id(), &user),
-            user,
-        })
+        Ok(Author::new(self.raw_device_id(), &self.signed_in_user()?))
     }
 }
 
@@ -275,28 +270,6 @@ impl RecordTx<'_> {
     }
 }
 
-/// Who writes: the user and the actor id of this device and user.
-struct Author {
-    user: String,
-    actor: automerge::ActorId,
-}
-
-fn commit(doc: &mut AutoCommit, author: &Author, at: i64) -> Option<ChangeHash> {
-    doc.commit_with(
-        CommitOptions::default()
-            .with_message(actor::commit_message(&author.user))
-            .with_time(at),
-    )
-}
-
-fn to_json<R: Record>(record: &R, id: &str) -> Result<Value> {
-    serde_json::to_value(record).map_err(|e| Error::InvalidDocument {
-        id: id.to_owned(),
-        kind: R::KIND,
-        reason: mask_values(&e.to_string()),
-    })
-}
-
 /// Loads a record, applies `edit`, re-writes the given `settle` paths where they
 /// hold a conflict, and stores the fields that changed as one change, with its
 /// index rows (`checked` may give its problem count against the form in force).
@@ -314,17 +287,11 @@ fn update_in<'f, R: Record, T>(
     let Loaded { row, mut doc, .. } = storage::load_kind(conn, id, R::KIND)?;
     doc.set_actor(author.actor.clone());
     let heads_before = doc.get_heads();
-    let mut record: R = any::hydrate(&doc, id)?;
-    // Diff against what this app version understands, so that fields written by a
-    // newer version (unknown here) are left alone, not deleted.
-    let old = to_json::<R>(&record, id)?;
-    let out = edit(&mut record)?;
-    let new = to_json::<R>(&record, id)?;
-    tree::write_diff(&mut doc, &old, &new)?;
+    let (record, out, new) = write::edit_in(&mut doc, id, edit)?;
     for path in settle {
         tree::settle(&mut doc, &new, path)?;
     }
-    let changed = commit(&mut doc, author, at).is_some();
+    let changed = write::commit(&mut doc, author, at).is_some();
     if changed {
         let (row, stored) = storage::persist(
             conn,
@@ -352,13 +319,7 @@ fn create_in<R: Record>(
     if storage::load(conn, id)?.is_some() {
         return Err(Error::AlreadyExists { id: id.to_owned() });
     }
-    let mut doc = AutoCommit::new().with_actor(author.actor.clone());
-    tree::write_diff(
-        &mut doc,
-        &Value::Object(Default::default()),
-        &to_json(record, id)?,
-    )?;
-    commit(&mut doc, author, at);
+    let mut doc = write::create(author, id, record, at)?;
     let (row, stored) = storage::persist(conn, id, None, R::KIND, &mut doc, &[], None, at)?;
     index::project(conn, row, &stored, checked)
 }

@@ -312,7 +312,7 @@ pub async fn take(
         address: case.address.filter(|a| !a.trim().is_empty()),
         ticket,
     };
-    let written = write(state, &replica, &caller, &id, incident).await;
+    let written = write(state, &caller, &id, incident).await;
     if let Err(e) = written {
         if let Some(reference) = &claimed_ticket {
             state.storage.drop_intake_ref(reference).await?;
@@ -351,16 +351,17 @@ fn intake_caller(tree: &Arc<OrgTree>, who: &str, device: &str) -> Caller {
     }
 }
 
+/// Writes the new incident off to the side as `caller` and pushes it through the
+/// one push path: the read model sees it only once storage accepted it.
 async fn write(
     state: &AppState,
-    replica: &replica::Replica,
     caller: &Caller,
     id: &str,
     incident: Incident,
 ) -> Result<(), ServiceError> {
-    let changes = replica
-        .incident_create_changes(&caller.staff, id, incident)
-        .await?;
+    let (i, device, who) = (id.to_owned(), caller.device.clone(), caller.staff.clone());
+    let changes =
+        blocking(move || fieldgrid_core::new_record(&i, &incident, &device, &who, now())).await?;
     super::records::push_incident(state, caller, "intake", id, changes).await
 }
 

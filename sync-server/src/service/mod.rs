@@ -113,7 +113,9 @@ impl From<replica::ReplicaError> for ServiceError {
         match e {
             replica::ReplicaError::Storage(s) => ServiceError::Storage(s),
             replica::ReplicaError::Core(c) => ServiceError::Core(c),
-            replica::ReplicaError::Conflict => ServiceError::Busy,
+            e @ replica::ReplicaError::Io { .. } => {
+                ServiceError::Storage(StorageError::Other(e.to_string()))
+            }
         }
     }
 }

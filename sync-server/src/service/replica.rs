@@ -1,28 +1,73 @@
-//! The pages' read model: a `FieldStore` (the same store a phone keeps) fed from
-//! the server's documents and change sequence, so the pages get the core's lists,
-//! queues, statistics, form checks and field history. It is a cache: each server
-//! instance builds its own from the shared storage, in a temporary directory, and
-//! catches up before every page. Actions taken on a page (dispatching an
-//! incident...) are written here as the supervisor and pushed through the same
-//! path as a phone's changes, so they reach the phones on their next sync.
+//! The pages' read model: a `FieldStore` (the same store a phone keeps) that
+//! follows the server's documents and change sequence, so the pages get the
+//! core's lists, queues, statistics, form checks and field history.
+//!
+//! - **Never ahead of storage.** Nothing is written into it but what storage
+//!   holds: a page's step or an intake is built off to the side
+//!   (`fieldgrid_core::change_record`), pushed through the one push path, and
+//!   reaches the read model only by the change sequence, after storage accepted
+//!   it, exactly like a phone's change. A refused change leaves no trace.
+//! - **Kept across restarts.** Each instance keeps its own in its data folder
+//!   (`read-model/`) and notes in it how far it has followed the sequence and of
+//!   which database; on a start it goes on from there, and starts again only for
+//!   another database.
+//! - **Readers never wait for readers.** Pages read through a set of read-only
+//!   handles on the file (SQLite's WAL lets them read while the follower
+//!   writes); one handle follows. A page view first asks storage how far the
+//!   sequence goes: when the read model is there already it reads at once,
+//!   otherwise it waits for the one catch-up under way (or starts it), which
+//!   writes a page of changes per transaction and never holds readers out.
 
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use fieldgrid_core::FieldStore;
-use fieldgrid_core::records::{Incident, IncidentTransition};
-use tokio::sync::Mutex;
+use fieldgrid_core::protocol::DocPayload;
 
 use crate::AppState;
 use crate::storage::StorageError;
 
-/// The replica and how far it has followed the change sequence.
+/// Documents or changes applied per transaction while following.
+const PAGE: u32 = 500;
+
+/// The read model of this instance and how far it has followed storage.
 pub struct Replica {
-    store: Arc<FieldStore>,
-    applied: Mutex<(i64, u64)>,
-    _dir: tempfile::TempDir,
+    /// The handle that follows: the only writer.
+    writer: Arc<FieldStore>,
+    /// The handles pages read through, taken in turn.
+    readers: Vec<Arc<FieldStore>>,
+    next: AtomicUsize,
+    /// The database followed (its identity).
+    source: String,
+    /// What the readers can see.
+    seen: std::sync::Mutex<Seen>,
+    /// Held by the one catch-up under way.
+    catch_up: tokio::sync::Mutex<()>,
+    _dir: Option<tempfile::TempDir>,
 }
 
-/// Something the replica could not do.
+/// How far the read model has come: the change sequence and each kind of
+/// reference data.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Seen {
+    position: i64,
+    tree: u64,
+    catalogue: Option<u64>,
+    forms: Option<u64>,
+}
+
+impl Seen {
+    /// Whether a read model at `self` shows everything of `want`.
+    fn covers(&self, want: &Seen) -> bool {
+        self.position >= want.position
+            && self.tree == want.tree
+            && self.catalogue == want.catalogue
+            && self.forms == want.forms
+    }
+}
+
+/// Something the read model could not do.
 #[derive(Debug, thiserror::Error)]
 pub enum ReplicaError {
     /// The storage failed.
@@ -31,172 +76,263 @@ pub enum ReplicaError {
     /// The core refused.
     #[error(transparent)]
     Core(#[from] fieldgrid_core::Error),
-    /// A concurrent save won; try again.
-    #[error("the record changed at the same time; try again")]
-    Conflict,
+    /// Its folder could not be prepared.
+    #[error("the read model's folder {path}: {source}")]
+    Io {
+        /// The folder.
+        path: PathBuf,
+        /// What failed.
+        source: std::io::Error,
+    },
 }
 
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
     tokio::task::spawn_blocking(f)
         .await
-        .expect("replica task panicked")
+        .expect("read model task panicked")
+}
+
+/// How many read handles: enough that page views on every core never share one.
+fn reader_count() -> usize {
+    std::thread::available_parallelism()
+        .map_or(2, |n| n.get() * 2)
+        .clamp(2, 8)
 }
 
 impl Replica {
-    /// A new, empty replica in a temporary directory.
-    pub fn new() -> Result<Replica, ReplicaError> {
-        let dir = tempfile::Builder::new()
-            .prefix("fieldgrid-web-")
-            .tempdir()
-            .map_err(|e| fieldgrid_core::Error::Io {
-                path: std::env::temp_dir(),
-                source: e,
-            })?;
-        let store = FieldStore::open(dir.path().join("replica.sqlite"))?;
+    /// Opens the read model in `dir` (made if missing), following the database
+    /// `source`; with no `dir`, an empty one in a temporary folder. A read model
+    /// of another database is removed and started again.
+    pub fn open(dir: Option<&Path>, source: &str) -> Result<Replica, ReplicaError> {
+        let io = |path: &Path| {
+            let path = path.to_owned();
+            move |source| ReplicaError::Io { path, source }
+        };
+        let (temp, dir) = match dir {
+            Some(d) => (None, d.to_owned()),
+            None => {
+                let t = tempfile::Builder::new()
+                    .prefix("fieldgrid-web-")
+                    .tempdir()
+                    .map_err(io(&std::env::temp_dir()))?;
+                let d = t.path().to_owned();
+                (Some(t), d)
+            }
+        };
+        std::fs::create_dir_all(&dir).map_err(io(&dir))?;
+        let file = dir.join("replica.sqlite");
+        let mut writer = FieldStore::open(&file)?;
+        if let Some(followed) = writer.followed()?
+            && followed.source != source
+        {
+            tracing::info!(
+                dir = %dir.display(),
+                "the read model followed another database; starting it again"
+            );
+            drop(writer);
+            std::fs::remove_dir_all(&dir).map_err(io(&dir))?;
+            std::fs::create_dir_all(&dir).map_err(io(&dir))?;
+            writer = FieldStore::open(&file)?;
+        }
+        let readers = (0..reader_count())
+            .map(|_| FieldStore::open(&file).map(Arc::new))
+            .collect::<Result<Vec<_>, _>>()?;
+        let seen = Seen {
+            position: writer.followed()?.map_or(0, |f| f.position),
+            tree: writer.org_tree_version()?.unwrap_or(0),
+            catalogue: writer.catalogue()?.map(|c| c.version),
+            forms: writer.form_pack_version()?,
+        };
+        if seen.position > 0 {
+            tracing::info!(position = seen.position, "read model kept from before");
+        }
         Ok(Replica {
-            store: Arc::new(store),
-            applied: Mutex::new((0, 0)),
-            _dir: dir,
+            writer: Arc::new(writer),
+            readers,
+            next: AtomicUsize::new(0),
+            source: source.to_owned(),
+            seen: std::sync::Mutex::new(seen),
+            catch_up: tokio::sync::Mutex::new(()),
+            _dir: temp,
         })
     }
 
-    /// The store, caught up with everything the storage holds.
+    fn seen(&self) -> Seen {
+        *self.seen.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn set_seen(&self, seen: Seen) {
+        *self.seen.lock().unwrap_or_else(|p| p.into_inner()) = seen;
+    }
+
+    /// A read handle, in turn.
+    fn reader(&self) -> Arc<FieldStore> {
+        let i = self.next.fetch_add(1, Ordering::Relaxed) % self.readers.len();
+        self.readers[i].clone()
+    }
+
+    /// How far the read model has followed the change sequence.
+    pub fn position(&self) -> i64 {
+        self.seen().position
+    }
+
+    /// A read handle on the read model, once it holds everything storage held
+    /// when this was asked.
     pub async fn current(&self, state: &AppState) -> Result<Arc<FieldStore>, ReplicaError> {
-        let mut applied = self.applied.lock().await;
+        let want = wanted(state).await?;
+        if self.seen().covers(&want) {
+            return Ok(self.reader());
+        }
+        let _one = self.catch_up.lock().await;
+        if !self.seen().covers(&want) {
+            self.follow(state, want).await?;
+        }
+        Ok(self.reader())
+    }
+
+    /// Brings the read model up to `want` at least: reference data first, then
+    /// the documents (all of them into an empty one) or the changes since.
+    async fn follow(&self, state: &AppState, want: Seen) -> Result<(), ReplicaError> {
+        let mut seen = self.seen();
+        let store = self.writer.clone();
         let tree = state.org_tree().await?;
-        let last = state.storage.last_seq().await?;
-        let store = self.store.clone();
-        if tree.version > applied.1 {
-            let t = tree.clone();
-            let s = store.clone();
+        if tree.version != seen.tree {
+            let (s, t) = (store.clone(), tree.clone());
             blocking(move || s.import_org_tree(&t)).await?;
+            seen.tree = tree.version;
+            self.set_seen(seen);
         }
-        // The catalogue and the form pack, each when a newer one was published
-        // (whether or not the org tree changed with it).
         let catalogue = state.catalogue().await?;
-        if store.catalogue()?.map(|c| c.version) != Some(catalogue.version) {
-            let s = store.clone();
-            blocking(move || s.import_catalogue(&catalogue)).await?;
+        if seen.catalogue != Some(catalogue.version) {
+            let (s, c) = (store.clone(), catalogue.clone());
+            blocking(move || s.import_catalogue(&c)).await?;
         }
+        seen.catalogue = Some(catalogue.version);
         let forms = fieldgrid_core::ReferenceKind::FormPack.as_str();
-        let published = state
-            .storage
-            .reference_versions()
-            .await?
-            .into_iter()
-            .find(|(what, _)| what == forms)
-            .map(|(_, v)| v);
-        if published.is_some()
-            && published != store.form_pack_version()?
-            && let Some((_, body)) = state.storage.reference(forms).await?
-            && let Ok(pack) = serde_json::from_str(&body)
+        if want.forms.is_some()
+            && want.forms != seen.forms
+            && let Some((version, body)) = state.storage.reference(forms).await?
         {
-            let s = store.clone();
-            blocking(move || s.import_form_pack(&pack)).await?;
+            match serde_json::from_str(&body) {
+                Ok(pack) => {
+                    let s = store.clone();
+                    blocking(move || s.import_form_pack(&pack)).await?;
+                }
+                Err(e) => tracing::warn!(version, "the published form pack is unreadable: {e}"),
+            }
+            seen.forms = Some(version);
         }
+        self.set_seen(seen);
         let grids: Vec<String> = tree.grids.iter().map(|g| g.code.clone()).collect();
-        if applied.0 == 0 && last > 0 {
-            // First fill: every document, then the sequence from where it stood.
-            let mut after = String::new();
+        let last = state.storage.last_seq().await?.max(want.position);
+        if seen.position == 0 && last > 0 {
+            // An empty read model: every document, then the sequence from where it
+            // stood before the first page was read.
+            let started = std::time::Instant::now();
+            let (mut after, mut count) = (String::new(), 0usize);
             loop {
-                let page = state.storage.documents_page(&grids, &after, 500).await?;
+                let page = state.storage.documents_page(&grids, &after, PAGE).await?;
                 let Some(end) = page.last().map(|d| d.doc_id.clone()) else {
                     break;
                 };
-                let s = store.clone();
-                blocking(move || -> Result<(), fieldgrid_core::Error> {
-                    for d in page {
-                        s.apply_changes(d.kind, &d.doc_id, &d.data)?;
-                    }
-                    Ok(())
-                })
-                .await?;
+                count += page.len();
+                let docs: Vec<DocPayload> = page
+                    .into_iter()
+                    .map(|d| DocPayload {
+                        id: d.doc_id,
+                        kind: d.kind,
+                        data: d.data,
+                    })
+                    .collect();
+                self.apply(docs, 0).await?;
                 after = end;
             }
+            self.apply(Vec::new(), last).await?;
+            tracing::info!(
+                documents = count,
+                position = last,
+                ms = started.elapsed().as_millis() as u64,
+                "read model filled"
+            );
         } else {
-            loop {
+            let mut from = seen.position;
+            while from < last {
                 let rows = state
                     .storage
-                    .changes_after(applied.0, last, &grids, "", 1000)
+                    .changes_after(from, last, &grids, "", PAGE)
                     .await?;
-                if rows.is_empty() {
+                let Some(end) = rows.last().map(|r| r.seq) else {
                     break;
-                }
-                applied.0 = rows.last().map_or(last, |r| r.seq);
-                let s = store.clone();
-                blocking(move || -> Result<(), fieldgrid_core::Error> {
-                    for r in rows {
-                        s.apply_changes(r.kind, &r.doc_id, &r.bytes)?;
-                    }
-                    Ok(())
-                })
-                .await?;
+                };
+                let docs: Vec<DocPayload> = rows
+                    .into_iter()
+                    .map(|r| DocPayload {
+                        id: r.doc_id,
+                        kind: r.kind,
+                        data: r.bytes,
+                    })
+                    .collect();
+                self.apply(docs, end).await?;
+                from = end;
             }
+            // Nothing of ours past `from` up to `last` (other grids' changes).
+            self.apply(Vec::new(), last).await?;
         }
-        *applied = (last, tree.version);
-        Ok(store)
+        Ok(())
     }
 
-    /// This replica's device id: the pages' changes are written with it.
+    /// Applies one page and notes `position` with it; readers see it from then on.
+    async fn apply(&self, docs: Vec<DocPayload>, position: i64) -> Result<(), ReplicaError> {
+        let (s, source) = (self.writer.clone(), self.source.clone());
+        blocking(move || s.apply_followed(&source, &docs, position)).await?;
+        let mut seen = self.seen();
+        seen.position = seen.position.max(position);
+        self.set_seen(seen);
+        Ok(())
+    }
+
+    /// This read model's device id: the pages' changes are written with it.
     pub fn device_id(&self) -> String {
-        self.store.device_id()
-    }
-
-    /// Appends `transition` to incident `id` in the replica as `staff` and returns
-    /// the new changes, for the caller to push like a phone's. One writer at a time:
-    /// the store's signed-in user is the author.
-    pub(crate) async fn incident_step_changes(
-        &self,
-        staff: &str,
-        id: &str,
-        transition: IncidentTransition,
-    ) -> Result<Vec<u8>, ReplicaError> {
-        let _writer = self.applied.lock().await;
-        let (s, id, who) = (self.store.clone(), id.to_owned(), staff.to_owned());
-        Ok(blocking(move || -> Result<Vec<u8>, fieldgrid_core::Error> {
-            let before = s.heads(&id)?;
-            s.sign_in(&who);
-            let result = s.update::<Incident>(&id, |i| i.transitions.push(transition));
-            s.sign_out();
-            result?;
-            s.changes_since(&id, &before)
-        })
-        .await?)
+        self.writer.device_id()
     }
 }
 
-impl Replica {
-    /// Creates incident `id` in the replica as `staff` and returns its changes,
-    /// for the caller to push like a phone's report.
-    pub(crate) async fn incident_create_changes(
-        &self,
-        staff: &str,
-        id: &str,
-        incident: Incident,
-    ) -> Result<Vec<u8>, ReplicaError> {
-        let _writer = self.applied.lock().await;
-        let (s, id, who) = (self.store.clone(), id.to_owned(), staff.to_owned());
-        Ok(blocking(move || -> Result<Vec<u8>, fieldgrid_core::Error> {
-            s.sign_in(&who);
-            let result = s.create_with_id(&id, &incident);
-            s.sign_out();
-            result?;
-            s.changes_since(&id, &[])
-        })
-        .await?)
-    }
+/// What storage holds now: the end of the change sequence and the versions of
+/// the reference data the read model keeps.
+async fn wanted(state: &AppState) -> Result<Seen, ReplicaError> {
+    // Each of these compares versions only, and reads a body when one changed.
+    let tree = state.org_tree().await?.version;
+    let catalogue = Some(state.catalogue().await?.version);
+    let forms = fieldgrid_core::ReferenceKind::FormPack.as_str();
+    let forms = state
+        .storage
+        .reference_versions()
+        .await?
+        .into_iter()
+        .find(|(what, _)| what == forms)
+        .map(|(_, v)| v);
+    Ok(Seen {
+        position: state.storage.last_seq().await?,
+        tree,
+        catalogue,
+        forms,
+    })
 }
 
-/// The replica of this instance, built on first use.
+/// The read model of this instance, opened on first use.
 pub async fn get(state: &AppState) -> Result<Arc<Replica>, ReplicaError> {
     Ok(state
         .replica
-        .get_or_try_init(|| async { Replica::new().map(Arc::new) })
+        .get_or_try_init(|| async {
+            let source = state.storage.identity().await?;
+            let dir = state.settings.read_model_dir.clone();
+            blocking(move || Replica::open(dir.as_deref(), &source).map(Arc::new)).await
+        })
         .await?
         .clone())
 }
 
-/// The replica's store, caught up now.
+/// A read handle on the read model, caught up with storage now.
 pub async fn store(state: &AppState) -> Result<Arc<FieldStore>, ReplicaError> {
     get(state).await?.current(state).await
 }

@@ -38,6 +38,7 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
     step!(9, "009_live_positions.sql"),
     step!(10, "010_patrol_briefs.sql"),
     step!(11, "011_knowledge.sql"),
+    step!(12, "012_identity.sql"),
 ];
 
 /// The steps a database at `version` still needs, or [`StorageError::TooNew`]

@@ -400,6 +400,9 @@ pub trait DocumentStore: Send + Sync {
     ) -> StorageResult<Vec<DocRow>>;
     /// The last sequence number (0 when empty).
     async fn last_seq(&self) -> StorageResult<i64>;
+    /// The database's identity, made once when it was created: what follows its
+    /// sequence elsewhere (a read model) can tell it from another database.
+    async fn identity(&self) -> StorageResult<String>;
 }
 
 /// GPS track chunks and the patrols they make up.

@@ -495,6 +495,15 @@ impl DocumentStore for PostgresStorage {
             .await?
             .get(0))
     }
+
+    async fn identity(&self) -> StorageResult<String> {
+        Ok(self
+            .client()
+            .await?
+            .query_one("SELECT value FROM storage_identity WHERE id = 1", &[])
+            .await?
+            .get(0))
+    }
 }
 
 #[async_trait]

@@ -538,6 +538,17 @@ impl DocumentStore for SqliteStorage {
         })
         .await
     }
+
+    async fn identity(&self) -> StorageResult<String> {
+        self.read(|c| {
+            Ok(
+                c.query_row("SELECT value FROM storage_identity WHERE id = 1", [], |r| {
+                    r.get(0)
+                })?,
+            )
+        })
+        .await
+    }
 }
 
 #[async_trait]
