@@ -2,7 +2,6 @@
 //! `Router`; `main.rs` adds configuration, logging, the admin CLI and graceful
 //! shutdown around it.
 
-pub mod admin;
 mod api;
 pub mod blobs;
 pub mod catalogue_sheet;
@@ -26,6 +25,8 @@ use fieldgrid_core::org::OrgTree;
 
 pub use api::app;
 pub use config::Config;
+/// The administrator's actions, shared by the HTTP API, the pages and the CLI.
+pub use service::admin;
 
 /// What every request handler shares. Nothing here is state a second instance
 /// would need: storage and blobs are shared backends, the org tree is a cache

@@ -69,17 +69,11 @@ pub(crate) async fn register(
         created_at: now(),
         last_sync_at: None,
     };
-    if state
-        .storage
-        .account_by_token(&account.token_hash)
-        .await?
-        .is_some()
-    {
+    if !crate::service::accounts::register(&state, &account).await? {
         return Err(ApiError::bad_request(
             "this token is already registered; generate a new one",
         ));
     }
-    state.storage.create_account(&account).await?;
     tracing::info!(registration = %id, device = %account.device_id, "registration received");
     Ok((
         StatusCode::CREATED,

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Admin, ApiError};
 use crate::AppState;
-use crate::admin::{self, AdminError};
+use crate::service::admin::{self, AdminError};
 use crate::storage::{DeviceAccount, DeviceStatus};
 
 /// A registration as administrators see it: identity data masked.
@@ -51,7 +51,7 @@ pub(crate) async fn list(
             ));
         }
     };
-    let accounts = state.storage.accounts(status).await?;
+    let accounts = crate::service::accounts::list(&state, status).await?;
     Ok(Json(accounts.into_iter().map(AccountView::from).collect()))
 }
 

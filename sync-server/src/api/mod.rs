@@ -112,7 +112,7 @@ async fn metrics(
     if !(local || with_token) {
         return Ok(StatusCode::NOT_FOUND.into_response());
     }
-    let stats = state.storage.stats().await?;
+    let stats = crate::service::accounts::storage_stats(&state).await?;
     Ok((
         [(
             header::CONTENT_TYPE,
@@ -281,9 +281,7 @@ impl FromRequestParts<AppState> for Token {
             )
         };
         let token = bearer(parts).ok_or_else(unauthenticated)?;
-        let account = state
-            .storage
-            .account_by_token(&token_hash(token))
+        let account = crate::service::accounts::by_token(state, &token_hash(token))
             .await?
             .ok_or_else(unauthenticated)?;
         Ok(Token(account))
@@ -305,9 +303,7 @@ impl FromRequestParts<AppState> for Admin {
             )
         };
         let token = bearer(parts).ok_or_else(denied)?;
-        let name = state
-            .storage
-            .admin_by_token(&token_hash(token))
+        let name = crate::service::accounts::admin_by_token(state, &token_hash(token))
             .await?
             .ok_or_else(denied)?;
         Ok(Admin(name))

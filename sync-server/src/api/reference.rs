@@ -12,9 +12,7 @@ pub(crate) async fn get_reference(
     _device: Device,
     Path(what): Path<String>,
 ) -> Result<Response, ApiError> {
-    let (version, body) = state
-        .storage
-        .reference(&what)
+    let (version, body) = crate::service::pull::reference(&state, &what)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no reference data called {what:?}")))?;
     Ok((

@@ -7,17 +7,12 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use fieldgrid_core::patrol::codec::check_chunk;
-use fieldgrid_core::patrol::export::iso8601;
 use fieldgrid_core::protocol::ErrorCode;
 use serde::Deserialize;
 
 use super::{ApiError, Device, caller_of};
+use crate::AppState;
 use crate::service::tracks::{self, PatrolReview};
-use crate::storage::{ChunkOutcome, TrackChunk};
-use crate::{AppState, now};
-
-/// China Standard Time, for "per day".
-const CST_MS: i64 = 8 * 3_600_000;
 
 /// What the phone measured of its clock so far, sent with each chunk.
 #[derive(Debug, Default, Deserialize)]
@@ -38,27 +33,11 @@ pub(crate) async fn put_chunk(
 ) -> Result<StatusCode, ApiError> {
     let summary = check_chunk(&body).map_err(|e| ApiError::bad_request(e.to_string()))?;
     let caller = caller_of(&state, &account).await?;
-    let log = tracks::own_patrol(&state, &caller, &patrol).await?;
-    let record = TrackChunk {
-        patrol: patrol.clone(),
-        chunk,
-        worker_id: log.worker_id,
-        grid_code: log.grid_code,
-        day: iso8601(summary.first_ms + CST_MS)[..10].to_owned(),
-        first_seq: summary.first_seq,
-        fixes: summary.fixes,
-        first_ms: summary.first_ms,
-        last_ms: summary.last_ms,
-        hash: blake3::hash(&body).to_hex().to_string(),
-        bytes: body.to_vec(),
-        received_at: now(),
-        clock_backwards: clock.clock_backwards,
-        clock_skew_ms: clock.clock_skew_ms.max(0),
-    };
-    match state.storage.put_track_chunk(&record).await? {
-        ChunkOutcome::Stored => Ok(StatusCode::CREATED),
-        ChunkOutcome::AlreadyStored => Ok(StatusCode::OK),
-        ChunkOutcome::Conflict => Err(ApiError::new(
+    let clock = (clock.clock_backwards, clock.clock_skew_ms);
+    match tracks::put_chunk(&state, &caller, &patrol, chunk, summary, &body, clock).await? {
+        tracks::ChunkPut::Stored => Ok(StatusCode::CREATED),
+        tracks::ChunkPut::AlreadyStored => Ok(StatusCode::OK),
+        tracks::ChunkPut::Differs => Err(ApiError::new(
             StatusCode::CONFLICT,
             ErrorCode::BadRequest,
             format!("chunk {chunk} of patrol {patrol} is stored already with other content"),
@@ -84,11 +63,7 @@ pub(crate) async fn worker_day(
     Path((worker, day)): Path<(String, String)>,
 ) -> Result<Json<Vec<PatrolReview>>, ApiError> {
     let caller = caller_of(&state, &account).await?;
-    let mut out = Vec::new();
-    for patrol in state.storage.worker_day_patrols(&worker, &day).await? {
-        if let Ok(r) = tracks::review(&state, &caller, &patrol).await {
-            out.push(r);
-        }
-    }
-    Ok(Json(out))
+    Ok(Json(
+        tracks::worker_day(&state, &caller, &worker, &day).await?,
+    ))
 }

@@ -443,3 +443,28 @@ pub async fn create_hotline_key(state: &AppState, name: &str) -> Result<String, 
     state.storage.create_intake_key(name, &hash, now()).await?;
     Ok(token)
 }
+
+/// Why a photo a resident sent was not kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PhotoRefused {
+    /// Not a picture the photo pipeline can read.
+    Unreadable,
+    /// The blob store failed.
+    NotStored,
+}
+
+/// Makes a resident's photo what phones send (resized, EXIF stripped) and
+/// stores it; answers its hash, to name in the case.
+pub async fn store_photo(state: &AppState, bytes: Vec<u8>) -> Result<String, PhotoRefused> {
+    use fieldgrid_core::media::{PhotoOptions, process};
+    let processed = tokio::task::spawn_blocking(move || process(&bytes, &PhotoOptions::default()))
+        .await
+        .map_err(|_| PhotoRefused::Unreadable)?
+        .map_err(|_| PhotoRefused::Unreadable)?;
+    let hash = blake3::hash(&processed.jpeg).to_hex().to_string();
+    if let Err(e) = state.blobs.put(&hash, &processed.jpeg).await {
+        tracing::error!(error = %e, "public photo not stored");
+        return Err(PhotoRefused::NotStored);
+    }
+    Ok(hash)
+}

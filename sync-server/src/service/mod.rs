@@ -7,16 +7,20 @@
 //! kind, grid, stage or existence of anything outside it.
 
 pub mod accounts;
+pub mod admin;
 pub mod assessment;
 pub mod intake;
 pub mod jobs;
 pub mod knowledge;
 pub mod live;
 pub mod news;
+pub mod pull;
 pub mod push;
 pub mod records;
 pub mod replica;
 pub mod reports;
+pub mod residents;
+pub mod sessions;
 pub mod throttle;
 pub mod tracks;
 pub mod uploads;
@@ -53,6 +57,12 @@ impl Caller {
             scope: tree.scope_of(staff),
             tree,
         })
+    }
+
+    /// `staff` signed in to this instance's pages: they write as the pages' device.
+    pub async fn on_pages(state: &AppState, staff: &str) -> Result<Caller, ServiceError> {
+        let device = replica::get(state).await?.device_id();
+        Caller::new(state, staff, &device).await
     }
 
     /// Whether records of `grid` are in the caller's area.

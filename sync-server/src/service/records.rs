@@ -129,6 +129,78 @@ pub(crate) async fn push_incident(
     }
 }
 
+/// The incident queue (see `FieldStore::incident_queue`; with `include_done`, the
+/// finished cases too), kept to the caller's area.
+pub async fn queue(
+    state: &AppState,
+    caller: &Caller,
+    include_done: bool,
+) -> Result<Vec<fieldgrid_core::incident::QueueItem>, ServiceError> {
+    let items = query(state, move |store| {
+        store.incident_queue(
+            crate::now(),
+            fieldgrid_core::incident::DayCount::WorkDays,
+            include_done,
+        )
+    })
+    .await?;
+    Ok(items
+        .into_iter()
+        .filter(|i| caller.sees(&i.grid_code))
+        .collect())
+}
+
+/// The open cases in the caller's area, each with its record, read from one
+/// state of the read model.
+pub async fn open_cases(
+    state: &AppState,
+    caller: &Caller,
+) -> Result<Vec<(fieldgrid_core::incident::QueueItem, Incident)>, ServiceError> {
+    let store = replica::store(state).await?;
+    let s = store.clone();
+    let items = blocking(move || {
+        s.incident_queue(
+            crate::now(),
+            fieldgrid_core::incident::DayCount::WorkDays,
+            false,
+        )
+    })
+    .await?;
+    let mut out = Vec::new();
+    for item in items.into_iter().filter(|i| caller.sees(&i.grid_code)) {
+        if let Ok(incident) = get_in::<Incident>(&store, caller, &item.id).await {
+            out.push((item, incident));
+        }
+    }
+    Ok(out)
+}
+
+/// Cases of the caller's area reported within `range` (unix seconds) as the
+/// query rows reports read (see `FieldStore::case_rows`).
+pub async fn case_rows(
+    state: &AppState,
+    caller: &Caller,
+    range: (i64, i64),
+) -> Result<Vec<fieldgrid_core::assessment::CaseRow>, ServiceError> {
+    let c = caller.clone();
+    query(state, move |store| store.case_rows(|g| c.sees(g), range)).await
+}
+
+/// Every incident in the caller's area.
+pub async fn incidents(state: &AppState, caller: &Caller) -> Result<Vec<Incident>, ServiceError> {
+    let c = caller.clone();
+    query(state, move |s| {
+        let mut out = Vec::new();
+        for d in s.documents()? {
+            if d.kind == RecordKind::Incident && c.sees(&d.grid_code) {
+                out.push(s.get::<Incident>(&d.id)?);
+            }
+        }
+        Ok(out)
+    })
+    .await
+}
+
 /// The caller's task list (see `FieldStore::tasks_for`), kept to their area.
 pub async fn tasks(
     state: &AppState,

@@ -170,3 +170,80 @@ pub async fn track(
     let chunks = state.storage.track_chunks(patrol).await?;
     Ok(decode_track(&chunks)?)
 }
+
+/// China Standard Time, for "per day".
+const CST_MS: i64 = 8 * 3_600_000;
+
+/// What became of an uploaded chunk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChunkPut {
+    /// Stored now.
+    Stored,
+    /// The same chunk was stored before (an upload repeated).
+    AlreadyStored,
+    /// A chunk of that number is stored with other content.
+    Differs,
+}
+
+/// Stores chunk `chunk` of `patrol`, the caller's own patrol, after its bytes were
+/// checked (`summary`), with what the phone measured of its clock
+/// (`(times it went backwards, skew in ms)`). Idempotent.
+pub async fn put_chunk(
+    state: &AppState,
+    caller: &Caller,
+    patrol: &str,
+    chunk: u64,
+    summary: fieldgrid_core::patrol::codec::ChunkSummary,
+    body: &[u8],
+    (clock_backwards, clock_skew_ms): (u64, i64),
+) -> Result<ChunkPut, ServiceError> {
+    let log = own_patrol(state, caller, patrol).await?;
+    let record = crate::storage::TrackChunk {
+        patrol: patrol.to_owned(),
+        chunk,
+        worker_id: log.worker_id,
+        grid_code: log.grid_code,
+        day: fieldgrid_core::patrol::export::iso8601(summary.first_ms + CST_MS)[..10].to_owned(),
+        first_seq: summary.first_seq,
+        fixes: summary.fixes,
+        first_ms: summary.first_ms,
+        last_ms: summary.last_ms,
+        hash: blake3::hash(body).to_hex().to_string(),
+        bytes: body.to_vec(),
+        received_at: crate::now(),
+        clock_backwards,
+        clock_skew_ms: clock_skew_ms.max(0),
+    };
+    Ok(match state.storage.put_track_chunk(&record).await? {
+        crate::storage::ChunkOutcome::Stored => ChunkPut::Stored,
+        crate::storage::ChunkOutcome::AlreadyStored => ChunkPut::AlreadyStored,
+        crate::storage::ChunkOutcome::Conflict => ChunkPut::Differs,
+    })
+}
+
+/// `worker`'s patrols of `day` (China time) that lie in the caller's area.
+pub async fn worker_day(
+    state: &AppState,
+    caller: &Caller,
+    worker: &str,
+    day: &str,
+) -> Result<Vec<PatrolReview>, ServiceError> {
+    let mut out = Vec::new();
+    for patrol in state.storage.worker_day_patrols(worker, day).await? {
+        if let Ok(r) = review(state, caller, &patrol).await {
+            out.push(r);
+        }
+    }
+    Ok(out)
+}
+
+/// The patrols with fixes between `from_ms` and `to_ms` and their workers; each
+/// is shown to a caller only through [`review`] or [`review_brief`], which keep
+/// to the caller's area.
+pub async fn patrols_between(
+    state: &AppState,
+    from_ms: i64,
+    to_ms: i64,
+) -> Result<Vec<(String, String)>, ServiceError> {
+    Ok(state.storage.patrols_between(from_ms, to_ms).await?)
+}

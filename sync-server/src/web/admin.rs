@@ -4,17 +4,17 @@
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use fieldgrid_core::household::{HouseholdQuery, plate_link};
+use fieldgrid_core::household::plate_link;
 use serde::Deserialize;
 
 use super::auth::{CsrfForm, SignedIn};
 use maud::{Markup, PreEscaped, html};
 
+use super::PageError;
 use super::page::{Head, csrf_field, layout, table, time};
-use super::{PageError, replica_store};
 use crate::AppState;
-use crate::admin::mask;
-use crate::service::accounts;
+use crate::service::admin::mask;
+use crate::service::{accounts, residents};
 use crate::storage::DeviceStatus;
 
 fn admin_only(signed: &SignedIn) -> Result<(), PageError> {
@@ -41,9 +41,7 @@ pub async fn page(State(state): State<AppState>, signed: SignedIn) -> Result<Mar
         .map(|s| (s.id.as_str(), format!("{}（{}）", s.name, s.id)))
         .collect();
     let staff_options: Vec<(&str, &str)> = staff.iter().map(|(id, l)| (*id, l.as_str())).collect();
-    let pending: Vec<Vec<Markup>> = state
-        .storage
-        .accounts(Some(DeviceStatus::Pending))
+    let pending: Vec<Vec<Markup>> = accounts::list(&state, Some(DeviceStatus::Pending))
         .await?
         .into_iter()
         .map(|a| {
@@ -69,9 +67,7 @@ pub async fn page(State(state): State<AppState>, signed: SignedIn) -> Result<Mar
             ]
         })
         .collect();
-    let devices: Vec<Vec<Markup>> = state
-        .storage
-        .accounts(Some(DeviceStatus::Approved))
+    let devices: Vec<Vec<Markup>> = accounts::list(&state, Some(DeviceStatus::Approved))
         .await?
         .into_iter()
         .filter(|a| {
@@ -126,7 +122,7 @@ pub struct RejectForm {
 #[derive(Deserialize)]
 pub struct RevokeForm {}
 
-fn done(result: Result<(), crate::admin::AdminError>) -> Response {
+fn done(result: Result<(), crate::service::admin::AdminError>) -> Response {
     match result {
         Ok(()) => Redirect::to("/ui/admin").into_response(),
         Err(e) => PageError::bad(e.to_string()).into_response(),
@@ -145,7 +141,9 @@ pub async fn approve(
         return Err(PageError::not_found());
     }
     tracing::info!(registration = %id, admin = %signed.user.username, "approved from the web");
-    Ok(done(crate::admin::approve(&state, &id, &f.staff_id).await))
+    Ok(done(
+        crate::service::admin::approve(&state, &id, &f.staff_id).await,
+    ))
 }
 
 /// `POST /ui/admin/registrations/{id}/reject`.
@@ -155,7 +153,9 @@ pub async fn reject(
     CsrfForm { signed, form: f }: CsrfForm<RejectForm>,
 ) -> Result<Response, PageError> {
     admin_only(&signed)?;
-    Ok(done(crate::admin::reject(&state, &id, &f.reason).await))
+    Ok(done(
+        crate::service::admin::reject(&state, &id, &f.reason).await,
+    ))
 }
 
 /// `POST /ui/admin/devices/{id}/revoke`.
@@ -166,14 +166,8 @@ pub async fn revoke(
 ) -> Result<Response, PageError> {
     admin_only(&signed)?;
     let caller = super::caller(&state, &signed).await?;
-    let account = state.storage.account(&id).await?;
-    if !account
-        .and_then(|a| a.staff_id)
-        .is_some_and(|s| accounts::assignable(&caller, &s))
-    {
-        return Err(PageError::not_found());
-    }
-    Ok(done(crate::admin::revoke(&state, &id).await))
+    accounts::assignable_account(&state, &caller, &id).await?;
+    Ok(done(crate::service::admin::revoke(&state, &id).await))
 }
 
 /// `GET /ui/admin/plates/{village}`: an A4-sized SVG sheet of the village's door
@@ -214,21 +208,7 @@ pub async fn plates(
         .map(|u| u.code.clone())
         .ok_or_else(|| PageError::bad("the org tree has no county"))?;
     let caller = super::caller(&state, &signed).await?;
-    let store = replica_store(&state).await?;
-    let v = village.clone();
-    let houses = tokio::task::spawn_blocking(move || {
-        store.list_households(&HouseholdQuery {
-            village: Some(v),
-            limit: 2000,
-            ..Default::default()
-        })
-    })
-    .await
-    .map_err(|e| PageError::bad(e.to_string()))??;
-    let houses: Vec<_> = houses
-        .into_iter()
-        .filter(|h| h.door_plate.is_some() && caller.sees(&h.grid_code))
-        .collect();
+    let houses = residents::plated_households(&state, &caller, &village).await?;
     let (w, h) = (210.0, 297.0);
     let mut cells = Vec::new();
     for (i, house) in houses.iter().enumerate() {

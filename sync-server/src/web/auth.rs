@@ -16,7 +16,7 @@ use maud::html;
 use super::page::layout_bare;
 use crate::AppState;
 use crate::http::ClientAddr;
-use crate::service::throttle;
+use crate::service::{sessions, throttle};
 use crate::storage::{WebSession, WebUser};
 
 const COOKIE: &str = "fg_session";
@@ -67,9 +67,7 @@ pub async fn create_web_user(
         staff_id: staff_id.to_owned(),
         created_at: crate::now(),
     };
-    state
-        .storage
-        .put_web_user(&user)
+    sessions::put_user(state, &user)
         .await
         .map_err(|e| e.to_string())
 }
@@ -127,16 +125,7 @@ impl FromRequestParts<AppState> for SignedIn {
     ) -> Result<Self, Self::Rejection> {
         let api = parts.uri.path().starts_with("/ui/api/");
         let token = cookie_value(&parts.headers).ok_or(LoginRequired(api))?;
-        let session = state
-            .storage
-            .web_session(&token_hash(&token), crate::now())
-            .await
-            .ok()
-            .flatten()
-            .ok_or(LoginRequired(api))?;
-        let user = state
-            .storage
-            .web_user(&session.username)
+        let (session, user) = sessions::signed_in(state, &token_hash(&token))
             .await
             .ok()
             .flatten()
@@ -274,7 +263,7 @@ pub async fn login(
                 .into_response();
         }
     }
-    let user = state.storage.web_user(&form.username).await.ok().flatten();
+    let user = sessions::user(&state, &form.username).await.ok().flatten();
     // Verify against a dummy hash for unknown names too, so timing does not tell.
     static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     let dummy = DUMMY.get_or_init(|| hash_password("not a password of anyone"));
@@ -302,7 +291,7 @@ pub async fn login(
         csrf: hex::encode(rand::random::<[u8; 16]>()),
         expires_at: crate::now() + SESSION_S,
     };
-    if state.storage.create_web_session(&session).await.is_err() {
+    if sessions::start(&state, &session).await.is_err() {
         return (StatusCode::SERVICE_UNAVAILABLE, "could not start a session").into_response();
     }
     tracing::info!(user = %user.username, role = %user.role, "web login");
@@ -327,10 +316,7 @@ pub async fn logout(
     State(state): State<AppState>,
     CsrfForm { signed, .. }: CsrfForm<Empty>,
 ) -> Response {
-    let _ = state
-        .storage
-        .delete_web_session(&signed.session.id_hash)
-        .await;
+    let _ = sessions::end(&state, &signed.session.id_hash).await;
     let mut response = Redirect::to("/ui/login").into_response();
     let gone = format!(
         "{COOKIE}=; Path=/ui; HttpOnly; SameSite=Strict; Max-Age=0{}",

@@ -2,8 +2,8 @@
 //! by modules with its members, visit timeline and field history.
 
 use axum::extract::{Path, Query, State};
-use fieldgrid_core::household::{FormRecord, HouseholdQuery};
-use fieldgrid_core::records::{FieldValue, Household, RecordKind};
+use fieldgrid_core::household::FormRecord;
+use fieldgrid_core::records::{FieldValue, RecordKind};
 use serde::Deserialize;
 
 use super::auth::{CsrfForm, SignedIn};
@@ -11,9 +11,9 @@ use maud::{Markup, html};
 
 use super::incidents::{is_code, person_name};
 use super::page::{Head, csrf_field, layout, select, table, time};
-use super::{PageError, caller, replica_store};
+use super::{PageError, caller};
 use crate::AppState;
-use crate::service::records;
+use crate::service::residents;
 
 /// List filters (in the URL: nothing personal).
 #[derive(Deserialize, Default)]
@@ -91,13 +91,7 @@ async fn render_list(
     if q.problems.as_deref().is_some_and(|p| p != "1") {
         return Err(PageError::bad("参数 problems 的值无效"));
     }
-    let store = replica_store(state).await?;
     let caller = caller(state, signed).await?;
-    let grids: Vec<String> = match q.grid.as_deref().filter(|g| !g.is_empty()) {
-        Some(g) if caller.sees(g) => vec![g.to_owned()],
-        Some(_) => return Err(PageError::not_found()),
-        None => caller.scope.all.iter().cloned().collect(),
-    };
     let shown_text = text.clone();
     let filters: Vec<(String, String)> = q
         .filter
@@ -106,64 +100,56 @@ async fn render_list(
         .map(|(k, v)| vec![(k.to_owned(), v.to_owned())])
         .unwrap_or_default();
     let with_problems = q.problems.is_some();
-    let (dup_store, dup_grids) = (store.clone(), grids.clone());
-    let duplicates =
-        tokio::task::spawn_blocking(move || dup_store.duplicate_id_numbers(&dup_grids))
-            .await
-            .map_err(|e| PageError::bad(e.to_string()))??;
-    let (rows, total) = tokio::task::spawn_blocking(
-        move || -> Result<(Vec<Vec<Markup>>, u64), fieldgrid_core::Error> {
-            if !text.trim().is_empty() {
-                let found = store.find_residents(&text, &grids, 100)?;
-                let rows = found
-                    .into_iter()
-                    .map(|f| {
-                        let kind = if f.kind == RecordKind::Household { "户" } else { "人员" };
-                        vec![
-                            html! {
-                                @if f.kind == RecordKind::Household {
-                                    a.household-link href={ "/ui/households/" (f.id) } { (f.title) }
-                                } @else { (f.title) }
-                            },
-                            html! { (kind) },
-                            html! { (f.grid_code) },
-                            html! {},
-                            html! {},
-                        ]
-                    })
-                    .collect::<Vec<_>>();
-                let n = rows.len() as u64;
-                return Ok((rows, n));
-            }
-            let query = HouseholdQuery {
-                grids,
-                filters,
-                with_problems,
-                limit: 200,
-                ..Default::default()
-            };
-            let total = store.count_households(&query)?;
-            let rows = store
-                .list_households(&query)?
-                .into_iter()
-                .map(|h| {
-                    vec![
-                        html! { a.household-link href={ "/ui/households/" (h.id) } { (h.head_name) } },
-                        html! { (h.address) },
-                        html! { (h.grid_code) },
-                        html! {
-                            @if h.problems > 0 { span.problem { (h.problems) " 项待完善" } }
-                            @else if h.complete { "完整" }
-                        },
-                        html! { (h.last_visit_at.map(time).unwrap_or_else(|| "未走访".into())) },
-                    ]
-                })
-                .collect();
-            Ok((rows, total))
-        },
+    let list = residents::list(
+        state,
+        &caller,
+        q.grid.as_deref(),
+        &text,
+        filters,
+        with_problems,
     )
-    .await
-    .map_err(|e| PageError::bad(e.to_string()))??;
+    .await?;
+    let duplicates = list.duplicates;
+    let total = list.total;
+    let rows: Vec<Vec<Markup>> = match list.found {
+        Some(found) => found
+            .into_iter()
+            .map(|f| {
+                let kind = if f.kind == RecordKind::Household {
+                    "户"
+                } else {
+                    "人员"
+                };
+                vec![
+                    html! {
+                        @if f.kind == RecordKind::Household {
+                            a.household-link href={ "/ui/households/" (f.id) } { (f.title) }
+                        } @else { (f.title) }
+                    },
+                    html! { (kind) },
+                    html! { (f.grid_code) },
+                    html! {},
+                    html! {},
+                ]
+            })
+            .collect(),
+        None => list
+            .households
+            .into_iter()
+            .map(|h| {
+                vec![
+                    html! { a.household-link href={ "/ui/households/" (h.id) } { (h.head_name) } },
+                    html! { (h.address) },
+                    html! { (h.grid_code) },
+                    html! {
+                        @if h.problems > 0 { span.problem { (h.problems) " 项待完善" } }
+                        @else if h.complete { "完整" }
+                    },
+                    html! { (h.last_visit_at.map(time).unwrap_or_else(|| "未走访".into())) },
+                ]
+            })
+            .collect(),
+    };
     let body = html! {
         h1 { "户籍信息 " small #household-total { (total) " 户" } }
         form.filters method="post" action="/ui/households" {
@@ -225,7 +211,7 @@ fn show(v: &FieldValue, form: &fieldgrid_core::forms::CompiledForm, key: &str) -
             .map(|x| label_of(choices, x))
             .collect::<Vec<_>>()
             .join("、"),
-        (FieldValue::Text(s), Some(FieldType::IdCard)) => crate::admin::mask(s, 4, 2),
+        (FieldValue::Text(s), Some(FieldType::IdCard)) => crate::service::admin::mask(s, 4, 2),
         (FieldValue::Bool(b), _) => {
             if *b {
                 "是".into()
@@ -248,34 +234,14 @@ pub async fn detail(
     signed: SignedIn,
     Path(id): Path<String>,
 ) -> Result<Markup, PageError> {
-    let store = replica_store(&state).await?;
     let caller = caller(&state, &signed).await?;
-    let house: Household = records::get_in(&store, &caller, &id).await?;
-    let members = records::members(&store, &caller, &house).await?;
-    let hid = id.clone();
-    let s = store.clone();
-    let fields: Vec<String> = house.fields.keys().take(400).cloned().collect();
-    let (report, history) =
-        tokio::task::spawn_blocking(move || -> Result<_, fieldgrid_core::Error> {
-            let report = s.form_report(&hid)?;
-            let mut history = Vec::new();
-            for key in fields {
-                for change in s.field_history(&hid, &format!("fields/{key}"))? {
-                    history.push((key.clone(), change));
-                }
-            }
-            history.sort_by_key(|h| std::cmp::Reverse(h.1.time));
-            history.truncate(30);
-            Ok((report, history))
-        })
-        .await
-        .map_err(|e| PageError::bad(e.to_string()))??;
-    let form = {
-        let s = store.clone();
-        tokio::task::spawn_blocking(move || s.form(RecordKind::Household))
-            .await
-            .map_err(|e| PageError::bad(e.to_string()))??
-    };
+    let residents::HouseholdView {
+        house,
+        members,
+        report,
+        history,
+        form,
+    } = residents::household(&state, &caller, &id).await?;
     let values = house.form_values();
     let tree = caller.tree.clone();
     let modules = html! {

@@ -6,7 +6,7 @@
 use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
-use fieldgrid_core::incident::{DayCount, replay};
+use fieldgrid_core::incident::replay;
 use fieldgrid_core::records::{Incident, IncidentTransition};
 use serde::Deserialize;
 
@@ -14,7 +14,7 @@ use super::auth::{CsrfForm, SignedIn};
 use maud::{Markup, html};
 
 use super::page::{Head, csrf_field, layout, select, table, time};
-use super::{PageError, caller, replica_store};
+use super::{PageError, caller};
 use crate::AppState;
 use crate::service::records;
 
@@ -93,17 +93,10 @@ pub(crate) async fn queue(
     f: &QueueFilter,
 ) -> Result<Vec<fieldgrid_core::incident::QueueItem>, PageError> {
     f.check()?;
-    let store = replica_store(state).await?;
     let caller = caller(state, signed).await?;
-    let include_done = opt(&f.done).is_some();
-    let items = tokio::task::spawn_blocking(move || {
-        store.incident_queue(crate::now(), DayCount::WorkDays, include_done)
-    })
-    .await
-    .map_err(|e| PageError::bad(e.to_string()))??;
+    let items = records::queue(state, &caller, opt(&f.done).is_some()).await?;
     Ok(items
         .into_iter()
-        .filter(|i| caller.sees(&i.grid_code))
         .filter(|i| opt(&f.stage).is_none_or(|s| i.stage == s))
         .filter(|i| {
             opt(&f.colour).is_none_or(|c| format!("{:?}", i.colour).eq_ignore_ascii_case(c))

@@ -8,17 +8,18 @@ use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use fieldgrid_core::incident::{DayCount, replay};
-use fieldgrid_core::records::{Channel, GeoPoint, Incident, RecordKind, ResidentContact, Urgency};
+use fieldgrid_core::incident::replay;
+use fieldgrid_core::records::{Channel, GeoPoint, ResidentContact, Urgency};
 use maud::{Markup, html};
 use serde::{Deserialize, Serialize};
 
 use super::auth::{CsrfForm, SignedIn};
 use super::page::{Head, csrf_field, layout, select};
-use super::{PageError, caller, replica_store};
+use super::{PageError, caller};
 use crate::AppState;
 use crate::service::intake::{self, IntakeCase, Source};
 use crate::service::records;
+use crate::service::residents;
 
 /// The channels a desk takes cases from.
 const DESK_CHANNELS: [Channel; 5] = [
@@ -259,27 +260,7 @@ pub async fn places(
             grid_name: g.name.clone(),
         })
         .collect();
-    let grids: Vec<String> = caller.scope.all.iter().cloned().collect();
-    let store = replica_store(&state).await?;
-    let (s, q2) = (store.clone(), query.clone());
-    let hits = tokio::task::spawn_blocking(move || {
-        s.search(
-            &q2,
-            &fieldgrid_core::SearchFilter {
-                kinds: vec![RecordKind::Household],
-                grid_codes: grids,
-            },
-            10,
-        )
-    })
-    .await
-    .map_err(|e| PageError::bad(e.to_string()))??;
-    for hit in hits {
-        let Ok(h) =
-            records::get_in::<fieldgrid_core::records::Household>(&store, &caller, &hit.id).await
-        else {
-            continue;
-        };
+    for h in residents::search_households(&state, &caller, &query, 10).await? {
         // The address only: the head of household's name is not shown here.
         out.push(PlaceOption {
             address: h.address,
@@ -334,24 +315,14 @@ pub async fn nearby(
         .take(2)
         .next_back()
         .map_or_else(|| q.category.clone(), |c| c.code.clone());
-    let store = replica_store(&state).await?;
-    let s = store.clone();
-    let open = tokio::task::spawn_blocking(move || {
-        s.incident_queue(crate::now(), DayCount::WorkDays, false)
-    })
-    .await
-    .map_err(|e| PageError::bad(e.to_string()))??;
     let mut out = Vec::new();
-    for item in open
+    for (item, incident) in records::open_cases(&state, &caller)
+        .await?
         .into_iter()
-        .filter(|i| caller.sees(&i.grid_code))
-        .filter(|i| {
+        .filter(|(i, _)| {
             family.is_empty() || catalogue.path(&i.category).iter().any(|c| c.code == family)
         })
     {
-        let Ok(incident) = records::get_in::<Incident>(&store, &caller, &item.id).await else {
-            continue;
-        };
         let Some(at) = incident.location else {
             continue;
         };

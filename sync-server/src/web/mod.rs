@@ -23,8 +23,6 @@ mod screen;
 mod stats;
 mod tasks;
 
-use std::sync::Arc;
-
 use axum::Router;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -33,7 +31,7 @@ use axum::routing::{get, post};
 pub use auth::create_web_user;
 
 use crate::AppState;
-use crate::service::{Caller, ServiceError, replica};
+use crate::service::{Caller, ServiceError};
 
 /// The pages' routes (merged into the API router).
 pub fn routes() -> Router<AppState> {
@@ -140,27 +138,16 @@ pub(crate) async fn day_patrols(
 ) -> Result<Vec<(String, String)>, PageError> {
     let start = fieldgrid_core::forms::day_start(day)
         .ok_or_else(|| PageError::bad(format!("{day:?} is not a date")))?;
-    Ok(state
-        .storage
-        .patrols_between(start * 1000, (start + 86_400) * 1000)
-        .await?)
+    Ok(
+        crate::service::tracks::patrols_between(state, start * 1000, (start + 86_400) * 1000)
+            .await?,
+    )
 }
 
-/// The replica's store, caught up now.
-pub(crate) async fn replica_store(
-    state: &AppState,
-) -> Result<Arc<fieldgrid_core::FieldStore>, PageError> {
-    Ok(replica::store(state).await.map_err(ServiceError::from)?)
-}
-
-/// The signed-in user as a caller of the service: their person, writing through
-/// the pages' replica.
+/// The signed-in user as a caller of the service: their person, writing as the
+/// pages' device.
 pub(crate) async fn caller(state: &AppState, signed: &auth::SignedIn) -> Result<Caller, PageError> {
-    let device = replica::get(state)
-        .await
-        .map_err(ServiceError::from)?
-        .device_id();
-    Ok(Caller::new(state, &signed.user.staff_id, &device).await?)
+    Ok(Caller::on_pages(state, &signed.user.staff_id).await?)
 }
 
 /// A page that failed; the message is shown (never personal data).

@@ -8,17 +8,16 @@
 use axum::extract::{Multipart, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use fieldgrid_core::media::{PhotoOptions, process};
-use fieldgrid_core::records::{Channel, GeoPoint, Household, ResidentContact, Urgency};
+use fieldgrid_core::records::{Channel, GeoPoint, ResidentContact, Urgency};
 use maud::{Markup, html};
 use serde::Deserialize;
 
+use super::PageError;
 use super::page::{layout_bare, time};
-use super::{PageError, replica_store};
 use crate::AppState;
 use crate::http::ClientAddr;
 use crate::service::intake::{self, IntakeCase, Source};
-use crate::service::{ServiceError, throttle};
+use crate::service::{ServiceError, residents, throttle};
 
 /// The largest request the page takes: a phone photo and a few fields.
 pub const MAX_REPORT_BYTES: usize = 15 * 1024 * 1024;
@@ -43,30 +42,13 @@ struct Typed {
     plate: String,
 }
 
-/// The household a scanned door plate names (its address and grid), if the
-/// payload is a plate of this county.
-async fn plate_place(state: &AppState, payload: &str) -> Option<Household> {
-    if payload.is_empty() || payload.len() > 100 {
-        return None;
-    }
-    let store = replica_store(state).await.ok()?;
-    let p = payload.to_owned();
-    tokio::task::spawn_blocking(move || {
-        let id = store.resolve_door_plate(&p).ok()?;
-        store.get::<Household>(&id).ok()
-    })
-    .await
-    .ok()
-    .flatten()
-}
-
 async fn render(state: &AppState, typed: &Typed, error: Option<&str>) -> Result<Markup, PageError> {
     let catalogue = state.catalogue().await?;
     let today = super::page::today();
     let in_force = |c: &&fieldgrid_core::incident::Category| {
         c.retired_on.as_deref().is_none_or(|d| d > today.as_str())
     };
-    let plate = plate_place(state, &typed.plate).await;
+    let plate = residents::plate_household(state, &typed.plate).await;
     let body = html! {
         div.public {
             h1 { "随手拍 · 反映问题" }
@@ -207,23 +189,19 @@ pub async fn submit(
         (Ok(lat), Ok(lon)) => Some(GeoPoint { lat, lon }),
         _ => None,
     };
-    let plate = plate_place(&state, typed.plate.trim()).await;
+    let plate = residents::plate_household(&state, typed.plate.trim()).await;
     let mut photos = Vec::new();
     if let Some(bytes) = photo {
-        let processed =
-            tokio::task::spawn_blocking(move || process(&bytes, &PhotoOptions::default()))
-                .await
-                .map_err(|e| PageError::bad(e.to_string()))?;
-        let Ok(processed) = processed else {
-            return again("照片无法识别，请上传手机拍摄的 JPEG 或 PNG 照片，或不传照片".into())
-                .await;
-        };
-        let hash = blake3::hash(&processed.jpeg).to_hex().to_string();
-        if let Err(e) = state.blobs.put(&hash, &processed.jpeg).await {
-            tracing::error!(error = %e, "public photo not stored");
-            return Err(PageError::bad("照片保存失败，请稍后再试"));
+        match intake::store_photo(&state, bytes).await {
+            Ok(hash) => photos.push(hash),
+            Err(intake::PhotoRefused::Unreadable) => {
+                return again("照片无法识别，请上传手机拍摄的 JPEG 或 PNG 照片，或不传照片".into())
+                    .await;
+            }
+            Err(intake::PhotoRefused::NotStored) => {
+                return Err(PageError::bad("照片保存失败，请稍后再试"));
+            }
         }
-        photos.push(hash);
     }
     let case = IntakeCase {
         channel: Channel::PublicPage,

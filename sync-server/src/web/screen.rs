@@ -24,7 +24,7 @@ use super::auth::SignedIn;
 use super::{PageError, caller};
 use crate::AppState;
 use crate::service::live::{self, LiveEvent};
-use crate::service::{Caller, replica};
+use crate::service::{Caller, records};
 use crate::storage::LivePosition;
 
 /// A position as the page draws it.
@@ -211,19 +211,11 @@ pub async fn data(
     signed: SignedIn,
 ) -> Result<Json<ScreenData>, PageError> {
     let caller = caller(&state, &signed).await?;
-    let store = replica::store(&state)
-        .await
-        .map_err(crate::service::ServiceError::from)?;
     let now = crate::now();
     let today = Period::containing(PeriodKind::Day, now);
-    let c = caller.clone();
     // Open cases: those of the last 90 days (older open cases are long overdue and
     // listed on the incident pages).
-    let rows = tokio::task::spawn_blocking(move || {
-        store.case_rows(|g| c.sees(g), (now - 90 * 86_400, now + 86_400))
-    })
-    .await
-    .map_err(|e| PageError::bad(e.to_string()))??;
+    let rows = records::case_rows(&state, &caller, (now - 90 * 86_400, now + 86_400)).await?;
     let catalogue = state.catalogue().await?;
     let figures = Figures::of(&rows, today, &catalogue, now);
     let mut queue = [0u64; 3];

@@ -5,16 +5,16 @@
 use std::collections::BTreeMap;
 
 use axum::extract::{Query, State};
-use fieldgrid_core::incident::{DayCount, IncidentStats, default_catalogue, replay, statistics};
-use fieldgrid_core::records::{Incident, RecordKind};
+use fieldgrid_core::incident::{DayCount, IncidentStats, replay, statistics};
 use serde::Deserialize;
 
 use super::auth::SignedIn;
 use maud::{Markup, html};
 
+use super::PageError;
 use super::page::{Head, bars, layout, select, table, today};
-use super::{PageError, replica_store};
 use crate::AppState;
+use crate::service::records;
 use crate::service::tracks;
 
 /// Period and grouping.
@@ -48,27 +48,11 @@ pub(crate) async fn compute(
     if !matches!(by.as_str(), "village" | "grid" | "platform") {
         return Err(PageError::bad("参数 by 的值无效"));
     }
-    let store = replica_store(state).await?;
     let caller = super::caller(state, signed).await?;
     let tree = caller.tree.clone();
-    let docs = {
-        let s = store.clone();
-        tokio::task::spawn_blocking(move || -> Result<Vec<Incident>, fieldgrid_core::Error> {
-            s.documents()?
-                .into_iter()
-                .filter(|d| d.kind == RecordKind::Incident)
-                .map(|d| s.get::<Incident>(&d.id))
-                .collect()
-        })
-        .await
-        .map_err(|e| PageError::bad(e.to_string()))??
-    };
-    let incidents: Vec<Incident> = docs
-        .into_iter()
-        .filter(|i| caller.sees(&i.grid_code))
-        .collect();
+    let incidents = records::incidents(state, &caller).await?;
     let states: Vec<_> = incidents.iter().map(replay).collect();
-    let catalogue = store.catalogue()?.unwrap_or_else(default_catalogue);
+    let catalogue = state.catalogue().await?;
     let village_of = |grid: &str| {
         tree.grids
             .iter()
@@ -143,10 +127,8 @@ pub async fn page(
     let (Some(start), Some(end)) = (day_start(&from), day_start(&to)) else {
         return Err(PageError::bad("bad dates"));
     };
-    for (patrol, worker) in state
-        .storage
-        .patrols_between(start * 1000, (end + 86_400) * 1000)
-        .await?
+    for (patrol, worker) in
+        tracks::patrols_between(&state, start * 1000, (end + 86_400) * 1000).await?
     {
         if let Ok(r) = tracks::review_brief(&state, &caller, &patrol).await {
             let e = per_worker.entry(worker).or_default();
