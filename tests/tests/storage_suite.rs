@@ -662,6 +662,37 @@ async fn background_jobs_have_one_leader(backend: Backend) {
     again.release().await;
 }
 
+/// A database has one identity for good (a read model kept on an instance's
+/// disk tells it from another database), and one-time jobs are noted once.
+async fn identity_and_one_time_jobs(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let s = backend.open(dir.path()).await;
+    let id = s.identity().await.unwrap();
+    assert_eq!(id.len(), 32, "{id}");
+    assert_eq!(s.identity().await.unwrap(), id, "the same on every ask");
+    let other_dir = tempfile::tempdir().unwrap();
+    let other = backend.open(other_dir.path()).await;
+    assert_ne!(
+        other.identity().await.unwrap(),
+        id,
+        "another database, another identity"
+    );
+    if backend == Backend::Sqlite {
+        drop(s);
+        let reopened = backend.open(dir.path()).await;
+        assert_eq!(
+            reopened.identity().await.unwrap(),
+            id,
+            "kept across a restart"
+        );
+    }
+    assert!(!other.job_done("backfill").await.unwrap());
+    other.mark_job_done("backfill", 10).await.unwrap();
+    other.mark_job_done("backfill", 20).await.unwrap();
+    assert!(other.job_done("backfill").await.unwrap());
+    assert!(!other.job_done("another").await.unwrap());
+}
+
 /// Each case as one test per backend.
 macro_rules! on_both_backends {
     ($($case:ident),* $(,)?) => {
@@ -699,4 +730,5 @@ on_both_backends!(
     live_positions_keep_the_latest,
     knowledge_revisions_and_deltas,
     background_jobs_have_one_leader,
+    identity_and_one_time_jobs,
 );

@@ -78,6 +78,21 @@ pub struct FormReport {
     pub complete: bool,
 }
 
+/// Fills a new household or person with `values` through `form`, off to the side
+/// of any store (a county's bulk import, a benchmark's county): the same
+/// refusals, calculations and form-version stamp as a save on the phone. Wrong
+/// values are refused with every problem listed; the problems a draft still has
+/// against the form come back. Store the record with [`crate::new_record`].
+pub fn fill_through_form<R: FormRecord>(
+    form: &CompiledForm,
+    record: &mut R,
+    values: crate::records::FormValues,
+    at: i64,
+) -> Result<Vec<FieldProblem>> {
+    let changes: Vec<_> = values.into_iter().map(|(k, v)| (k, Some(v))).collect();
+    Ok(apply_form(form, "(new record)", record, &changes, at)?.problems)
+}
+
 /// The result of applying changes to a record's answers.
 pub(crate) struct Applied {
     /// Fields cleared because the changes hid them.

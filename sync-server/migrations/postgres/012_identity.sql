@@ -7,3 +7,10 @@ CREATE TABLE storage_identity (
 );
 INSERT INTO storage_identity (id, value)
 VALUES (1, md5(random()::text || clock_timestamp()::text || pg_backend_pid()::text));
+
+-- One-time jobs done on this database (a backfill after an upgrade), so no
+-- instance does them again at its next start.
+CREATE TABLE jobs_done (
+    job TEXT PRIMARY KEY,
+    at  BIGINT NOT NULL
+);

@@ -6,3 +6,10 @@ CREATE TABLE storage_identity (
     value TEXT NOT NULL
 ) STRICT;
 INSERT INTO storage_identity (id, value) VALUES (1, lower(hex(randomblob(16))));
+
+-- One-time jobs done on this database (a backfill after an upgrade), so no
+-- instance does them again at its next start.
+CREATE TABLE jobs_done (
+    job TEXT PRIMARY KEY,
+    at  INTEGER NOT NULL
+) STRICT;

@@ -272,9 +272,15 @@ pub async fn query<T: Send + 'static>(
 
 /// Notes the photos of every stored record when none are noted yet: a database
 /// from before the server kept them (its photos would otherwise show to nobody).
-/// Answers how many records were read.
+/// Done once per database (a county with no photo yet would otherwise read every
+/// document at every start). Answers how many records were read.
 pub async fn backfill_photo_refs(state: &AppState) -> Result<usize, ServiceError> {
+    const JOB: &str = "photo_refs_backfill";
+    if state.storage.job_done(JOB).await? {
+        return Ok(0);
+    }
     if state.storage.has_photo_refs().await? || state.storage.stats().await?.documents == 0 {
+        state.storage.mark_job_done(JOB, crate::now()).await?;
         return Ok(0);
     }
     let tree = state.org_tree().await?;
@@ -310,6 +316,7 @@ pub async fn backfill_photo_refs(state: &AppState) -> Result<usize, ServiceError
         }
         after = last;
     }
+    state.storage.mark_job_done(JOB, crate::now()).await?;
     tracing::info!(
         records = read,
         "photo references noted for records stored before"

@@ -13,7 +13,8 @@
 //!   another database.
 //! - **Readers never wait for readers.** Pages read through a set of read-only
 //!   handles on the file (SQLite's WAL lets them read while the follower
-//!   writes); one handle follows. A page view first asks storage how far the
+//!   writes), each page taking one no other page is reading through; one handle
+//!   follows. A page view first asks storage how far the
 //!   sequence goes: when the read model is there already it reads at once,
 //!   otherwise it waits for the one catch-up under way (or starts it), which
 //!   writes a page of changes per transaction and never holds readers out.
@@ -165,10 +166,16 @@ impl Replica {
         *self.seen.lock().unwrap_or_else(|p| p.into_inner()) = seen;
     }
 
-    /// A read handle, in turn.
+    /// A read handle: one no page is reading through, if any (a handle in use is
+    /// held by the page's clone of it), else the next in turn. A quick page does
+    /// not wait behind a long query on a handle it happened to share.
     fn reader(&self) -> Arc<FieldStore> {
-        let i = self.next.fetch_add(1, Ordering::Relaxed) % self.readers.len();
-        self.readers[i].clone()
+        let start = self.next.fetch_add(1, Ordering::Relaxed);
+        let n = self.readers.len();
+        let free = (0..n)
+            .map(|k| &self.readers[(start + k) % n])
+            .find(|r| Arc::strong_count(r) == 1);
+        free.unwrap_or(&self.readers[start % n]).clone()
     }
 
     /// How far the read model has followed the change sequence.

@@ -692,6 +692,10 @@ pub trait JobLease: Send {
 pub trait JobStore: Send + Sync {
     /// Takes the lead on `job` unless another instance holds it (`None` then).
     async fn try_lead(&self, job: &str) -> StorageResult<Option<Box<dyn JobLease>>>;
+    /// Whether the one-time job `job` was done on this database.
+    async fn job_done(&self, job: &str) -> StorageResult<bool>;
+    /// Notes that the one-time job `job` is done.
+    async fn mark_job_done(&self, job: &str, at: i64) -> StorageResult<()>;
 }
 
 /// The advisory-lock key of a job: its name's BLAKE3 hash, first 8 bytes.
