@@ -1010,7 +1010,9 @@ async fn move_incidents_along(
 /// Workers on patrol for the demo's big screen: `walkers` phones (the workers of
 /// the first grids, each on a device of its own) walk a square inside their grid,
 /// taking a fix and sending their live position every `every`, for as long as
-/// the process runs. Returns only on an error.
+/// the process runs. One more worker sets out at each tick, so the first moves
+/// as soon as its phone is enrolled rather than after all of them (each first
+/// sync brings the county's knowledge base). Returns only on an error.
 pub async fn live_walkers(
     url: &str,
     admin: &str,
@@ -1022,17 +1024,18 @@ pub async fn live_walkers(
     let dir = dir.join("live");
     std::fs::create_dir_all(&dir)?;
     let mut phones = Vec::new();
-    for (k, grid) in tree.grids.iter().take(walkers).enumerate() {
-        let phone = enrol(url, admin, &dir, &worker_of(&grid.code), 800 + k as u32).await?;
-        phone.client.sync(&phone.store, |_| {}).await?;
-        let patrol = phone
-            .store
-            .start_patrol(&grid.code, "日常巡查", TravelMode::Walking)?;
-        let [w, s] = grid.boundary[0][0];
-        phones.push((phone, patrol, (s + 0.0015, w + 0.0015)));
-    }
+    let mut waiting = tree.grids.iter().take(walkers).enumerate();
     let mut step = 0usize;
     loop {
+        if let Some((k, grid)) = waiting.next() {
+            let phone = enrol(url, admin, &dir, &worker_of(&grid.code), 800 + k as u32).await?;
+            phone.client.sync(&phone.store, |_| {}).await?;
+            let patrol = phone
+                .store
+                .start_patrol(&grid.code, "日常巡查", TravelMode::Walking)?;
+            let [w, s] = grid.boundary[0][0];
+            phones.push((phone, patrol, (s + 0.0015, w + 0.0015)));
+        }
         for (phone, patrol, origin) in &phones {
             // Round a 600 m square, 40 m a step.
             let along = (step * 40) % 2_400;
