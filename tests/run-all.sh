@@ -7,7 +7,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-step() { printf '\n== %s\n' "$*"; }
+START=$SECONDS
+step() { printf '\n== [%dm%02ds] %s\n' $(((SECONDS - START) / 60)) $(((SECONDS - START) % 60)) "$*"; }
 
 # Tests that claim PostgreSQL run on a real, throwaway cluster. fsync is off for
 # it: these tests check behaviour, not durability of the test cluster.
@@ -37,6 +38,12 @@ cargo fmt --all -- --check
 step "cargo clippy (all targets, warnings are errors)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+# One build of every target (libraries, binaries, tests) with one feature set:
+# the doc tests, the foreign and browser suites and nextest all use it, so no
+# crate is compiled twice.
+step "build every target once"
+cargo build --workspace --all-targets --locked --quiet
+
 step "doc tests"
 cargo test --workspace --doc --locked --quiet
 
@@ -56,3 +63,4 @@ else
   echo "(cargo-nextest not found: using cargo test)"
   cargo test --workspace --locked --no-fail-fast
 fi
+step "done"

@@ -14,7 +14,8 @@ OUT="$TARGET/bindings"
 LIB="$TARGET/debug/libfieldgrid_ffi.so"
 ONLY="${FIELDGRID_FOREIGN:-all}"
 
-cargo build -q -p fieldgrid-ffi -p fieldgrid-server --locked
+# The same build as tests/run-all.sh's (nothing to do when it ran first).
+cargo build -q --workspace --all-targets --locked
 rm -rf "$OUT"
 for lang in kotlin swift python; do
   "$TARGET/debug/uniffi-bindgen" generate --library "$LIB" --language "$lang" \

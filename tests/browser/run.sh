@@ -16,7 +16,8 @@ if [[ ! -x /usr/bin/chromium || ! -d /usr/share/fonts/truetype/wqy ]]; then
 fi
 (cd tests/browser && npm ci --silent --no-audit --no-fund)
 
-cargo build -q -p fieldgrid-server -p fieldgrid-ffi --locked
+# The same build as tests/run-all.sh's (nothing to do when it ran first).
+cargo build -q --workspace --all-targets --locked
 PY="$TARGET/bindings/python"
 # Generated each run: the library may have new methods since the last one.
 "$TARGET/debug/uniffi-bindgen" generate --library "$TARGET/debug/libfieldgrid_ffi.so" --language python \

@@ -54,8 +54,11 @@ pub struct Server {
 }
 
 /// The `fieldgrid-server` binary of the running test's build, built first
-/// (`cargo build -p fieldgrid-server`, quick when up to date): testing this
-/// package alone would otherwise find a missing or stale binary.
+/// (quick when up to date): testing this package alone would otherwise find a
+/// missing or stale binary. A debug build is the workspace's whole build with
+/// every target, as `tests/run-all.sh` and `cargo nextest run --workspace` make
+/// it: building the server alone (`-p`) would unify features differently and
+/// compile the server and the core a second time.
 pub fn server_binary() -> PathBuf {
     static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
     BUILT
@@ -70,11 +73,13 @@ pub fn server_binary() -> PathBuf {
             let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
             let mut build = Command::new(cargo);
             build
-                .args(["build", "--quiet", "--locked", "-p", "fieldgrid-server"])
+                .args(["build", "--quiet", "--locked"])
                 .arg("--target-dir")
                 .arg(target);
             if profile_dir.file_name().is_some_and(|n| n == "release") {
-                build.arg("--release");
+                build.args(["--release", "-p", "fieldgrid-server"]);
+            } else {
+                build.args(["--workspace", "--all-targets"]);
             }
             let status = build.status().expect("cargo runs");
             assert!(status.success(), "building fieldgrid-server failed");

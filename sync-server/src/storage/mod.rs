@@ -289,7 +289,7 @@ pub struct WebSession {
 /// Everything the server stores, one trait per concern (accounts, reference
 /// data, documents and the change sequence, tracks, web sessions, uploads), each
 /// implemented by both backends side by side in `sqlite.rs` and `postgres.rs`.
-/// Both pass the same suite (`tests/tests/storage_suite.rs`), one test per case
+/// Both pass the same suite (`tests/tests/e2e/storage_suite.rs`), one test per case
 /// per backend. Callers hold an `Arc<dyn Storage>`.
 #[async_trait]
 pub trait Storage:

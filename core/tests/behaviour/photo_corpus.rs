@@ -10,11 +10,7 @@ use fieldgrid_core::FieldStore;
 use fieldgrid_core::media::{PhotoOptions, process};
 use image::{Rgb, RgbImage};
 
-mod support {
-    #[path = "../support/peak.rs"]
-    pub mod peak;
-}
-use support::peak;
+use crate::peak;
 
 const CASE: &str = "FIELDGRID_PHOTO_CASE";
 
@@ -196,7 +192,12 @@ fn memory_stays_within_the_budget_on_the_process() {
     let mut growth = std::collections::HashMap::new();
     for (name, expect) in expectations() {
         let m = peak::measure(
-            &["--exact", "memory_child", "--ignored", "--nocapture"],
+            &[
+                "--exact",
+                "photo_corpus::memory_child",
+                "--ignored",
+                "--nocapture",
+            ],
             (CASE, &corpus().join(name)),
         );
         rows.push(format!(

@@ -1,0 +1,4 @@
+//! The server crate's tests of its binary and its layering, in one binary.
+
+mod cli;
+mod layers;
