@@ -91,6 +91,12 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/014_unpushed_index.sql"),
         after: None,
     },
+    Migration {
+        version: 15,
+        name: "015_case_facts.sql",
+        sql: include_str!("../migrations/015_case_facts.sql"),
+        after: Some(crate::index::rebuild_case_facts),
+    },
 ];
 
 /// The newest schema version this build knows.

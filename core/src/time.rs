@@ -30,6 +30,12 @@ pub fn day_start(text: &str) -> Option<i64> {
     Some(date.to_zoned(tz).ok()?.timestamp().as_second())
 }
 
+/// Midnight at the start of the China day that holds `unix_seconds`.
+pub fn day_start_at(unix_seconds: i64) -> i64 {
+    const OFFSET: i64 = 8 * 3_600;
+    (unix_seconds + OFFSET).div_euclid(86_400) * 86_400 - OFFSET
+}
+
 /// Whole years from `from` to `to` (an age), negative if `to` is earlier.
 pub fn whole_years(from: Date, to: Date) -> i64 {
     let mut years = i64::from(to.year()) - i64::from(from.year());
@@ -111,6 +117,22 @@ pub fn parse_time_with(s: &str, zoneless_offset_min: Option<i32>) -> Option<i64>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_moment_belongs_to_its_china_day() {
+        let day = day_start("2026-12-08").unwrap();
+        for t in [day, day + 1, day + 86_399] {
+            assert_eq!(day_start_at(t), day, "{t}");
+        }
+        assert_eq!(day_start_at(day - 1), day_start("2026-12-07").unwrap());
+        // Before 1970 too.
+        let old = day_start("1969-12-31").unwrap();
+        assert_eq!(day_start_at(old + 43_200), old);
+        assert_eq!(
+            date_at(day_start_at(day + 50_000)).to_string(),
+            "2026-12-08"
+        );
+    }
 
     #[test]
     fn dates_parse_only_when_real() {

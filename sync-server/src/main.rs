@@ -253,7 +253,8 @@ async fn serve(config: Config, seed_demo: bool) -> Result<(), Box<dyn std::error
         tokio::spawn(demo::simulate(state.clone(), url, pending));
     }
     let grace = Duration::from_secs(config.shutdown_grace_secs);
-    fieldgrid_server::service::records::backfill_photo_refs(&state).await?;
+    fieldgrid_server::service::backfill::backfill_photo_refs(&state).await?;
+    fieldgrid_server::service::backfill::backfill_record_edits(&state).await?;
     // Unfinished uploads past their age, and old news, are removed every hour, by
     // one instance at a time.
     let sweeper = state.clone();

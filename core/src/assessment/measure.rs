@@ -6,10 +6,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
+use super::report::CaseRow;
 use super::rules::Metric;
-use crate::incident::deadlines::{Colour, DayCount, add_days, colour};
-use crate::incident::{Action, Catalogue, WorkflowState};
-use crate::records::{Incident, RecordKind};
+use crate::incident::Catalogue;
+use crate::records::RecordKind;
 use crate::time::date_at;
 
 /// A patrol as the assessment counts it (from the server's review of its track).
@@ -61,8 +61,8 @@ pub struct VisitBrief {
 /// and the incidents (each with its replayed workflow) of the area.
 #[derive(Debug, Clone, Default)]
 pub struct Activity {
-    /// `(id, incident, replayed state)`.
-    pub incidents: Vec<(String, Incident, WorkflowState)>,
+    /// The incidents reported in the period, as their query rows keep them.
+    pub incidents: Vec<CaseRow>,
     /// Patrols started in the period.
     pub patrols: Vec<PatrolBrief>,
     /// Distinct (record, author) changes in the period.
@@ -227,72 +227,56 @@ pub fn measure(
     }
     // Incidents reported in the period: the worker's own reports, the area's
     // cases, or the cases the unit leads.
-    let cases: Vec<&(String, Incident, WorkflowState)> = activity
+    let cases: Vec<&CaseRow> = activity
         .incidents
         .iter()
-        .filter(|(_, i, s)| {
-            (from..to).contains(&i.reported_at)
+        .filter(|c| {
+            (from..to).contains(&c.reported_at)
                 && match who {
-                    Who::Worker(w) => i.reporter_id == w,
-                    Who::Area { .. } => in_area(&i.grid_code),
-                    Who::Unit(u) => s.assignee.as_deref() == Some(u),
+                    Who::Worker(w) => c.reporter == w,
+                    Who::Area { .. } => in_area(&c.grid),
+                    Who::Unit(u) => c.assignee.as_deref() == Some(u),
                 }
         })
         .collect();
-    let ids = |f: &dyn Fn(&Incident, &WorkflowState) -> bool| -> Vec<String> {
+    let ids = |f: &dyn Fn(&CaseRow) -> bool| -> Vec<String> {
         cases
             .iter()
-            .filter(|(_, i, s)| f(i, s))
-            .map(|(id, _, _)| id.clone())
+            .filter(|c| f(c))
+            .map(|c| c.id.clone())
             .collect()
     };
     if let Who::Worker(_) = who {
-        out.insert(Metric::IncidentsReported, count(ids(&|_, _| true)));
-        out.insert(
-            Metric::ReportsValid,
-            count(ids(&|_, s| s.accepted_at.is_some())),
-        );
+        out.insert(Metric::IncidentsReported, count(ids(&|_| true)));
+        out.insert(Metric::ReportsValid, count(ids(&|c| c.accepted())));
         return out;
     }
-    let all = ids(&|_, _| true);
-    let accepted = ids(&|_, s| s.accepted_at.is_some());
-    let closed = ids(&|_, s| s.closed_at.is_some());
-    let on_time = ids(&|i, s| {
-        let limits = catalogue.deadlines_for_case(&i.category, i.urgency);
-        s.closed_at.is_some_and(|closed| {
-            closed
-                <= add_days(
-                    s.dispatched_at.unwrap_or(i.reported_at),
-                    limits.resolve_days,
-                    DayCount::WorkDays,
-                )
-        })
-    });
-    let answered = ids(&|i, s| answer(i, s).is_some());
-    let satisfied = ids(&|i, s| answer(i, s).is_some_and(|a| a.is_satisfied()));
+    let all = ids(&|_| true);
+    let accepted = ids(&|c| c.accepted());
+    let closed = ids(&|c| c.closed_at.is_some());
+    let on_time = ids(&|c| c.closed_on_time(catalogue));
+    let answered = ids(&|c| c.answer.is_some());
+    let satisfied = ids(&|c| c.answer.is_some_and(|a| a.is_satisfied()));
     out.insert(Metric::AcceptanceRate, rate(accepted.clone(), all));
     out.insert(Metric::OnTimeCloseRate, rate(on_time, closed.clone()));
     out.insert(Metric::ClosureRate, rate(closed, accepted));
     out.insert(Metric::SatisfactionRate, rate(satisfied, answered));
-    out.insert(
-        Metric::Overdue,
-        count(ids(&|i, s| {
-            let limits = catalogue.deadlines_for_case(&i.category, i.urgency);
-            colour(s, &limits, DayCount::WorkDays, now) == Colour::Overdue
-        })),
-    );
+    out.insert(Metric::Overdue, count(ids(&|c| c.overdue(catalogue, now))));
     match who {
         Who::Unit(unit) => {
             out.insert(
                 Metric::Urged,
-                count(ids(&|_, s| s.urges.iter().any(|u| u.unit == unit))),
+                count(ids(&|c| c.urged_units.iter().any(|u| u == unit))),
             );
-            out.insert(Metric::Returns, count(ids(&|i, _| returned_by(i, unit))));
+            out.insert(
+                Metric::Returns,
+                count(ids(&|c| c.returned_by.iter().any(|u| u == unit))),
+            );
         }
         Who::Area { workers, .. } => {
-            out.insert(Metric::Urged, count(ids(&|_, s| !s.urges.is_empty())));
-            let verified = ids(&|i, _| verification(i).is_some());
-            let verified_on_time = ids(&|i, _| verification(i) == Some(true));
+            out.insert(Metric::Urged, count(ids(&|c| !c.urged_units.is_empty())));
+            let verified = ids(&|c| c.verified_on_time.is_some());
+            let verified_on_time = ids(&|c| c.verified_on_time == Some(true));
             out.insert(Metric::VerifiedOnTime, rate(verified_on_time, verified));
             out.insert(
                 Metric::WorkerScore,
@@ -309,42 +293,4 @@ pub fn measure(
         Who::Worker(_) => {}
     }
     out
-}
-
-/// The latest follow-up answer, or an older record's own field.
-fn answer(incident: &Incident, state: &WorkflowState) -> Option<crate::records::Satisfaction> {
-    state
-        .satisfaction
-        .or(incident.satisfaction.filter(|a| a.answered()))
-}
-
-/// Whether a unit sent the case back while it led it (a `returned` step made
-/// while the latest dispatch named it).
-fn returned_by(incident: &Incident, unit: &str) -> bool {
-    let mut lead: Option<&str> = None;
-    for t in &incident.transitions {
-        if t.to == Action::Dispatch.as_str() {
-            lead = t.assignee.as_deref();
-        } else if t.to == Action::Return.as_str() && lead == Some(unit) {
-            return true;
-        }
-    }
-    false
-}
-
-/// For the case's latest verification, whether it came within [`VERIFY_DAYS`]
-/// working days of the finish before it; `None` when never verified.
-fn verification(incident: &Incident) -> Option<bool> {
-    let mut handled: Option<i64> = None;
-    let mut last = None;
-    for t in &incident.transitions {
-        if t.to == Action::Finish.as_str() {
-            handled = Some(t.at);
-        } else if t.to == Action::Verify.as_str()
-            && let Some(h) = handled
-        {
-            last = Some(t.at <= add_days(h, VERIFY_DAYS, DayCount::WorkDays));
-        }
-    }
-    last
 }

@@ -20,8 +20,8 @@ pub use measure::{
 };
 pub use period::{BadPeriod, Period, PeriodKind};
 pub use report::{
-    CaseRow, CountRow, Figures, GroupBy, GroupFigures, PeriodReport, TREND_PERIODS, period_report,
-    rows_from,
+    CaseRow, CountRow, Figures, GroupBy, GroupFigures, PeriodReport, TREND_PERIODS, incident_stats,
+    period_report, rows_from,
 };
 pub use rules::{
     AssessmentRules, Metric, MetricKind, PointRule, RuleItem, RuleSet, Subject, default_rules,

@@ -10,13 +10,15 @@ use serde::Serialize;
 
 use super::period::Period;
 use crate::incident::deadlines::{Colour, DayCount, add_days, colour};
-use crate::incident::{Catalogue, Stage, WorkflowState};
-use crate::records::{Channel, Satisfaction, Urgency};
+use crate::incident::{Action, Catalogue, IncidentStats, Stage, WorkflowState};
+use crate::records::{Channel, Incident, Satisfaction, Urgency};
 
 /// How many periods the trend shows, the report's own last.
 pub const TREND_PERIODS: usize = 6;
 
-/// An incident as a report counts it: its row of the query table.
+/// An incident as reports, statistics and assessment count it: the facts kept
+/// in its row of the query table whenever the record changes ([`CaseRow::of`]),
+/// so that a county's figures over a period read rows and open no document.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CaseRow {
     /// The incident's id.
@@ -39,28 +41,76 @@ pub struct CaseRow {
     pub dispatched_at: Option<i64>,
     /// When closed.
     pub closed_at: Option<i64>,
-    /// The latest follow-up answer.
+    /// The latest follow-up answer, or an older record's own answered field.
     pub answer: Option<Satisfaction>,
+    /// Who reported it (staff id; empty for a resident or the hotline).
+    pub reporter: String,
+    /// When accepted (or resolved on the spot), if it was.
+    pub accepted_at: Option<i64>,
+    /// The units urged (催办) about it, each once, in the order first urged.
+    pub urged_units: Vec<String>,
+    /// The units that sent it back (退回) while they led it.
+    pub returned_by: Vec<String>,
+    /// For its latest verification, whether it came within
+    /// [`VERIFY_DAYS`](super::VERIFY_DAYS) working days of the finish before it;
+    /// `None` when never verified.
+    pub verified_on_time: Option<bool>,
 }
 
 impl CaseRow {
-    /// Accepted (or further), as opposed to waiting or not accepted.
+    /// The facts of incident `id` with its replayed workflow `state`.
+    pub fn of(id: &str, incident: &Incident, state: &WorkflowState) -> Self {
+        let mut urged_units: Vec<String> = Vec::new();
+        for u in &state.urges {
+            if !urged_units.contains(&u.unit) {
+                urged_units.push(u.unit.clone());
+            }
+        }
+        CaseRow {
+            id: id.to_owned(),
+            grid: incident.grid_code.clone(),
+            category: incident.category.clone(),
+            channel: incident.channel,
+            urgency: incident.urgency,
+            reported_at: incident.reported_at,
+            stage: state.stage,
+            assignee: state.assignee.clone(),
+            dispatched_at: state.dispatched_at,
+            closed_at: state.closed_at,
+            answer: state
+                .satisfaction
+                .or(incident.satisfaction.filter(|a| a.answered())),
+            reporter: incident.reporter_id.clone(),
+            accepted_at: state.accepted_at,
+            urged_units,
+            returned_by: returned_by(incident),
+            verified_on_time: verification(incident),
+        }
+    }
+
+    /// Accepted (or resolved on the spot), as opposed to waiting or not accepted.
     pub fn accepted(&self) -> bool {
-        !matches!(self.stage, Stage::Reported | Stage::Rejected)
+        self.accepted_at.is_some()
     }
 
     fn state(&self) -> WorkflowState {
         let mut s = WorkflowState::new(self.reported_at);
         s.stage = self.stage;
+        s.accepted_at = self.accepted_at;
         s.dispatched_at = self.dispatched_at;
         s.closed_at = self.closed_at;
         s
     }
 
+    /// Its deadline colour at `now` (working days, the catalogue's deadlines).
+    pub fn colour(&self, catalogue: &Catalogue, now: i64) -> Colour {
+        let limits = catalogue.deadlines_for_case(&self.category, self.urgency);
+        colour(&self.state(), &limits, DayCount::WorkDays, now)
+    }
+
     /// Whether it is open and past its stage's deadline at `now`.
     pub fn overdue(&self, catalogue: &Catalogue, now: i64) -> bool {
-        let limits = catalogue.deadlines_for_case(&self.category, self.urgency);
-        colour(&self.state(), &limits, DayCount::WorkDays, now) == Colour::Overdue
+        self.colour(catalogue, now) == Colour::Overdue
     }
 
     /// Whether it was closed by its deadline.
@@ -74,6 +124,42 @@ impl CaseRow {
             )
         })
     }
+}
+
+/// The units that sent the case back while they led it (a `returned` step made
+/// while the latest dispatch named the unit), each once.
+fn returned_by(incident: &Incident) -> Vec<String> {
+    let mut lead: Option<&str> = None;
+    let mut out: Vec<String> = Vec::new();
+    for t in &incident.transitions {
+        if t.to == Action::Dispatch.as_str() {
+            lead = t.assignee.as_deref();
+        } else if t.to == Action::Return.as_str()
+            && let Some(unit) = lead
+            && !out.iter().any(|u| u == unit)
+        {
+            out.push(unit.to_owned());
+        }
+    }
+    out
+}
+
+/// For the case's latest verification, whether it came within
+/// [`VERIFY_DAYS`](super::VERIFY_DAYS) working days of the finish before it;
+/// `None` when never verified.
+fn verification(incident: &Incident) -> Option<bool> {
+    let mut handled: Option<i64> = None;
+    let mut last = None;
+    for t in &incident.transitions {
+        if t.to == Action::Finish.as_str() {
+            handled = Some(t.at);
+        } else if t.to == Action::Verify.as_str()
+            && let Some(h) = handled
+        {
+            last = Some(t.at <= add_days(h, super::VERIFY_DAYS, DayCount::WorkDays));
+        }
+    }
+    last
 }
 
 /// The figures of a group of cases.
@@ -145,6 +231,53 @@ impl Figures {
         }
         f.finish()
     }
+}
+
+/// The statistics page's figures per group for the cases of `rows` reported in
+/// `[from, to)`, from their query rows (the same counts as
+/// [`statistics`](crate::incident::statistics) makes from whole records).
+/// `group` names a row's group; rows it maps to `None` are left out.
+pub fn incident_stats<'a>(
+    rows: impl IntoIterator<Item = &'a CaseRow>,
+    group: impl Fn(&CaseRow) -> Option<String>,
+    catalogue: &Catalogue,
+    (from, to): (i64, i64),
+    now: i64,
+) -> BTreeMap<String, IncidentStats> {
+    let mut out: BTreeMap<String, (IncidentStats, i64)> = BTreeMap::new();
+    for row in rows {
+        if row.reported_at < from || row.reported_at >= to {
+            continue;
+        }
+        let Some(key) = group(row) else {
+            continue;
+        };
+        let (s, handling) = out.entry(key).or_default();
+        s.received += 1;
+        s.accepted += u64::from(row.accepted());
+        if let Some(closed) = row.closed_at {
+            s.closed += 1;
+            *handling += closed - row.reported_at;
+            s.closed_on_time += u64::from(row.closed_on_time(catalogue));
+        }
+        if let Some(answer) = row.answer {
+            s.assessed += 1;
+            s.satisfied += u64::from(answer.is_satisfied());
+        }
+        s.urged += u64::from(!row.urged_units.is_empty());
+        s.overdue_now += u64::from(row.overdue(catalogue, now));
+    }
+    out.into_iter()
+        .map(|(k, (mut s, handling))| {
+            s.acceptance_rate = ratio(s.accepted, s.received);
+            s.on_time_close_rate = ratio(s.closed_on_time, s.closed);
+            s.closure_rate = ratio(s.closed, s.accepted);
+            s.satisfaction_rate = ratio(s.satisfied, s.assessed);
+            s.avg_handling_hours =
+                (s.closed > 0).then(|| handling as f64 / 3600.0 / s.closed as f64);
+            (k, s)
+        })
+        .collect()
 }
 
 /// How a report groups its cases.

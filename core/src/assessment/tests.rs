@@ -227,7 +227,9 @@ fn a_worker_and_a_unit_score_by_hand() {
     ];
     for (n, c) in cases.into_iter().enumerate() {
         let s = replay(&c);
-        activity.incidents.push((format!("i{n}"), c, s));
+        activity
+            .incidents
+            .push(CaseRow::of(&format!("i{n}"), &c, &s));
     }
     let catalogue = default_catalogue();
     let now = to + 86_400 * 10;
@@ -383,6 +385,11 @@ fn a_monthly_report_groups_counts_and_compares_by_hand() {
             dispatched_at: Some(at + 3_600),
             closed_at: closed,
             answer: closed.map(|_| Satisfaction::Satisfied),
+            reporter: "w1".into(),
+            accepted_at: (!matches!(stage, Stage::Reported | Stage::Rejected)).then_some(at + 600),
+            urged_units: Vec::new(),
+            returned_by: Vec::new(),
+            verified_on_time: None,
         }
     };
     let rows = vec![

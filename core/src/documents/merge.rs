@@ -88,6 +88,8 @@ pub struct ChangeAuthor {
     /// Whether the actor id's user part is the hash of `user` (a change whose message
     /// names someone else than the actor wrote for is forged).
     pub actor_matches_user: bool,
+    /// When, unix seconds by the author's clock.
+    pub at: i64,
 }
 
 impl ChangeAuthor {
@@ -124,6 +126,7 @@ pub fn merge_document(
                     .as_deref()
                     .is_some_and(|u| super::actor::is_actor_of(&c.actor, u)),
                 user,
+                at: c.timestamp,
             }
         })
         .collect();

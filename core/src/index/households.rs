@@ -38,6 +38,32 @@ pub(crate) fn write_household(
         house.visits.len() as i64,
         lookup_hash(values.get("basic.phone")),
     ])?;
+    write_visits(conn, doc, house)
+}
+
+/// Rewrites a household's rows of `household_visits`.
+fn write_visits(conn: &Connection, doc: i64, house: &Household) -> crate::Result<()> {
+    conn.prepare_cached("DELETE FROM household_visits WHERE doc = ?1")?
+        .execute([doc])?;
+    let mut insert =
+        conn.prepare_cached("INSERT INTO household_visits (doc, visitor, at) VALUES (?1, ?2, ?3)")?;
+    for v in &house.visits {
+        insert.execute(params![doc, v.by, v.at])?;
+    }
+    Ok(())
+}
+
+/// Writes the visit rows of every household (after the migration that added them).
+pub(crate) fn rebuild_visits(tx: &rusqlite::Transaction<'_>) -> crate::Result<()> {
+    let rows: Vec<(i64, String)> = tx
+        .prepare("SELECT id, doc_id FROM documents WHERE kind = 'household'")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (row, id) in rows {
+        let loaded = crate::documents::storage::load_kind(tx, &id, RecordKind::Household)?;
+        let house: Household = crate::documents::any::hydrate(&loaded.doc, &id)?;
+        write_visits(tx, row, &house)?;
+    }
     Ok(())
 }
 

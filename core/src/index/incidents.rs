@@ -3,18 +3,23 @@
 
 use rusqlite::{Connection, params};
 
+use crate::assessment::CaseRow;
 use crate::error::Result;
 use crate::incident::{WorkflowState, replay};
 use crate::records::Incident;
 
-/// Writes an incident's row of `incidents`.
+/// Writes an incident's row of `incidents`, with the facts statistics and
+/// assessment count ([`CaseRow::of`]).
 pub(crate) fn write_incident(conn: &Connection, doc: i64, incident: &Incident) -> Result<()> {
     let state = replay(incident);
+    let facts = CaseRow::of("", incident, &state);
     conn.prepare_cached(
         "INSERT OR REPLACE INTO incidents
             (doc, grid_code, category, reporter_id, reported_at, transitions, stage, level,
-             assignee, dispatched_at, closed_at, conflicts, urgency, channel, follow_up)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+             assignee, dispatched_at, closed_at, conflicts, urgency, channel, follow_up,
+             accepted_at, urged_units, returned_by, verified_on_time)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,
+                 ?16, ?17, ?18, ?19)",
     )?
     .execute(params![
         doc,
@@ -31,7 +36,11 @@ pub(crate) fn write_incident(conn: &Connection, doc: i64, incident: &Incident) -
         state.conflicts.len() as i64,
         incident.urgency.as_str(),
         incident.channel.as_str(),
-        state.satisfaction.map(|a| a.as_str())
+        facts.answer.map(|a| a.as_str()),
+        facts.accepted_at,
+        facts.urged_units.join("\n"),
+        facts.returned_by.join("\n"),
+        facts.verified_on_time,
     ])?;
     write_shares(conn, doc, &state)
 }

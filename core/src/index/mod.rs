@@ -114,6 +114,13 @@ pub(crate) fn rebuild_incidents(tx: &rusqlite::Transaction<'_>) -> Result<()> {
     incidents::rebuild(tx)
 }
 
+/// Rebuilds the incidents' rows and the households' visit rows (after the
+/// migration that keeps the facts statistics and assessment count).
+pub(crate) fn rebuild_case_facts(tx: &rusqlite::Transaction<'_>) -> Result<()> {
+    incidents::rebuild(tx)?;
+    households::rebuild_visits(tx)
+}
+
 /// Rebuilds the search table from every stored document.
 pub(crate) fn rebuild_search(tx: &rusqlite::Transaction<'_>) -> Result<()> {
     search::rebuild_index(tx)

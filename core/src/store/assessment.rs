@@ -1,24 +1,24 @@
-//! The records an assessment period counts, read from the store: the incidents
-//! reported in it (replayed), who changed which household and person records in
-//! it, and the home visits made in it. Patrols come from the tracks, which the
-//! server reviews.
-
-use std::collections::BTreeSet;
+//! The records an assessment period counts, read from the store's query rows: the
+//! incidents reported in it and the home visits made in it. No document is
+//! opened, so a county's period costs rows, not records. Who changed which
+//! household and person records is kept by the server as changes arrive, and
+//! patrols come from the tracks the server reviews.
 
 use super::FieldStore;
-use crate::assessment::{Activity, CaseRow, RecordEdit, VisitBrief};
-use crate::documents::{actor, any, storage};
+use crate::assessment::{Activity, CaseRow, VisitBrief};
 use crate::error::Result;
-use crate::incident::{Stage, replay};
-use crate::records::{Channel, Household, Incident, RecordKind, Satisfaction, Urgency};
+use crate::incident::Stage;
+use crate::records::{Channel, Satisfaction, Urgency};
 
-/// How long before a period a record's last local write may lie and still hold a
-/// change the period counts (the authors' clocks may run behind the store's).
-pub const EDIT_MARGIN_S: i64 = 7 * 86_400;
+/// Unit codes as a query row keeps them, one per line.
+fn units(text: String) -> Vec<String> {
+    text.lines().map(str::to_owned).collect()
+}
 
 impl FieldStore {
-    /// The incidents reported in `[from, to)` as reports count them, from the
-    /// query table alone (no document is opened), in the grids `sees` accepts.
+    /// The incidents reported in `[from, to)` as reports, statistics and
+    /// assessment count them, from the query table alone (no document is opened),
+    /// in the grids `sees` accepts.
     pub fn case_rows(
         &self,
         sees: impl Fn(&str) -> bool,
@@ -27,9 +27,12 @@ impl FieldStore {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(
             "SELECT d.doc_id, i.grid_code, i.category, i.channel, i.urgency, i.reported_at,
-                    i.stage, i.assignee, i.dispatched_at, i.closed_at, i.follow_up
+                    i.stage, i.assignee, i.dispatched_at, i.closed_at, i.follow_up,
+                    i.reporter_id, i.accepted_at, i.urged_units, i.returned_by,
+                    i.verified_on_time
              FROM incidents i JOIN documents d ON d.id = i.doc
-             WHERE i.reported_at >= ?1 AND i.reported_at < ?2",
+             WHERE i.reported_at >= ?1 AND i.reported_at < ?2
+             ORDER BY i.reported_at, d.doc_id",
         )?;
         let mut rows = stmt.query([from, to])?;
         let mut out = Vec::new();
@@ -54,91 +57,57 @@ impl FieldStore {
                 dispatched_at: r.get(8)?,
                 closed_at: r.get(9)?,
                 answer: answer.as_deref().and_then(Satisfaction::parse),
+                reporter: r.get(11)?,
+                accepted_at: r.get(12)?,
+                urged_units: units(r.get(13)?),
+                returned_by: units(r.get(14)?),
+                verified_on_time: r.get(15)?,
             });
         }
         Ok(out)
     }
 
-    /// The incidents reported in `[from, to)`, and the record edits and home
-    /// visits made in it, in the grids `sees` accepts. An edit is one person's
-    /// changes to one record (by the changes' authors and their clocks).
-    pub fn activity_between(
+    /// The home visits made in `[from, to)` on households in the grids `sees`
+    /// accepts, oldest first.
+    pub fn visits_between(
         &self,
         sees: impl Fn(&str) -> bool,
         (from, to): (i64, i64),
-    ) -> Result<Activity> {
+    ) -> Result<Vec<VisitBrief>> {
         let conn = self.conn();
-        let mut activity = Activity::default();
-        let mut stmt = conn.prepare(
-            "SELECT d.doc_id FROM incidents i JOIN documents d ON d.id = i.doc
-             WHERE i.reported_at >= ?1 AND i.reported_at < ?2 ORDER BY i.reported_at",
+        let mut stmt = conn.prepare_cached(
+            "SELECT d.doc_id, d.grid_code, v.visitor, v.at
+             FROM household_visits v JOIN documents d ON d.id = v.doc
+             WHERE v.at >= ?1 AND v.at < ?2 ORDER BY v.at, d.doc_id",
         )?;
-        let ids: Vec<String> = stmt
-            .query_map([from, to], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
-        for id in ids {
-            let Some(loaded) = storage::load(&conn, &id)? else {
-                continue;
-            };
-            let incident: Incident = any::hydrate(&loaded.doc, &id)?;
-            if !sees(&incident.grid_code) {
-                continue;
-            }
-            let state = replay(&incident);
-            activity.incidents.push((id, incident, state));
-        }
-        let mut stmt = conn.prepare(
-            "SELECT doc_id, kind, grid_code FROM documents
-             WHERE kind IN ('household', 'person') AND updated_at >= ?1 ORDER BY id",
-        )?;
-        let docs: Vec<(String, String, String)> = stmt
-            .query_map([from - EDIT_MARGIN_S], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-            })?
-            .collect::<rusqlite::Result<_>>()?;
-        for (id, kind, grid) in docs {
-            if !sees(&grid) {
-                continue;
-            }
-            let Some(mut loaded) = storage::load(&conn, &id)? else {
-                continue;
-            };
-            let kind = if kind == "household" {
-                RecordKind::Household
-            } else {
-                RecordKind::Person
-            };
-            let authors: BTreeSet<String> = loaded
-                .doc
-                .get_changes(&[])
-                .iter()
-                .filter(|c| (from..to).contains(&c.timestamp()))
-                .filter_map(|c| actor::author_of(c.message()))
-                .collect();
-            activity
-                .edits
-                .extend(authors.into_iter().map(|by| RecordEdit {
-                    record: id.clone(),
-                    kind,
-                    grid: grid.clone(),
-                    by,
-                }));
-            if kind == RecordKind::Household {
-                let household: Household = any::hydrate(&loaded.doc, &id)?;
-                activity.visits.extend(
-                    household
-                        .visits
-                        .iter()
-                        .filter(|v| (from..to).contains(&v.at))
-                        .map(|v| VisitBrief {
-                            household: id.clone(),
-                            grid: grid.clone(),
-                            by: v.by.clone(),
-                            at: v.at,
-                        }),
-                );
+        let mut rows = stmt.query([from, to])?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            let grid: String = r.get(1)?;
+            if sees(&grid) {
+                out.push(VisitBrief {
+                    household: r.get(0)?,
+                    grid,
+                    by: r.get(2)?,
+                    at: r.get(3)?,
+                });
             }
         }
-        Ok(activity)
+        Ok(out)
+    }
+
+    /// The incidents reported in `[from, to)` and the home visits made in it, in
+    /// the grids `sees` accepts, from the query rows. Edits and patrols are left
+    /// empty: the server adds them from what it keeps as changes and tracks arrive.
+    pub fn activity_between(
+        &self,
+        sees: impl Fn(&str) -> bool,
+        range: (i64, i64),
+    ) -> Result<Activity> {
+        Ok(Activity {
+            incidents: self.case_rows(&sees, range)?,
+            visits: self.visits_between(&sees, range)?,
+            ..Activity::default()
+        })
     }
 }

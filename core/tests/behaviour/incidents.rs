@@ -168,3 +168,196 @@ fn a_report_takes_only_a_category_in_force_and_the_picker_finds_it() {
         2
     );
 }
+
+/// A step with every field a test may need.
+fn step(
+    s: &FieldStore,
+    id: &str,
+    role: &str,
+    from: &str,
+    to: &str,
+    at: i64,
+    t: IncidentTransition,
+) {
+    s.update::<Incident>(id, |i| {
+        i.transitions.push(IncidentTransition {
+            by: format!("{role}-1"),
+            role: role.into(),
+            at,
+            from: from.into(),
+            to: to.into(),
+            note: "说明".into(),
+            ..t
+        })
+    })
+    .unwrap();
+}
+
+#[test]
+fn the_query_rows_keep_the_facts_statistics_and_assessment_count() {
+    use fieldgrid_core::assessment::CaseRow;
+    use fieldgrid_core::records::{Satisfaction, Urge, UrgeMethod};
+    let dir = tempfile::tempdir().unwrap();
+    let s = FieldStore::open(dir.path().join("p.sqlite")).unwrap();
+    s.sign_in("sup");
+    s.import_catalogue(&default_catalogue()).unwrap();
+    let unit = |u: &str| IncidentTransition {
+        assignee: Some(u.into()),
+        ..IncidentTransition::default()
+    };
+    // Urged, sent back by 综合执法, dispatched again, finished, verified late,
+    // closed and answered.
+    let long = report(&s, "other.general", T0);
+    step(
+        &s,
+        &long,
+        "town_supervisor",
+        "reported",
+        "accepted",
+        T0 + 60,
+        IncidentTransition::default(),
+    );
+    step(
+        &s,
+        &long,
+        "town_supervisor",
+        "accepted",
+        "dispatched",
+        T0 + 120,
+        unit("综合执法"),
+    );
+    let urge = IncidentTransition {
+        urge: Some(Urge {
+            unit: "综合执法".into(),
+            method: UrgeMethod::ALL[0],
+            promised: None,
+        }),
+        ..IncidentTransition::default()
+    };
+    step(
+        &s,
+        &long,
+        "town_supervisor",
+        "dispatched",
+        "urged",
+        T0 + DAY,
+        urge.clone(),
+    );
+    step(
+        &s,
+        &long,
+        "town_supervisor",
+        "dispatched",
+        "urged",
+        T0 + DAY + 60,
+        urge,
+    );
+    step(
+        &s,
+        &long,
+        "department_handler",
+        "dispatched",
+        "returned",
+        T0 + 2 * DAY,
+        IncidentTransition::default(),
+    );
+    step(
+        &s,
+        &long,
+        "town_supervisor",
+        "accepted",
+        "dispatched",
+        T0 + 2 * DAY + 60,
+        unit("市场监管"),
+    );
+    step(
+        &s,
+        &long,
+        "department_handler",
+        "dispatched",
+        "handling",
+        T0 + 3 * DAY,
+        IncidentTransition::default(),
+    );
+    step(
+        &s,
+        &long,
+        "department_handler",
+        "handling",
+        "handled",
+        T0 + 3 * DAY + 60,
+        IncidentTransition::default(),
+    );
+    step(
+        &s,
+        &long,
+        "inspector",
+        "handled",
+        "verified",
+        T0 + 9 * DAY,
+        IncidentTransition::default(),
+    );
+    step(
+        &s,
+        &long,
+        "town_supervisor",
+        "verified",
+        "closed",
+        T0 + 9 * DAY + 60,
+        IncidentTransition::default(),
+    );
+    let call = IncidentTransition {
+        answer: Some(Satisfaction::Basic),
+        ..IncidentTransition::default()
+    };
+    step(
+        &s,
+        &long,
+        "town_supervisor",
+        "closed",
+        "assessed",
+        T0 + 10 * DAY,
+        call,
+    );
+    // Waiting, and resolved on the spot.
+    let waiting = report(&s, "fire.passage.blocked", T0 + 3_600);
+    let spot = report(&s, "other.general", T0 + 7_200);
+    step(
+        &s,
+        &spot,
+        "full_time_grid_worker",
+        "reported",
+        "resolved_on_spot",
+        T0 + 7_300,
+        IncidentTransition::default(),
+    );
+
+    let rows = s.case_rows(|_| true, (T0, T0 + DAY)).unwrap();
+    assert_eq!(rows.len(), 3);
+    for id in [&long, &waiting, &spot] {
+        let incident: Incident = s.get(id).unwrap();
+        let row = rows.iter().find(|r| &r.id == id).unwrap();
+        assert_eq!(row, &CaseRow::of(id, &incident, &replay(&incident)), "{id}");
+    }
+    let long = rows.iter().find(|r| r.id == long).unwrap();
+    assert_eq!(long.urged_units, ["综合执法"]);
+    assert_eq!(long.returned_by, ["综合执法"]);
+    assert_eq!(long.assignee.as_deref(), Some("市场监管"));
+    assert_eq!(long.verified_on_time, Some(false));
+    assert_eq!(long.stage, Stage::Assessed, "{long:?}");
+    assert_eq!(long.answer, Some(Satisfaction::Basic));
+    assert_eq!(long.accepted_at, Some(T0 + 60));
+    let waiting = rows.iter().find(|r| r.id == waiting).unwrap();
+    assert_eq!(
+        (waiting.accepted_at, waiting.verified_on_time),
+        (None, None)
+    );
+    assert!(rows.iter().find(|r| r.id == spot).unwrap().accepted());
+    // Outside the period, and outside the grids one sees: nothing.
+    assert!(
+        s.case_rows(|_| true, (T0 + DAY, T0 + 2 * DAY))
+            .unwrap()
+            .is_empty()
+    );
+    assert!(s.case_rows(|_| false, (T0, T0 + DAY)).unwrap().is_empty());
+}

@@ -8,12 +8,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use fieldgrid_core::ReferenceKind;
 use fieldgrid_core::assessment::{
-    Activity, AssessmentRules, PatrolBrief, Period, PointAdjustment, PointsLedger, Scorecard,
-    Subject, Who, default_rules, measure, points_ledger, score,
+    Activity, AssessmentRules, Period, PointAdjustment, PointsLedger, Scorecard, Subject, Who,
+    default_rules, measure, points_ledger, score,
 };
 use fieldgrid_core::incident::Catalogue;
 use fieldgrid_core::org::{OrgTree, Role, Scope, UnitLevel};
-use fieldgrid_core::patrol::authenticity::FindingKind;
 
 use super::{Caller, ServiceError, blocking, replica, tracks};
 use crate::AppState;
@@ -149,8 +148,10 @@ fn unit_within(tree: &OrgTree, unit: &str, ancestor: &str) -> bool {
     false
 }
 
-/// The records of a period in the caller's area: incidents, edits and visits
-/// from the pages' replica, patrols from their reviewed tracks.
+/// The records of a period in the caller's area: incidents and visits from the
+/// read model's query rows, record edits as storage noted them when the changes
+/// arrived, patrols from their kept briefs (a track reviewed only when chunks
+/// arrived since its brief was kept).
 pub async fn activity(
     state: &AppState,
     caller: &Caller,
@@ -160,41 +161,14 @@ pub async fn activity(
     let store = replica::store(state).await?;
     let c = caller.clone();
     let mut activity = blocking(move || store.activity_between(|g| c.sees(g), (from, to))).await?;
-    // Patrols: the kept brief when no chunk arrived since it was computed, else
-    // the track reviewed now and its brief kept.
-    let counts: Vec<(String, String, String, i64)> = state
+    activity.edits = state
         .storage
-        .patrol_chunk_counts(from * 1000, to * 1000)
+        .record_edits(from, to)
         .await?
         .into_iter()
-        .filter(|(_, _, grid, _)| caller.sees(grid))
+        .filter(|e| caller.sees(&e.grid))
         .collect();
-    let ids: Vec<String> = counts.iter().map(|c| c.0.clone()).collect();
-    let kept = state.storage.patrol_briefs(&ids).await?;
-    for (patrol, _, _, chunks) in counts {
-        if let Some((at, brief)) = kept.get(&patrol)
-            && *at == chunks
-        {
-            activity.patrols.push(brief.clone());
-            continue;
-        }
-        let review = match tracks::review_brief(state, caller, &patrol).await {
-            Ok(r) => r,
-            Err(ServiceError::NotFound) => continue,
-            Err(e) => return Err(e),
-        };
-        let brief = PatrolBrief {
-            id: review.patrol,
-            worker: review.worker_id,
-            grid: review.grid_code,
-            started_at: review.started_at,
-            hours: review.figures.duration_s / 3600.0,
-            coverage: review.figures.coverage,
-            flagged: review.findings.iter().any(|f| f.kind != FindingKind::Gap),
-        };
-        state.storage.put_patrol_brief(&brief, chunks).await?;
-        activity.patrols.push(brief);
-    }
+    activity.patrols = tracks::patrol_briefs(state, caller, from, to).await?;
     Ok(activity)
 }
 

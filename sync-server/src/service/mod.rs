@@ -9,6 +9,7 @@
 pub mod accounts;
 pub mod admin;
 pub mod assessment;
+pub mod backfill;
 pub mod intake;
 pub mod jobs;
 pub mod knowledge;
@@ -21,6 +22,7 @@ pub mod replica;
 pub mod reports;
 pub mod residents;
 pub mod sessions;
+pub mod stats;
 pub mod throttle;
 pub mod tracks;
 pub mod uploads;

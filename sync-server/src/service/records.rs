@@ -186,21 +186,6 @@ pub async fn case_rows(
     query(state, move |store| store.case_rows(|g| c.sees(g), range)).await
 }
 
-/// Every incident in the caller's area.
-pub async fn incidents(state: &AppState, caller: &Caller) -> Result<Vec<Incident>, ServiceError> {
-    let c = caller.clone();
-    query(state, move |s| {
-        let mut out = Vec::new();
-        for d in s.documents()? {
-            if d.kind == RecordKind::Incident && c.sees(&d.grid_code) {
-                out.push(s.get::<Incident>(&d.id)?);
-            }
-        }
-        Ok(out)
-    })
-    .await
-}
-
 /// The caller's task list (see `FieldStore::tasks_for`), kept to their area.
 pub async fn tasks(
     state: &AppState,
@@ -268,58 +253,4 @@ pub async fn query<T: Send + 'static>(
 ) -> Result<T, ServiceError> {
     let store = replica::store(state).await?;
     blocking(move || f(&store)).await
-}
-
-/// Notes the photos of every stored record when none are noted yet: a database
-/// from before the server kept them (its photos would otherwise show to nobody).
-/// Done once per database (a county with no photo yet would otherwise read every
-/// document at every start). Answers how many records were read.
-pub async fn backfill_photo_refs(state: &AppState) -> Result<usize, ServiceError> {
-    const JOB: &str = "photo_refs_backfill";
-    if state.storage.job_done(JOB).await? {
-        return Ok(0);
-    }
-    if state.storage.has_photo_refs().await? || state.storage.stats().await?.documents == 0 {
-        state.storage.mark_job_done(JOB, crate::now()).await?;
-        return Ok(0);
-    }
-    let tree = state.org_tree().await?;
-    let grids: Vec<String> = tree.grids.iter().map(|g| g.code.clone()).collect();
-    let (mut after, mut read) = (String::new(), 0);
-    loop {
-        let page = state.storage.documents_page(&grids, &after, 500).await?;
-        let Some(last) = page.last().map(|d| d.doc_id.clone()) else {
-            break;
-        };
-        read += page.len();
-        let found = blocking(move || {
-            Ok(page
-                .into_iter()
-                .filter_map(|d| {
-                    let merged =
-                        fieldgrid_core::merge_document(d.kind, &d.doc_id, None, &d.data).ok()?;
-                    let photos: Vec<String> = merged
-                        .new_references
-                        .into_iter()
-                        .filter_map(|r| match r {
-                            fieldgrid_core::records::Reference::Photo(h) => Some(h),
-                            fieldgrid_core::records::Reference::Record(_) => None,
-                        })
-                        .collect();
-                    (!photos.is_empty()).then_some((d.doc_id, photos))
-                })
-                .collect::<Vec<_>>())
-        })
-        .await?;
-        for (doc, photos) in found {
-            state.storage.add_photo_refs(&doc, &photos).await?;
-        }
-        after = last;
-    }
-    state.storage.mark_job_done(JOB, crate::now()).await?;
-    tracing::info!(
-        records = read,
-        "photo references noted for records stored before"
-    );
-    Ok(read)
 }

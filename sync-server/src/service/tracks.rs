@@ -2,6 +2,7 @@
 //! holds its grid, and its chunks are written only by its own worker. A patrol
 //! outside the area, an id of another kind and an unknown id are answered alike.
 
+use fieldgrid_core::assessment::PatrolBrief;
 use fieldgrid_core::patrol::authenticity::{self, CheckContext, Finding};
 use fieldgrid_core::patrol::codec::decode_track;
 use fieldgrid_core::patrol::{FigureConfig, PatrolFigures, figures, simplified};
@@ -246,4 +247,54 @@ pub async fn patrols_between(
     to_ms: i64,
 ) -> Result<Vec<(String, String)>, ServiceError> {
     Ok(state.storage.patrols_between(from_ms, to_ms).await?)
+}
+
+/// The patrols started in `[from, to)` (unix seconds) in the caller's area, as
+/// the assessment and the statistics count them: each patrol's kept brief when
+/// no chunk arrived since it was computed, else its track reviewed now and the
+/// brief kept, so a county's month is decoded once, not on every page.
+pub async fn patrol_briefs(
+    state: &AppState,
+    caller: &Caller,
+    from: i64,
+    to: i64,
+) -> Result<Vec<PatrolBrief>, ServiceError> {
+    let counts: Vec<(String, String, String, i64)> = state
+        .storage
+        .patrol_chunk_counts(from * 1000, to * 1000)
+        .await?
+        .into_iter()
+        .filter(|(_, _, grid, _)| caller.sees(grid))
+        .collect();
+    let ids: Vec<String> = counts.iter().map(|c| c.0.clone()).collect();
+    let kept = state.storage.patrol_briefs(&ids).await?;
+    let mut out = Vec::with_capacity(counts.len());
+    for (patrol, _, _, chunks) in counts {
+        if let Some((at, brief)) = kept.get(&patrol)
+            && *at == chunks
+        {
+            out.push(brief.clone());
+            continue;
+        }
+        let review = match review_brief(state, caller, &patrol).await {
+            Ok(r) => r,
+            Err(ServiceError::NotFound) => continue,
+            Err(e) => return Err(e),
+        };
+        let brief = PatrolBrief {
+            id: review.patrol,
+            worker: review.worker_id,
+            grid: review.grid_code,
+            started_at: review.started_at,
+            hours: review.figures.duration_s / 3600.0,
+            coverage: review.figures.coverage,
+            flagged: review
+                .findings
+                .iter()
+                .any(|f| f.kind != authenticity::FindingKind::Gap),
+        };
+        state.storage.put_patrol_brief(&brief, chunks).await?;
+        out.push(brief);
+    }
+    Ok(out)
 }

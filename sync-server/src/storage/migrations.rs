@@ -39,6 +39,7 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
     step!(10, "010_patrol_briefs.sql"),
     step!(11, "011_knowledge.sql"),
     step!(12, "012_identity.sql"),
+    step!(13, "013_record_edits.sql"),
 ];
 
 /// The steps a database at `version` still needs, or [`StorageError::TooNew`]

@@ -188,6 +188,26 @@ impl DocumentSave<'_> {
         })
     }
 
+    /// Who made the save's new changes on which day, each `(staff id, China day
+    /// start)` once, for a household or person record (none for other kinds).
+    pub(crate) fn edit_days(&self) -> Vec<(String, i64)> {
+        if !matches!(self.kind, RecordKind::Household | RecordKind::Person) {
+            return Vec::new();
+        }
+        let mut out: Vec<(String, i64)> = self
+            .merged
+            .authors
+            .iter()
+            .filter_map(|a| {
+                let user = a.user.clone()?;
+                Some((user, fieldgrid_core::time::day_start_at(a.at)))
+            })
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
     /// The bytes to append to the change sequence: the new changes, or the whole
     /// document when the record moved to another grid (readers of the new grid may
     /// never have seen it).
@@ -403,6 +423,23 @@ pub trait DocumentStore: Send + Sync {
     /// The database's identity, made once when it was created: what follows its
     /// sequence elsewhere (a read model) can tell it from another database.
     async fn identity(&self) -> StorageResult<String>;
+    /// Who changed which household and person records on the days in
+    /// `[from, to)` (unix seconds; a day counts when it starts in the range), each
+    /// record and author once, kept as changes were accepted.
+    async fn record_edits(
+        &self,
+        from: i64,
+        to: i64,
+    ) -> StorageResult<Vec<fieldgrid_core::assessment::RecordEdit>>;
+    /// Notes edits of a record stored before edits were kept: `(staff id, China
+    /// day start)` pairs (the one-time backfill).
+    async fn note_record_edits(
+        &self,
+        doc_id: &str,
+        kind: RecordKind,
+        grid_code: &str,
+        edits: &[(String, i64)],
+    ) -> StorageResult<()>;
 }
 
 /// GPS track chunks and the patrols they make up.

@@ -39,6 +39,21 @@ fn kind(r: &impl RowRead, i: usize) -> StorageResult<RecordKind> {
     r.col::<String>(i)?.parse().map_err(StorageError::Other)
 }
 
+/// The columns [`record_edit`] reads, from `record_edits`.
+pub(crate) const RECORD_EDIT_COLUMNS: &str = "doc_id, kind, grid_code, author";
+
+/// One person's edits of one record.
+pub(crate) fn record_edit(
+    r: &impl RowRead,
+) -> StorageResult<fieldgrid_core::assessment::RecordEdit> {
+    Ok(fieldgrid_core::assessment::RecordEdit {
+        record: r.col(0)?,
+        kind: kind(r, 1)?,
+        grid: r.col(2)?,
+        by: r.col(3)?,
+    })
+}
+
 /// The columns [`account`] reads.
 pub(crate) const ACCOUNT_COLUMNS: &str = "id, device_id, name, id_number, phone, token_hash, \
                                           status, staff_id, reason, created_at, last_sync_at";

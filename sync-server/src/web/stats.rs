@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use axum::extract::{Query, State};
-use fieldgrid_core::incident::{DayCount, IncidentStats, replay, statistics};
+use fieldgrid_core::incident::IncidentStats;
 use serde::Deserialize;
 
 use super::auth::SignedIn;
@@ -14,8 +14,7 @@ use maud::{Markup, html};
 use super::PageError;
 use super::page::{Head, bars, layout, select, table, today};
 use crate::AppState;
-use crate::service::records;
-use crate::service::tracks;
+use crate::service::stats::{self, StatsBy};
 
 /// Period and grouping.
 #[derive(Deserialize, Default, Clone)]
@@ -42,44 +41,14 @@ pub(crate) async fn compute(
         .clone()
         .unwrap_or_else(|| fieldgrid_core::forms::date_at(crate::now() - 30 * 86_400).to_string());
     let (Some(start), Some(end)) = (day_start(&from), day_start(&to).map(|t| t + 86_400)) else {
-        return Err(PageError::bad("dates are written YYYY-MM-DD"));
+        return Err(PageError::bad("日期请写成 YYYY-MM-DD"));
     };
     let by = q.by.clone().unwrap_or_else(|| "village".into());
-    if !matches!(by.as_str(), "village" | "grid" | "platform") {
+    let Some(grouping) = StatsBy::parse(&by) else {
         return Err(PageError::bad("参数 by 的值无效"));
-    }
-    let caller = super::caller(state, signed).await?;
-    let tree = caller.tree.clone();
-    let incidents = records::incidents(state, &caller).await?;
-    let states: Vec<_> = incidents.iter().map(replay).collect();
-    let catalogue = state.catalogue().await?;
-    let village_of = |grid: &str| {
-        tree.grids
-            .iter()
-            .find(|g| g.code == grid)
-            .and_then(|g| tree.units.iter().find(|u| u.code == g.unit))
-            .map(|u| u.name.clone())
     };
-    let figures = statistics(
-        incidents.iter().zip(states.iter()),
-        |i, s| match by.as_str() {
-            "grid" => Some(
-                tree.grids
-                    .iter()
-                    .find(|g| g.code == i.grid_code)
-                    .map_or_else(|| i.grid_code.clone(), |g| g.name.clone()),
-            ),
-            "platform" => s
-                .assignee
-                .as_deref()
-                .map(|a| super::incidents::unit_name(&tree, a).to_owned()),
-            _ => village_of(&i.grid_code),
-        },
-        &catalogue,
-        DayCount::WorkDays,
-        (start, end),
-        crate::now(),
-    );
+    let caller = super::caller(state, signed).await?;
+    let figures = stats::incident_figures(state, &caller, (start, end), grouping).await?;
     Ok((from, to, by, figures))
 }
 
@@ -120,36 +89,27 @@ pub async fn page(
                 .collect::<Vec<_>>(),
         )
     };
-    // Patrols per worker over the period (days in the user's scope).
+    // Patrols per worker over the period, in the user's area.
     let caller = super::caller(&state, &signed).await?;
     let tree = caller.tree.clone();
-    let mut per_worker: BTreeMap<String, (f64, f64, u32)> = BTreeMap::new();
     let (Some(start), Some(end)) = (day_start(&from), day_start(&to)) else {
-        return Err(PageError::bad("bad dates"));
+        return Err(PageError::bad("日期请写成 YYYY-MM-DD"));
     };
-    for (patrol, worker) in
-        tracks::patrols_between(&state, start * 1000, (end + 86_400) * 1000).await?
-    {
-        if let Ok(r) = tracks::review_brief(&state, &caller, &patrol).await {
-            let e = per_worker.entry(worker).or_default();
-            e.0 += r.figures.duration_s / 3600.0;
-            e.1 = e.1.max(r.figures.coverage.unwrap_or(0.0));
-            e.2 += 1;
-        }
-    }
+    let per_worker = stats::patrol_figures(&state, &caller, (start, end + 86_400)).await?;
+    let names: std::collections::HashMap<&str, &str> = tree
+        .staff
+        .iter()
+        .map(|s| (s.id.as_str(), s.name.as_str()))
+        .collect();
     let worker_rows: Vec<Vec<Markup>> = per_worker
         .iter()
-        .map(|(w, (h, c, n))| {
-            let name = tree
-                .staff
-                .iter()
-                .find(|s| &s.id == w)
-                .map_or(w.as_str(), |s| s.name.as_str());
+        .map(|(w, f)| {
+            let name = names.get(w.as_str()).copied().unwrap_or(w.as_str());
             vec![
                 html! { (name) },
-                html! { (n) },
-                html! { (format!("{h:.1}")) },
-                html! { (format!("{:.0}%", c * 100.0)) },
+                html! { (f.patrols) },
+                html! { (format!("{:.1}", f.hours)) },
+                html! { (format!("{:.0}%", f.best_coverage * 100.0)) },
             ]
         })
         .collect();

@@ -77,13 +77,13 @@ async fn publishing(backend: Backend) {
 
     // The shipped sheet, as Excel saves "CSV UTF-8" (with a byte-order mark).
     let mut csv = b"\xEF\xBB\xBF".to_vec();
-    csv.extend_from_slice(include_bytes!("../../core/forms/catalogue.csv"));
+    csv.extend_from_slice(include_bytes!("../../../core/forms/catalogue.csv"));
     assert_eq!(put(&server, "", csv).await.0, 204);
     let c = published(&server).await;
     assert_eq!((c.version, c.counts()), (start + 1, [11, 79, 304]));
 
     // The same sheet saved as plain "CSV" by WPS on a Chinese Windows: GB18030.
-    let text = include_str!("../../core/forms/catalogue.csv").replace("噪音扰民", "噪声扰民");
+    let text = include_str!("../../../core/forms/catalogue.csv").replace("噪音扰民", "噪声扰民");
     let (gbk, _, _) = encoding_rs::GB18030.encode(&text);
     assert_eq!(put(&server, "?version=40", gbk.into_owned()).await.0, 204);
     let c = published(&server).await;
@@ -132,7 +132,7 @@ async fn publishing(backend: Backend) {
         ("", b"PK\x03\x04 not really a zip".to_vec(), 400),
         (
             "?version=3",
-            include_bytes!("../../core/forms/catalogue.csv").to_vec(),
+            include_bytes!("../../../core/forms/catalogue.csv").to_vec(),
             409,
         ),
     ] {
@@ -142,7 +142,7 @@ async fn publishing(backend: Backend) {
     let stranger = reqwest::Client::new()
         .put(format!("{}/v1/admin/reference/catalogue", server.url))
         .bearer_auth("adm_not-a-token")
-        .body(include_bytes!("../../core/forms/catalogue.csv").to_vec())
+        .body(include_bytes!("../../../core/forms/catalogue.csv").to_vec())
         .send()
         .await
         .unwrap();
@@ -178,7 +178,7 @@ async fn categories_in_force(backend: Backend) {
 
     // The county retires 占道经营 from today and adds 流动摊贩 under 市容秩序.
     let today = fieldgrid_core::time::date_at(now()).to_string();
-    let mut text = include_str!("../../core/forms/catalogue.csv").replace(
+    let mut text = include_str!("../../../core/forms/catalogue.csv").replace(
         "urban.street.stalls,占道经营,urban.street,,,,,,",
         &format!("urban.street.stalls,占道经营,urban.street,,,,,{today},"),
     );

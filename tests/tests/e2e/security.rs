@@ -270,7 +270,7 @@ async fn device_routes_refuse_bad_credentials(
     // or taken in.
     let versions_before = server.state.storage.reference_versions().await.unwrap();
     let documents_before = server.state.storage.stats().await.unwrap().documents;
-    let sheet = include_bytes!("../../core/forms/catalogue.csv").to_vec();
+    let sheet = include_bytes!("../../../core/forms/catalogue.csv").to_vec();
     for (method, path) in [
         (reqwest::Method::GET, "/v1/admin/registrations"),
         (reqwest::Method::POST, "/v1/admin/registrations/x/approve"),
@@ -1235,7 +1235,7 @@ async fn suite(backend: Backend) {
             sup_a.get(&format!("/ui/photos/{photo}")).await.0,
             StatusCode::NOT_FOUND
         );
-        let read = fieldgrid_server::service::records::backfill_photo_refs(&server.state)
+        let read = fieldgrid_server::service::backfill::backfill_photo_refs(&server.state)
             .await
             .unwrap();
         assert!(read > 5, "{read}");
@@ -1244,7 +1244,7 @@ async fn suite(backend: Backend) {
             StatusCode::OK
         );
         // Done once per database: the next start reads nothing.
-        let again = fieldgrid_server::service::records::backfill_photo_refs(&server.state)
+        let again = fieldgrid_server::service::backfill::backfill_photo_refs(&server.state)
             .await
             .unwrap();
         assert_eq!(again, 0, "the backfill ran again");

@@ -12,7 +12,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 /// `(method, path)` of every route registered in the router's source (however
 /// rustfmt wraps the calls).
 fn routes_in_source() -> Vec<(String, String)> {
-    let source = include_str!("../../sync-server/src/api/mod.rs");
+    let source = include_str!("../../../sync-server/src/api/mod.rs");
     source
         .split(".route(")
         .skip(1)

@@ -694,6 +694,69 @@ async fn identity_and_one_time_jobs(backend: Backend) {
 }
 
 /// Each case as one test per backend.
+async fn record_edits_by_day(backend: Backend) {
+    let (s, dir) = open(backend).await;
+    let (id, _) = saved_twice(&s, dir.path()).await;
+    let today = fieldgrid_core::time::day_start_at(fieldgrid_core::time::now());
+    // Both changes were "u"'s, today: one edit of the record by "u".
+    let edits = s.record_edits(today, today + 86_400).await.unwrap();
+    assert_eq!(edits.len(), 1, "{edits:?}");
+    assert_eq!(
+        (
+            edits[0].record.as_str(),
+            edits[0].kind,
+            edits[0].grid.as_str(),
+            edits[0].by.as_str()
+        ),
+        (id.as_str(), RecordKind::Household, G1, "u")
+    );
+    // A period that starts within today counts today's edits; one ending at
+    // today's start does not.
+    assert_eq!(
+        s.record_edits(today + 3_600, today + 86_400)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(
+        s.record_edits(today - 86_400, today)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // The one-time backfill's notes, idempotent, for a person stored before.
+    let earlier = vec![("w2".to_owned(), today - 86_400), ("w3".to_owned(), today)];
+    for _ in 0..2 {
+        s.note_record_edits("p-old", RecordKind::Person, G2, &earlier)
+            .await
+            .unwrap();
+    }
+    let two_days = s
+        .record_edits(today - 86_400, today + 86_400)
+        .await
+        .unwrap();
+    let mut seen: Vec<(String, String)> = two_days
+        .iter()
+        .map(|e| (e.record.clone(), e.by.clone()))
+        .collect();
+    seen.sort();
+    assert_eq!(
+        seen,
+        vec![
+            (id.clone(), "u".to_owned()),
+            ("p-old".to_owned(), "w2".to_owned()),
+            ("p-old".to_owned(), "w3".to_owned()),
+        ]
+    );
+    assert!(
+        two_days
+            .iter()
+            .filter(|e| e.record == "p-old")
+            .all(|e| e.kind == RecordKind::Person && e.grid == G2)
+    );
+}
+
 macro_rules! on_both_backends {
     ($($case:ident),* $(,)?) => {
         mod sqlite {
@@ -731,4 +794,5 @@ on_both_backends!(
     knowledge_revisions_and_deltas,
     background_jobs_have_one_leader,
     identity_and_one_time_jobs,
+    record_edits_by_day,
 );

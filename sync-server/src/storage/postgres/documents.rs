@@ -94,6 +94,14 @@ impl DocumentStore for PostgresStorage {
                     )
                     .await?;
                 }
+                note_edits(
+                    &tx,
+                    save.doc_id,
+                    save.kind.as_str(),
+                    grid,
+                    &save.edit_days(),
+                )
+                .await?;
                 if !save.sequence_bytes().is_empty() {
                     rows.push(save);
                 }
@@ -158,6 +166,39 @@ impl DocumentStore for PostgresStorage {
         rows.iter().map(rows::change_row).collect()
     }
 
+    async fn record_edits(
+        &self,
+        from: i64,
+        to: i64,
+    ) -> StorageResult<Vec<fieldgrid_core::assessment::RecordEdit>> {
+        let rows = self
+            .client()
+            .await?
+            .query(
+                &format!(
+                    "SELECT DISTINCT {RECORD_EDIT_COLUMNS} FROM record_edits
+                     WHERE day >= $1 AND day < $2 ORDER BY doc_id, author"
+                ),
+                &[&fieldgrid_core::time::day_start_at(from), &to],
+            )
+            .await?;
+        rows.iter().map(rows::record_edit).collect()
+    }
+
+    async fn note_record_edits(
+        &self,
+        doc_id: &str,
+        kind: fieldgrid_core::records::RecordKind,
+        grid_code: &str,
+        edits: &[(String, i64)],
+    ) -> StorageResult<()> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        note_edits(&tx, doc_id, kind.as_str(), grid_code, edits).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     async fn documents_page(
         &self,
         grids: &[String],
@@ -195,4 +236,23 @@ impl DocumentStore for PostgresStorage {
             .await?
             .get(0))
     }
+}
+
+/// Writes a record's `(author, day)` edit rows, each once.
+async fn note_edits(
+    tx: &deadpool_postgres::Transaction<'_>,
+    doc_id: &str,
+    kind: &str,
+    grid: &str,
+    edits: &[(String, i64)],
+) -> StorageResult<()> {
+    for (author, day) in edits {
+        tx.execute(
+            "INSERT INTO record_edits (doc_id, kind, grid_code, author, day)
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+            &[&doc_id, &kind, &grid, author, day],
+        )
+        .await?;
+    }
+    Ok(())
 }

@@ -24,8 +24,8 @@ use tokio_postgres::NoTls;
 
 use super::prelude::*;
 use super::rows::{
-    self, ACCOUNT_COLUMNS, CHANGE_COLUMNS, DOC_ROW_COLUMNS, RowRead, STORED_DOC_COLUMNS,
-    WEB_SESSION_COLUMNS, WEB_USER_COLUMNS,
+    self, ACCOUNT_COLUMNS, CHANGE_COLUMNS, DOC_ROW_COLUMNS, RECORD_EDIT_COLUMNS, RowRead,
+    STORED_DOC_COLUMNS, WEB_SESSION_COLUMNS, WEB_USER_COLUMNS,
 };
 use super::{
     ChangeRow, ChunkOutcome, DeviceAccount, DeviceStatus, DocRow, DocumentSave, NewsItem,

@@ -71,6 +71,7 @@ impl DocumentStore for SqliteStorage {
                     )?
                     .execute(params![hash, s.doc_id])?;
                 }
+                note_edits(&tx, &s.doc_id, s.kind, &s.grid, &s.edits)?;
                 outcomes.push(SaveOutcome::Saved);
             }
             tx.commit()?;
@@ -137,6 +138,42 @@ impl DocumentStore for SqliteStorage {
         .await
     }
 
+    async fn record_edits(
+        &self,
+        from: i64,
+        to: i64,
+    ) -> StorageResult<Vec<fieldgrid_core::assessment::RecordEdit>> {
+        self.read(move |c| {
+            all(
+                c,
+                &format!(
+                    "SELECT DISTINCT {RECORD_EDIT_COLUMNS} FROM record_edits
+                     WHERE day >= ?1 AND day < ?2 ORDER BY doc_id, author"
+                ),
+                params![fieldgrid_core::time::day_start_at(from), to],
+                |r| rows::record_edit(r),
+            )
+        })
+        .await
+    }
+
+    async fn note_record_edits(
+        &self,
+        doc_id: &str,
+        kind: fieldgrid_core::records::RecordKind,
+        grid_code: &str,
+        edits: &[(String, i64)],
+    ) -> StorageResult<()> {
+        let (doc_id, grid, edits) = (doc_id.to_owned(), grid_code.to_owned(), edits.to_vec());
+        self.write(move |c| {
+            let tx = c.transaction()?;
+            note_edits(&tx, &doc_id, kind.as_str(), &grid, &edits)?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
     async fn identity(&self) -> StorageResult<String> {
         self.read(|c| {
             Ok(
@@ -147,4 +184,22 @@ impl DocumentStore for SqliteStorage {
         })
         .await
     }
+}
+
+/// Writes a record's `(author, day)` edit rows, each once.
+fn note_edits(
+    tx: &rusqlite::Transaction<'_>,
+    doc_id: &str,
+    kind: &str,
+    grid: &str,
+    edits: &[(String, i64)],
+) -> rusqlite::Result<()> {
+    let mut insert = tx.prepare_cached(
+        "INSERT OR IGNORE INTO record_edits (doc_id, kind, grid_code, author, day)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    for (author, day) in edits {
+        insert.execute(params![doc_id, kind, grid, author, day])?;
+    }
+    Ok(())
 }

@@ -25,8 +25,8 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use super::prelude::*;
 use super::rows::{
-    self, ACCOUNT_COLUMNS, CHANGE_COLUMNS, DOC_ROW_COLUMNS, RowRead, STORED_DOC_COLUMNS,
-    WEB_SESSION_COLUMNS, WEB_USER_COLUMNS,
+    self, ACCOUNT_COLUMNS, CHANGE_COLUMNS, DOC_ROW_COLUMNS, RECORD_EDIT_COLUMNS, RowRead,
+    STORED_DOC_COLUMNS, WEB_SESSION_COLUMNS, WEB_USER_COLUMNS,
 };
 use super::{
     ChangeRow, ChunkOutcome, DeviceAccount, DeviceStatus, DocRow, DocumentSave, NewsItem,
@@ -169,6 +169,7 @@ struct OwnedSave {
     origin: String,
     at: i64,
     photos: Vec<String>,
+    edits: Vec<(String, i64)>,
 }
 
 impl From<&DocumentSave<'_>> for OwnedSave {
@@ -183,6 +184,7 @@ impl From<&DocumentSave<'_>> for OwnedSave {
             origin: s.origin_device.to_owned(),
             at: s.at,
             photos: s.new_photos().map(str::to_owned).collect(),
+            edits: s.edit_days(),
         }
     }
 }
