@@ -9,7 +9,7 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use rand::Rng;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::FieldStore;
 use crate::kind::{ReferenceData, ReferenceKind};
@@ -128,46 +128,8 @@ pub struct SyncClient {
     metered: bool,
 }
 
-/// What a person registers with. Personal data: sent once, over TLS.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct RegisterRequest {
-    /// This device's id.
-    pub device_id: String,
-    /// Full name.
-    pub name: String,
-    /// ID-card number.
-    pub id_number: String,
-    /// Mobile number.
-    pub phone: String,
-    /// BLAKE3 (hex) of the secret token the device generated; the server never
-    /// sees the token itself until the device uses it.
-    pub token_hash: String,
-}
-
-/// The server's answer to a registration.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct RegisterResponse {
-    /// Ask `GET /v1/registrations/{id}` for the decision.
-    pub registration_id: String,
-}
-
-/// Where a registration stands.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "status")]
-pub enum RegistrationState {
-    /// Waiting for an administrator.
-    Pending,
-    /// Approved: the device's token now works, for this person.
-    Approved {
-        /// The person's id in the org tree.
-        staff_id: String,
-    },
-    /// Refused.
-    Rejected {
-        /// The administrator's reason.
-        reason: String,
-    },
-}
+use crate::protocol::endpoints::{self as ep, Endpoint};
+pub use crate::protocol::endpoints::{RegisterRequest, RegisterResponse, RegistrationState};
 
 /// A new device's credentials: keep `token` in the Keystore/Keychain.
 #[derive(Debug, Clone)]
@@ -269,7 +231,7 @@ impl SyncClient {
             .send(|| {
                 client
                     .http
-                    .post(format!("{}/v1/registrations", client.base))
+                    .post(format!("{}{}", client.base, ep::Register.path()))
                     .json(&body)
             })
             .await?;
@@ -288,8 +250,10 @@ impl SyncClient {
         &self,
         registration_id: &str,
     ) -> Result<RegistrationState, SyncError> {
-        self.get_json(&format!("/v1/registrations/{registration_id}"))
-            .await
+        self.get_json(&ep::RegistrationStatus {
+            id: registration_id.to_owned(),
+        })
+        .await
     }
 
     /// "Anything for me?": one small request asking whether the server holds news
@@ -297,7 +261,7 @@ impl SyncClient {
     /// urge, a return, a case to verify or close). Changes nothing on the device.
     pub async fn check_news(&self, store: &FieldStore) -> Result<NewsCheck, SyncError> {
         let after = store.news_after()?;
-        self.get_json(&format!("/v1/news?after={after}")).await
+        self.get_json(&ep::News { after }).await
     }
 
     /// The signed-in grid worker's own scorecard and points for `period` (a code
@@ -309,7 +273,9 @@ impl SyncClient {
         period: &crate::assessment::Period,
     ) -> Result<crate::protocol::MyScorecard, SyncError> {
         let card: crate::protocol::MyScorecard = self
-            .get_json(&format!("/v1/scorecard?period={period}"))
+            .get_json(&ep::Scorecard {
+                period: period.to_string(),
+            })
             .await?;
         store.cache_scorecard(&card)?;
         Ok(card)
@@ -324,7 +290,7 @@ impl SyncClient {
         let Some(position) = store.live_position(now_ms, LIVE_FIX_MAX_AGE_MS)? else {
             return Ok(false);
         };
-        self.post_bytes("/v1/position", "application/cbor", position.encode())
+        self.post_bytes(&ep::Position.path(), protocol::CBOR, position.encode())
             .await?;
         Ok(true)
     }
@@ -439,7 +405,7 @@ impl SyncClient {
     /// received.
     async fn exchange(&self, body: Vec<u8>) -> Result<(SyncResponse, u64, u64), SyncError> {
         let sent = body.len() as u64;
-        let url = format!("{}/v1/sync", self.base);
+        let url = format!("{}{}", self.base, ep::Sync.path());
         let response = self
             .send(|| {
                 self.http
@@ -483,11 +449,6 @@ impl SyncClient {
         done: &mut SyncProgress,
         progress: &mut impl FnMut(&SyncProgress),
     ) -> Result<(), SyncError> {
-        #[derive(serde::Deserialize)]
-        struct UploadState {
-            confirmed: u64,
-            complete: bool,
-        }
         const PART: u64 = 256 * 1024;
         let pending = store.pending_photo_uploads(10_000)?;
         if self.metered && !self.photos_on_metered {
@@ -505,18 +466,28 @@ impl SyncClient {
                 }
                 .into());
             }
-            let status_url = format!("{}/v1/blobs/{hash}/status", self.base);
+            let status_url = format!(
+                "{}{}",
+                self.base,
+                ep::BlobStatus { hash: hash.clone() }.path()
+            );
             let response = self
                 .send(|| self.http.get(&status_url).bearer_auth(&self.token))
                 .await?;
-            let mut state: UploadState = response
+            let mut state: ep::UploadState = response
                 .json()
                 .await
                 .map_err(|e| SyncError::Protocol(e.to_string()))?;
             while !state.complete {
                 let from = state.confirmed.min(total);
                 let to = (from + PART).min(total);
-                let url = format!("{}/v1/blobs/{hash}?offset={from}&total={total}", self.base);
+                let part_path = ep::BlobPart {
+                    hash: hash.clone(),
+                    offset: from,
+                    total,
+                }
+                .path();
+                let url = format!("{}{part_path}", self.base);
                 let part = bytes[from as usize..to as usize].to_vec();
                 let sent = self
                     .send(|| {
@@ -572,14 +543,16 @@ impl SyncClient {
             for chunk in pending {
                 // The phone's clock findings so far go with each chunk: the server's
                 // review shows them to the supervisor.
-                let url = format!(
-                    "{}/v1/tracks/{}/{}?clock_backwards={}&clock_skew_ms={}",
-                    self.base,
-                    chunk.patrol,
-                    chunk.chunk,
-                    chunk.clock_backwards,
-                    chunk.max_clock_skew_ms
-                );
+                let path = ep::TrackChunk {
+                    patrol: chunk.patrol.clone(),
+                    chunk: chunk.chunk,
+                    clock: ep::TrackClock {
+                        clock_backwards: chunk.clock_backwards,
+                        clock_skew_ms: chunk.max_clock_skew_ms,
+                    },
+                }
+                .path();
+                let url = format!("{}{path}", self.base);
                 self.send(|| {
                     self.http
                         .put(&url)
@@ -620,16 +593,14 @@ impl SyncClient {
                     }
                 }
             };
-            let mut url = format!(
-                "{}/v1/knowledge?since={since}&limit={}",
-                self.base, self.knowledge_page
-            );
-            if let Some(to) = to {
-                url.push_str(&format!("&to={to}"));
+            let path = ep::KnowledgeChanges {
+                since,
+                to,
+                after: after.clone(),
+                limit: Some(self.knowledge_page),
             }
-            if let Some(after) = &after {
-                url.push_str(&format!("&after={after}"));
-            }
+            .path();
+            let url = format!("{}{path}", self.base);
             let response = match self
                 .send(|| self.http.get(&url).bearer_auth(&self.token))
                 .await
@@ -695,12 +666,18 @@ impl SyncClient {
 
     /// `GET /v1/reference/{kind}`: the server's current version of one kind.
     async fn fetch_reference<R: ReferenceData>(&self) -> Result<R, SyncError> {
-        self.get_json(&format!("/v1/reference/{}", R::KIND)).await
+        self.get_json(&ep::Reference {
+            what: R::KIND.to_string(),
+        })
+        .await
     }
 
-    /// `GET` a JSON answer at `path` with this device's token.
-    async fn get_json<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T, SyncError> {
-        let url = format!("{}{path}", self.base);
+    /// `GET` an endpoint's JSON answer with this device's token.
+    async fn get_json<T: serde::de::DeserializeOwned>(
+        &self,
+        endpoint: &impl Endpoint,
+    ) -> Result<T, SyncError> {
+        let url = format!("{}{}", self.base, endpoint.path());
         let response = self
             .send(|| self.http.get(&url).bearer_auth(&self.token))
             .await?;

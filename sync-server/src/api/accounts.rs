@@ -4,7 +4,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use fieldgrid_core::id_checks::{check_id_card, is_mobile_number};
-use fieldgrid_core::sync::{RegisterRequest, RegisterResponse, RegistrationState};
+use fieldgrid_core::protocol::endpoints::{RegisterRequest, RegisterResponse, RegistrationState};
 
 use fieldgrid_core::protocol::ErrorCode;
 

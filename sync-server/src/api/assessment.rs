@@ -5,26 +5,20 @@ use axum::Json;
 use axum::extract::{Query, State};
 use fieldgrid_core::assessment::{Period, PeriodKind, Subject};
 use fieldgrid_core::protocol::MyScorecard;
-use serde::Deserialize;
+use fieldgrid_core::protocol::endpoints::Scorecard;
 
 use super::{ApiError, Device};
 use crate::AppState;
 use crate::service::{Caller, assessment};
 
-/// `?period=2026-11` (default: this month).
-#[derive(Deserialize)]
-pub(crate) struct PeriodQuery {
-    period: Option<String>,
-}
-
 pub(crate) async fn my_scorecard(
     State(state): State<AppState>,
     Device(account): Device,
-    Query(q): Query<PeriodQuery>,
+    Query(q): Query<Scorecard>,
 ) -> Result<Json<MyScorecard>, ApiError> {
-    let period = match q.period.as_deref() {
-        None | Some("") => Period::containing(PeriodKind::Month, crate::now()),
-        Some(code) => Period::parse(code).map_err(|e| ApiError::bad_request(e.to_string()))?,
+    let period = match q.period.as_str() {
+        "" => Period::containing(PeriodKind::Month, crate::now()),
+        code => Period::parse(code).map_err(|e| ApiError::bad_request(e.to_string()))?,
     };
     let staff = account.staff_id.clone().unwrap_or_default();
     let caller = Caller::new(&state, &staff, &account.device_id).await?;

@@ -7,7 +7,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use fieldgrid_core::protocol::ErrorCode;
-use serde::Deserialize;
+use fieldgrid_core::protocol::endpoints::PartRange;
 
 use super::{ApiError, Device, caller_of};
 use crate::AppState;
@@ -63,19 +63,13 @@ pub(crate) async fn status(
     Ok(Json(uploads::status(&state, &caller, &hash).await?))
 }
 
-#[derive(Debug, Deserialize)]
-pub(crate) struct Part {
-    offset: u64,
-    total: u64,
-}
-
 /// `PUT /v1/blobs/{hash}?offset=N&total=T`: bytes from `offset` of a blob of
 /// `total` bytes, from the device that started the upload.
 pub(crate) async fn put_part(
     State(state): State<AppState>,
     Device(account): Device,
     Path(hash): Path<String>,
-    Query(part): Query<Part>,
+    Query(part): Query<PartRange>,
     body: Bytes,
 ) -> Result<Json<UploadState>, ApiError> {
     let caller = caller_of(&state, &account).await?;

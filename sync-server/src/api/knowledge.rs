@@ -8,6 +8,7 @@ use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
+use fieldgrid_core::protocol::endpoints::KnowledgeChanges;
 use fieldgrid_core::protocol::{self, CBOR, KnowledgePage};
 use serde::{Deserialize, Serialize};
 
@@ -15,20 +16,10 @@ use super::{Admin, ApiError, Device, caller_of};
 use crate::AppState;
 use crate::service::knowledge;
 
-/// `?since=&to=&after=&limit=`.
-#[derive(Deserialize)]
-pub(crate) struct ChangesQuery {
-    #[serde(default)]
-    since: u64,
-    to: Option<u64>,
-    after: Option<String>,
-    limit: Option<u32>,
-}
-
 pub(crate) async fn changes(
     State(state): State<AppState>,
     Device(account): Device,
-    Query(q): Query<ChangesQuery>,
+    Query(q): Query<KnowledgeChanges>,
 ) -> Result<Response, ApiError> {
     let caller = caller_of(&state, &account).await?;
     let page: KnowledgePage = knowledge::changes(

@@ -19,6 +19,7 @@ use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
+use fieldgrid_core::protocol::endpoints::{self as ep, Endpoint};
 use fieldgrid_core::protocol::{ErrorBody, ErrorCode};
 use fieldgrid_core::sync::token_hash;
 
@@ -29,22 +30,24 @@ use crate::storage::{DeviceAccount, DeviceStatus, StorageError};
 /// The whole API.
 pub fn app(state: AppState) -> Router {
     Router::new()
-        .route("/v1/sync", post(sync::sync))
-        .route("/v1/news", get(news::check))
-        .route("/v1/scorecard", get(assessment::my_scorecard))
-        .route("/v1/position", post(live::position))
-        .route("/v1/registrations", post(accounts::register))
-        .route("/v1/registrations/{id}", get(accounts::status))
-        .route("/v1/reference/{what}", get(reference::get_reference))
+        // The phones' endpoints, each declared by its contract in
+        // `fieldgrid_core::protocol::endpoints`.
+        .route(ep::Sync::ROUTE, post(sync::sync))
+        .route(ep::News::ROUTE, get(news::check))
+        .route(ep::Scorecard::ROUTE, get(assessment::my_scorecard))
+        .route(ep::Position::ROUTE, post(live::position))
+        .route(ep::Register::ROUTE, post(accounts::register))
+        .route(ep::RegistrationStatus::ROUTE, get(accounts::status))
+        .route(ep::Reference::ROUTE, get(reference::get_reference))
         // Chinese text: a page of guides gzips to about a third.
         .route(
-            "/v1/knowledge",
+            ep::KnowledgeChanges::ROUTE,
             get(knowledge::changes).layer(tower_http::compression::CompressionLayer::new()),
         )
-        .route("/v1/tracks/{patrol}/{chunk}", put(tracks::put_chunk))
+        .route(ep::TrackChunk::ROUTE, put(tracks::put_chunk))
         .route("/v1/tracks/{patrol}", get(tracks::review))
-        .route("/v1/blobs/{hash}", put(blobs::put_part))
-        .route("/v1/blobs/{hash}/status", get(blobs::status))
+        .route(ep::BlobPart::ROUTE, put(blobs::put_part))
+        .route(ep::BlobStatus::ROUTE, get(blobs::status))
         .route(
             "/v1/workers/{worker}/days/{day}/patrols",
             get(tracks::worker_day),

@@ -4,24 +4,17 @@
 
 use axum::Json;
 use axum::extract::{Query, State};
-use serde::Deserialize;
 
 use super::{ApiError, Device};
 use crate::AppState;
 use crate::service::Caller;
 use crate::service::news::{self, NewsCheck};
-
-/// The query: the `latest` of the phone's previous check (0 the first time).
-#[derive(Deserialize)]
-pub(crate) struct After {
-    #[serde(default)]
-    after: i64,
-}
+use fieldgrid_core::protocol::endpoints::News;
 
 pub(crate) async fn check(
     State(state): State<AppState>,
     Device(account): Device,
-    Query(q): Query<After>,
+    Query(q): Query<News>,
 ) -> Result<Json<NewsCheck>, ApiError> {
     let staff = account.staff_id.clone().unwrap_or_default();
     let caller = Caller::new(&state, &staff, &account.device_id).await?;

@@ -8,27 +8,18 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use fieldgrid_core::patrol::codec::check_chunk;
 use fieldgrid_core::protocol::ErrorCode;
-use serde::Deserialize;
+use fieldgrid_core::protocol::endpoints::TrackClock;
 
 use super::{ApiError, Device, caller_of};
 use crate::AppState;
 use crate::service::tracks::{self, PatrolReview};
-
-/// What the phone measured of its clock so far, sent with each chunk.
-#[derive(Debug, Default, Deserialize)]
-pub(crate) struct ClockQuery {
-    #[serde(default)]
-    clock_backwards: u64,
-    #[serde(default)]
-    clock_skew_ms: i64,
-}
 
 /// `PUT /v1/tracks/{patrol}/{chunk}`: a sealed chunk from the patrol's own worker.
 pub(crate) async fn put_chunk(
     State(state): State<AppState>,
     Device(account): Device,
     Path((patrol, chunk)): Path<(String, u64)>,
-    Query(clock): Query<ClockQuery>,
+    Query(clock): Query<TrackClock>,
     body: Bytes,
 ) -> Result<StatusCode, ApiError> {
     let summary = check_chunk(&body).map_err(|e| ApiError::bad_request(e.to_string()))?;

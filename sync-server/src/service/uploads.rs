@@ -3,8 +3,6 @@
 //! and offsets checked without overflow, and uploads left unfinished longer than the
 //! configured age removed.
 
-use serde::{Deserialize, Serialize};
-
 use super::{Caller, ServiceError};
 use crate::blobs::{BlobError, check_name};
 use crate::{AppState, now};
@@ -12,14 +10,8 @@ use crate::{AppState, now};
 /// The largest photo accepted, bytes.
 pub const MAX_BLOB: u64 = 64 * 1024 * 1024;
 
-/// Where an upload stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct UploadState {
-    /// Bytes the server durably holds for this device: send from here.
-    pub confirmed: u64,
-    /// The whole blob is stored and verified.
-    pub complete: bool,
-}
+/// Where an upload stands: the phones' contract.
+pub use fieldgrid_core::protocol::endpoints::UploadState;
 
 /// Why an upload part was not taken.
 #[derive(Debug, thiserror::Error)]

@@ -1,14 +1,19 @@
 //! One suite, run against both server storage backends (the embedded SQLite file
 //! and a fresh PostgreSQL database): accounts, reference data, optimistic document
-//! saves, and the change sequence that phones' cursors follow. Each case is its
+//! saves, the change sequence that phones' cursors follow, tracks, uploads, web
+//! sessions and the rest of every store trait. Each case is its
 //! own test on each backend (`sqlite::accounts`, `postgres::accounts`, …), on
 //! fresh storage, so one failure hides no other.
 
 use std::sync::Arc;
 
+use fieldgrid_core::assessment::PatrolBrief;
 use fieldgrid_core::records::{Household, RecordKind};
 use fieldgrid_core::{FieldStore, MergeOutcome, merge_document};
-use fieldgrid_server::storage::{DeviceAccount, DeviceStatus, DocumentSave, SaveOutcome, Storage};
+use fieldgrid_server::storage::{
+    ChunkOutcome, DeviceAccount, DeviceStatus, DocumentSave, SaveOutcome, Storage, TrackChunk,
+    WebSession, WebUser,
+};
 use fieldgrid_tests::Backend;
 
 const G1: &str = "320722104201001";
@@ -757,6 +762,183 @@ async fn record_edits_by_day(backend: Backend) {
     );
 }
 
+/// Chunk `n` of `patrol` by `worker`, fixes from `first_ms` for a minute.
+fn chunk(patrol: &str, n: u64, worker: &str, first_ms: i64, bytes: &[u8]) -> TrackChunk {
+    TrackChunk {
+        patrol: patrol.into(),
+        chunk: n,
+        worker_id: worker.into(),
+        grid_code: G1.into(),
+        day: fieldgrid_core::time::date_at(first_ms / 1000).to_string(),
+        first_seq: n * 60,
+        fixes: 60,
+        first_ms,
+        last_ms: first_ms + 59_000,
+        bytes: bytes.to_vec(),
+        hash: blake3::hash(bytes).to_hex().to_string(),
+        received_at: first_ms / 1000 + 120,
+        clock_backwards: n,
+        clock_skew_ms: 1_000 * n as i64,
+    }
+}
+
+async fn tracks_and_briefs(backend: Backend) {
+    let (s, _dir) = open(backend).await;
+    // 2026-12-08 08:00 China time, in ms.
+    let t0 = (fieldgrid_core::time::day_start("2026-12-08").unwrap() + 8 * 3_600) * 1000;
+    let hour = 3_600_000;
+    for (n, first) in [(0, t0), (1, t0 + 60_000), (2, t0 + 120_000)] {
+        let c = chunk("p-morning", n, "w1", first, &[n as u8; 32]);
+        assert_eq!(s.put_track_chunk(&c).await.unwrap(), ChunkOutcome::Stored);
+    }
+    // A retry is the same chunk; other bytes under the same number are a conflict.
+    let again = chunk("p-morning", 1, "w1", t0 + 60_000, &[1; 32]);
+    assert_eq!(
+        s.put_track_chunk(&again).await.unwrap(),
+        ChunkOutcome::AlreadyStored
+    );
+    let other = chunk("p-morning", 1, "w1", t0 + 60_000, &[9; 32]);
+    assert_eq!(
+        s.put_track_chunk(&other).await.unwrap(),
+        ChunkOutcome::Conflict
+    );
+    s.put_track_chunk(&chunk("p-afternoon", 0, "w1", t0 + 6 * hour, &[7; 16]))
+        .await
+        .unwrap();
+    s.put_track_chunk(&chunk("p-other", 0, "w2", t0 + hour, &[8; 16]))
+        .await
+        .unwrap();
+    // Chunks in order, the largest clock findings, the worker's day.
+    assert_eq!(
+        s.track_chunks("p-morning").await.unwrap(),
+        vec![vec![0u8; 32], vec![1u8; 32], vec![2u8; 32]]
+    );
+    assert_eq!(s.patrol_clock("p-morning").await.unwrap(), (2, 2_000));
+    assert_eq!(
+        s.worker_day_patrols("w1", "2026-12-08").await.unwrap(),
+        ["p-morning", "p-afternoon"]
+    );
+    assert!(
+        s.worker_day_patrols("w1", "2026-12-07")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        s.worker_patrols_between("w1", t0, t0 + 12 * hour, 10)
+            .await
+            .unwrap(),
+        ["p-afternoon", "p-morning"],
+        "latest first"
+    );
+    assert_eq!(
+        s.worker_patrols_between("w1", t0, t0 + 12 * hour, 1)
+            .await
+            .unwrap(),
+        ["p-afternoon"]
+    );
+    let between = s.patrols_between(t0, t0 + 2 * hour).await.unwrap();
+    assert_eq!(
+        between,
+        [
+            ("p-morning".to_owned(), "w1".to_owned()),
+            ("p-other".to_owned(), "w2".to_owned())
+        ]
+    );
+    let mut counts = s.patrol_chunk_counts(t0, t0 + 24 * hour).await.unwrap();
+    counts.sort();
+    assert_eq!(
+        counts,
+        [
+            ("p-afternoon".to_owned(), "w1".to_owned(), G1.to_owned(), 1),
+            ("p-morning".to_owned(), "w1".to_owned(), G1.to_owned(), 3),
+            ("p-other".to_owned(), "w2".to_owned(), G1.to_owned(), 1),
+        ]
+    );
+    // Briefs are kept with the chunk count they were computed at, and replaced.
+    let brief = |hours: f64| PatrolBrief {
+        id: "p-morning".into(),
+        worker: "w1".into(),
+        grid: G1.into(),
+        started_at: t0 / 1000,
+        hours,
+        coverage: Some(0.5),
+        flagged: false,
+    };
+    s.put_patrol_brief(&brief(0.05), 2).await.unwrap();
+    s.put_patrol_brief(&brief(0.06), 3).await.unwrap();
+    let kept = s
+        .patrol_briefs(&["p-morning".into(), "p-other".into()])
+        .await
+        .unwrap();
+    assert_eq!(kept.len(), 1);
+    assert_eq!(kept["p-morning"], (3, brief(0.06)));
+}
+
+async fn uploads_and_photo_refs(backend: Backend) {
+    let (s, dir) = open(backend).await;
+    let (id, _) = saved_twice(&s, dir.path()).await;
+    let photo = "a".repeat(64);
+    assert!(!s.has_photo_refs().await.unwrap());
+    assert!(s.photo_grids(&photo).await.unwrap().is_empty());
+    s.add_photo_refs(&id, std::slice::from_ref(&photo))
+        .await
+        .unwrap();
+    s.add_photo_refs(&id, std::slice::from_ref(&photo))
+        .await
+        .unwrap();
+    assert!(s.has_photo_refs().await.unwrap());
+    assert_eq!(s.photo_grids(&photo).await.unwrap(), [G1]);
+    // One device owns an upload until it ends; a second is told whose it is.
+    assert_eq!(s.claim_upload(&photo, "dev-a", 100).await.unwrap(), "dev-a");
+    assert_eq!(s.claim_upload(&photo, "dev-b", 200).await.unwrap(), "dev-a");
+    let other = "b".repeat(64);
+    s.claim_upload(&other, "dev-b", 500).await.unwrap();
+    assert_eq!(
+        s.stale_uploads(300).await.unwrap(),
+        std::slice::from_ref(&photo)
+    );
+    s.end_upload(&photo).await.unwrap();
+    assert!(s.stale_uploads(300).await.unwrap().is_empty());
+    assert_eq!(s.claim_upload(&photo, "dev-b", 600).await.unwrap(), "dev-b");
+}
+
+async fn web_users_and_sessions(backend: Backend) {
+    let (s, _dir) = open(backend).await;
+    let user = WebUser {
+        username: "anfeng".into(),
+        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
+        role: "supervisor".into(),
+        staff_id: "anfeng-centre".into(),
+        created_at: 1_000,
+    };
+    assert!(s.web_user("anfeng").await.unwrap().is_none());
+    s.put_web_user(&user).await.unwrap();
+    assert_eq!(s.web_user("anfeng").await.unwrap().as_ref(), Some(&user));
+    // Replacing keeps one account with the new values.
+    let admin = WebUser {
+        role: "admin".into(),
+        ..user.clone()
+    };
+    s.put_web_user(&admin).await.unwrap();
+    assert_eq!(s.web_user("anfeng").await.unwrap(), Some(admin));
+    let session = WebSession {
+        id_hash: "h1".into(),
+        username: "anfeng".into(),
+        csrf: "c1".into(),
+        expires_at: 5_000,
+    };
+    s.create_web_session(&session).await.unwrap();
+    assert_eq!(s.web_session("h1", 4_999).await.unwrap(), Some(session));
+    assert!(
+        s.web_session("h1", 5_000).await.unwrap().is_none(),
+        "expired"
+    );
+    assert!(s.web_session("h2", 10).await.unwrap().is_none());
+    s.delete_web_session("h1").await.unwrap();
+    assert!(s.web_session("h1", 10).await.unwrap().is_none());
+}
+
 macro_rules! on_both_backends {
     ($($case:ident),* $(,)?) => {
         mod sqlite {
@@ -795,4 +977,7 @@ on_both_backends!(
     background_jobs_have_one_leader,
     identity_and_one_time_jobs,
     record_edits_by_day,
+    tracks_and_briefs,
+    uploads_and_photo_refs,
+    web_users_and_sessions,
 );

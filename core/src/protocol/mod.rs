@@ -55,6 +55,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::records::RecordKind;
 
+pub mod endpoints;
+
 /// The protocol version this build speaks.
 pub const PROTOCOL_VERSION: u32 = 1;
 /// The media type of sync messages.
