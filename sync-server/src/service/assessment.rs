@@ -343,3 +343,65 @@ pub async fn adjust_points(
     tracing::info!(staff, by = %caller.staff, points = adjustment.points, "points adjusted");
     Ok(adjustment)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fieldgrid_core::org::demo::{TOWN_SUPERVISOR, demo_county};
+
+    fn caller(staff: &str) -> Caller {
+        let tree = demo_county();
+        Caller {
+            staff: staff.into(),
+            device: "00".into(),
+            scope: tree.scope_of(staff),
+            tree: std::sync::Arc::new(tree),
+        }
+    }
+
+    #[test]
+    fn subjects_are_those_wholly_inside_the_callers_area() {
+        let town = caller(TOWN_SUPERVISOR);
+        let villages = subjects(&town, Subject::Village);
+        assert_eq!(villages.len(), 8);
+        assert!(villages.iter().any(|v| v.name == "安峰村"));
+        let anfeng = villages.iter().find(|v| v.name == "安峰村").unwrap();
+        assert!(
+            anfeng.grids.contains("320722104201101"),
+            "second-level grids count"
+        );
+        let workers = subjects(&town, Subject::Worker);
+        assert!(
+            workers
+                .iter()
+                .any(|w| w.id == "worker-320722104201001" && w.name == "张秀英")
+        );
+        // Patrollers and inspectors are not assessed as grid workers.
+        assert!(!workers.iter().any(|w| w.id.starts_with("inspector-")));
+        let units = subjects(&town, Subject::Unit);
+        assert!(units.iter().any(|u| u.name == "综合执法平台"));
+
+        // A grid worker's area is their grid and the second-level grids within
+        // it: no village lies wholly inside it.
+        let worker = caller("worker-320722104201001");
+        assert!(subjects(&worker, Subject::Village).is_empty());
+        assert!(subjects(&worker, Subject::Unit).is_empty());
+        let grids = subjects(&worker, Subject::Grid);
+        let mut ids: Vec<&str> = grids.iter().map(|g| g.id.as_str()).collect();
+        ids.sort();
+        assert_eq!(
+            ids,
+            ["320722104201001", "320722104201101", "320722104201102"]
+        );
+        // Someone unknown to the tree sees nothing to score.
+        let nobody = caller("nobody");
+        for subject in [
+            Subject::Worker,
+            Subject::Grid,
+            Subject::Village,
+            Subject::Unit,
+        ] {
+            assert!(subjects(&nobody, subject).is_empty(), "{subject:?}");
+        }
+    }
+}

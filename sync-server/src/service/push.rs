@@ -476,3 +476,138 @@ pub async fn push(
     }
     Ok(results.into_iter().flatten().collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fieldgrid_core::FieldStore;
+    use fieldgrid_core::org::demo::demo_county;
+    use fieldgrid_core::records::Household;
+
+    const MINE: &str = "320722104201001";
+    const ELSEWHERE: &str = "320722104202001";
+    const WORKER: &str = "worker-320722104201001";
+
+    /// A phone signed in as `staff`, and the caller it is to the server.
+    fn phone(staff: &str) -> (tempfile::TempDir, FieldStore, Caller) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = FieldStore::open(dir.path().join("phone.sqlite")).unwrap();
+        store.sign_in(staff);
+        let tree = demo_county();
+        let caller = Caller {
+            staff: staff.into(),
+            device: store.device_id(),
+            scope: tree.scope_of(staff),
+            tree: Arc::new(tree),
+        };
+        (dir, store, caller)
+    }
+
+    fn household(store: &FieldStore, grid: &str) -> DocPayload {
+        let id = store
+            .create(&Household::new(grid, "安峰村1号", "刘凤"))
+            .unwrap();
+        DocPayload {
+            id: id.clone(),
+            kind: RecordKind::Household,
+            data: store.changes_since(&id, &[]).unwrap(),
+        }
+    }
+
+    fn refusal(plan: &Plan) -> Option<(RejectCode, String)> {
+        match plan {
+            Plan::Done(r) => r.rejected.map(|c| (c, r.reason.clone())),
+            Plan::Save { .. } => None,
+        }
+    }
+
+    #[test]
+    fn a_record_of_ones_own_grid_is_saved() {
+        let (_d, store, caller) = phone(WORKER);
+        let doc = household(&store, MINE);
+        assert!(matches!(
+            plan(&caller, None, &doc, None),
+            Plan::Save { expected: None, .. }
+        ));
+    }
+
+    #[test]
+    fn outside_the_area_is_answered_as_what_does_not_exist() {
+        let (_d, store, caller) = phone(WORKER);
+        // Placed outside the worker's grid.
+        let doc = household(&store, ELSEWHERE);
+        let placed = refusal(&plan(&caller, None, &doc, None)).unwrap();
+        assert_eq!(placed, (RejectCode::OutOfScope, NOT_IN_AREA.to_owned()));
+        // Stored outside it: the very same answer, naming nothing.
+        let stored = StoredDoc {
+            kind: RecordKind::Household,
+            grid_code: ELSEWHERE.into(),
+            data: doc.data.clone(),
+            version: 3,
+        };
+        let (_d2, store2, _) = phone(WORKER);
+        let mine = household(&store2, MINE);
+        let over = DocPayload {
+            id: doc.id.clone(),
+            ..mine
+        };
+        assert_eq!(
+            refusal(&plan(&caller, None, &over, Some(&stored))),
+            Some(placed)
+        );
+    }
+
+    #[test]
+    fn only_changes_made_on_the_pushing_device_by_its_user_are_taken() {
+        let (_d, store, _) = phone(WORKER);
+        let doc = household(&store, MINE);
+        // The same person on another device pushes what the first one made.
+        let (_d2, _other, caller) = phone(WORKER);
+        let (code, reason) = refusal(&plan(&caller, None, &doc, None)).unwrap();
+        assert_eq!(code, RejectCode::NotAuthor);
+        assert!(reason.contains("change 1 of 1"), "{reason}");
+    }
+
+    #[test]
+    fn a_step_in_a_role_the_pusher_lacks_is_refused() {
+        let (_d, store, caller) = phone(WORKER);
+        let id = store
+            .create(&Incident {
+                grid_code: MINE.into(),
+                category: "other.general".into(),
+                description: "路灯不亮".into(),
+                location: None,
+                reporter_id: WORKER.into(),
+                reported_at: crate::now(),
+                urgency: Default::default(),
+                transitions: vec![IncidentTransition {
+                    by: WORKER.into(),
+                    role: "town_supervisor".into(),
+                    at: crate::now(),
+                    from: "reported".into(),
+                    to: "accepted".into(),
+                    note: "受理".into(),
+                    ..IncidentTransition::default()
+                }],
+                resident_id: None,
+                satisfaction: None,
+                photos: Vec::new(),
+                channel: Default::default(),
+                contact: None,
+                address: None,
+                ticket: None,
+            })
+            .unwrap();
+        let doc = DocPayload {
+            id: id.clone(),
+            kind: RecordKind::Incident,
+            data: store.changes_since(&id, &[]).unwrap(),
+        };
+        let (code, reason) = refusal(&plan(&caller, None, &doc, None)).unwrap();
+        assert_eq!(code, RejectCode::OutOfScope);
+        assert!(
+            reason.contains("does not hold the role town_supervisor"),
+            "{reason}"
+        );
+    }
+}
