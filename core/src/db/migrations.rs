@@ -18,7 +18,10 @@ pub(crate) struct Migration {
     /// The SQL of the file.
     pub sql: &'static str,
     /// Work that SQL alone cannot do, run in the same transaction (e.g. filling a new
-    /// derived table from the stored documents).
+    /// derived table from the stored documents). It runs once every pending SQL
+    /// step is applied: a rebuild projects with today's code, which writes today's
+    /// tables, so it needs the whole schema. Each distinct rebuild runs once, in the
+    /// order of the first step that asks for it.
     pub after: Option<fn(&Transaction<'_>) -> Result<()>>,
 }
 
@@ -41,13 +44,19 @@ pub(crate) fn migrate(conn: &Connection, path: &Path, migrations: &[Migration]) 
         .map_err(|e| classify(path, e))?;
     // Another process may have migrated while we waited for the lock.
     let version = user_version(&tx, path)?;
+    let mut rebuilds: Vec<fn(&Transaction<'_>) -> Result<()>> = Vec::new();
     for m in migrations.iter().filter(|m| m.version > version) {
         tracing::info!(migration = m.name, "applying schema migration");
         tx.execute_batch(m.sql).map_err(|e| classify(path, e))?;
-        if let Some(after) = m.after {
-            after(&tx)?;
+        if let Some(after) = m.after
+            && !rebuilds.iter().any(|r| std::ptr::fn_addr_eq(*r, after))
+        {
+            rebuilds.push(after);
         }
         tx.pragma_update(None, "user_version", m.version)?;
+    }
+    for rebuild in rebuilds {
+        rebuild(&tx)?;
     }
     tx.pragma_update(None, "application_id", APPLICATION_ID)?;
     tx.commit()?;

@@ -6,10 +6,15 @@
 //! stood. Failed requests are retried with exponential backoff and jitter.
 
 use std::collections::HashSet;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use rand::Rng;
 use serde::Serialize;
+
+use crate::protocol::endpoints::{self as ep, Endpoint};
+pub use crate::protocol::endpoints::{RegisterRequest, RegisterResponse, RegistrationState};
 
 use crate::FieldStore;
 use crate::kind::{ReferenceData, ReferenceKind};
@@ -126,10 +131,9 @@ pub struct SyncClient {
     knowledge_page: u32,
     photos_on_metered: bool,
     metered: bool,
+    /// Requests sent again after a failure, shared by the client's clones.
+    retries: Arc<AtomicU64>,
 }
-
-use crate::protocol::endpoints::{self as ep, Endpoint};
-pub use crate::protocol::endpoints::{RegisterRequest, RegisterResponse, RegistrationState};
 
 /// A new device's credentials: keep `token` in the Keystore/Keychain.
 #[derive(Debug, Clone)]
@@ -165,7 +169,14 @@ impl SyncClient {
             knowledge_page: KNOWLEDGE_PAGE,
             photos_on_metered: true,
             metered: false,
+            retries: Arc::new(AtomicU64::new(0)),
         })
+    }
+
+    /// How many requests this client (and its clones) sent again after a
+    /// failure (a server error, 429, or the network), since it was made.
+    pub fn retries(&self) -> u64 {
+        self.retries.load(Ordering::Relaxed)
     }
 
     /// Replaces the retry policy.
@@ -728,6 +739,7 @@ impl SyncClient {
                     "{retryable} (after {attempt} attempts)"
                 )));
             }
+            self.retries.fetch_add(1, Ordering::Relaxed);
             let exp = self
                 .retry
                 .base_delay

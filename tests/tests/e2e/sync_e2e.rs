@@ -167,13 +167,17 @@ async fn a_sync_with_nothing_new_is_one_small_round_trip(backend: Backend) {
         .counters
         .connections
         .load(std::sync::atomic::Ordering::Relaxed);
+    let retries = a.client.retries();
     let p = a.sync().await.unwrap();
     let wire = proxy.counters.bytes() - before;
+    // A request sent again (a busy database answering 503 on a loaded machine)
+    // costs its bytes again: each attempt is held to the bound.
+    let attempts = 1 + a.client.retries() - retries;
     assert_eq!(p.rounds, 1, "{p:?}");
     assert_eq!((p.pushed, p.pulled), (0, 0));
     assert!(
-        wire < 1024,
-        "a sync with nothing new cost {wire} bytes on the wire"
+        wire < 1024 * attempts,
+        "a sync with nothing new cost {wire} bytes on the wire in {attempts} attempts"
     );
     assert!(
         proxy
