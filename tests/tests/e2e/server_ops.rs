@@ -9,16 +9,47 @@ use fieldgrid_core::records::Household;
 use fieldgrid_tests::{Backend, Device, TestServer};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+/// The route a phone endpoint's contract declares, by the contract's name.
+fn contract_route(name: &str) -> Option<&'static str> {
+    use fieldgrid_core::protocol::endpoints::{self as ep, Endpoint};
+    Some(match name {
+        "Sync" => ep::Sync::ROUTE,
+        "News" => ep::News::ROUTE,
+        "Scorecard" => ep::Scorecard::ROUTE,
+        "Position" => ep::Position::ROUTE,
+        "Register" => ep::Register::ROUTE,
+        "RegistrationStatus" => ep::RegistrationStatus::ROUTE,
+        "Reference" => ep::Reference::ROUTE,
+        "KnowledgeChanges" => ep::KnowledgeChanges::ROUTE,
+        "TrackChunk" => ep::TrackChunk::ROUTE,
+        "BlobPart" => ep::BlobPart::ROUTE,
+        "BlobStatus" => ep::BlobStatus::ROUTE,
+        _ => return None,
+    })
+}
+
 /// `(method, path)` of every route registered in the router's source (however
-/// rustfmt wraps the calls).
+/// rustfmt wraps the calls): a literal path, or a contract's `ep::Name::ROUTE`.
 fn routes_in_source() -> Vec<(String, String)> {
     let source = include_str!("../../../sync-server/src/api/mod.rs");
     source
         .split(".route(")
         .skip(1)
         .filter_map(|rest| {
-            let rest = rest.trim_start().strip_prefix('"')?;
-            let (path, tail) = rest.split_once('"')?;
+            let rest = rest.trim_start();
+            let (path, tail) = match rest.strip_prefix('"') {
+                Some(literal) => {
+                    let (path, tail) = literal.split_once('"')?;
+                    (path.to_owned(), tail)
+                }
+                None => {
+                    let name = rest.strip_prefix("ep::")?;
+                    let (name, tail) = name.split_once("::ROUTE")?;
+                    let route = contract_route(name)
+                        .unwrap_or_else(|| panic!("no contract named {name} in the test"));
+                    (route.to_owned(), tail)
+                }
+            };
             let method = tail
                 .trim_start()
                 .trim_start_matches(',')
@@ -26,7 +57,7 @@ fn routes_in_source() -> Vec<(String, String)> {
                 .split('(')
                 .next()?
                 .to_owned();
-            Some((method, path.to_owned()))
+            Some((method, path))
         })
         .collect()
 }
